@@ -1,0 +1,335 @@
+"""Recurrent arithmetic circuits (RACs).
+
+A depth-``L`` RAC of width ``R`` on ``M``-dimensional inputs computes, for
+``t = 0..T-1`` and ``l = 1..L``::
+
+    h^0_t = f(x_t)
+    h^l_t = (W^{H,l} h^l_{t-1}) * (W^{I,l} h^{l-1}_t)      (elementwise product)
+    y     = W^O h^L_{T-1}
+
+with ``W^{H,l}`` of shape (R, R), ``W^{I,1}`` of shape (R, M), ``W^{I,l>1}`` of
+shape (R, R) and ``W^O`` of shape (C, R).  At ``t = 0`` the hidden factor
+``W^{H,l} h^l_{-1}`` is the all-ones vector unless initial states are given.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InvalidParameterError
+from .finite_field import check_prime, matmul_mod, mul_mod, to_field
+
+__all__ = ["RAC", "check_positive_int"]
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
+    if isinstance(value, bool):
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}") from None
+    if v < minimum:
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+    return v
+
+
+def _as_matrix(w, shape, name, modulus):
+    arr = np.asarray(w)
+    if arr.dtype.kind not in "iuf" or arr.shape != shape:
+        raise InvalidParameterError(name, f"array of shape {arr.shape} and dtype {arr.dtype}", f"a real array of shape {shape}")
+    if modulus is not None:
+        return to_field(arr, modulus, name)
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise InvalidParameterError(name, "non-finite values", "finite numbers")
+    return arr
+
+
+def _backend_of(x) -> str:
+    from autoray import infer_backend
+
+    return infer_backend(x)
+
+
+def _like(w: np.ndarray, x):
+    """``w`` converted to the array library, dtype and device of ``x``."""
+    backend = _backend_of(x)
+    if backend == "numpy":
+        return w.astype(x.dtype, copy=False)
+    if backend == "torch":
+        import torch
+
+        return torch.as_tensor(np.array(w), dtype=x.dtype, device=x.device)
+    if backend == "cupy":
+        import cupy
+
+        return cupy.asarray(w, dtype=x.dtype)
+    from autoray import do
+
+    return do("asarray", w, like=x)
+
+
+@dataclass(frozen=True, eq=False)
+class RAC:
+    """A recurrent arithmetic circuit: weights, validation and forward pass.
+
+    Parameters
+    ----------
+    hidden_weights : sequence of arrays
+        ``W^{H,l}`` for ``l = 1..L``, each of shape (R, R).
+    input_weights : sequence of arrays
+        ``W^{I,1}`` of shape (R, M), then ``W^{I,l}`` of shape (R, R).
+    output_weights : array
+        ``W^O`` of shape (C, R).
+    initial_states : sequence of arrays, optional
+        ``h^l_{-1}`` of shape (R,) for each layer; by default the first hidden
+        factor ``W^{H,l} h^l_{-1}`` is the all-ones vector.
+    modulus : int, optional
+        If given, a prime ``p < 2**31``: the weights are residues mod ``p`` and
+        the circuit computes over GF(p) (floats are mapped exactly as dyadic
+        rationals).
+
+    Examples
+    --------
+    >>> rac = RAC.random(depth=2, hidden=3, inputs=4, seed=1)
+    >>> rac.depth, rac.hidden, rac.inputs, rac.outputs
+    (2, 3, 4, 1)
+    >>> X = np.eye(4)[[[0, 1, 2], [3, 3, 0]]]      # two one-hot sequences, T = 3
+    >>> rac(X).shape
+    (2, 1)
+    """
+
+    hidden_weights: tuple
+    input_weights: tuple
+    output_weights: np.ndarray
+    initial_states: tuple | None = None
+    modulus: int | None = None
+
+    def __post_init__(self):
+        modulus = None if self.modulus is None else check_prime(self.modulus, "modulus")
+        wh = tuple(self.hidden_weights)
+        wi = tuple(self.input_weights)
+        if len(wh) < 1 or len(wh) != len(wi):
+            raise InvalidParameterError(
+                "hidden_weights", f"{len(wh)} hidden and {len(wi)} input matrices",
+                "one hidden and one input matrix per layer, at least one layer",
+            )
+        W0 = np.asarray(wh[0])
+        if W0.ndim != 2 or W0.shape[0] != W0.shape[1] or W0.shape[0] < 1:
+            raise InvalidParameterError("hidden_weights[0]", W0.shape, "a square (R, R) matrix")
+        R = W0.shape[0]
+        Wi0 = np.asarray(wi[0])
+        if Wi0.ndim != 2 or Wi0.shape[0] != R or Wi0.shape[1] < 1:
+            raise InvalidParameterError("input_weights[0]", Wi0.shape, f"an ({R}, M) matrix")
+        M = Wi0.shape[1]
+        wh = tuple(_as_matrix(w, (R, R), f"hidden_weights[{i}]", modulus) for i, w in enumerate(wh))
+        wi = tuple(
+            _as_matrix(w, (R, M) if i == 0 else (R, R), f"input_weights[{i}]", modulus)
+            for i, w in enumerate(wi)
+        )
+        Wo = np.asarray(self.output_weights)
+        if Wo.ndim == 1:
+            Wo = Wo[None, :]
+        if Wo.ndim != 2 or Wo.shape[1] != R or Wo.shape[0] < 1:
+            raise InvalidParameterError("output_weights", Wo.shape, f"a (C, {R}) matrix")
+        Wo = _as_matrix(Wo, Wo.shape, "output_weights", modulus)
+        init = self.initial_states
+        if init is not None:
+            init = tuple(init)
+            if len(init) != len(wh):
+                raise InvalidParameterError("initial_states", f"{len(init)} vectors", f"{len(wh)} vectors of length {R}")
+            init = tuple(
+                _as_matrix(np.asarray(h).reshape(1, -1), (1, R), f"initial_states[{i}]", modulus)[0]
+                for i, h in enumerate(init)
+            )
+        for name, value in (("hidden_weights", wh), ("input_weights", wi), ("output_weights", Wo),
+                            ("initial_states", init), ("modulus", modulus)):
+            object.__setattr__(self, name, value)
+        for w in (*wh, *wi, Wo, *(init or ())):
+            w.setflags(write=False)
+
+    # -- shape ------------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        """``L``, the number of layers."""
+        return len(self.hidden_weights)
+
+    @property
+    def hidden(self) -> int:
+        """``R``, the width of every layer."""
+        return self.hidden_weights[0].shape[0]
+
+    @property
+    def inputs(self) -> int:
+        """``M``, the input dimension."""
+        return self.input_weights[0].shape[1]
+
+    @property
+    def outputs(self) -> int:
+        """``C``, the output dimension."""
+        return self.output_weights.shape[0]
+
+    def __repr__(self) -> str:
+        field = f", modulus={self.modulus}" if self.modulus is not None else ""
+        init = ", initial_states=given" if self.initial_states is not None else ""
+        return f"RAC(depth={self.depth}, hidden={self.hidden}, inputs={self.inputs}, outputs={self.outputs}{init}{field})"
+
+    def initial_factors(self) -> tuple[np.ndarray, ...]:
+        """The first step's hidden factors ``W^{H,l} h^l_{-1}``, one per layer."""
+        if self.initial_states is None:
+            dtype = np.int64 if self.modulus is not None else np.float64
+            return tuple(np.ones(self.hidden, dtype=dtype) for _ in range(self.depth))
+        if self.modulus is not None:
+            return tuple(matmul_mod(h[None, :], W.T, self.modulus)[0]
+                         for W, h in zip(self.hidden_weights, self.initial_states))
+        return tuple(W @ h for W, h in zip(self.hidden_weights, self.initial_states))
+
+    # -- constructors ---------------------------------------------------------------
+    @classmethod
+    def random(cls, depth: int, hidden: int, inputs: int, outputs: int = 1, *, seed=0,
+               hidden_init: str = "gaussian") -> RAC:
+        """A RAC with seeded Gaussian weights.
+
+        Entries are drawn from N(0, 1/fan_in), so activations keep their scale
+        on one-hot inputs.
+
+        Parameters
+        ----------
+        depth, hidden, inputs, outputs : int
+            ``L``, ``R``, ``M`` and ``C``, each at least 1.
+        seed : int or numpy.random.Generator
+            Seed of the draw.
+        hidden_init : {"gaussian", "orthogonal"}
+            ``"orthogonal"`` draws each ``W^{H,l}`` uniformly from the
+            orthogonal group (QR of a Gaussian matrix, signs fixed).
+        """
+        L = check_positive_int(depth, "depth")
+        R = check_positive_int(hidden, "hidden")
+        M = check_positive_int(inputs, "inputs")
+        C = check_positive_int(outputs, "outputs")
+        if hidden_init not in ("gaussian", "orthogonal"):
+            raise InvalidParameterError("hidden_init", hidden_init, "'gaussian' or 'orthogonal'")
+        rng = np.random.default_rng(seed)
+        wh, wi = [], []
+        for layer in range(L):
+            if hidden_init == "orthogonal":
+                q, r = np.linalg.qr(rng.standard_normal((R, R)))
+                wh.append(q * np.sign(np.diag(r)))
+            else:
+                wh.append(rng.standard_normal((R, R)) / np.sqrt(R))
+            fan_in = M if layer == 0 else R
+            wi.append(rng.standard_normal((R, fan_in)) / np.sqrt(fan_in))
+        wo = rng.standard_normal((C, R)) / np.sqrt(R)
+        return cls(tuple(wh), tuple(wi), wo)
+
+    @classmethod
+    def random_modular(cls, depth: int, hidden: int, inputs: int, prime: int, outputs: int = 1, *,
+                       seed=0) -> RAC:
+        """A RAC over GF(prime) with weights drawn uniformly from ``0..prime-1``.
+
+        Examples
+        --------
+        >>> rac = RAC.random_modular(2, 3, 3, prime=101, seed=0)
+        >>> rac.modulus, int(rac.hidden_weights[0].max()) < 101
+        (101, True)
+        """
+        L = check_positive_int(depth, "depth")
+        R = check_positive_int(hidden, "hidden")
+        M = check_positive_int(inputs, "inputs")
+        C = check_positive_int(outputs, "outputs")
+        p = check_prime(prime, "prime")
+        rng = np.random.default_rng(seed)
+        wh = tuple(rng.integers(0, p, size=(R, R)) for _ in range(L))
+        wi = tuple(rng.integers(0, p, size=(R, M if layer == 0 else R)) for layer in range(L))
+        wo = rng.integers(0, p, size=(C, R))
+        return cls(wh, wi, wo, modulus=p)
+
+    def to_field(self, prime: int) -> RAC:
+        """This circuit with its weights mapped exactly into GF(prime).
+
+        Float weights are dyadic rationals, so the result computes the
+        original function's values reduced mod ``prime``.
+        """
+        p = check_prime(prime, "prime")
+        if self.modulus is not None:
+            if self.modulus != p:
+                raise InvalidParameterError("prime", prime, f"{self.modulus}, this circuit's modulus")
+            return self
+        return RAC(self.hidden_weights, self.input_weights, self.output_weights, self.initial_states, modulus=p)
+
+    # -- forward --------------------------------------------------------------------
+    def __call__(self, X):
+        """Outputs ``y`` for a batch of input sequences.
+
+        Parameters
+        ----------
+        X : array, shape (N, T, M) or (T, M)
+            Input vectors ``f(x_t)``; a numpy, cupy or torch array (CPU or
+            CUDA). For a circuit over GF(p), an integer array.
+
+        Returns
+        -------
+        array, shape (N, C) or (C,)
+            On the backend, device and dtype of ``X``.
+        """
+        return self.forward(X)
+
+    def forward(self, X, return_states: bool = False):
+        """Like calling the circuit; optionally also the last hidden states.
+
+        Returns
+        -------
+        y : array, shape (N, C)
+        states : list of arrays, shape (N, R) per layer (only if ``return_states``)
+        """
+        squeeze = False
+        shape = tuple(X.shape)
+        if len(shape) == 2:
+            X = X[None]
+            shape = tuple(X.shape)
+            squeeze = True
+        if len(shape) != 3 or shape[2] != self.inputs or shape[1] < 1:
+            raise InvalidParameterError("X", shape, f"an array of shape (N, T, {self.inputs}) with T >= 1")
+        if self.modulus is not None:
+            y, states = self._forward_mod(X)
+        else:
+            y, states = self._forward_float(X)
+        if squeeze:
+            y, states = y[0], [h[0] for h in states]
+        return (y, states) if return_states else y
+
+    def _forward_float(self, X):
+        if _backend_of(X) == "numpy" and X.dtype.kind != "f":
+            X = X.astype(np.float64)
+        wh = [_like(w, X) for w in self.hidden_weights]
+        wi = [_like(w, X) for w in self.input_weights]
+        wo = _like(self.output_weights, X)
+        factors = [_like(f, X) for f in self.initial_factors()]
+        states = [None] * self.depth
+        for t in range(X.shape[1]):
+            below = X[:, t, :]
+            for layer in range(self.depth):
+                inp = below @ wi[layer].T
+                hid = factors[layer] if t == 0 else states[layer] @ wh[layer].T
+                states[layer] = hid * inp
+                below = states[layer]
+        return below @ wo.T, states
+
+    def _forward_mod(self, X):
+        p = self.modulus
+        X = to_field(np.asarray(X), p, "X")
+        factors = self.initial_factors()
+        states = [None] * self.depth
+        for t in range(X.shape[1]):
+            below = X[:, t, :]
+            for layer in range(self.depth):
+                inp = matmul_mod(below, self.input_weights[layer].T, p)
+                hid = factors[layer] if t == 0 else matmul_mod(states[layer], self.hidden_weights[layer].T, p)
+                states[layer] = mul_mod(hid, inp, p)
+                below = states[layer]
+        return matmul_mod(below, self.output_weights.T, p), states

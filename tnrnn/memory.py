@@ -1,0 +1,103 @@
+"""Memory limits: parsing sizes, formatting them, refusing above a limit."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidParameterError, MemoryLimitError
+
+__all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "format_bytes", "check_memory"]
+
+#: Default cap on a single computation's working memory: 4 GiB.
+DEFAULT_MEMORY_LIMIT = 4 * 2**30
+
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
+    "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}
+
+
+def parse_memory(value, name: str = "max_memory") -> int:
+    """Parse a memory size such as ``"4GiB"``, ``"512 MB"`` or ``1e9``.
+
+    Parameters
+    ----------
+    value : int, float or str
+        A number of bytes, or a number followed by a unit (B, kB, MB, GB,
+        TB, KiB, MiB, GiB, TiB; case-insensitive).
+    name : str
+        The parameter's name, used in the error message.
+
+    Returns
+    -------
+    int
+        The size in bytes.
+
+    Examples
+    --------
+    >>> parse_memory("4GiB")
+    4294967296
+    >>> parse_memory("1.5 kB")
+    1500
+    """
+    allowed = "a positive size such as 4GiB, 512MB or a number of bytes"
+    if isinstance(value, bool):
+        raise InvalidParameterError(name, value, allowed)
+    if isinstance(value, (int, float)):
+        nbytes = value
+    elif isinstance(value, str):
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][0-9]+)?)\s*([a-zA-Z]*)\s*", value)
+        if m is None or m.group(2).lower() not in _UNITS:
+            raise InvalidParameterError(name, value, allowed)
+        nbytes = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    else:
+        raise InvalidParameterError(name, value, allowed)
+    if not nbytes > 0 or nbytes == float("inf"):
+        raise InvalidParameterError(name, value, allowed)
+    return int(nbytes)
+
+
+def format_bytes(nbytes: float) -> str:
+    """Format a byte count with a binary unit.
+
+    Examples
+    --------
+    >>> format_bytes(3 * 2**30)
+    '3.00 GiB'
+    >>> format_bytes(512)
+    '512 B'
+    """
+    nbytes = float(nbytes)
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= size:
+            return f"{nbytes / size:.2f} {unit}"
+    return f"{int(nbytes)} B"
+
+
+def check_memory(what: str, estimate: float, limit=None, hint: str = "") -> None:
+    """Raise :class:`~tnrnn.errors.MemoryLimitError` if ``estimate > limit``.
+
+    Parameters
+    ----------
+    what : str
+        What would be allocated, for the message.
+    estimate : float
+        Estimated bytes.
+    limit : int, str or None
+        The limit; ``None`` means :data:`DEFAULT_MEMORY_LIMIT`.
+    hint : str
+        How to get under the limit.
+
+    Examples
+    --------
+    >>> check_memory("a small matrix", 1024, "1MiB")
+    >>> check_memory("a big matrix", 2**31, "1GiB")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.MemoryLimitError: a big matrix needs an estimated 2.00 GiB, above the memory limit of 1.00 GiB
+    """
+    limit = DEFAULT_MEMORY_LIMIT if limit is None else parse_memory(limit)
+    if estimate > limit:
+        raise MemoryLimitError(what, int(estimate), limit, hint)
