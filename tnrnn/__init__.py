@@ -5,17 +5,20 @@ The measure is the Start-End separation rank (Levine, Sharir, Ziv, Shashua,
 function a recurrent arithmetic circuit (RAC) computes.
 
 >>> import tnrnn
->>> r = tnrnn.rank_bounds(depth=2, hidden=2, inputs=2, length=4)
->>> r.lower, r.upper, r.exact
-(6, 6, True)
+>>> r = tnrnn.rank_bounds(depth=2, hidden=4, inputs=4, length=8)
+>>> r.lower, r.upper, r.exact, r.theorem_lower
+(140, 140, True, 35)
 """
 
 __version__ = "0.1.0"
 
-from . import errors
+from . import bridge, errors
+from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
 from .circuits import RAC
 from .cuts import Cut
 from .errors import TnrnnError
+from .exact import exact_rank, list_engines
+from .ranks import RankBounds, cut_rank, format_table, rank_bounds
 
 __all__ = [
     "__version__",
@@ -23,4 +26,15 @@ __all__ = [
     "TnrnnError",
     "RAC",
     "Cut",
+    "rank_bounds",
+    "cut_rank",
+    "RankBounds",
+    "format_table",
+    "exact_rank",
+    "list_engines",
+    "bridge",
+    "from_module",
+    "load_weights",
+    "empirical_spectrum",
+    "EmpiricalSpectrum",
 ]

@@ -1,12 +1,22 @@
 """Exact arithmetic in the prime field GF(p), p < 2**31.
 
-Values live in ``int64`` arrays holding residues in ``[0, p)``.  Two residues
-multiply to less than ``2**62``, so an elementwise product never overflows.
-Matrix products go through float64 BLAS on 16-bit limbs: a residue ``a`` is
-split as ``a = a_hi * 2**16 + a_lo`` with ``a_hi < 2**15`` and
-``a_lo < 2**16``; a dot product of at most 64 terms of ``a_lo * b`` is below
-``64 * 2**16 * 2**31 = 2**53`` and therefore exact in float64 whatever the
-summation order, and likewise for ``a_hi``.  Ranks are computed by FLINT's
+Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
+
+* ``float64`` when ``(p - 1)**2 < 2**53`` (``p`` below about ``2**26.5``, the
+  default prime among them): a product of two residues is an integer below
+  ``2**53`` and exact in float64; it is reduced to a symmetric representative
+  ``x - rint(x / p) * p`` of absolute value at most ``(p + 1) / 2`` (the
+  quotient is the correct nearest integer because ``x / p`` is below ``2**28``
+  and float64 errs there by less than ``2**-24``; ``q * p`` and the difference
+  are integers below ``2**53``, hence exact). A dot product of
+  ``c = (2**53 - 1) // (p - 1)**2`` terms is exact whatever BLAS's summation
+  order (every partial sum is an integer below ``2**53``); longer dot products
+  are split into chunks of ``c`` terms reduced one by one.
+* ``int64`` otherwise: two residues multiply to less than ``2**62``, so an
+  elementwise product never overflows; matrix products go through float64
+  BLAS on 16-bit limbs, ``a = a_hi * 2**16 + a_lo`` with ``a_hi < 2**15`` and
+  ``a_lo < 2**16``, and a dot product of at most 64 terms of ``a_lo * b`` is
+  below ``64 * 2**16 * 2**31 = 2**53``, exact in float64 (likewise ``a_hi``).  Ranks are computed by FLINT's
 ``nmod_mat_rank`` (python-flint), called through its C library when it can be
 loaded so that no per-entry Python objects are built.
 """
@@ -27,14 +37,16 @@ __all__ = [
     "MAX_PRIME",
     "check_prime",
     "is_prime",
+    "field_dtype",
     "mul_mod",
     "matmul_mod",
     "to_field",
     "rank_mod",
 ]
 
-#: The default modulus: the Mersenne prime 2**31 - 1.
-DEFAULT_PRIME = 2**31 - 1
+#: The default modulus, 2**25 - 39: the largest prime below 2**25, small enough
+#: for exact float64 arithmetic (see :func:`field_dtype`).
+DEFAULT_PRIME = 2**25 - 39
 #: Moduli must be below this bound.
 MAX_PRIME = 2**31
 
@@ -71,9 +83,36 @@ def check_prime(p, name: str = "prime") -> int:
     return p
 
 
+def field_dtype(p: int) -> np.dtype:
+    """``float64`` if residues mod ``p`` multiply exactly in float64, else ``int64``.
+
+    Examples
+    --------
+    >>> field_dtype(DEFAULT_PRIME), field_dtype(2**31 - 1)
+    (dtype('float64'), dtype('int64'))
+    """
+    return np.dtype(np.float64) if (p - 1) ** 2 < 2**53 else np.dtype(np.int64)
+
+
+def _reduce_float(x: np.ndarray, p: int) -> np.ndarray:
+    """In place: the representative of ``x`` mod ``p`` in ``[-(p+1)/2, (p+1)/2]``."""
+    q = np.multiply(x, 1.0 / p)
+    np.rint(q, out=q)
+    q *= p
+    x -= q
+    return x
+
+
 def mul_mod(a, b, p: int) -> np.ndarray:
-    """Elementwise ``a * b mod p`` for residues (products stay below 2**62)."""
-    return np.multiply(a, b) % p
+    """Elementwise ``a * b mod p`` for residue arrays of one :func:`field_dtype`.
+
+    Integer results lie in ``[0, p)``; float64 results are symmetric
+    representatives (see the module docstring).
+    """
+    prod_ = np.multiply(a, b)
+    if prod_.dtype.kind == "f":
+        return _reduce_float(prod_, p)
+    return np.remainder(prod_, p, out=prod_)
 
 
 def matmul_mod(a, b, p: int) -> np.ndarray:
@@ -81,15 +120,18 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
 
     Parameters
     ----------
-    a : array_like of int64, shape (..., n, k)
-    b : array_like of int64, shape (k, m)
+    a : array_like, shape (..., n, k)
+    b : array_like, shape (k, m)
+        Residues, both float64 (only for :func:`field_dtype` float64) or
+        integers.
     p : int
         A modulus below ``2**31``.
 
     Returns
     -------
-    numpy.ndarray of int64, shape (..., n, m)
-        Residues in ``[0, p)``.
+    numpy.ndarray, shape (..., n, m)
+        Residues: int64 in ``[0, p)``, or float64 symmetric representatives
+        for float64 input.
 
     Examples
     --------
@@ -98,9 +140,22 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
     >>> int(matmul_mod(a, b, p)[0, 0]) == ((p - 1) * (p - 3) + (p - 2) * (p - 4)) % p
     True
     """
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.ndim > 2:  # one BLAS call for the whole batch rather than one per matrix
+        return matmul_mod(a.reshape(-1, a.shape[-1]), b, p).reshape(a.shape[:-1] + b.shape[1:])
     k = a.shape[-1]
+    if a.dtype.kind == "f" and b.dtype.kind == "f":
+        if (p - 1) ** 2 >= 2**53:
+            raise InvalidParameterError("p", p, "a prime with (p - 1)**2 < 2**53 for float64 residues")
+        chunk = max(1, (2**53 - 1) // max((p - 1) ** 2, 1))
+        out = _reduce_float(a[:, :chunk] @ b[:chunk], p)
+        for k0 in range(chunk, k, chunk):
+            out += _reduce_float(a[:, k0 : k0 + chunk] @ b[k0 : k0 + chunk], p)
+            _reduce_float(out, p)
+        return out
+    a = a.astype(np.int64, copy=False)
+    b = b.astype(np.int64, copy=False)
     if k * (p - 1) ** 2 < 2**53:
         return np.fmod(a.astype(np.float64) @ b.astype(np.float64), p).astype(np.int64)
     a_hi = (a >> 16).astype(np.float64)
@@ -234,10 +289,14 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
     1
     """
     z = np.asarray(z)
-    if z.ndim != 2:
-        raise InvalidParameterError("z", z.shape, "a 2-d matrix")
+    if z.ndim != 2 or z.dtype.kind not in "iuf":
+        raise InvalidParameterError("z", f"{z.dtype} array of shape {z.shape}", "a 2-d integer matrix")
+    if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
+        z = z.astype(np.int64)
     if z.size == 0:
         return 0
+    if z.min() < 0 or z.max() >= p:  # FLINT requires reduced residues
+        z = to_field(z, p, "z")
     import flint
 
     threads = threads or os.cpu_count() or 1

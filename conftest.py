@@ -1,0 +1,5 @@
+"""Doctest collection: skip the modules whose examples need torch when it is not installed."""
+
+import importlib.util
+
+collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/torch.py", "tnrnn/bridge/modules.py"]

@@ -1,0 +1,313 @@
+"""Empirical Start-End spectra of any recurrent network, nonlinear included.
+
+For a network ``f`` on sequences of length ``T``, a cut of the time steps into
+a start side ``S`` and an end side ``E``, and a set of template inputs (the
+one-hot vectors, or given input vectors such as embedding rows), the matrix
+
+    A[a, b] = f(x_a on S, x_b on E)[channel]
+
+has one row per assignment ``a`` of templates to the start positions and one
+column per assignment ``b`` to the end positions.  For a RAC on one-hot
+templates ``A`` is the grid matricization of the Start-End cut, whose rank is
+the separation rank bounded in Levine et al. (2020); for any network its
+singular values show how strongly the output couples the two halves.  When
+there are more assignments than ``samples``, distinct assignments are drawn
+at random (seeded), giving a submatrix whose rank is a lower bound on the
+full matrix's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..circuits import RAC, check_positive_int
+from ..cuts import as_cut
+from ..errors import InvalidParameterError, MissingDependencyError
+from ..memory import check_memory
+from .mapping import Imported
+from .models import RecurrentModel
+
+__all__ = ["EmpiricalSpectrum", "empirical_spectrum", "effective_rank"]
+
+
+def effective_rank(singular_values) -> float:
+    """``exp`` of the entropy of the normalised squared singular values.
+
+    It is 1 for a rank-one matrix and ``k`` for ``k`` equal singular values;
+    0 for the zero matrix.
+
+    Examples
+    --------
+    >>> round(effective_rank([2.0, 2.0, 2.0]), 12)
+    3.0
+    >>> round(effective_rank([1.0, 0.1]), 4)
+    1.0571
+    """
+    s = np.asarray(singular_values, dtype=np.float64)
+    p = s**2
+    total = p.sum()
+    if total == 0:
+        return 0.0
+    p = p[p > 0] / total
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
+@dataclass(frozen=True, eq=False)
+class EmpiricalSpectrum:
+    """The singular values of a sampled Start-End matrix of a network's outputs.
+
+    Attributes
+    ----------
+    singular_values : numpy.ndarray
+        Descending, float64, read-only; ``min(shape)`` of them.
+    numerical_rank : int
+        The number of singular values above ``tolerance``.
+    tolerance : float
+        The threshold used (by default ``max(shape) * eps * s_max``, ``eps``
+        the float64 machine epsilon).
+    effective_rank : float
+        ``exp`` of the entropy of ``s**2 / sum(s**2)``.
+    shape : tuple of int
+        (rows, columns) = (start assignments, end assignments).
+    exhaustive : bool
+        Whether all assignments were used (else distinct random samples).
+    samples : int
+        The cap on assignments per side.
+    seed : int or None
+        Seed of the sampling.
+    length, cut, channel, templates
+        ``T``, the cut's name, the output channel, the number of templates.
+    backend, device : str
+        Where the network was evaluated.
+    seconds : float
+        Wall-clock time of the evaluation and the SVD.
+    """
+
+    singular_values: np.ndarray
+    numerical_rank: int
+    tolerance: float
+    effective_rank: float
+    shape: tuple
+    exhaustive: bool
+    samples: int
+    seed: int | None
+    length: int
+    cut: str
+    channel: int
+    templates: int
+    backend: str
+    device: str
+    seconds: float
+
+    @property
+    def max_rank(self) -> int:
+        """``min(shape)``: the largest rank the sampled matrix can have."""
+        return int(min(self.shape))
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict of every field (singular values as a list of floats)."""
+        return {
+            "singular_values": [float(s) for s in self.singular_values],
+            "numerical_rank": int(self.numerical_rank), "tolerance": float(self.tolerance),
+            "effective_rank": float(self.effective_rank), "shape": [int(n) for n in self.shape],
+            "max_rank": self.max_rank, "exhaustive": bool(self.exhaustive), "samples": int(self.samples),
+            "seed": self.seed, "length": int(self.length), "cut": self.cut, "channel": int(self.channel),
+            "templates": int(self.templates), "backend": self.backend, "device": self.device,
+            "seconds": float(self.seconds),
+        }
+
+    def __str__(self) -> str:
+        sv = self.singular_values
+        shown = ", ".join(f"{s:.3e}" for s in sv[:8]) + (", ..." if len(sv) > 8 else "")
+        how = "all assignments" if self.exhaustive else f"{self.samples} sampled per side, seed {self.seed}"
+        rows = [
+            ("cut", f"{self.cut} (T={self.length})"),
+            ("matrix", f"{self.shape[0]} x {self.shape[1]} ({how}; {self.templates} templates, channel {self.channel})"),
+            ("numerical rank", f"{self.numerical_rank} of at most {self.max_rank} (tol {self.tolerance:.2e})"),
+            ("effective rank", f"{self.effective_rank:.4f}"),
+            ("singular values", shown),
+            ("time", f"{self.seconds:.3f} s on {self.backend}:{self.device}"),
+        ]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+    def __repr__(self) -> str:
+        return (f"EmpiricalSpectrum(shape={self.shape}, numerical_rank={self.numerical_rank}, "
+                f"effective_rank={self.effective_rank:.4g})")
+
+
+def _model_of(network):
+    if isinstance(network, Imported):
+        return network.model
+    if isinstance(network, (RAC, RecurrentModel)):
+        if isinstance(network, RAC) and network.modulus is not None:
+            raise InvalidParameterError("network", network, "a float RAC (use the exact rank tools over GF(p))")
+        return network
+    if type(network).__module__.startswith("torch") or hasattr(network, "state_dict"):
+        from .modules import from_module
+
+        return from_module(network).model
+    raise InvalidParameterError("network", type(network).__name__,
+                                "a tnrnn.RAC, a RecurrentModel, an Imported or a torch module")
+
+
+def _assignments(K: int, n: int, samples: int, rng):
+    """All ``K**n`` template assignments to ``n`` positions, or ``samples`` distinct random ones."""
+    total = K**n
+    if total <= samples:
+        idx = np.arange(total)
+        digits = (idx[:, None] // K ** np.arange(n - 1, -1, -1)[None, :]) % K
+        return digits.astype(np.int64), True
+    chosen: dict = {}
+    while len(chosen) < samples:
+        for row in rng.integers(0, K, size=(2 * (samples - len(chosen)), n)):
+            chosen.setdefault(row.tobytes(), row)
+            if len(chosen) == samples:
+                break
+    return np.stack(list(chosen.values())).astype(np.int64), False
+
+
+def _backend_array(array, backend, device):
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise InvalidParameterError("device", device, "'cpu' or None with backend='numpy'")
+        return np.asarray(array, dtype=np.float64), "cpu"
+    if backend == "torch":
+        try:
+            import torch
+        except ImportError:
+            raise MissingDependencyError("torch", "backend='torch'", extra="torch") from None
+        try:
+            dev = torch.device("cpu" if device is None else device)
+        except (RuntimeError, TypeError):
+            raise InvalidParameterError("device", device, "a torch device such as 'cpu' or 'cuda:0'") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise InvalidParameterError("device", device, "a torch device available here (CUDA is not)")
+        return torch.as_tensor(np.asarray(array, dtype=np.float64), device=dev), str(dev)
+    raise InvalidParameterError("backend", backend, "'numpy' or 'torch'")
+
+
+def empirical_spectrum(network, length: int, *, cut="start-end", templates=None, samples: int = 256, seed=0,
+                       channel: int = 0, tol: float | None = None, backend: str = "numpy", device=None,
+                       batch_size: int | None = None, max_memory=None) -> EmpiricalSpectrum:
+    """The empirical Start-End spectrum of a network.
+
+    Parameters
+    ----------
+    network : RAC, RecurrentModel, Imported or torch module
+        Anything imported by :mod:`tnrnn.bridge` (a torch module is imported
+        with :func:`from_module` first).
+    length : int
+        ``T``, the sequence length (even for the Start-End cut).
+    cut : str or Cut
+        The partition of the time steps (``"start-end"`` by default).
+    templates : array, shape (K, M), optional
+        The input vectors placed at each time step: one-hot vectors
+        (``K = M``) by default, or e.g. the rows of an embedding matrix.
+    samples : int
+        At most this many assignments per side: all ``K**|S|`` (and
+        ``K**|E|``) when they fit, else that many distinct ones drawn at
+        random.
+    seed : int or None
+        Seed of the sampling.
+    channel : int
+        The output channel whose values form the matrix.
+    tol : float, optional
+        Singular values above ``tol`` count towards the numerical rank;
+        default ``max(shape) * eps * s_max``.
+    backend : {"numpy", "torch"}
+        Where the network is evaluated (float64).
+    device : str, optional
+        A torch device (``"cuda"``) with ``backend="torch"``.
+    batch_size : int, optional
+        Sequences evaluated per call; by default about 2**22 input entries.
+    max_memory : int or str, optional
+        Cap on the matrix's memory (default 4 GiB).
+
+    Returns
+    -------
+    EmpiricalSpectrum
+
+    Examples
+    --------
+    A shallow RAC of width 3 on 2 inputs, T = 4: the 4 x 4 Start-End grid
+    matrix has rank min(R, M**(T/2)) = 3 (Levine et al., 2020, Theorem 1).
+
+    >>> rac = RAC.random(depth=1, hidden=3, inputs=2, seed=0)
+    >>> spec = empirical_spectrum(rac, length=4)
+    >>> spec.shape, spec.numerical_rank, spec.exhaustive
+    ((4, 4), 3, True)
+    """
+    t0 = time.perf_counter()
+    model = _model_of(network)
+    c = as_cut(cut, length)
+    samples = check_positive_int(samples, "samples")
+    M = model.inputs
+    if templates is None:
+        templates = np.eye(M)
+    else:
+        if hasattr(templates, "detach"):
+            templates = templates.detach().cpu().double().numpy()
+        templates = np.asarray(templates, dtype=np.float64)
+        if templates.ndim != 2 or templates.shape[1] != M or templates.shape[0] < 1:
+            raise InvalidParameterError("templates", templates.shape, f"an array of shape (K, {M})")
+        if not np.all(np.isfinite(templates)):
+            raise InvalidParameterError("templates", "non-finite values", "finite numbers")
+    K = templates.shape[0]
+    outputs = model.outputs
+    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or not 0 <= channel < outputs:
+        raise InvalidParameterError("channel", channel, f"an integer in 0..{outputs - 1}")
+    if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+        raise InvalidParameterError("tol", tol, "a finite number >= 0")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise InvalidParameterError("seed", seed, "an integer or None")
+    rng = np.random.default_rng(seed)
+    starts, all_starts = _assignments(K, len(c.start), samples, rng)
+    ends, all_ends = _assignments(K, len(c.end), samples, rng)
+    rows, cols = len(starts), len(ends)
+    check_memory(f"the {rows} x {cols} empirical matrix", 8.0 * rows * cols * 2, max_memory,
+                 "lower samples=")
+    T = c.length
+    if batch_size is None:
+        batch_size = max(1, 2**22 // (T * max(M, model.hidden)))
+    batch_size = check_positive_int(batch_size, "batch_size")
+    # A sequence is a row of template indices; rows of A run over starts, columns over ends.
+    seq = np.empty((rows * cols, T), dtype=np.int64)
+    seq[:, list(c.start)] = np.repeat(starts, cols, axis=0)
+    seq[:, list(c.end)] = np.tile(ends, (rows, 1))
+    table, dev = _backend_array(templates, backend, device)
+    values = []
+    for lo in range(0, rows * cols, batch_size):
+        idx = seq[lo:lo + batch_size]
+        if backend == "torch":
+            import torch
+
+            idx = torch.as_tensor(idx, device=table.device)
+        X = table[idx]
+        values.append(model(X)[:, channel])
+    if backend == "torch":
+        import torch
+
+        A = torch.cat(values).reshape(rows, cols)
+        finite = bool(torch.isfinite(A).all())
+        s = torch.linalg.svdvals(A).cpu().numpy() if finite else None
+    else:
+        A = np.concatenate(values).reshape(rows, cols)
+        finite = bool(np.all(np.isfinite(A)))
+        s = np.linalg.svd(A, compute_uv=False) if finite else None
+    if not finite:
+        raise InvalidParameterError("network", "non-finite outputs on the templates", "finite outputs")
+    s = np.sort(np.asarray(s, dtype=np.float64))[::-1].copy()
+    s_max = float(s[0])
+    tolerance = max(rows, cols) * np.finfo(np.float64).eps * s_max if tol is None else float(tol)
+    s.setflags(write=False)
+    return EmpiricalSpectrum(
+        singular_values=s, numerical_rank=int(np.count_nonzero(s > tolerance)), tolerance=float(tolerance),
+        effective_rank=effective_rank(s), shape=(rows, cols), exhaustive=bool(all_starts and all_ends),
+        samples=samples, seed=None if seed is None else int(seed), length=T, cut=str(c), channel=int(channel),
+        templates=K, backend=backend, device=dev, seconds=time.perf_counter() - t0,
+    )

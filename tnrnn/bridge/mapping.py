@@ -1,0 +1,396 @@
+"""Map a state dict (parameter name -> array) onto tnrnn's models, with validation.
+
+The names are torch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``,
+``bias_ih_l{k}``, ``bias_hh_l{k}`` for ``nn.RNN``/``nn.GRU``/``nn.LSTM``, and
+``hidden_weights.{l}``, ``input_weights.{l}``, ``biases.{l}``,
+``output_weights`` for :class:`tnrnn.torch.RACModule` and
+:class:`tnrnn.torch.MIRNN`.  Keys may carry a common prefix (``"rnn."`` for a
+recurrent module held as ``self.rnn`` of a larger model); it is found
+automatically when there is exactly one candidate.
+
+Every problem raises :class:`~tnrnn.errors.WeightsError` whose ``name`` is the
+offending key: a missing key, an unexpected one, a wrong shape, NaN or inf.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..circuits import RAC, check_positive_int
+from ..errors import InvalidParameterError, WeightsError
+from .models import GATES, RecurrentLayer, RecurrentModel
+
+__all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch"]
+
+#: Architecture names accepted by the importers ("rnn" takes a nonlinearity).
+ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm")
+
+
+class _Text(str):
+    """A value shown without quotes in an error message."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _error(key: str, value: str, allowed: str) -> WeightsError:
+    return WeightsError(key, _Text(value), allowed)
+
+
+def canonical_arch(arch, nonlinearity=None) -> str:
+    """The canonical name of an architecture: ``rnn`` becomes ``rnn_tanh`` or ``rnn_relu``.
+
+    Examples
+    --------
+    >>> canonical_arch("rnn", "relu"), canonical_arch("LSTM"), canonical_arch("rnn")
+    ('rnn_relu', 'lstm', 'rnn_tanh')
+    """
+    if not isinstance(arch, str) or arch.lower() not in ARCHS:
+        raise InvalidParameterError("arch", arch, "one of " + ", ".join(ARCHS))
+    arch = arch.lower()
+    if arch == "rnn":
+        phi = "tanh" if nonlinearity is None else nonlinearity
+        if phi not in ("tanh", "relu"):
+            raise InvalidParameterError("nonlinearity", nonlinearity, "'tanh' or 'relu' for an Elman RNN")
+        return f"rnn_{phi}"
+    if arch in ("rnn_tanh", "rnn_relu") and nonlinearity not in (None, arch[4:]):
+        raise InvalidParameterError("nonlinearity", nonlinearity, f"{arch[4:]!r} for arch={arch!r}")
+    return arch
+
+
+@dataclass(frozen=True, eq=False)
+class Imported:
+    """An imported network: a model that reproduces it, and its RAC when it has one.
+
+    Attributes
+    ----------
+    arch : str
+        ``"rac"``, ``"mirnn"``, ``"rnn_tanh"``, ``"rnn_relu"``, ``"gru"`` or ``"lstm"``.
+    model : RAC or RecurrentModel
+        Computes the source network's function (evaluation mode, zero initial
+        states for RNN/GRU/LSTM); for ``"rac"`` the :class:`~tnrnn.RAC` itself.
+    rac : RAC or None
+        The recurrent arithmetic circuit the network maps onto: the network
+        itself for a RACModule, an MIRNN with its nonlinearity and biases
+        dropped, ``None`` for RNN/GRU/LSTM (not multiplicative).
+    exact : bool
+        Whether ``rac`` computes exactly the network's function, so that
+        exact ranks of ``rac`` are the network's.
+    dropped : tuple of str
+        What was left out to obtain ``rac``: ``"nonlinearity tanh"`` and the
+        keys of nonzero biases.
+    source : str
+        Where the weights came from.
+
+    Examples
+    --------
+    >>> rac = RAC.random(depth=2, hidden=2, inputs=3, seed=0)
+    >>> state = {"hidden_weights.0": rac.hidden_weights[0], "hidden_weights.1": rac.hidden_weights[1],
+    ...          "input_weights.0": rac.input_weights[0], "input_weights.1": rac.input_weights[1],
+    ...          "output_weights": rac.output_weights}
+    >>> imported = from_state_dict(state, "rac")
+    >>> imported.exact, imported.dropped, imported.rac
+    (True, (), RAC(depth=2, hidden=2, inputs=3, outputs=1))
+    """
+
+    arch: str
+    model: object
+    rac: RAC | None
+    exact: bool
+    dropped: tuple = ()
+    source: str = "state dict"
+
+    def __call__(self, X):
+        """The outputs of :attr:`model` on ``X`` (N, T, M)."""
+        return self.model(X)
+
+    @property
+    def depth(self) -> int:
+        """``L``, the number of layers."""
+        return self.model.depth
+
+    @property
+    def hidden(self) -> int:
+        """``R`` (or ``H``), the width of every layer."""
+        return self.model.hidden
+
+    @property
+    def inputs(self) -> int:
+        """``M``, the input dimension."""
+        return self.model.inputs
+
+    @property
+    def outputs(self) -> int:
+        """``C``, the output dimension."""
+        return self.model.outputs
+
+    def to_dict(self) -> dict:
+        """A JSON-safe summary (shapes and provenance, no weights)."""
+        return {
+            "arch": self.arch, "source": self.source, "depth": self.depth, "hidden": self.hidden,
+            "inputs": self.inputs, "outputs": self.outputs, "has_rac": self.rac is not None,
+            "exact": self.exact, "dropped": list(self.dropped),
+        }
+
+    def __str__(self) -> str:
+        rows = [("arch", self.arch), ("source", self.source),
+                ("shape", f"L={self.depth}, R={self.hidden}, M={self.inputs}, C={self.outputs}")]
+        if self.rac is None:
+            rows.append(("rac", "none (not a multiplicative network)"))
+        else:
+            rows.append(("rac", "exact" if self.exact else "approximate, dropped " + ", ".join(self.dropped)))
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+# -- reading arrays ---------------------------------------------------------------------
+def _as_numpy(key, value):
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor; bfloat16 has no numpy twin
+        value = value.detach().cpu()
+        if value.is_floating_point():
+            value = value.double()
+        value = value.numpy()
+    arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise _error(key, f"a {type(value).__name__}", "a real array")
+    return arr
+
+
+class _Keys:
+    """The state dict being consumed: lookups validate shape and finiteness."""
+
+    def __init__(self, state):
+        self.arrays = {str(k): v for k, v in state.items()}
+        self.used = set()
+
+    def has(self, key):
+        return key in self.arrays
+
+    def get(self, key, shape, what=""):
+        if key not in self.arrays:
+            raise _error(key, "missing", f"a tensor of shape {shape}{what}")
+        arr = _as_numpy(key, self.arrays[key])
+        if arr.shape != tuple(shape):
+            raise _error(key, f"shape {arr.shape}", f"shape {tuple(shape)}{what}")
+        arr = arr.astype(np.float64)
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        if bad:
+            raise _error(key, f"{bad} non-finite values (NaN or inf)", "finite numbers")
+        self.used.add(key)
+        return arr
+
+    def shape(self, key, ndim, what):
+        if key not in self.arrays:
+            raise _error(key, "missing", what)
+        arr = _as_numpy(key, self.arrays[key])
+        if arr.ndim != ndim:
+            raise _error(key, f"shape {arr.shape}", what)
+        return arr.shape
+
+    def left(self):
+        return sorted(k for k in self.arrays if k not in self.used)
+
+
+def _find_prefix(keys, anchor, prefix, arch):
+    if prefix is not None:
+        if not isinstance(prefix, str):
+            raise InvalidParameterError("prefix", prefix, "a string such as 'rnn.'")
+        if prefix and not prefix.endswith(".") and prefix + anchor not in keys:
+            prefix += "."
+        return prefix
+    hits = [k[: -len(anchor)] for k in keys if k.endswith(anchor) and (k == anchor or k[-len(anchor) - 1] == ".")]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise _error(anchor, "missing", f"a key ending in {anchor!r} (the first layer of a {arch})")
+    raise _error(anchor, f"found under {len(hits)} prefixes {hits}",
+                 "a single recurrent module; pass prefix= to choose one")
+
+
+def _count_layers(keys, pattern):
+    k = 0
+    while pattern.format(k) in keys:
+        k += 1
+    return k
+
+
+def _check_dim(value, name):
+    return None if value is None else check_positive_int(value, name)
+
+
+def from_state_dict(state, arch, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
+                    readout=None, ignore=(), source="state dict") -> Imported:
+    """Import a network from its state dict.
+
+    Parameters
+    ----------
+    state : mapping of str to array
+        Parameter names to numpy arrays or torch tensors.
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}
+        The network's architecture (weights alone do not say it).
+    nonlinearity : str, optional
+        ``"tanh"`` (default) or ``"relu"`` for ``"rnn"``; ``"tanh"``
+        (default), ``"relu"``, ``"sigmoid"`` or ``"identity"`` for ``"mirnn"``.
+    inputs, hidden, layers : int, optional
+        ``M``, ``R`` (or ``H``) and ``L``; inferred from the shapes when not
+        given, checked against them when given.
+    prefix : str, optional
+        The common prefix of the recurrent keys (``"rnn."``); found
+        automatically when exactly one set of recurrent keys is present.
+    readout : str, False or None
+        For RNN/GRU/LSTM: the prefix of a linear readout (``"fc"`` for
+        ``fc.weight`` (C, H) and an optional ``fc.bias``); ``None`` takes the
+        keys left over as the readout when they are one ``weight`` of shape
+        (C, H) and optionally its ``bias``; ``False`` means no readout.
+    ignore : iterable of str
+        Key prefixes to skip (an embedding, a decoder).
+    source : str
+        Provenance, recorded in the result.
+
+    Returns
+    -------
+    Imported
+
+    Raises
+    ------
+    WeightsError
+        Naming the key: missing, unexpected, misshapen or not finite.
+    InvalidParameterError
+        For a bidirectional network or an LSTM with projections (``proj_size``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> state = {"weight_ih_l0": rng.normal(size=(12, 3)), "weight_hh_l0": rng.normal(size=(12, 4)),
+    ...          "bias_ih_l0": np.zeros(12), "bias_hh_l0": np.zeros(12)}
+    >>> from_state_dict(state, "gru").model
+    RecurrentModel('gru', depth=1, hidden=4, inputs=3)
+    >>> from_state_dict(state, "lstm")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.WeightsError: invalid weight_ih_l0=shape (12, 3): expected shape (16, 3) for a lstm with hidden=4
+    """
+    arch = canonical_arch(arch, nonlinearity if arch not in ("mirnn", "rac") else None)
+    if not hasattr(state, "items"):
+        raise InvalidParameterError("state", type(state).__name__, "a mapping of parameter names to arrays")
+    if isinstance(ignore, str):
+        ignore = (ignore,)
+    ignore = tuple(ignore)
+    state = {k: v for k, v in state.items() if not any(str(k).startswith(p) for p in ignore)}
+    dims = {"inputs": _check_dim(inputs, "inputs"), "hidden": _check_dim(hidden, "hidden"),
+            "layers": _check_dim(layers, "layers")}
+    keys = _Keys(state)
+    if arch in ("rac", "mirnn"):
+        if arch == "rac" and nonlinearity not in (None, "identity"):
+            raise InvalidParameterError("nonlinearity", nonlinearity, "none for a RAC")
+        return _multiplicative(keys, arch, nonlinearity or "tanh", dims, prefix, readout, source)
+    return _gated(keys, arch, dims, prefix, readout, source)
+
+
+def _reject_extras(keys, what):
+    left = keys.left()
+    if left:
+        raise _error(left[0], "unexpected key", f"only the keys of {what}")
+
+
+def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, source):
+    if readout not in (None, False):
+        raise InvalidParameterError("readout", readout, f"None for arch={arch!r} (its readout is output_weights)")
+    if arch == "mirnn" and nonlinearity not in ("tanh", "relu", "sigmoid", "identity"):
+        raise InvalidParameterError("nonlinearity", nonlinearity, "'tanh', 'relu', 'sigmoid' or 'identity'")
+    p = _find_prefix(keys.arrays, "hidden_weights.0", prefix, arch)
+    L = dims["layers"] or _count_layers(keys.arrays, p + "hidden_weights.{}")
+    if L == 0:
+        raise _error(p + "hidden_weights.0", "missing", f"the first layer of a {arch}")
+    R = dims["hidden"] or keys.shape(p + "hidden_weights.0", 2, "an (R, R) matrix")[1]
+    M = dims["inputs"] or keys.shape(p + "input_weights.0", 2, f"an ({R}, M) matrix")[1]
+    what = f" for a {arch} with depth={L}, hidden={R}, inputs={M}"
+    wh = [keys.get(f"{p}hidden_weights.{layer}", (R, R), what) for layer in range(L)]
+    wi = [keys.get(f"{p}input_weights.{layer}", (R, M if layer == 0 else R), what) for layer in range(L)]
+    C = keys.shape(p + "output_weights", 2, f"a (C, {R}) matrix")[0]
+    wo = keys.get(p + "output_weights", (C, R), what)
+    biases = []
+    if arch == "mirnn" and any(f"{p}biases.{layer}" in keys.arrays for layer in range(L)):
+        biases = [keys.get(f"{p}biases.{layer}", (R,), what) for layer in range(L)]
+    _reject_extras(keys, f"a {L}-layer {arch}")
+    rac = RAC(tuple(wh), tuple(wi), wo)
+    if arch == "rac":
+        return Imported("rac", rac, rac, True, (), source)
+    dropped = [] if nonlinearity == "identity" else [f"nonlinearity {nonlinearity}"]
+    dropped += [f"{p}biases.{layer}" for layer, b in enumerate(biases) if np.any(b != 0)]
+    model = RecurrentModel(
+        "mirnn", [RecurrentLayer(wi[layer], wh[layer], biases[layer] if biases else None) for layer in range(L)],
+        readout_weight=wo, nonlinearity=nonlinearity,
+    )
+    return Imported("mirnn", model, rac, not dropped, tuple(dropped), source)
+
+
+def _guess_readout(keys, H):
+    """The prefix of the one leftover ``weight`` (C, H) (with its optional ``bias``), else ``None``."""
+    left = keys.left()
+    groups = {}
+    for k in left:
+        group, _, leaf = k.rpartition(".")
+        groups.setdefault(group, set()).add(leaf)
+    candidates = []
+    for group, leaves in groups.items():
+        weight = f"{group}.weight" if group else "weight"
+        if "weight" in leaves and leaves <= {"weight", "bias"}:
+            arr = keys.arrays[weight]
+            if len(getattr(arr, "shape", ())) == 2 and arr.shape[1] == H:
+                candidates.append(group)
+    if len(candidates) > 1:
+        second = sorted(candidates)[1]
+        raise _error(f"{second}.weight" if second else "weight", "a second readout candidate",
+                     "one readout; pass readout= to choose it")
+    return candidates[0] if candidates else None
+
+
+def _gated(keys, arch, dims, prefix, readout, source):
+    bad = sorted(k for k in keys.arrays if re.search(r"_l\d+_reverse$", k))
+    if bad:
+        raise InvalidParameterError(
+            "module", f"a bidirectional {arch} (key {bad[0]!r})",
+            "a unidirectional network: the Start-End measure reads the sequence left to right",
+        )
+    bad = sorted(k for k in keys.arrays if re.search(r"(^|\.)weight_hr_l\d+$", k))
+    if bad:
+        raise InvalidParameterError("module", f"an LSTM with projections (key {bad[0]!r})",
+                                    "an LSTM without proj_size")
+    G = GATES[arch]
+    p = _find_prefix(keys.arrays, "weight_ih_l0", prefix, arch)
+    L = dims["layers"] or _count_layers(keys.arrays, p + "weight_ih_l{}")
+    if L == 0:
+        raise _error(p + "weight_ih_l0", "missing", f"the first layer of a {arch}")
+    H = dims["hidden"] or keys.shape(p + "weight_hh_l0", 2, f"a ({G}*H, H) matrix")[1]
+    M = dims["inputs"] or keys.shape(p + "weight_ih_l0", 2, f"a ({G * H}, M) matrix")[1]
+    what = f" for a {arch} with hidden={H}"
+    bias = p + "bias_ih_l0" in keys.arrays or p + "bias_hh_l0" in keys.arrays
+    layers = []
+    for k in range(L):
+        w_ih = keys.get(f"{p}weight_ih_l{k}", (G * H, M if k == 0 else H), what)
+        w_hh = keys.get(f"{p}weight_hh_l{k}", (G * H, H), what)
+        b_ih = keys.get(f"{p}bias_ih_l{k}", (G * H,), what) if bias else None
+        b_hh = keys.get(f"{p}bias_hh_l{k}", (G * H,), what) if bias else None
+        layers.append(RecurrentLayer(w_ih, w_hh, b_ih, b_hh))
+    recurrent = [k for k in keys.arrays if k.startswith(p) and re.fullmatch(r"(weight|bias)_(ih|hh)_l\d+", k[len(p):])]
+    extra = sorted(set(recurrent) - keys.used)
+    if extra:
+        raise _error(extra[0], "unexpected key", f"only the keys of a {L}-layer {arch}")
+    wo = bo = None
+    if readout is None:
+        readout = _guess_readout(keys, H)
+    if readout not in (None, False):
+        if not isinstance(readout, str):
+            raise InvalidParameterError("readout", readout, "a key prefix such as 'fc', None or False")
+        dot = readout if readout.endswith(".") or not readout else readout + "."
+        C = keys.shape(dot + "weight", 2, f"a (C, {H}) readout matrix")[0]
+        wo = keys.get(dot + "weight", (C, H), f" for a readout of a {arch} with hidden={H}")
+        if dot + "bias" in keys.arrays:
+            bo = keys.get(dot + "bias", (C,), " for the readout's bias")
+    _reject_extras(keys, f"a {L}-layer {arch}" + ("" if wo is None else " and its readout"))
+    model = RecurrentModel(arch, layers, readout_weight=wo, readout_bias=bo)
+    return Imported(arch, model, None, False, (), source)

@@ -1,0 +1,497 @@
+"""Exact ranks of grid matricizations over GF(p).
+
+A circuit over GF(p) (:meth:`tnrnn.RAC.random_modular`, or a float circuit
+mapped with :meth:`tnrnn.RAC.to_field`) is evaluated exactly on grid inputs,
+and FLINT computes the rank of the resulting matrix mod ``p``.  Any nonzero
+minor mod ``p`` is nonzero over the rationals, so the rank mod ``p`` of a
+submatrix of the grid matricization is a certified lower bound on the rank of
+the full matricization over the rationals (and, for random weights, on the
+generic rank).
+
+Two engines are registered (see :func:`list_engines`):
+
+``grid``
+    Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` on sampled distinct grid
+    rows and columns (the whole grid when it fits) and takes its rank.
+``factored``
+    Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
+    ``Phi`` lists the monomials of the degrees of
+    :func:`tnrnn.bounds.degree_exponents`.  With ``D`` such monomials, the
+    engine evaluates the end part at ``D / R`` interpolation points of the
+    lower layers (the top layer is linear and handled by a backward covector)
+    and certifies ``rank Z = rank Z_G`` when ``Phi`` of the sampled starts has
+    full column rank ``D``. Both ranks are FLINT ranks mod ``p``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import combinations_with_replacement, product
+from math import prod
+from typing import Callable
+
+import numpy as np
+
+from .bounds import degree_bound, degree_exponents, grid_caps, multiset
+from .circuits import RAC
+from .cuts import Cut
+from .errors import InvalidParameterError
+from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
+from .memory import check_memory, parse_memory
+
+__all__ = ["ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix"]
+
+#: Bytes of working memory per block of evaluated columns.
+_BLOCK_BYTES = 2**27
+
+
+@dataclass(frozen=True)
+class ExactRank:
+    """The rank mod ``p`` of an evaluation matrix, and how it was obtained.
+
+    Attributes
+    ----------
+    rank : int
+        The rank over GF(prime); a certified lower bound on the rank over Q.
+    engine : str
+        The engine that computed it.
+    prime : int
+    rows, cols : int
+        Sampled grid rows (start assignments) and columns (end assignments).
+    grid_rows, grid_cols : int
+        The grid's full numbers of rows and columns, ``M^|S|`` and ``M^|E|``.
+    rounds : int
+        Sampling rounds (samples double while the rank fills them).
+    evaluate_seconds, rank_seconds, seconds : float
+        Time spent evaluating, in FLINT ranks, and in total.
+    details : dict
+        Engine-specific facts (e.g. the factored engine's feature ranks).
+    """
+
+    rank: int
+    engine: str
+    prime: int
+    rows: int
+    cols: int
+    grid_rows: int
+    grid_cols: int
+    rounds: int
+    evaluate_seconds: float
+    rank_seconds: float
+    seconds: float
+    details: dict = field(default_factory=dict)
+
+    @property
+    def full_grid(self) -> bool:
+        """Whether every grid row and column was evaluated."""
+        return self.rows == self.grid_rows and self.cols == self.grid_cols
+
+
+@dataclass(frozen=True)
+class _Engine:
+    func: Callable
+    applies: Callable[[Cut], bool]
+    description: str
+
+
+_ENGINES: dict[str, _Engine] = {}
+
+
+def register_engine(name: str, func: Callable, applies: Callable[[Cut], bool], description: str) -> None:
+    """Register an exact-rank engine under ``name``.
+
+    ``func(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory,
+    threads, progress)`` returns an :class:`ExactRank`; ``applies(cut)`` says
+    whether it handles ``cut``.
+    """
+    _ENGINES[name] = _Engine(func, applies, description)
+
+
+def list_engines() -> dict[str, str]:
+    """The registered engines and what they do.
+
+    Examples
+    --------
+    >>> sorted(list_engines())
+    ['factored', 'grid']
+    """
+    return {name: e.description for name, e in _ENGINES.items()}
+
+
+# -- sampling ---------------------------------------------------------------------
+
+
+def _assignments(M: int, positions: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct input assignments in ``[0, M)^positions`` (all if fewer exist)."""
+    total = M**positions
+    if total <= n:
+        return np.array(list(product(range(M), repeat=positions)), dtype=np.int64).reshape(total, positions)
+    rows = np.unique(rng.integers(0, M, size=(n, positions)), axis=0)
+    while len(rows) < n:
+        extra = rng.integers(0, M, size=(n - len(rows) + 8, positions))
+        rows = np.unique(np.concatenate([rows, extra]), axis=0)
+    return rows[rng.permutation(len(rows))[:n]]
+
+
+# -- evaluation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FieldCircuit:
+    """A circuit's weights as residues in the array type of :func:`field_dtype`."""
+
+    p: int
+    hidden_weights: tuple
+    input_weights: tuple
+    output_weights: np.ndarray
+    factors: tuple
+
+    @classmethod
+    def of(cls, rac: RAC) -> _FieldCircuit:
+        dt = field_dtype(rac.modulus)
+        return cls(rac.modulus, tuple(w.astype(dt) for w in rac.hidden_weights),
+                   tuple(w.astype(dt) for w in rac.input_weights), rac.output_weights.astype(dt),
+                   tuple(f.astype(dt) for f in rac.initial_factors()))
+
+    @property
+    def depth(self) -> int:
+        return len(self.hidden_weights)
+
+    @property
+    def hidden(self) -> int:
+        return self.hidden_weights[0].shape[0]
+
+    @property
+    def feed(self) -> np.ndarray:
+        """Row ``d`` is ``W^{I,1} e_d``, the first layer's input factor for template ``d``."""
+        return self.input_weights[0].T
+
+
+def _step(fc: _FieldCircuit, states: list, below, t: int, layers: range):
+    """Advance ``layers`` of the circuit by one step, in place; return the top output."""
+    p = fc.p
+    for layer in layers:
+        inp = below if layer == 0 else matmul_mod(below, fc.input_weights[layer].T, p)
+        hid = fc.factors[layer] if t == 0 else matmul_mod(states[layer], fc.hidden_weights[layer].T, p)
+        states[layer] = mul_mod(hid, inp, p)
+        below = states[layer]
+    return below
+
+
+def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: int = 0, progress=None) -> np.ndarray:
+    """Exact values ``Z[i, j] = y(start_i, end_j) mod p`` of a circuit over GF(p).
+
+    Parameters
+    ----------
+    rac : RAC
+        A circuit over GF(p) (``rac.modulus`` set).
+    cut : Cut
+    rows : int array, shape (n_rows, |S|)
+        Template indices ``d_t`` for the start positions (one-hot inputs).
+    cols : int array, shape (n_cols, |E|)
+        Template indices for the end positions.
+    output : int
+        The output channel.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_rows, n_cols)
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(2, 2, 2, prime=101, seed=0)
+    >>> cut = Cut.start_end(2)
+    >>> Z = grid_matrix(rac, cut, np.array([[0], [1]]), np.array([[0], [1]]))
+    >>> X = np.eye(2, dtype=np.int64)[[[0, 0], [0, 1], [1, 0], [1, 1]]]
+    >>> bool((Z.ravel() == rac(X)[:, 0]).all())
+    True
+    """
+    fc = _FieldCircuit.of(rac)
+    p = fc.p
+    R, L = fc.hidden, fc.depth
+    pos_start = {t: i for i, t in enumerate(cut.start)}
+    pos_end = {t: i for i, t in enumerate(cut.end)}
+    w_out = fc.output_weights[output][:, None]
+    n_rows, n_cols = len(rows), len(cols)
+    block = max(1, _BLOCK_BYTES // (8 * R * (L + 6) * max(n_rows, 1)))
+    Z = np.empty((n_rows, n_cols), dtype=np.int64)
+    starts = range(0, n_cols, block)
+    for c0 in (progress(starts) if progress else starts):
+        cc = cols[c0 : c0 + block]
+        states: list = [None] * L
+        top = None
+        for t in range(cut.length):
+            if t in pos_start:
+                below = fc.feed[rows[:, pos_start[t]]][:, None, :]
+            else:
+                below = fc.feed[cc[:, pos_end[t]]][None, :, :]
+            top = _step(fc, states, below, t, range(L))
+        y = matmul_mod(top, w_out, p)[..., 0]
+        Z[:, c0 : c0 + len(cc)] = np.broadcast_to(y, (n_rows, len(cc)))
+    return Z
+
+
+def _monomials(h: np.ndarray, degree: int, p: int) -> np.ndarray:
+    """All monomials of ``degree`` in the columns of ``h``, in
+    ``combinations_with_replacement`` order; shape ``(n, multiset(R, degree))``."""
+    n, R = h.shape
+    cur = np.ones((n, 1), dtype=h.dtype)
+    index = {(): 0}
+    for d in range(1, degree + 1):
+        combos = list(combinations_with_replacement(range(R), d))
+        parent = np.fromiter((index[c[:-1]] for c in combos), dtype=np.int64, count=len(combos))
+        var = np.fromiter((c[-1] for c in combos), dtype=np.int64, count=len(combos))
+        cur = mul_mod(cur[:, parent], h[:, var], p)
+        index = {c: i for i, c in enumerate(combos)}
+    return cur
+
+
+def _row_kron(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    return mul_mod(a[:, :, None], b[:, None, :], p).reshape(len(a), -1)
+
+
+def _features(states: list, degrees: tuple, p: int) -> np.ndarray:
+    """``h^L ⊗ mono(h^{L-1}, d_1) ⊗ ... ⊗ mono(h^1, d_{L-1})`` row by row."""
+    L = len(states)
+    phi = states[L - 1]
+    for k in range(1, L):
+        phi = _row_kron(phi, _monomials(states[L - 1 - k], degrees[k], p), p)
+    return phi
+
+
+# -- engines ---------------------------------------------------------------------------
+
+
+def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
+    M = rac.inputs
+    grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
+    want = samples if samples is not None else upper + margin
+    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    t_eval = t_rank = 0.0
+    t0 = time.perf_counter()
+    rounds = 0
+    while True:
+        rounds += 1
+        check_memory(
+            f"the {n_rows} x {n_cols} evaluation matrix",
+            16 * n_rows * n_cols + _BLOCK_BYTES,
+            max_memory,
+            "pass a smaller samples= (the rank is then a lower bound) or raise max_memory",
+        )
+        rng = np.random.default_rng([rng_seed, rounds])
+        rows = _assignments(M, len(cut.start), n_rows, rng)
+        cols = _assignments(M, len(cut.end), n_cols, rng)
+        t1 = time.perf_counter()
+        Z = grid_matrix(rac, cut, rows, cols, output, progress)
+        t2 = time.perf_counter()
+        r = rank_mod(Z, rac.modulus, threads)
+        t3 = time.perf_counter()
+        t_eval += t2 - t1
+        t_rank += t3 - t2
+        del Z
+        saturated = r == min(n_rows, n_cols) and r < upper
+        if not saturated or (n_rows == grid_rows and n_cols == grid_cols):
+            break
+        bigger = min(grid_rows, 2 * n_rows), min(grid_cols, 2 * n_cols)
+        if 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > parse_memory(max_memory or "4GiB"):
+            break  # certified as it stands; a larger sample would not fit
+        n_rows, n_cols = bigger
+    return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
+                     t_eval, t_rank, time.perf_counter() - t0)
+
+
+def _interpolation_points(R: int, degree: int, p: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Points whose degree-``degree`` monomial (Vandermonde) matrix is invertible mod p."""
+    n = multiset(R, degree)
+    for _ in range(8):
+        pts = rng.integers(0, p, size=(n, R)).astype(field_dtype(p))
+        V = _monomials(pts, degree, p)
+        if rank_mod(V, p) == n:
+            return pts, V
+    raise RuntimeError(f"no invertible {n} x {n} Vandermonde matrix mod {p} in 8 draws")  # probability < 8 n^2 / p
+
+
+def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, output: int, progress) -> np.ndarray:
+    """``Z_G[(a, g), j]``: the output for end ``j`` from the cut state with
+    ``h^L = e_a`` and lower layers at grid point ``g``."""
+    p = fc.p
+    R, L = fc.hidden, fc.depth
+    s = len(cut.start)
+    E = len(cut.end)
+    # lower-layer states of the product grid, ordered like np.ndindex over the point sets
+    sizes = [len(pts) for pts in points]  # points[k-1] belongs to layer L-k
+    n_g = prod(sizes)
+    grids = np.indices(sizes).reshape(len(sizes), -1) if sizes else np.zeros((0, 1), dtype=np.int64)
+    lower0 = [None] * (L - 1)
+    for k in range(1, L):
+        lower0[L - 1 - k] = points[k - 1][grids[k - 1]][:, None, :]
+    w_top_in = fc.input_weights[L - 1].T
+    w_top = fc.hidden_weights[L - 1]
+    dt = fc.output_weights.dtype
+    out = np.empty((R, n_g, len(cols)), dtype=dt)
+    block = max(1, _BLOCK_BYTES // (8 * R * (E + L + 4) * n_g))
+    starts = range(0, len(cols), block)
+    for c0 in (progress(starts) if progress else starts):
+        cc = cols[c0 : c0 + block]
+        n_b = len(cc)
+        if L == 1:
+            factors = [fc.feed[cc[:, i]][None, :, :] for i in range(E)]
+        else:
+            # Layer 1 is linear in its state at the cut: h^1_{s+i} = h^1_{s-1} @ T_i with
+            # T_i = T_{i-1} @ W^{H,1}.T @ diag(W^{I,1} e_{x_{s+i}}), one T_i per column.
+            T = np.broadcast_to(np.eye(R, dtype=dt), (n_b, R, R))
+            transfers = []
+            for i in range(E):
+                T = mul_mod(matmul_mod(T, fc.hidden_weights[0].T, p), fc.feed[cc[:, i]][:, None, :], p)
+                transfers.append(T)
+            T_all = np.stack(transfers)  # (E, n_b, R, R)
+            if L == 2:  # fold in the top layer's input weights
+                T_all = matmul_mod(T_all, w_top_in, p)
+            pts = points[L - 2]  # the distinct layer-1 points
+            H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)
+            if L == 2:
+                factors = [H[:, i] for i in range(E)]
+            else:
+                states = list(lower0) + [None]
+                factors = []
+                for i in range(E):
+                    h1 = H[grids[L - 2], i]  # layer-1 states over the product grid
+                    below = _step(fc, states, h1, s + i, range(1, L - 1))
+                    factors.append(matmul_mod(below, w_top_in, p))
+        c = fc.output_weights[output][None, None, :]
+        for u in reversed(factors):  # c <- (c * u) W^{H,L}: y = c . h^L at the cut
+            c = matmul_mod(mul_mod(c, u, p), w_top, p)
+        out[:, :, c0 : c0 + n_b] = np.broadcast_to(c, (n_g, n_b, R)).transpose(2, 0, 1)
+    return out.reshape(R * n_g, len(cols))
+
+
+def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
+    p = rac.modulus
+    M, R, L = rac.inputs, rac.hidden, rac.depth
+    s, E = len(cut.start), len(cut.end)
+    degrees = degree_exponents(L, E)
+    D = degree_bound(L, R, E)
+    grid_rows, grid_cols = M**s, M**E
+    want = samples if samples is not None else D + margin
+    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    check_memory(
+        f"the factored engine's {n_rows} x {D} and {D} x {n_cols} matrices",
+        16 * D * (n_rows + n_cols) + 2 * _BLOCK_BYTES,
+        max_memory,
+        "use engine='grid' with samples= below the degree bound, or raise max_memory",
+    )
+    t0 = time.perf_counter()
+    rng = np.random.default_rng([rng_seed, 1])
+    rows = _assignments(M, s, n_rows, rng)
+    cols = _assignments(M, E, n_cols, rng)
+    # start side: the states at the cut, then their monomial features
+    fc = _FieldCircuit.of(rac)
+    states: list = [None] * L
+    for t in range(s):
+        _step(fc, states, fc.feed[rows[:, t]], t, range(L))
+    phi = _features(states, degrees, p)
+    points, vandermondes = [], []
+    for k in range(1, L):
+        pts, V = _interpolation_points(R, degrees[k], p, rng)
+        points.append(pts)
+        vandermondes.append(V)
+    Z_G = _end_covectors(fc, points, cut, cols, output, progress)
+    t1 = time.perf_counter()
+    r_start = rank_mod(phi, p, threads)
+    r_end = rank_mod(Z_G, p, threads)
+    t2 = time.perf_counter()
+    details = {"features": D, "start_feature_rank": r_start, "end_coefficient_rank": r_end}
+    if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
+        r = r_end
+    elif r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
+        r = r_start
+    else:  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
+        psi = Z_G.reshape([R] + [len(V) for V in vandermondes] + [n_cols])
+        import flint
+
+        for axis, V in enumerate(vandermondes, start=1):
+            inv = np.array(flint.nmod_mat(V.astype(np.int64).tolist(), p).inv().tolist(), dtype=np.int64)
+            inv = inv.astype(psi.dtype)
+            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
+        r = rank_mod(matmul_mod(phi, psi.reshape(D, n_cols), p), p, threads)
+        details["formed_product"] = True
+    t3 = time.perf_counter()
+    return ExactRank(r, "factored", p, n_rows, n_cols, grid_rows, grid_cols, 1,
+                     t1 - t0, t3 - t1, t3 - t0, details)
+
+
+register_engine("grid", _grid_engine, lambda cut: True,
+                "Z[i, j] = y(start_i, end_j) on sampled grid rows and columns, FLINT rank; any cut")
+register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
+                "monomial features at the cut times end coefficients by interpolation; prefix cuts")
+
+
+def _auto_engine(rac: RAC, cut: Cut) -> str:
+    if not cut.is_prefix:
+        return "grid"
+    D = degree_bound(rac.depth, rac.hidden, len(cut.end))
+    # the factored certificate needs D sampled starts and ends, and pays off
+    # when the degree bound is the binding upper bound
+    if D <= min(grid_caps(cut, rac.inputs, rac.hidden, rac.depth).values()) and D >= 64:
+        return "factored"
+    return "grid"
+
+
+def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, samples: int | None = None,
+               margin: int = 16, upper: int | None = None, output: int = 0, max_memory=None,
+               threads: int | None = None, progress=None) -> ExactRank:
+    """The rank mod ``p`` of a circuit's grid matricization across ``cut``.
+
+    Parameters
+    ----------
+    rac : RAC
+        A circuit over GF(p) (``rac.modulus`` set).
+    cut : Cut
+    engine : str
+        A name from :func:`list_engines`, or ``"auto"``.
+    seed : int
+        Seed of the row/column sampling.
+    samples : int, optional
+        Rows and columns to sample per side (default: ``upper + margin``,
+        capped by the grid).
+    margin : int
+        Extra rows/columns beyond the upper bound.
+    upper : int, optional
+        A proven upper bound (default: the minimum of the closed forms).
+    output : int
+        The output channel.
+    max_memory : int or str, optional
+        Refuse above this estimate (default 4 GiB).
+    threads : int, optional
+        FLINT threads.
+    progress : callable, optional
+        Wraps iterables for a progress bar (e.g. ``tqdm.tqdm``).
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(2, 3, 3, prime=2**31 - 1, seed=0)
+    >>> exact_rank(rac, Cut.start_end(4)).rank     # ((3, 2)) * 3 = 18 > grid cap 9
+    9
+    """
+    if not isinstance(rac, RAC) or rac.modulus is None:
+        raise InvalidParameterError("rac", rac, "a RAC over GF(p) (RAC.random_modular or rac.to_field(p))")
+    if not isinstance(cut, Cut):
+        raise InvalidParameterError("cut", cut, "a tnrnn.Cut")
+    if not (isinstance(output, int) and 0 <= output < rac.outputs):
+        raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1}")
+    if samples is not None and (not isinstance(samples, int) or samples < 1):
+        raise InvalidParameterError("samples", samples, "an integer >= 1")
+    if not isinstance(margin, int) or margin < 0:
+        raise InvalidParameterError("margin", margin, "an integer >= 0")
+    if upper is None:
+        upper = min(grid_caps(cut, rac.inputs, rac.hidden, rac.depth).values())
+        if cut.is_prefix:
+            upper = min(upper, degree_bound(rac.depth, rac.hidden, len(cut.end)))
+    name = _auto_engine(rac, cut) if engine == "auto" else engine
+    if name not in _ENGINES:
+        raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
+    if not _ENGINES[name].applies(cut):
+        raise InvalidParameterError("engine", engine, f"an engine that handles the {cut.name} cut ('grid')")
+    return _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
+                               output=output, max_memory=max_memory, threads=threads, progress=progress)
