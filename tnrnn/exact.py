@@ -229,7 +229,7 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
             top = _step(fc, states, below, t, range(L))
         y = matmul_mod(top, w_out, p)[..., 0]
         Z[:, c0 : c0 + len(cc)] = np.broadcast_to(y, (n_rows, len(cc)))
-    return Z
+    return np.remainder(Z, p, out=Z)
 
 
 def _monomials(h: np.ndarray, degree: int, p: int) -> np.ndarray:

@@ -50,6 +50,9 @@ def main(argv=None) -> int:
     except TnrnnError as err:
         print(f"tnrnn {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. piped into head: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"tnrnn {args.command}: interrupted", file=sys.stderr)
         return 130
