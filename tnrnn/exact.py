@@ -40,7 +40,10 @@ from .errors import InvalidParameterError
 from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
 from .memory import check_memory, parse_memory
 
-__all__ = ["ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix"]
+__all__ = [
+    "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
+    "FactoredMatrices", "factored_matrices",
+]
 
 #: Bytes of working memory per block of evaluated columns.
 _BLOCK_BYTES = 2**27
@@ -366,10 +369,59 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
     return out.reshape(R * n_g, len(cols))
 
 
-def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
+@dataclass(frozen=True)
+class FactoredMatrices:
+    """The matrices whose ranks the ``factored`` engine certifies.
+
+    For a prefix cut the grid matricization factors as ``Z = phi @ psi`` with
+    ``phi`` the monomial features of the sampled starts' states at the cut
+    and ``psi`` the end coefficients; ``end = Phi_G @ psi`` is evaluated at
+    interpolation points whose feature matrix ``Phi_G = I_R ⊗ V_1 ⊗ ...`` is
+    invertible (``vandermondes`` are the ``V_k``).
+
+    Attributes
+    ----------
+    phi : numpy.ndarray, shape (rows, features)
+    end : numpy.ndarray, shape (features, cols)
+    vandermondes : tuple of numpy.ndarray
+    features : int
+        ``D``, the degree bound.
+    rows, cols, grid_rows, grid_cols : int
+    prime : int
+    seconds : float
+    """
+
+    phi: np.ndarray
+    end: np.ndarray
+    vandermondes: tuple
+    features: int
+    rows: int
+    cols: int
+    grid_rows: int
+    grid_cols: int
+    prime: int
+    seconds: float
+
+
+def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None = None, margin: int = 16,
+                      output: int = 0, max_memory=None, progress=None) -> FactoredMatrices:
+    """Evaluate the ``factored`` engine's matrices for a prefix cut (no ranks taken).
+
+    Entries are residues mod ``rac.modulus`` (float64 symmetric representatives
+    or int64, see :func:`tnrnn.finite_field.field_dtype`).
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(2, 2, 2, prime=101, seed=0)
+    >>> fm = factored_matrices(rac, Cut.start_end(8))
+    >>> fm.features, fm.phi.shape, fm.end.shape        # D = 2 * ((2, 4)) = 10
+    (10, (16, 10), (10, 16))
+    """
     p = rac.modulus
     M, R, L = rac.inputs, rac.hidden, rac.depth
     s, E = len(cut.start), len(cut.end)
+    if not cut.is_prefix:
+        raise InvalidParameterError("cut", str(cut), "a prefix cut (start-end or prefix:s)")
     degrees = degree_exponents(L, E)
     D = degree_bound(L, R, E)
     grid_rows, grid_cols = M**s, M**E
@@ -382,7 +434,7 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         "use engine='grid' with samples= below the degree bound, or raise max_memory",
     )
     t0 = time.perf_counter()
-    rng = np.random.default_rng([rng_seed, 1])
+    rng = np.random.default_rng([seed, 1])
     rows = _assignments(M, s, n_rows, rng)
     cols = _assignments(M, E, n_cols, rng)
     # start side: the states at the cut, then their monomial features
@@ -396,29 +448,35 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         pts, V = _interpolation_points(R, degrees[k], p, rng)
         points.append(pts)
         vandermondes.append(V)
-    Z_G = _end_covectors(fc, points, cut, cols, output, progress)
+    end = _end_covectors(fc, points, cut, cols, output, progress)
+    return FactoredMatrices(phi, end, tuple(vandermondes), D, n_rows, n_cols, grid_rows, grid_cols, p,
+                            time.perf_counter() - t0)
+
+
+def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
+    fm = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
+                           max_memory=max_memory, progress=progress)
+    p, D, R = fm.prime, fm.features, rac.hidden
     t1 = time.perf_counter()
-    r_start = rank_mod(phi, p, threads)
-    r_end = rank_mod(Z_G, p, threads)
-    t2 = time.perf_counter()
+    r_start = rank_mod(fm.phi, p, threads)
+    r_end = rank_mod(fm.end, p, threads)
     details = {"features": D, "start_feature_rank": r_start, "end_coefficient_rank": r_end}
     if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
         r = r_end
     elif r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
         r = r_start
     else:  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
-        psi = Z_G.reshape([R] + [len(V) for V in vandermondes] + [n_cols])
         import flint
 
-        for axis, V in enumerate(vandermondes, start=1):
-            inv = np.array(flint.nmod_mat(V.astype(np.int64).tolist(), p).inv().tolist(), dtype=np.int64)
-            inv = inv.astype(psi.dtype)
-            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
-        r = rank_mod(matmul_mod(phi, psi.reshape(D, n_cols), p), p, threads)
+        psi = fm.end.reshape([R] + [len(V) for V in fm.vandermondes] + [fm.cols])
+        for axis, V in enumerate(fm.vandermondes, start=1):
+            inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
+            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T.astype(psi.dtype), p), -1, axis)
+        r = rank_mod(matmul_mod(fm.phi, psi.reshape(D, fm.cols), p), p, threads)
         details["formed_product"] = True
     t3 = time.perf_counter()
-    return ExactRank(r, "factored", p, n_rows, n_cols, grid_rows, grid_cols, 1,
-                     t1 - t0, t3 - t1, t3 - t0, details)
+    return ExactRank(r, "factored", p, fm.rows, fm.cols, fm.grid_rows, fm.grid_cols, 1,
+                     fm.seconds, t3 - t1, fm.seconds + t3 - t1, details)
 
 
 register_engine("grid", _grid_engine, lambda cut: True,
