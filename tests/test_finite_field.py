@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from tnrnn.errors import InvalidParameterError
 from tnrnn.finite_field import (
-    DEFAULT_PRIME, check_prime, field_dtype, is_prime, matmul_mod, mul_mod, rank_mod, to_field,
+    DEFAULT_PRIME,
+    check_prime,
+    field_dtype,
+    is_prime,
+    matmul_mod,
+    mul_mod,
+    rank_mod,
+    to_field,
 )
 
 from ._reference import rational_rank

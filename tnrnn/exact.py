@@ -26,10 +26,10 @@ Two engines are registered (see :func:`list_engines`):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement, product
 from math import prod
-from typing import Callable
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from .circuits import RAC
 from .cuts import Cut
 from .errors import InvalidParameterError
 from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
-from .memory import check_memory, parse_memory
+from .memory import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
@@ -297,7 +297,8 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
         if not saturated or (n_rows == grid_rows and n_cols == grid_cols):
             break
         bigger = min(grid_rows, 2 * n_rows), min(grid_cols, 2 * n_cols)
-        if 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > parse_memory(max_memory or "4GiB"):
+        limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+        if 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > limit:
             break  # certified as it stands; a larger sample would not fit
         n_rows, n_cols = bigger
     return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
