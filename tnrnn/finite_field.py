@@ -149,27 +149,39 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
         if (p - 1) ** 2 >= 2**53:
             raise InvalidParameterError("p", p, "a prime with (p - 1)**2 < 2**53 for float64 residues")
         chunk = max(1, (2**53 - 1) // max((p - 1) ** 2, 1))
-        out = _reduce_float(a[:, :chunk] @ b[:chunk], p)
+        out = _reduce_float(_dot(a[:, :chunk], b[:chunk]), p)
         for k0 in range(chunk, k, chunk):
-            out += _reduce_float(a[:, k0 : k0 + chunk] @ b[k0 : k0 + chunk], p)
+            out += _reduce_float(_dot(a[:, k0 : k0 + chunk], b[k0 : k0 + chunk]), p)
             _reduce_float(out, p)
         return out
     a = a.astype(np.int64, copy=False)
     b = b.astype(np.int64, copy=False)
     if k * (p - 1) ** 2 < 2**53:
-        return np.fmod(a.astype(np.float64) @ b.astype(np.float64), p).astype(np.int64)
+        return np.fmod(_dot(a.astype(np.float64), b.astype(np.float64)), p).astype(np.int64)
     a_hi = (a >> 16).astype(np.float64)
     a_lo = (a & 0xFFFF).astype(np.float64)
     out = None
     for k0 in range(0, k, _CHUNK):
         bc = b[k0 : k0 + _CHUNK].astype(np.float64)
-        hi = np.fmod(a_hi[..., k0 : k0 + _CHUNK] @ bc, p).astype(np.int64)
-        lo = np.fmod(a_lo[..., k0 : k0 + _CHUNK] @ bc, p).astype(np.int64)
+        hi = np.fmod(_dot(a_hi[..., k0 : k0 + _CHUNK], bc), p).astype(np.int64)
+        lo = np.fmod(_dot(a_lo[..., k0 : k0 + _CHUNK], bc), p).astype(np.int64)
         part = ((hi << 16) + lo) % p
         out = part if out is None else (out + part) % p
     if out is None:  # k == 0
         out = np.zeros(a.shape[:-1] + b.shape[1:], dtype=np.int64)
     return out
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for a tall ``a`` and a small ``b``.
+
+    OpenBLAS is an order of magnitude slower on ``(N, k) @ (k, m)`` with small
+    ``k, m`` than on the same product transposed, ``(m, k) @ (k, N)``; the
+    result is the transpose of a C-contiguous array.
+    """
+    if a.shape[0] > 4 * max(b.shape[1], 1):
+        return (b.T @ a.T).T
+    return a @ b
 
 
 def _dyadic_to_field(x: np.ndarray, p: int) -> np.ndarray:
