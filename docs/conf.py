@@ -1,10 +1,11 @@
 """Sphinx configuration for tnrnn's documentation.
 
-Built offline with warnings as errors::
+Built offline, with warnings as errors, by::
 
     sphinx-build -W --keep-going -b html docs docs/_build/html
 """
 
+import importlib.util
 import os
 import sys
 
@@ -14,7 +15,7 @@ import tnrnn  # noqa: E402
 
 project = "tnrnn"
 author = "the tnrnn authors"
-copyright = "2025, the tnrnn authors"
+copyright = "2026, the tnrnn authors"
 version = release = tnrnn.__version__
 
 extensions = [
@@ -22,22 +23,56 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
 ]
+# No intersphinx: the build machine is offline, and nothing may be fetched.
 
-# No intersphinx: the build machine is offline.
 exclude_patterns = ["_build"]
-templates_path = []
-html_static_path = []
 html_theme = "alabaster"
 html_theme_options = {"description": "certified separation ranks of recurrent arithmetic circuits"}
 
-default_role = None
-primary_domain = "py"
-nitpicky = False
-
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"members": True}
 
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# Modules of the tensor-network half that are documented when they exist;
+# each gets a section at the end of the API page (see _optional_api).
+OPTIONAL_MODULES = (
+    ("tnrnn.spectrum", "Spectra by contraction"),
+    ("tnrnn.mincut", "Min-cut bounds"),
+    ("tnrnn.bench", "Contraction benchmark"),
+)
+
+
+def _optional_api(app, docname, source):
+    if docname != "api":
+        return
+    for module, title in OPTIONAL_MODULES:
+        if importlib.util.find_spec(module) is None:
+            continue
+        heading = f"{title}: ``{module}``"
+        source[0] += f"\n{heading}\n{'-' * len(heading)}\n\n.. automodule:: {module}\n   :members:\n"
+
+
+def _resolve_short_names(app, env, node, contnode):
+    """Link names re-exported elsewhere (``tnrnn.bridge.from_module``, ``rank_bounds``)
+    to the one place each object is documented, when the match is unique."""
+    if node.get("refdomain") != "py":
+        return None
+    from sphinx.util.nodes import make_refnode
+
+    objects = env.get_domain("py").objects
+    target = node["reftarget"].lstrip("~.")
+    for key in (target, target.rsplit(".", 1)[-1]):
+        found = [name for name in objects if name.endswith("." + key)]
+        if len(found) == 1:
+            entry = objects[found[0]]
+            return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, found[0])
+    return None
+
+
+def setup(app):
+    app.connect("source-read", _optional_api)
+    app.connect("missing-reference", _resolve_short_names)

@@ -8,8 +8,7 @@ Arrays go through autoray, so numpy, torch (CPU or CUDA) and cupy work alike.
 
 Optimizer names (see :func:`list_optimizers`)
 ---------------------------------------------
-``greedy``, ``dp``, ``optimal``, ``random-greedy``, ``random-greedy-128``,
-``auto``, ``auto-hq``
+``greedy``, ``dp``, ``optimal``, ``random-greedy``, ``random-greedy-128``, ``auto``, ``auto-hq``
     opt_einsum's path functions.  ``optimal`` and ``dp`` are exponential in
     the number of tensors: use them on small networks.
 ``cotengra-greedy``, ``kahypar``, ``hyper``

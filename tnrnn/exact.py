@@ -190,9 +190,9 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
     rac : RAC
         A circuit over GF(p) (``rac.modulus`` set).
     cut : Cut
-    rows : int array, shape (n_rows, |S|)
+    rows : int array, shape (n_rows, len(cut.start))
         Template indices ``d_t`` for the start positions (one-hot inputs).
-    cols : int array, shape (n_cols, |E|)
+    cols : int array, shape (n_cols, len(cut.end))
         Template indices for the end positions.
     output : int
         The output channel.

@@ -16,9 +16,11 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
   elementwise product never overflows; matrix products go through float64
   BLAS on 16-bit limbs, ``a = a_hi * 2**16 + a_lo`` with ``a_hi < 2**15`` and
   ``a_lo < 2**16``, and a dot product of at most 64 terms of ``a_lo * b`` is
-  below ``64 * 2**16 * 2**31 = 2**53``, exact in float64 (likewise ``a_hi``).  Ranks are computed by FLINT's
-``nmod_mat_rank`` (python-flint), called through its C library when it can be
-loaded so that no per-entry Python objects are built.
+  below ``64 * 2**16 * 2**31 = 2**53``, exact in float64 (likewise ``a_hi``).
+
+Ranks are computed by FLINT's ``nmod_mat_rank`` (python-flint), called through
+its C library when it can be loaded so that no per-entry Python objects are
+built.
 """
 
 from __future__ import annotations

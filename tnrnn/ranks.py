@@ -126,11 +126,13 @@ _COLUMNS = (
 def format_table(records) -> str:
     """Records as an aligned text table, one row each.
 
+    The ``mincut`` column appears when some record has a min-cut bound.
+
     Examples
     --------
     >>> print(format_table([rank_bounds(depth=1, hidden=3, inputs=2, length=4, method="closed-form")]))
-    L  R  M  T  cut        lower  upper  certified  paper  degree  mincut  seconds
-    1  3  2  4  start-end  3      3      exact      3      3       -       0.00
+    L  R  M  T  cut        lower  upper  certified  paper  degree  seconds
+    1  3  2  4  start-end  3      3      exact      3      3       0.00
     """
     records = list(records)
     cols = [c for c in _COLUMNS if c[0] != "mincut" or any(r.mincut_upper is not None for r in records)]

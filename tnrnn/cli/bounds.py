@@ -15,6 +15,7 @@ examples:
   tnrnn bounds --depth 2 --hidden 3 --inputs 3 --length 9 --cut prefix:3
   tnrnn bounds --depth 2 --hidden 3 --inputs 3 --length 6 --cut interleaved --mincut
   tnrnn bounds --depth 3 --hidden 4 --inputs 4 --length 8,16,32 --method closed-form
+  tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot ranks.png
 """
 
 
@@ -68,6 +69,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--plot", default=None, metavar="PATH",
+                   help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
 
@@ -85,6 +88,10 @@ def run(args) -> int:
         for T in int_list(args.length, "--length")
     ]
     max_memory = parse_memory(args.max_memory, "--max-memory")
+    if args.plot is not None:
+        from ..draw import figure_format
+
+        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
     progress = None
     show = not args.no_progress and sys.stderr.isatty()
     if show and args.method == "exact":
@@ -106,4 +113,8 @@ def run(args) -> int:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:
         print(format_table(records))
+    if args.plot is not None:
+        from ..draw import plot_ranks
+
+        plot_ranks(records, path=args.plot)
     return 0

@@ -18,6 +18,7 @@ examples:
   tnrnn import model.pt --arch lstm --length 8 --spectrum
   tnrnn import rac.safetensors --arch rac --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
+  tnrnn import model.pt --arch lstm --length 8 --spectrum --plot spectrum.png
 
 Weights are read without executing code (.pt/.pth with torch.load(weights_only=True)).
 The spectrum is that of the matrix of outputs over start-half by end-half assignments of
@@ -57,6 +58,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--plot", default=None, metavar="PATH",
+                   help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
 
@@ -65,6 +68,12 @@ def run(args) -> int:
     """Run ``tnrnn import`` with parsed arguments; returns the exit code."""
     if args.spectrum and args.length is None:
         raise InvalidParameterError("--length", None, "a sequence length T with --spectrum")
+    if args.plot is not None:
+        from ..draw import figure_format
+
+        if not args.spectrum:
+            raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
+        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
     readout = False if isinstance(args.readout, str) and args.readout.lower() == "none" else args.readout
     imported = load_weights(args.path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
                             hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout)
@@ -72,6 +81,10 @@ def run(args) -> int:
     if args.spectrum:
         spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
                                       channel=args.channel, backend=args.backend, device=args.device)
+    if args.plot is not None:
+        from ..draw import plot_spectrum
+
+        plot_spectrum(spectrum, path=args.plot)
     if args.json:
         out = {"import": imported.to_dict()}
         if spectrum is not None:

@@ -1,0 +1,66 @@
+"""``tnrnn draw``: draw a compiled RAC, a cut of its time steps and the minimum cut's bonds."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_parser", "run"]
+
+_EXAMPLES = """\
+examples:
+  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --cut start-end -o cut.svg
+  tnrnn draw --depth 1 --hidden 4 --inputs 2 --length 8 --cut interleaved -o mps.png
+  tnrnn draw --depth 3 --hidden 2 --inputs 2 --length 10 --cut prefix:4 -o deep.pdf
+  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --no-cut -o network.png
+
+The format follows the extension of -o (.png, .svg or .pdf). Networks whose layers need more
+than 16 rows of copies are drawn condensed (one node per layer x time block); --detailed and
+--condensed force a view.
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``draw`` subcommand."""
+    p = subparsers.add_parser(
+        "draw",
+        help="draw a compiled RAC network with a cut and its min-cut bonds",
+        description="Draw the tensor network of a recurrent arithmetic circuit on T steps: time left to right, "
+                    "layers and their copies bottom to top, inputs coloured by the side of the cut, and the "
+                    "bonds of a minimum cut in red with their dimensions.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--depth", "-L", type=int, required=True, help="depth L")
+    p.add_argument("--hidden", "-R", type=int, required=True, help="width R")
+    p.add_argument("--inputs", "-M", type=int, required=True, help="input dimension M")
+    p.add_argument("--length", "-T", type=int, required=True, help="length T")
+    p.add_argument("--cut", default="start-end",
+                   help="start-end (default), interleaved, prefix:S, or positions like 0,2|1,3")
+    p.add_argument("--no-cut", action="store_true", help="draw the network alone, without a cut")
+    p.add_argument("--no-mincut", action="store_true", help="colour the inputs by side but do not compute a min-cut")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--condensed", dest="condensed", action="store_const", const=True, default=None,
+                      help="one node per layer x time block")
+    view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
+                      help="every tensor, whatever the size")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
+    p.add_argument("--output", "-o", required=True, metavar="PATH", help="the figure file: .png, .svg or .pdf")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
+    from ..circuits import RAC, check_positive_int
+    from ..draw import draw, figure_format
+
+    figure_format(args.output, "--output")  # refuse a bad file name before any work
+    for name in ("depth", "hidden", "inputs", "length"):
+        check_positive_int(getattr(args, name), f"--{name}")
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
+    cut = None if args.no_cut else args.cut
+    fig = draw(rac, cut=cut, length=args.length, condensed=args.condensed, show_mincut=not args.no_mincut,
+               path=args.output)
+    title = fig.axes[0].get_title().replace("\n", " ")
+    print(f"wrote {args.output}: {title}")
+    return 0

@@ -1,0 +1,855 @@
+"""Figures: compiled networks and their cuts, rank tables, spectra.
+
+Three functions, each returning a matplotlib ``Figure``:
+
+* :func:`draw` draws a compiled RAC (a :class:`~tnrnn.network.CircuitNetwork`)
+  with a deterministic layout: time on the x axis, layers (and the copies of
+  a layer's states) on the y axis, the inputs at the bottom coloured by the
+  side of the cut they fall on, and the bonds of the minimum cut highlighted
+  and labelled with their dimensions.
+* :func:`plot_ranks` plots :class:`~tnrnn.ranks.RankBounds` records: rank
+  against length, one series per depth, the certified interval as a band and
+  the paper's lower bound dashed.
+* :func:`plot_spectrum` plots singular values across a cut, the tolerance
+  and the numerical rank.
+
+matplotlib is imported inside the functions, so ``import tnrnn`` does not
+import it.  Figures are built without ``pyplot`` when no ``ax`` is given (no
+global state, no GUI backend needed), and saved as PNG, SVG or PDF.
+
+Every drawn collection carries a ``gid`` naming what it shows
+(``"tensors:WI"``, ``"inputs:start"``, ``"cut-bonds"``, ``"band:L=2"``, ...),
+so that programs and tests can find it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .errors import InvalidParameterError
+
+__all__ = ["draw", "plot_ranks", "plot_spectrum", "figure_format", "FIGURE_FORMATS", "DETAILED_MAX_ROWS"]
+
+#: File formats that the ``path=`` arguments accept (by extension).
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+#: The detailed view draws every tensor when no layer needs more rows (copies
+#: of its chains) than this; larger networks are condensed to one node per
+#: layer x time block.  Every L <= 2 network with T <= 16 and every L = 3
+#: network with T <= 5 is drawn in detail.
+DETAILED_MAX_ROWS = 16
+
+# Colours: the two sides of a cut, the cut bonds, and the tensor roles.
+_START = "#1f77b4"
+_END = "#ff7f0e"
+_NOSIDE = "#7f7f7f"
+_CUT = "#d62728"
+_BOND = "#a0a0a0"
+_SIDE_COLOUR = {"start": _START, "end": _END, "none": _NOSIDE}
+_ROLE_STYLE = {  # marker, face colour, size (points**2), legend text
+    "WI": ("s", "#2ca02c", 42, "input weights $W^{I}$"),
+    "WH": ("o", "#8c8c8c", 46, "hidden weights $W^{H}$"),
+    "INIT": ("D", "#ffffff", 32, "initial factor"),
+    "MUL": ("o", "#000000", 14, "COPY tensor (product)"),
+    "WO": ("p", "#9467bd", 80, "output weights $W^{O}$"),
+}
+_ROLES = tuple(_ROLE_STYLE)
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def figure_format(path, name: str = "path") -> str | None:
+    """The format (``"png"``, ``"svg"`` or ``"pdf"``) that ``path``'s extension names.
+
+    Commands call it before computing anything, to refuse a bad file name at once;
+    ``name`` is the parameter's name in the error (``"--plot"``).
+
+    Raises
+    ------
+    InvalidParameterError
+        If the extension is not one of :data:`FIGURE_FORMATS`.
+
+    Examples
+    --------
+    >>> figure_format("ranks.PNG"), figure_format(None)
+    ('png', None)
+    >>> figure_format("ranks.jpg")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid path='ranks.jpg': expected a file name ending in .png, .svg or .pdf
+    """
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(name, path, "a file name ending in .png, .svg or .pdf")
+    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if ext not in FIGURE_FORMATS:
+        raise InvalidParameterError(name, os.fspath(path), "a file name ending in .png, .svg or .pdf")
+    return ext
+
+
+def _new_figure(figsize):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _save(fig, path, fmt):
+    if path is not None:
+        fig.savefig(os.fspath(path), format=fmt, dpi=150 if fmt == "png" else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# the network's layout
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    name: str  # the unique tag: "WI5", "MUL5", "WO", ...
+    role: str
+    node: int | None
+    layer: int
+    time: int
+    inds: tuple[str, ...]
+
+
+def _tensors(network) -> list[_Tensor]:
+    """Tensors of ``network.tn`` read from their tags (the network's public description)."""
+    out = []
+    for t in network.tn.tensors:
+        tags = set(t.tags)
+        role = next(r for r in _ROLES if r in tags)
+        node = next((int(g[4:]) for g in tags if re.fullmatch(r"NODE\d+", g)), None)
+        layer = next(int(g[1:]) for g in tags if re.fullmatch(r"L\d+", g))
+        time = next(int(g[1:]) for g in tags if re.fullmatch(r"T\d+", g))
+        name = role if node is None else f"{role}{node}"
+        out.append(_Tensor(name, role, node, layer, time, tuple(t.inds)))
+    return out
+
+
+@dataclass
+class _Structure:
+    """Circuit nodes of a compiled network and their rows in the drawing."""
+
+    depth: int
+    length: int
+    layer: dict  # node -> layer
+    time: dict  # node -> time
+    consumer: dict  # node -> ("WH" | "WI" | "WO", consuming node or None)
+    rows: dict  # layer -> list of chains (each a list of nodes, time ascending)
+    row_of: dict  # node -> (layer, row index within the layer)
+
+
+def _structure(network, tensors) -> _Structure:
+    """Chains of hidden links, one drawing row each, ordered so that few edges cross.
+
+    A *chain* is a node ``(l, t')`` that is not the hidden child of another
+    node, with its hidden descendants ``(l, t'-1), ..., (l, 0)``.  The chains
+    of layer ``l-1`` hang below the nodes of layer ``l`` they feed; they are
+    listed parent row by parent row, and within one parent row by ``t'``, so
+    that (for ``L = 2``) no vertical edge crosses a chain.
+    """
+    layer, time, owner = {}, {}, {}
+    for t in tensors:
+        if t.node is not None:
+            layer[t.node], time[t.node] = t.layer, t.time
+        for ind in t.inds:
+            owner.setdefault(ind, []).append(t)
+    consumer = {}
+    hidden_child = {}
+    input_child = defaultdict(dict)
+    for c in layer:
+        users = [t for t in owner.get(f"h{c}", ()) if t.role != "MUL"]
+        (user,) = users
+        consumer[c] = (user.role, user.node)
+        if user.role == "WH":
+            hidden_child[user.node] = c
+        elif user.role == "WI":
+            input_child[user.node] = c
+    root = next(c for c, (role, _) in consumer.items() if role == "WO")
+
+    def chain(top):
+        nodes = [top]
+        while nodes[-1] in hidden_child:
+            nodes.append(hidden_child[nodes[-1]])
+        return nodes[::-1]
+
+    L = network.depth
+    rows = {L: [chain(root)]}
+    for lay in range(L, 1, -1):
+        below = []
+        for row in rows[lay]:
+            for c in row:  # time ascending
+                below.append(chain(input_child[c]))
+        rows[lay - 1] = below
+    row_of = {c: (lay, k) for lay, chains in rows.items() for k, ch in enumerate(chains) for c in ch}
+    return _Structure(L, network.length, layer, time, consumer, rows, row_of)
+
+
+# Geometry of the detailed view, in data units (one time step is 1 wide, one row 1 high).
+_X_WH, _X_MUL = 0.12, 0.42
+_WI_DROP = 0.38
+_LAYER_GAP = 0.9
+_INPUT_GAP = 1.6
+
+
+def _detailed_positions(st: _Structure):
+    """Positions of every tensor (by name), the y of each row, and the inputs' y."""
+    y_row = {}
+    y = 0.0
+    for lay in range(st.depth, 0, -1):
+        for k in range(len(st.rows[lay])):
+            y_row[lay, k] = y
+            y -= 1.0
+        y -= _LAYER_GAP
+    y_bottom = min(y_row.values())
+    pos = {}
+    for c, (lay, k) in st.row_of.items():
+        t = st.time[c]
+        n = len(st.rows[lay])
+        yy = y_row[lay, k]
+        x_mul = t + _X_MUL
+        # Each row of a layer gets its own WI column, so no vertical edge runs through a WI.
+        x_wi = x_mul + 0.14 + 0.36 * (k + 0.5) / n
+        pos[f"MUL{c}"] = (x_mul, yy)
+        pos[f"WH{c}"] = pos[f"INIT{c}"] = (t + _X_WH, yy)
+        pos[f"WI{c}"] = (x_wi, yy - _WI_DROP)
+    root_mul = pos[f"MUL{st.rows[st.depth][0][-1]}"]
+    pos["WO"] = (root_mul[0] + 0.45, root_mul[1])
+    return pos, y_row, y_bottom - _INPUT_GAP
+
+
+def _input_x(t):
+    return t + _X_MUL + 0.3
+
+
+def _detailed_edges(st, tensors, pos, y_inputs):
+    """One polyline per bond: ``{index: [polyline, ...]}`` (inputs get one per leg)."""
+    by_name = {t.name: t for t in tensors}
+    edges = defaultdict(list)
+    for t in tensors:
+        for ind in t.inds:
+            if ind.startswith("x"):
+                # input leg: down from the WI to just above the inputs, then to the input marker
+                x0, y0 = pos[t.name]
+                tt = int(ind[1:])
+                edges[ind].append([(x0, y0), (x0, y_inputs + 0.55), (_input_x(tt), y_inputs)])
+    for c in st.layer:
+        edges[f"a{c}"].append([pos[f"WH{c}"], pos[f"MUL{c}"]])
+        edges[f"b{c}"].append([pos[f"WI{c}"], pos[f"MUL{c}"]])
+        role, p = st.consumer[c]
+        mul = pos[f"MUL{c}"]
+        if role == "WI":
+            # elbow: down from the consumer's WI to this row, then left to the chain's top node
+            wx, wy = pos[f"WI{p}"]
+            edges[f"h{c}"].append([(wx, wy), (wx, mul[1]), mul])
+        elif role == "WH":
+            edges[f"h{c}"].append([mul, pos[f"WH{p}"]])
+        else:
+            edges[f"h{c}"].append([mul, pos["WO"]])
+    if "y" in by_name.get("WO", _Tensor("", "", None, 0, 0, ())).inds:
+        wx, wy = pos["WO"]
+        edges["y"].append([(wx, wy), (wx + 0.35, wy)])
+    return edges
+
+
+# ---------------------------------------------------------------------------------------------
+# min-cut
+# ---------------------------------------------------------------------------------------------
+
+
+def _mincut(network, cut):
+    from .mincut import mincut_bound
+
+    return mincut_bound(network, cut)
+
+
+def _bound_text(mc, hidden):
+    """``"min-cut bound 3^4 = 81"`` (or the bound alone when it is not a power of R)."""
+    bound = int(mc.bound)
+    n = len(mc.bonds)
+    if hidden > 1 and hidden**n == bound:
+        pretty = f"{hidden}^{n} = {bound}" if bound < 10**7 else f"{hidden}^{n}"
+    else:
+        pretty = f"{bound}" if bound < 10**7 else f"2^{mc.log2:.1f}"
+    return f"min-cut bound {pretty}"
+
+
+# ---------------------------------------------------------------------------------------------
+# draw
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_network(network_or_rac, length):
+    from .circuits import RAC
+    from .network import CircuitNetwork, compile
+
+    if isinstance(network_or_rac, CircuitNetwork):
+        if length is not None and length != network_or_rac.length:
+            raise InvalidParameterError("length", length, f"{network_or_rac.length}, the network's length, or None")
+        return network_or_rac
+    if isinstance(network_or_rac, RAC):
+        if length is None:
+            raise InvalidParameterError("length", None, "an integer >= 1 when drawing a RAC")
+        return compile(network_or_rac, length)
+    raise InvalidParameterError("network_or_rac", type(network_or_rac).__name__,
+                                "a tnrnn.RAC or a compiled CircuitNetwork")
+
+
+def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, condensed: bool | None = None,
+         show_mincut: bool = True, path=None, figsize=None, title: str | None = None, legend: bool = True,
+         label_bonds: bool = True):
+    """Draw a compiled RAC, the sides of a cut, and the cut's minimum set of bonds.
+
+    The layout is deterministic.  Time runs left to right (one column per
+    step).  Layers are stacked bottom (layer 1) to top (layer ``L``); inside
+    a layer, each row is one chain of hidden links, so a deep RAC's copies of
+    a layer's states appear as rows (the network duplicates the sub-network
+    under every state that feeds two consumers).  Every tensor is a marker
+    shaped by its role (``WI``, ``WH``, ``INIT``, ``MUL``, ``WO``); the input
+    legs end at the bottom in one marker per input ``x_t``, coloured by the
+    side of the cut.  With a cut and ``show_mincut``, the bonds of a minimum
+    cut (:func:`tnrnn.mincut.mincut_bound`) are red and labelled with their
+    dimension, and the title states the bound.
+
+    Networks whose layers need more than :data:`DETAILED_MAX_ROWS` rows are
+    drawn *condensed*: one node per layer x time block, annotated with its
+    number of copies, and each cut bond drawn on the block edge it lies on
+    (labelled ``n x R`` for ``n`` bonds of dimension ``R``).
+
+    Parameters
+    ----------
+    network_or_rac : CircuitNetwork or RAC
+        A compiled network, or a RAC compiled here on ``length`` steps.
+    cut : str or Cut, optional
+        ``"start-end"``, ``"interleaved"``, ``"prefix:S"``, positions
+        ``"0,2|1,3"`` or a :class:`~tnrnn.Cut` of the network's length.
+        Without a cut, the inputs are grey and no bond is highlighted.
+    length : int, optional
+        ``T``; required with a RAC, checked against a network.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (the figure's size is then the caller's).
+        Otherwise a new ``Figure`` is made, sized to the network.
+    condensed : bool, optional
+        Force the condensed (``True``) or detailed (``False``) view; by
+        default chosen from the network's size.
+    show_mincut : bool
+        Compute and highlight a minimum cut (needs a cut).
+    path : str or path-like, optional
+        Also save the figure here; the extension picks the format (``.png``,
+        ``.svg`` or ``.pdf``).
+    figsize : (float, float), optional
+        Inches; default grows with ``T`` and the number of rows.
+    title : str, optional
+        Replaces the default title (the circuit, the cut and the bound).
+    legend : bool
+        Draw the legend (outside the axes, on the right).
+    label_bonds : bool
+        Label each cut bond with its dimension.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on (``ax.figure`` when ``ax`` is given).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad cut (wrong length, unknown name), a path with another
+        extension, or something that is neither a RAC nor a network.
+
+    See Also
+    --------
+    tnrnn.mincut.mincut_bound : the minimum cut that is highlighted.
+    plot_ranks, plot_spectrum
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from tnrnn import RAC
+    >>> rac = RAC.random(depth=2, hidden=3, inputs=3, seed=0)
+    >>> fig = draw(rac, cut="start-end", length=4)
+    >>> ax = fig.axes[0]
+    >>> print(ax.get_title())
+    L=2, R=3, M=3, T=4   cut start-end   min-cut bound 3^3 = 27
+    >>> len(ax.findobj(lambda a: a.get_gid() == "cut-bonds")[0].get_paths())
+    3
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = draw(rac, cut="start-end", length=4, path=os.path.join(tmp, "cut.svg"))
+    ...     os.listdir(tmp)
+    ['cut.svg']
+    """
+    from .cuts import as_cut
+
+    fmt = figure_format(path)
+    network = _as_network(network_or_rac, length)
+    T = network.length
+    the_cut = None if cut is None else as_cut(cut, T)
+    if condensed is not None and not isinstance(condensed, bool):
+        raise InvalidParameterError("condensed", condensed, "True, False or None")
+    tensors = _tensors(network)
+    st = _structure(network, tensors)
+    max_rows = max(len(r) for r in st.rows.values())
+    if condensed is None:
+        condensed = max_rows > DETAILED_MAX_ROWS
+    mc = _mincut(network, the_cut) if (the_cut is not None and show_mincut) else None
+    rac = network.rac
+    if figsize is None:
+        if condensed:
+            figsize = (max(6.0, 1.05 * T + 3.6), max(3.6, 1.25 * network.depth + 2.4))
+        else:
+            n_rows = sum(len(r) for r in st.rows.values())
+            figsize = (max(6.0, 1.05 * T + 4.0), max(3.6, 0.42 * n_rows + 0.5 * network.depth + 2.2))
+    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
+    if condensed:
+        _draw_condensed(ax, network, st, tensors, the_cut, mc, label_bonds)
+    else:
+        _draw_detailed(ax, network, st, tensors, the_cut, mc, label_bonds)
+    if title is None:
+        title = f"L={network.depth}, R={rac.hidden}, M={rac.inputs}, T={T}"
+        if the_cut is not None:
+            title += f"   cut {the_cut}"
+        if mc is not None:
+            title += f"   {_bound_text(mc, rac.hidden)}"
+        if condensed:
+            title += f"\n(condensed: {network.num_tensors} tensors in {network.depth * T} blocks)"
+    ax.set_title(title, fontsize=10)
+    if legend:
+        _legend(ax, the_cut, mc, condensed, has_init=True)
+    _save(fig, path, fmt)
+    return fig
+
+
+def _inputs(ax, T, cut, y, xs, size=70):
+    """Input markers ``x_t`` at the bottom, in the colour of their side."""
+    for side, colour in (("start", _START), ("end", _END), ("none", _NOSIDE)):
+        ts = [t for t in range(T) if (cut is None and side == "none")
+              or (cut is not None and side != "none" and cut.side(t) == side)]
+        if not ts:
+            continue
+        ax.scatter([xs(t) for t in ts], [y] * len(ts), marker="^", s=size, c=colour, edgecolors="black",
+                   linewidths=0.6, zorder=4, gid=f"inputs:{side}")
+    for t in range(T):
+        ax.annotate(f"$x_{{{t}}}$", (xs(t), y), xytext=(0, -9), textcoords="offset points",
+                    ha="center", va="top", fontsize=9)
+
+
+def _cut_label(ax, polyline, text, along=0.5):
+    """Label the longest segment of a polyline: right of a vertical one, above a horizontal one.
+
+    ``along`` is where on a horizontal segment (0 = left end); the detailed
+    view puts it near the right end, clear of the input legs that cross
+    hidden bonds in the middle of a time step.
+    """
+    segs = list(zip(polyline[:-1], polyline[1:]))
+    (x0, y0), (x1, y1) = max(segs, key=lambda s: math.dist(*s))
+    if abs(x1 - x0) >= abs(y1 - y0):
+        lo, hi = sorted((x0, x1))
+        xy, offset, ha, va = (lo + along * (hi - lo), (y0 + y1) / 2), (0, 2.5), "center", "bottom"
+    else:
+        xy, offset, ha, va = ((x0 + x1) / 2, (y0 + y1) / 2), (3, 0), "left", "center"
+    ax.annotate(text, xy, xytext=offset, textcoords="offset points", fontsize=7.5, color=_CUT,
+                ha=ha, va=va, zorder=6,
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
+    from matplotlib.collections import LineCollection
+
+    T = network.length
+    pos, y_row, y_inputs = _detailed_positions(st)
+    edges = _detailed_edges(st, tensors, pos, y_inputs)
+    cut_bonds = set(mc.bonds) if mc is not None else set()
+    dims = network.bond_dims()
+
+    plain = [p for ind, ps in edges.items() if ind not in cut_bonds and not ind.startswith("x") for p in ps]
+    ax.add_collection(LineCollection(plain, colors=_BOND, linewidths=1.0, zorder=1, gid="bonds"))
+    for side in ("start", "end", "none"):
+        legs = [p for t in range(T) if (cut.side(t) if cut is not None else "none") == side
+                for p in edges[f"x{t}"]]
+        if legs:
+            ax.add_collection(LineCollection(legs, colors=_SIDE_COLOUR[side], linewidths=0.8, alpha=0.55,
+                                             zorder=1, gid=f"legs:{side}"))
+    if cut_bonds:
+        highlighted = [edges[ind][0] for ind in sorted(cut_bonds, key=_natural)]
+        ax.add_collection(LineCollection(highlighted, colors=_CUT, linewidths=2.6, zorder=3, gid="cut-bonds"))
+        if label_bonds:
+            for ind, poly in zip(sorted(cut_bonds, key=_natural), highlighted):
+                _cut_label(ax, poly, str(dims.get(ind, network.rac.hidden)), along=0.82)
+
+    for role in _ROLES:
+        names = [t.name for t in tensors if t.role == role]
+        if not names:
+            continue
+        marker, colour, size, _ = _ROLE_STYLE[role]
+        xy = [pos[n] for n in names]
+        ax.scatter([p[0] for p in xy], [p[1] for p in xy], marker=marker, s=size, c=colour, edgecolors="black",
+                   linewidths=0.6, zorder=5, gid=f"tensors:{role}")
+    _inputs(ax, T, cut, y_inputs, _input_x)
+
+    # axes: time steps below, layers on the left
+    ax.set_xlim(-0.15, T + 0.45)
+    ax.set_ylim(y_inputs - 0.9, 0.7)
+    ax.set_xticks([t + 0.5 for t in range(T)], [str(t) for t in range(T)])
+    ax.set_xlabel("time step $t$")
+    ticks, labels = [], []
+    for lay in range(st.depth, 0, -1):
+        ys = [y_row[lay, k] for k in range(len(st.rows[lay]))]
+        ticks.append((max(ys) + min(ys)) / 2)
+        n = len(ys)
+        labels.append(f"layer {lay}" + (f"\n{n} copies" if n > 1 else ""))
+    ax.set_yticks(ticks, labels)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    # faint bands behind the layers
+    for lay in range(st.depth, 0, -1):
+        ys = [y_row[lay, k] for k in range(len(st.rows[lay]))]
+        if lay % 2 == 0:
+            ax.axhspan(min(ys) - _WI_DROP - 0.2, max(ys) + 0.3, color="#f2f2f2", zorder=0, lw=0)
+
+
+def _natural(name):
+    m = re.fullmatch(r"([a-z]+)(\d+)", name)
+    return (m.group(1), int(m.group(2))) if m else (name, -1)
+
+
+def _block_of_bond(st, ind):
+    """The condensed view's edge a bond lies on: ``((l, t) or ("x", t), (l, t) or "WO")``."""
+    m = re.fullmatch(r"([abh])(\d+)", ind)
+    if m is None:
+        return None
+    kind, c = m.group(1), int(m.group(2))
+    lay, t = st.layer[c], st.time[c]
+    if kind == "h":
+        role, p = st.consumer[c]
+        return (lay, t), ("WO" if role == "WO" else (st.layer[p], st.time[p]))
+    if kind == "a":  # inside the block, on the hidden side: drawn on the hidden edge into it
+        return ((lay, t - 1) if t > 0 else ("init", lay)), (lay, t)
+    return ((lay - 1, t) if lay > 1 else ("x", t)), (lay, t)
+
+
+def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
+    from matplotlib.collections import LineCollection
+
+    T, L = network.length, network.depth
+    copies = defaultdict(int)
+    for c in st.layer:
+        copies[st.layer[c], st.time[c]] += 1
+
+    def xy(block):
+        if block == "WO":
+            return (T - 0.5 + 0.55, L * 1.0)
+        if block[0] == "x":
+            return (block[1] + 0.5, 0.0)
+        if block[0] == "init":
+            return (-0.05, float(block[1]))
+        lay, t = block
+        return (t + 0.5, float(lay))
+
+    block_edges = []
+    for lay in range(1, L + 1):
+        for t in range(T):
+            block_edges.append(((lay, t - 1) if t else ("init", lay), (lay, t)))
+            block_edges.append(((lay - 1, t) if lay > 1 else ("x", t), (lay, t)))
+    block_edges.append(((L, T - 1), "WO"))
+    counts = defaultdict(int)
+    if mc is not None:
+        for ind in mc.bonds:
+            key = _block_of_bond(st, ind)
+            if key is not None:
+                counts[key] += 1
+    cut_edges = [e for e in block_edges if counts.get(e)]
+    plain = [[xy(a), xy(b)] for a, b in block_edges if not counts.get((a, b)) and a[0] != "x"]
+    legs = defaultdict(list)
+    for a, b in block_edges:
+        if a[0] == "x" and not counts.get((a, b)):
+            legs["none" if cut is None else cut.side(a[1])].append([xy(a), xy(b)])
+    ax.add_collection(LineCollection(plain, colors=_BOND, linewidths=1.4, zorder=1, gid="bonds"))
+    for side, segs in legs.items():
+        ax.add_collection(LineCollection(segs, colors=_SIDE_COLOUR[side], linewidths=1.2, alpha=0.7, zorder=1,
+                                         gid=f"legs:{side}"))
+    if cut_edges:
+        segs = [[xy(a), xy(b)] for a, b in cut_edges]
+        ax.add_collection(LineCollection(segs, colors=_CUT, linewidths=2.8, zorder=3, gid="cut-bonds"))
+        if label_bonds:
+            R = network.rac.hidden
+            for (a, b), seg in zip(cut_edges, segs):
+                n = counts[a, b]
+                _cut_label(ax, seg, f"{n}×{R}" if n > 1 else f"{R}")
+
+    blocks = [(lay, t) for lay in range(1, L + 1) for t in range(T)]
+    ax.scatter([xy(b)[0] for b in blocks], [xy(b)[1] for b in blocks], marker="s", s=150, c="#dfe8d8",
+               edgecolors="black", linewidths=0.7, zorder=5, gid="blocks")
+    for b in blocks:
+        n = copies[b]
+        ax.annotate(f"×{n}", xy(b), xytext=(8, 6), textcoords="offset points", fontsize=7.5, ha="left",
+                    va="bottom", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.scatter([xy(("init", lay))[0] for lay in range(1, L + 1)], list(range(1, L + 1)), marker="D",
+               s=30, c="white", edgecolors="black", linewidths=0.6, zorder=5, gid="init")
+    wo = xy("WO")
+    mk, col, size, _ = _ROLE_STYLE["WO"]
+    ax.scatter([wo[0]], [wo[1]], marker=mk, s=size, c=col, edgecolors="black", linewidths=0.6, zorder=5,
+               gid="tensors:WO")
+    _inputs(ax, T, cut, 0.0, lambda t: t + 0.5)
+    ax.set_xlim(-0.4, T + 0.4)
+    ax.set_ylim(-0.6, L + 0.5)
+    ax.set_xticks([t + 0.5 for t in range(T)], [str(t) for t in range(T)])
+    ax.set_xlabel("time step $t$")
+    ax.set_yticks(range(1, L + 1), [f"layer {lay}" for lay in range(1, L + 1)])
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _legend(ax, cut, mc, condensed, has_init):
+    from matplotlib.lines import Line2D
+
+    handles = []
+    if condensed:
+        handles.append(Line2D([], [], marker="s", ls="", ms=9, mfc="#dfe8d8", mec="black",
+                              label="layer × time block\n(×copies)"))
+        handles.append(Line2D([], [], marker="D", ls="", ms=5, mfc="white", mec="black", label="initial factor"))
+        mk, col, _, text = _ROLE_STYLE["WO"]
+        handles.append(Line2D([], [], marker=mk, ls="", ms=8, mfc=col, mec="black", label=text))
+    else:
+        for role in _ROLES:
+            mk, col, size, text = _ROLE_STYLE[role]
+            handles.append(Line2D([], [], marker=mk, ls="", ms=math.sqrt(size), mfc=col, mec="black",
+                                  label=text))
+    if cut is None:
+        handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_NOSIDE, mec="black", label="input $x_t$"))
+    else:
+        handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_START, mec="black", label="start-side input"))
+        handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_END, mec="black", label="end-side input"))
+    if mc is not None:
+        text = f"min-cut bond ({len(mc.bonds)})"
+        if condensed:
+            text = f"min-cut bonds ({len(mc.bonds)});\nn×R: n bonds of dim. R"
+        handles.append(Line2D([], [], color=_CUT, lw=2.6, label=text))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+              borderaxespad=0.0, handlelength=1.6)
+
+
+# ---------------------------------------------------------------------------------------------
+# rank tables
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_ranks(records, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.2)):
+    """Plot certified separation ranks against the sequence length.
+
+    One series per architecture (per depth ``L`` when the records share
+    ``R``, ``M`` and the cut): markers on the certified lower bound joined by
+    a line, the certified interval ``[lower, upper]`` as a shaded band (flat
+    where the rank is exact), and the paper's lower bound (``theorem_lower``)
+    dashed in the same colour.  The y axis is logarithmic.
+
+    Parameters
+    ----------
+    records : iterable of RankBounds
+        From :func:`tnrnn.rank_bounds` (or ``RankBounds.from_dict`` of the
+        ``tnrnn bounds --json`` output).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; otherwise a new ``Figure`` is made.
+    path : str or path-like, optional
+        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
+    title : str, optional
+        Replaces the default title.
+    figsize : (float, float)
+        Inches, for a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from tnrnn import rank_bounds
+    >>> recs = [rank_bounds(L, 3, 3, T, method="closed-form") for L in (1, 2) for T in (2, 4, 6)]
+    >>> ax = plot_ranks(recs).axes[0]
+    >>> ax.get_yscale(), ax.get_xlabel()
+    ('log', 'sequence length $T$')
+    >>> [h.get_label() for h in ax.get_legend().legend_handles][:2]
+    ['L=1', 'L=2']
+    """
+    fmt = figure_format(path)
+    records = list(records)
+    if not records:
+        raise InvalidParameterError("records", records, "at least one RankBounds record")
+    for r in records:
+        if not all(hasattr(r, a) for a in ("depth", "length", "lower", "upper")):
+            raise InvalidParameterError("records", type(r).__name__, "RankBounds records")
+    keys = sorted({(r.depth, r.hidden, r.inputs, r.cut) for r in records})
+    vary = [len({k[i] for k in keys}) > 1 for i in range(4)]
+
+    def label(key):
+        L, R, M, cut = key
+        parts = [f"L={L}"]
+        if vary[1]:
+            parts.append(f"R={R}")
+        if vary[2]:
+            parts.append(f"M={M}")
+        if vary[3]:
+            parts.append(cut)
+        return ", ".join(parts)
+
+    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    any_paper = any_interval = False
+    for i, key in enumerate(keys):
+        colour = colours[i % len(colours)]
+        rs = sorted((r for r in records if (r.depth, r.hidden, r.inputs, r.cut) == key), key=lambda r: r.length)
+        Ts = [r.length for r in rs]
+        lo = [r.lower for r in rs]
+        hi = [r.upper for r in rs]
+        ax.fill_between(Ts, lo, hi, color=colour, alpha=0.22, lw=0, zorder=1, gid=f"band:{label(key)}")
+        any_interval = any_interval or any(a != b for a, b in zip(lo, hi))
+        ax.plot(Ts, lo, marker="o", ms=4.5, color=colour, lw=1.6, zorder=3, label=label(key),
+                gid=f"lower:{label(key)}")
+        if any(a != b for a, b in zip(lo, hi)):
+            ax.plot(Ts, hi, color=colour, lw=0.8, zorder=2, gid=f"upper:{label(key)}")
+        paper = [(r.length, r.theorem_lower) for r in rs if r.theorem_lower is not None]
+        if paper:
+            any_paper = True
+            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls="--", lw=1.2, color=colour, zorder=2,
+                    gid=f"paper:{label(key)}")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length $T$")
+    cuts = {r.cut for r in records}
+    ax.set_ylabel(f"separation rank ({cuts.pop()} cut)" if len(cuts) == 1 else "separation rank")
+    Ts = sorted({r.length for r in records})
+    if len(Ts) <= 16:
+        ax.set_xticks(Ts)
+    ax.grid(True, which="major", alpha=0.3)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="#808080", alpha=0.3,
+                         label="certified interval" if any_interval else "certified (lower = upper)"))
+    if any_paper:
+        handles.append(Line2D([], [], ls="--", color="#404040", label="paper's lower bound"))
+    ax.legend(handles=handles, fontsize=8, loc="upper left")
+    if title is None:
+        shared = []
+        if not vary[1]:
+            shared.append(f"R={keys[0][1]}")
+        if not vary[2]:
+            shared.append(f"M={keys[0][2]}")
+        title = "Certified separation ranks" + (f" ({', '.join(shared)})" if shared else "")
+    ax.set_title(title, fontsize=10)
+    _save(fig, path, fmt)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# spectra
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_spectrum(result, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.0)):
+    """Plot singular values across a cut, the tolerance and the numerical rank.
+
+    Accepts anything with ``singular_values``, ``tolerance`` and
+    ``numerical_rank`` attributes: a :class:`tnrnn.spectrum.Spectrum`, a
+    :class:`tnrnn.bridge.EmpiricalSpectrum`.  Singular values are drawn on a
+    log scale against their index (from 1); exact zeros, which a log scale
+    cannot show, are counted in the legend.  The tolerance is a dashed
+    horizontal line and the numerical rank a vertical line after the last
+    singular value above it.
+
+    Parameters
+    ----------
+    result : Spectrum or EmpiricalSpectrum
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; otherwise a new ``Figure`` is made.
+    path : str or path-like, optional
+        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
+    title : str, optional
+        Replaces the default title (the cut, the length and the matrix shape
+        where the result has them).
+    figsize : (float, float)
+        Inches, for a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from tnrnn import RAC, empirical_spectrum
+    >>> spec = empirical_spectrum(RAC.random(depth=1, hidden=3, inputs=2, seed=0), length=4)
+    >>> ax = plot_spectrum(spec).axes[0]
+    >>> ax.get_yscale(), ax.get_ylabel()
+    ('log', 'singular value')
+    >>> [t.get_text() for t in ax.texts]
+    ['numerical rank 3']
+    """
+    import numpy as np
+
+    fmt = figure_format(path)
+    try:
+        s = np.asarray(result.singular_values, dtype=np.float64).ravel()
+        tol = float(result.tolerance)
+        rank = int(result.numerical_rank)
+    except (AttributeError, TypeError, ValueError):
+        raise InvalidParameterError("result", type(result).__name__,
+                                    "a spectrum with singular_values, tolerance and numerical_rank") from None
+    if s.size == 0:
+        raise InvalidParameterError("result", "no singular values", "at least one singular value")
+    s = np.sort(s)[::-1]
+    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
+    idx = np.arange(1, s.size + 1)
+    positive = s > 0
+    above = positive & (s > tol)
+    below = positive & ~(s > tol)
+    ax.plot(idx[positive], s[positive], color="#1f77b4", lw=1.0, zorder=2, gid="singular-values")
+    ax.scatter(idx[above], s[above], s=18, color="#1f77b4", zorder=3, label=f"above tolerance ({int(above.sum())})",
+               gid="above")
+    if below.any():
+        ax.scatter(idx[below], s[below], s=18, facecolors="white", edgecolors="#1f77b4", zorder=3,
+                   label=f"below tolerance ({int(below.sum())})", gid="below")
+    zeros = int((~positive).sum())
+    if tol > 0:
+        ax.axhline(tol, ls="--", color="#d62728", lw=1.1, zorder=1, label=f"tolerance {tol:.2e}", gid="tolerance")
+    ax.axvline(rank + 0.5, ls=":", color="#2ca02c", lw=1.4, zorder=1, gid="numerical-rank")
+    right = rank + 0.5 > 0.6 * s.size  # keep the label inside the axes
+    ax.annotate(f"numerical rank {rank}", (rank + 0.5, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
+                va="top", fontsize=8.5, color="#2ca02c")
+    if zeros:
+        ax.plot([], [], ls="", label=f"exact zeros not shown ({zeros})")
+    ax.set_yscale("log")
+    ax.set_xlabel("index $k$")
+    ax.set_ylabel("singular value")
+    ax.set_xlim(0.3, s.size + 0.7)
+    if s.size <= 20:
+        ax.set_xticks(idx)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    if title is None:
+        bits = []
+        cut = getattr(result, "cut", None)
+        T = getattr(result, "length", None)
+        shape = getattr(result, "shape", None)
+        if cut is not None:
+            bits.append(f"{cut} cut")
+        if T is not None:
+            bits.append(f"T={T}")
+        if shape is not None and len(shape) == 2:
+            bits.append(f"{shape[0]}×{shape[1]} matrix")
+        title = "Singular values" + (" (" + ", ".join(bits) + ")" if bits else "")
+    ax.set_title(title, fontsize=10)
+    _save(fig, path, fmt)
+    return fig
