@@ -16,6 +16,7 @@ from . import bridge, errors
 from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
 from .circuits import RAC
 from .cuts import Cut
+from .draw import draw, plot_ranks, plot_spectrum
 from .errors import TnrnnError
 from .exact import exact_rank, list_engines
 from .ranks import RankBounds, cut_rank, format_table, rank_bounds
@@ -37,4 +38,7 @@ __all__ = [
     "load_weights",
     "empirical_spectrum",
     "EmpiricalSpectrum",
+    "draw",
+    "plot_ranks",
+    "plot_spectrum",
 ]

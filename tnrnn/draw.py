@@ -484,7 +484,8 @@ def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
         ax.add_collection(LineCollection(highlighted, colors=_CUT, linewidths=2.6, zorder=3, gid="cut-bonds"))
         if label_bonds:
             for ind, poly in zip(sorted(cut_bonds, key=_natural), highlighted):
-                _cut_label(ax, poly, str(dims.get(ind, network.rac.hidden)), along=0.82)
+                along = 0.5 if tuple(poly[-1]) == tuple(pos["WO"]) else 0.82  # the WO edge is short
+                _cut_label(ax, poly, str(dims.get(ind, network.rac.hidden)), along=along)
 
     for role in _ROLES:
         names = [t.name for t in tensors if t.role == role]
