@@ -13,6 +13,7 @@ function a recurrent arithmetic circuit (RAC) computes.
 __version__ = "0.1.0"
 
 from . import bridge, errors
+from .bench import BenchRecord, bench
 from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
 from .circuits import RAC
 from .cuts import Cut
@@ -41,4 +42,6 @@ __all__ = [
     "draw",
     "plot_ranks",
     "plot_spectrum",
+    "bench",
+    "BenchRecord",
 ]

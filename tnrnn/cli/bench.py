@@ -1,0 +1,138 @@
+"""``tnrnn bench``: benchmark contraction strategies on compiled RAC networks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import InvalidParameterError
+from .bounds import int_list
+
+__all__ = ["add_parser", "run"]
+
+_EXAMPLES = """\
+examples:
+  tnrnn bench --depth 1,2 --hidden 2,4 --inputs 2 --length 4:12:4
+  tnrnn bench -L 2 -R 4 -M 2 -T 4:12:4 --strategies greedy,recurrence,hyper --budget 5
+  tnrnn bench -L 1,2,3 -R 2 -M 2 -T 4,6,8 --backends numpy,torch --out results.jsonl --plot flops.png
+  tnrnn bench -L 1 -R 16 -M 4 -T 4:10:2 --plot time.png --plot-kind time --json
+
+What is contracted is the grid tensor (every input open), as CircuitNetwork.grid_tensor does.
+Strategies: opt_einsum greedy, dp, optimal, random-greedy-128, auto-hq; cotengra cotengra-greedy,
+kahypar, hyper (time-limited by --budget); tnrnn's recurrence. tnrnn's default strategy is always
+added. Backends: numpy, torch (CPU), torch-cuda, cupy, or 'all' for every one available here;
+unavailable backends get no time column. Each record is appended to --out as it is measured, so
+Ctrl-C keeps what was done (exit code 130).
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``bench`` subcommand."""
+    p = subparsers.add_parser(
+        "bench",
+        help="benchmark contraction strategies on compiled RAC networks",
+        description="Plan and time the contraction of compiled RAC networks (grid tensors) with several "
+                    "path strategies and array backends: planning time, flops, largest intermediate, "
+                    "peak memory, and the median contraction time per backend.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--depth", "-L", required=True, help="depths L (list or range allowed)")
+    p.add_argument("--hidden", "-R", required=True, help="widths R (list or range allowed)")
+    p.add_argument("--inputs", "-M", required=True, help="input dimensions M (list or range allowed)")
+    p.add_argument("--length", "-T", required=True, help="lengths T, e.g. 4,8,12 or 4:12:4")
+    p.add_argument("--strategies", "-s", default=None,
+                   help="comma-separated strategy names (default: all of tnrnn.bench.DEFAULT_STRATEGIES)")
+    p.add_argument("--backends", "-b", default="numpy",
+                   help="comma-separated backends: numpy, torch, torch-cuda, cupy, or 'all' (default numpy)")
+    p.add_argument("--repeats", type=int, default=5, help="timed contractions per backend (median kept; default 5)")
+    p.add_argument("--warmup", type=int, default=1, help="untimed contractions first (default 1)")
+    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds per strategy and network for planning, and per backend for timing (default 10)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="seconds for the whole run; what is left is recorded as skipped")
+    p.add_argument("--max-memory", default="4GiB", help="do not contract paths above this peak (default 4GiB)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the RAC weights (default 0)")
+    p.add_argument("--out", default=None, metavar="PATH", help="append one JSON line per record to PATH")
+    p.add_argument("--plot", default=None, metavar="PATH", help="also plot to PATH (.png, .svg or .pdf)")
+    p.add_argument("--plot-kind", default="flops", choices=("flops", "time", "speedup"),
+                   help="flops vs T (default), time vs flops, or GPU speed-up")
+    p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    """Run ``tnrnn bench`` with parsed arguments; returns the exit code."""
+    from ..bench import (
+        GPU_BACKENDS,
+        available_backends,
+        bench,
+        bench_grid,
+        fit_time_vs_flops,
+        plot_bench,
+        summary_table,
+    )
+    from ..draw import figure_format
+    from ..memory import parse_memory
+
+    grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
+                      int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))
+    for L, R, M, T in grid:
+        if min(L, R, M, T) < 1:
+            raise InvalidParameterError("grid", (L, R, M, T), "L, R, M, T >= 1")
+    max_memory = parse_memory(args.max_memory, "--max-memory")
+    figure_format(args.plot, "--plot")  # refuse a bad file name before measuring
+    if args.backends.strip() == "all":
+        backends = list(available_backends())
+    else:
+        backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if args.plot_kind == "speedup" and (args.plot is None or not set(backends) & set(GPU_BACKENDS)):
+        raise InvalidParameterError("--plot-kind", "speedup", "a --plot PATH and a GPU backend (torch-cuda, cupy)")
+    if args.repeats < 1:
+        raise InvalidParameterError("--repeats", args.repeats, "an integer >= 1")
+    if args.warmup < 0:
+        raise InvalidParameterError("--warmup", args.warmup, "an integer >= 0")
+    for name in ("budget", "time_budget"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise InvalidParameterError("--" + name.replace("_", "-"), value, "a positive number of seconds")
+    try:
+        records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
+                        time_budget=args.time_budget, per_strategy_budget=args.budget, out=args.out,
+                        progress=not args.no_progress and sys.stderr.isatty(), max_memory=max_memory,
+                        seed=args.seed)
+    except InvalidParameterError as err:
+        # bench() names its parameters as in Python; say them as the options they came from
+        name = {"strategies": "--strategies", "backends": "--backends"}.get(err.name)
+        if name is None:
+            raise
+        raise InvalidParameterError(name, err.value, err.allowed) from None
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2))
+    else:
+        print(summary_table(records))
+        for backend in ("numpy", "torch", "torch-cuda", "cupy"):
+            try:
+                fit = fit_time_vs_flops(records, backend)
+            except InvalidParameterError:
+                continue
+            print(f"{backend}: log10 time = {fit.slope:.2f} log10 flops {fit.intercept:+.2f} "
+                  f"(r = {fit.correlation:.2f}, {fit.points} contractions)")
+    if args.plot is not None:
+        gpu_timed = any(b in r.times for r in records for b in GPU_BACKENDS)
+        if not any(r.flops_log10 is not None for r in records):
+            print("tnrnn bench: no planned path to plot", file=sys.stderr)
+        elif args.plot_kind == "speedup" and not gpu_timed:
+            print("tnrnn bench: no GPU timings here, so no speed-up plot", file=sys.stderr)
+        else:
+            plot_bench(records, args.plot_kind, path=args.plot)
+            print(f"wrote {args.plot}", file=sys.stderr)
+    if args.out is not None:
+        print(f"appended {len(records)} records to {args.out}", file=sys.stderr)
+    if records.interrupted:
+        print(f"tnrnn bench: interrupted after {len(records)} records", file=sys.stderr)
+        return 130
+    return 0
