@@ -229,7 +229,7 @@ def test_cli_writes_files(tmp_path, capsys):
     assert "recurrence" in text and "log10 time" in text
     recs = load_records(out)
     assert len(recs) == 4 * 3 and fig.stat().st_size > 0
-    assert main([*argv[:-6], "--json", "--no-progress"]) == 0
+    assert main([*argv[:-5], "--json", "--no-progress"]) == 0
     assert {r["strategy"] for r in json.loads(capsys.readouterr().out)} == {"greedy", "recurrence",
                                                                             default_strategy()}
 

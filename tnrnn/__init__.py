@@ -16,11 +16,15 @@ from . import bridge, errors
 from .bench import BenchRecord, bench
 from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
 from .circuits import RAC
+from .contract import ContractionCost, list_optimizers
 from .cuts import Cut
 from .draw import draw, plot_ranks, plot_spectrum
 from .errors import TnrnnError
 from .exact import exact_rank, list_engines
+from .mincut import MinCut, mincut_bound, mincut_bound_for
+from .network import CircuitNetwork, compile
 from .ranks import RankBounds, cut_rank, format_table, rank_bounds
+from .spectrum import Spectrum, spectrum
 
 __all__ = [
     "__version__",
@@ -28,6 +32,15 @@ __all__ = [
     "TnrnnError",
     "RAC",
     "Cut",
+    "compile",
+    "CircuitNetwork",
+    "list_optimizers",
+    "ContractionCost",
+    "spectrum",
+    "Spectrum",
+    "mincut_bound",
+    "mincut_bound_for",
+    "MinCut",
     "rank_bounds",
     "cut_rank",
     "RankBounds",

@@ -275,8 +275,8 @@ class CircuitNetwork:
     >>> net = compile(RAC.random(depth=2, hidden=3, inputs=2, seed=0), length=3)
     >>> net.num_tensors, net.copies()
     (28, (3, 2, 1))
-    >>> sorted(net.tn.tag_map)[:4]
-    ['COPY0', 'COPY1', 'COPY2', 'INIT0']
+    >>> net.tn["WI5"].tags          # unique tag, role, layer, time, copy, node
+    oset(['WI5', 'WI', 'L1', 'T0', 'COPY2', 'NODE5'])
     """
 
     def __init__(self, rac: RAC, length: int, output: int | None, _nodes, _arrays):

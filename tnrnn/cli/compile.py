@@ -1,0 +1,80 @@
+"""``tnrnn compile``: a RAC's tensor network, its input copies and the cost of contracting it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..errors import InvalidParameterError
+
+EXAMPLES = """\
+examples:
+  tnrnn compile --depth 1 --hidden 4 --inputs 4 --length 8
+  tnrnn compile --depth 2 --hidden 4 --inputs 4 --length 6 --json
+  tnrnn compile --depth 3 --hidden 3 --inputs 2 --length 5 --optimize greedy,recurrence,hyper
+"""
+
+#: Optimizers whose cost is reported unless --optimize is given.
+DEFAULT_OPTIMIZERS = ("greedy", "random-greedy", "cotengra-greedy", "recurrence")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "compile",
+        help="compile a RAC into a tensor network and cost its contraction",
+        description=(
+            "Compile a random RAC of the given shape into a tensor network (inputs duplicated for depth >= 2) "
+            "and report its tensors, the copies of each input (checked against the closed form "
+            "C(L+T-t-2, L-1)) and, for each path optimizer, the cost of contracting the grid tensor: "
+            "log10 flops, largest intermediate and peak memory. Nothing is contracted."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--depth", "-L", type=int, required=True, help="depth L")
+    p.add_argument("--hidden", "-R", type=int, required=True, help="width R")
+    p.add_argument("--inputs", "-M", type=int, required=True, help="input dimension M")
+    p.add_argument("--length", "-T", type=int, required=True, help="number of time steps T")
+    p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
+                   help="comma-separated path optimizers (default: %(default)s); see tnrnn.contract.list_optimizers")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    from ..circuits import RAC
+    from ..contract import contraction_cost, list_optimizers
+    from ..network import compile
+
+    names = [n.strip() for n in args.optimize.split(",") if n.strip()]
+    if not names:
+        raise InvalidParameterError("--optimize", args.optimize, "one or more of " + ", ".join(list_optimizers()))
+    for name in names:
+        if name not in list_optimizers(available=False):
+            raise InvalidParameterError("--optimize", name, "one of " + ", ".join(list_optimizers()))
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
+    net = compile(rac, args.length)
+    summary = net.summary()
+    costs = []
+    for name in names:
+        try:
+            costs.append({"optimizer": name, **contraction_cost(net, name).to_dict()})
+        except InvalidParameterError as err:   # e.g. an exhaustive optimizer on too many tensors
+            costs.append({"optimizer": name, "error": str(err)})
+    if args.json:
+        print(json.dumps({"network": summary.to_dict(), "costs": costs}, indent=2))
+        return 0
+    print(summary)
+    print("grid-tensor contraction cost:")
+    width = max(len(c["optimizer"]) for c in costs)
+    for c in costs:
+        if "error" in c:
+            print(f"  {c['optimizer']:<{width}}  not run: {c['error']}")
+        else:
+            from ..memory import format_bytes
+
+            print(f"  {c['optimizer']:<{width}}  10^{c['flops_log10']:.2f} flops, largest intermediate "
+                  f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}")
+    return 0

@@ -1,0 +1,224 @@
+"""Min-cut upper bounds on the rank of a grid matricization.
+
+If the tensors of a network are split into a start side and an end side,
+the grid matricization factors through the indices crossing the split, so
+its rank is at most the product of their dimensions.  The smallest such
+product over all splits is a min-cut of the network, found here by max-flow
+(networkx) on the network's graph:
+
+* each tensor is a node; an index joining two tensors is a pair of arcs;
+* a hyperindex (an index on three or more tensors, or an open input; the
+  COPY tensors of multiplicative integration are fused into hyperindices, see
+  :meth:`tnrnn.network.CircuitNetwork.to_hyper`) is Lawler's gadget: two nodes
+  ``e' -> e''`` joined by one arc carrying the index's capacity, with
+  uncuttable arcs ``v -> e'`` and ``e'' -> v`` for every tensor ``v`` on the
+  index, so that cutting it costs its dimension *once*;
+* the open inputs ``x_s`` of the start side hang from the source, those of
+  the end side from the sink.
+
+Exactness.  Capacities are ``w = round(2**K * log2(dim))``, integers, so
+networkx's flow is exact, and ``K`` is chosen with ``2**K > P * n`` where
+``n`` is the number of finite arcs and ``P = min(prod of start input dims,
+prod of end input dims)`` is the cost of a feasible cut (all inputs of one
+side).  Rounding moves a cut's total by at most ``n / 2``, while two cuts
+with different integer products ``P_0 < P_1 <= P`` differ in ``log2`` by at
+least ``log2(1 + 1/P_0) >= 1/P``, that is by more than ``n`` after scaling;
+so the integer minimum is a true minimum.  The reported bound is then the
+exact product of the crossing indices' dimensions.
+
+Deep RACs (see ``docs/_notes_mincut.md`` for computed numbers): every copy
+of a state carried across the cut is a separate crossing, so for depth 2 and
+the start-end cut the best split through hidden states costs ``R^{T/2+1}``
+(the state ``h^2_{T/2-1}`` plus the ``T/2`` copies of ``h^1_{T/2-1}`` that
+feed later layer-1 steps), and the min-cut is ``min(R^{T/2+1}, M^{T/2})``
+for ``R = M`` and small ``T``, exponential in ``T`` -- far above the degree
+bound :func:`tnrnn.bounds.degree_bound`, which is polynomial in ``T``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .cuts import Cut, as_cut
+from .errors import InvalidParameterError
+
+__all__ = ["MinCut", "mincut_bound", "mincut_bound_for"]
+
+
+@dataclass(frozen=True)
+class MinCut:
+    """A minimum cut of a network across a cut of the time steps.
+
+    Attributes
+    ----------
+    bound : int
+        The product of the dimensions of the crossing indices: an upper
+        bound on the rank of the grid matricization.
+    log2 : float
+        ``log2(bound)``.
+    bonds : tuple of str
+        The crossing indices, named as in the hyperindexed network
+        (``h{c}``: the state of circuit node ``c``, i.e. COPY tensor
+        ``MUL{c}`` is split; ``x{t}``: an input).
+    start_tensors, end_tensors : tuple of str
+        Unique tags of the tensors on each side (``"WI3"``, ``"MUL3"``, ...;
+        a ``MUL`` tensor is on the side where its hyperindex enters).
+    cut : Cut
+        The partition of the time steps.
+
+    Examples
+    --------
+    >>> mc = mincut_bound_for(depth=1, hidden=3, inputs=2, length=6, cut="start-end")
+    >>> mc.bound, len(mc.bonds)       # one MPS bond, R = 3 < M^3 = 8
+    (3, 1)
+    """
+
+    bound: int
+    log2: float
+    bonds: tuple[str, ...]
+    start_tensors: tuple[str, ...]
+    end_tensors: tuple[str, ...]
+    cut: Cut
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (the bound as an exact integer)."""
+        return {
+            "bound": self.bound,
+            "log2": self.log2,
+            "bonds": list(self.bonds),
+            "start_tensors": list(self.start_tensors),
+            "end_tensors": list(self.end_tensors),
+            "cut": {"name": self.cut.name, "length": self.cut.length,
+                    "start": list(self.cut.start), "end": list(self.cut.end)},
+        }
+
+    def __str__(self) -> str:
+        bonds = ", ".join(self.bonds) if len(self.bonds) <= 12 else ", ".join(self.bonds[:12]) + ", ..."
+        return (f"min-cut bound {self.bound} (2^{self.log2:.3f}) across {self.cut}: "
+                f"{len(self.bonds)} crossing indices ({bonds}); "
+                f"{len(self.start_tensors)} tensors on the start side, {len(self.end_tensors)} on the end side")
+
+
+def _min_cut(specs, sizes: dict[str, int], cut: Cut):
+    """The min-cut of a hyperindexed network given as tensor specs."""
+    import networkx as nx
+
+    start_inds = {f"x{t}" for t in cut.start}
+    end_inds = {f"x{t}" for t in cut.end}
+    members: dict[str, list[int]] = {}
+    for k, s in enumerate(specs):
+        for ind in dict.fromkeys(s.inds):
+            members.setdefault(ind, []).append(k)
+    for ind in members:
+        if ind.startswith("x") or ind in start_inds | end_inds:
+            continue
+        if len(members[ind]) < 2:
+            raise InvalidParameterError("network", f"open index {ind!r}",
+                                        "a network whose only open indices are the inputs x0..x{T-1}")
+    for ind in start_inds | end_inds:
+        if ind not in members:
+            members[ind] = []
+
+    def regular(ind):
+        return ind not in start_inds and ind not in end_inds and len(members[ind]) == 2
+
+    n_arcs = sum(2 if regular(ind) else 1 for ind in members)
+    feasible = min(math.prod(sizes[i] for i in start_inds), math.prod(sizes[i] for i in end_inds))
+    K = (feasible * max(n_arcs, 1)).bit_length() + 1
+    weight = {ind: round(math.log2(sizes[ind]) * 2 ** K) if sizes[ind] > 1 else 0 for ind in members}
+    infinite = sum(weight.values()) * 2 + 1
+
+    G = nx.DiGraph()
+    source, sink = ("terminal", "start"), ("terminal", "end")
+    G.add_nodes_from([source, sink])
+    G.add_nodes_from(("tensor", k) for k in range(len(specs)))
+    for ind, ks in members.items():
+        w = weight[ind]
+        if regular(ind):
+            u, v = ("tensor", ks[0]), ("tensor", ks[1])
+            G.add_edge(u, v, capacity=w, index=ind)
+            G.add_edge(v, u, capacity=w, index=ind)
+            continue
+        e_in, e_out = ("enter", ind), ("leave", ind)
+        G.add_edge(e_in, e_out, capacity=w, index=ind)
+        for k in ks:
+            G.add_edge(("tensor", k), e_in, capacity=infinite)
+            G.add_edge(e_out, ("tensor", k), capacity=infinite)
+        if ind in start_inds:
+            G.add_edge(source, e_in, capacity=infinite)
+        if ind in end_inds:
+            G.add_edge(e_out, sink, capacity=infinite)
+    value, (reachable, _) = nx.minimum_cut(G, source, sink, capacity="capacity")
+    if value >= infinite:  # cannot happen: cutting every start input is finite
+        raise InvalidParameterError("network", "an uncuttable network", "a network with finite cuts")
+    crossing = []
+    for u in reachable:
+        for v, data in G[u].items():
+            if v not in reachable and "index" in data:
+                crossing.append(data["index"])
+    crossing = sorted(set(crossing), key=lambda i: (i[0], int(i[1:]) if i[1:].isdigit() else i))
+    if sum(weight[i] for i in crossing) != value:
+        raise AssertionError("min-cut arcs do not add up to the flow value")
+    bound = math.prod(sizes[i] for i in crossing)
+    start, end = [], []
+    for k, s in enumerate(specs):
+        (start if ("tensor", k) in reachable else end).append(s.name)
+    # COPY tensors live where their hyperindex enters
+    for ind in members:
+        if ind.startswith("h"):
+            (start if ("enter", ind) in reachable else end).append("MUL" + ind[1:])
+    return MinCut(bound=bound, log2=math.log2(bound) if bound > 0 else float("-inf"),
+                  bonds=tuple(crossing), start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
+
+
+def mincut_bound(network, cut) -> MinCut:
+    """The min-cut bound of a compiled network across ``cut``.
+
+    Parameters
+    ----------
+    network : CircuitNetwork
+        Compiled with one output channel.
+    cut : Cut or str
+        A :class:`~tnrnn.cuts.Cut` or a name (``"start-end"``, ...).
+
+    Returns
+    -------
+    MinCut
+
+    Examples
+    --------
+    >>> from tnrnn import RAC, compile
+    >>> net = compile(RAC.random(depth=1, hidden=5, inputs=2), 6)
+    >>> mincut_bound(net, "prefix:2").bound      # min(R, M^2, M^4) = 4
+    4
+    """
+    if network.output is None:
+        raise InvalidParameterError("output", None, "a network compiled with one output channel")
+    cut = as_cut(cut, network.length)
+    specs = network._specs(True)
+    sizes = {ind: int(d) for s, a in zip(specs, network._data(True)) for ind, d in zip(s.inds, a.shape)}
+    return _min_cut(specs, sizes, cut)
+
+
+def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut) -> MinCut:
+    """The min-cut bound from the shape alone (no weights are built).
+
+    Examples
+    --------
+    >>> mincut_bound_for(2, 2, 2, 4, "start-end").bound    # min(R^3, M^2)
+    4
+    >>> mincut_bound_for(2, 2, 8, 4, "start-end").bound    # R^{T/2+1} = 2^3
+    8
+    """
+    from .circuits import check_positive_int
+    from .network import _circuit_nodes, _tensor_specs
+
+    L = check_positive_int(depth, "depth")
+    R = check_positive_int(hidden, "hidden")
+    M = check_positive_int(inputs, "inputs")
+    T = check_positive_int(length, "length", 2)
+    cut = as_cut(cut, T)
+    specs = _tensor_specs(_circuit_nodes(L, T), L, T, False, True)
+    sizes = {ind: (M if ind.startswith("x") else R) for s in specs for ind in s.inds}
+    return _min_cut(specs, sizes, cut)

@@ -1,0 +1,347 @@
+"""Singular values of grid matricizations, by contraction.
+
+Three routes (``method=``):
+
+``"dense"``
+    Contract the grid matricization ``M^{|S|} x M^{|E|}`` and take its SVD.
+``"factors"``
+    Split the network along its min-cut (:func:`tnrnn.mincut.mincut_bound`)
+    into a start side ``A`` (``M^{|S|} x D``) and an end side ``B``
+    (``D x M^{|E|}``), ``D`` the product of the crossing dimensions, contract
+    each to its cut bonds, and take the singular values of ``R_A R_B^T`` from
+    the QR factorizations ``A = Q_A R_A``, ``B^T = Q_B R_B`` (the ``Q``s are
+    orthonormal, so ``AB`` and ``R_A R_B^T`` share their singular values).
+    Nothing of size ``M^{|S|} x M^{|E|}`` is formed.
+``"gram"``
+    Contract the Gram matrices ``G_A = A^T A`` and ``G_B = B B^T`` (``D x D``)
+    directly, as doubled networks (a matrix product state's environments for a
+    shallow RAC and a prefix cut), never forming ``A`` or ``B``; the singular
+    values of ``AB`` are those of ``G_A^{1/2} G_B^{1/2}`` (since
+    ``(AB)^T AB = B^T G_A B`` is similar to ``G_A^{1/2} G_B G_A^{1/2}``).  The
+    cost is polynomial in ``T``, but squaring the matrices squares their
+    condition number: values below about ``sqrt(eps) s_max`` are not resolved,
+    and the default tolerance says so.
+``"auto"``
+    ``dense`` if the cut bonds are no narrower than the smaller side
+    (``D >= min(M^{|S|}, M^{|E|})``), else ``factors`` while the two side
+    matrices have at most 2^22 entries, else ``gram``.
+
+The default tolerance of the numerical rank is ``max(shape) * eps * s_max``
+(numpy's ``matrix_rank``) for ``dense`` and ``factors``, ``shape`` being that
+of the grid matricization, and ``sqrt(D * eps) * s_max`` for ``gram``, ``D``
+the size of the Gram matrices.  Float spectra of deep RACs spread over many orders of
+magnitude: a numerical rank is a statement about a tolerance, not the exact
+rank (see :mod:`tnrnn.exact`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+__all__ = ["METHODS", "Spectrum", "spectrum"]
+
+#: Values of ``method=``.
+METHODS = ("auto", "dense", "factors", "gram")
+
+#: ``auto`` uses ``factors`` while both side matrices have at most this many entries.
+FACTORS_MAX_ENTRIES = 2**22
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """Singular values of a grid matricization and its numerical rank.
+
+    Attributes
+    ----------
+    singular_values : numpy.ndarray
+        Sorted in descending order (read-only); at most
+        ``min(shape + (bond_dimension,))`` values, the rest being zero.
+    numerical_rank : int
+        How many singular values exceed ``tolerance``.
+    tolerance : float
+        The absolute threshold used.
+    tolerance_rule : str
+        How ``tolerance`` was chosen.
+    method : str
+        ``"dense"``, ``"factors"`` or ``"gram"`` (the route taken).
+    backend, device : str
+    shape : tuple of int
+        ``(M^{|S|}, M^{|E|})``.
+    bond_dimension : int or None
+        ``D``, the product of the cut bonds, for ``factors`` and ``gram``.
+    cut : str
+    seconds : float
+        Wall-clock time of the contraction and decomposition.
+
+    Examples
+    --------
+    >>> from tnrnn import RAC
+    >>> s = spectrum(RAC.random(1, 3, 2, seed=0), "start-end", length=6)
+    >>> s.numerical_rank, s.method, s.shape      # min(R, M^{T/2}) = 3
+    (3, 'factors', (8, 8))
+    """
+
+    singular_values: np.ndarray
+    numerical_rank: int
+    tolerance: float
+    tolerance_rule: str
+    method: str
+    backend: str
+    device: str
+    shape: tuple[int, int]
+    bond_dimension: int | None
+    cut: str
+    seconds: float
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (singular values as a list of floats)."""
+        return {
+            "singular_values": [float(v) for v in self.singular_values],
+            "numerical_rank": int(self.numerical_rank),
+            "tolerance": float(self.tolerance),
+            "tolerance_rule": self.tolerance_rule,
+            "method": self.method,
+            "backend": self.backend,
+            "device": self.device,
+            "shape": list(self.shape),
+            "bond_dimension": self.bond_dimension,
+            "cut": self.cut,
+            "seconds": float(self.seconds),
+        }
+
+    def __str__(self) -> str:
+        sv = self.singular_values
+        shown = " ".join(f"{v:.4g}" for v in sv[:10]) + (f" ... ({len(sv)} values)" if len(sv) > 10 else "")
+        bond = f", cut bonds D={self.bond_dimension}" if self.bond_dimension is not None else ""
+        return (f"spectrum across {self.cut}: {self.shape[0]} x {self.shape[1]} matricization{bond}\n"
+                f"  numerical rank {self.numerical_rank} at tolerance {self.tolerance:.3g} ({self.tolerance_rule})\n"
+                f"  singular values: {shown}\n"
+                f"  method {self.method}, backend {self.backend} ({self.device}), {self.seconds:.3g} s")
+
+
+# -- backend linear algebra ------------------------------------------------------------------
+def _svdvals(x, backend: str):
+    if backend == "torch":
+        import torch
+
+        return torch.linalg.svdvals(x)
+    if backend == "cupy":
+        import cupy
+
+        return cupy.linalg.svd(x, compute_uv=False)
+    return np.linalg.svd(x, compute_uv=False)
+
+
+def _qr_r(x, backend: str):
+    if backend == "torch":
+        import torch
+
+        return torch.linalg.qr(x, mode="r")[1]
+    if backend == "cupy":
+        import cupy
+
+        return cupy.linalg.qr(x, mode="r")
+    return np.linalg.qr(x, mode="r")
+
+
+def _psd_sqrt(x, backend: str):
+    """The symmetric square root of a positive semidefinite matrix."""
+    x = (x + x.T) / 2
+    if backend == "torch":
+        import torch
+
+        w, v = torch.linalg.eigh(x)
+        return (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T
+    if backend == "cupy":
+        import cupy
+
+        w, v = cupy.linalg.eigh(x)
+        return (v * cupy.sqrt(cupy.clip(w, 0, None))) @ v.T
+    w, v = np.linalg.eigh(x)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+# -- the two sides of a cut -----------------------------------------------------------------------
+def _sides(network, cut, mincut):
+    """Tensors of each side, with the crossing indices made into bonds.
+
+    Returns ``(a_specs, a_arrays, b_specs, b_arrays, bonds)`` where ``specs``
+    are index tuples.  A crossing *input* index ``x_t`` is both a row (or
+    column) and a bond: the other side gets it renamed ``x_t~`` and this side
+    an identity tensor joining ``x_t`` and ``x_t~``.
+    """
+    specs = network._specs(True)
+    arrays = network._data(True)
+    start_names = set(mincut.start_tensors)
+    start_inputs = {f"x{t}" for t in cut.start}
+    end_inputs = {f"x{t}" for t in cut.end}
+    M = network.rac.inputs
+    rename_in_b = {k: k + "~" for k in mincut.bonds if k in start_inputs}
+    rename_in_a = {k: k + "~" for k in mincut.bonds if k in end_inputs}
+    a_inds, a_data, b_inds, b_data = [], [], [], []
+    for s, data in zip(specs, arrays):
+        if s.name in start_names:
+            a_inds.append(tuple(rename_in_a.get(i, i) for i in s.inds))
+            a_data.append(data)
+        else:
+            b_inds.append(tuple(rename_in_b.get(i, i) for i in s.inds))
+            b_data.append(data)
+    for k, new in rename_in_b.items():
+        a_inds.append((k, new))
+        a_data.append(np.eye(M))
+    for k, new in rename_in_a.items():
+        b_inds.append((new, k))
+        b_data.append(np.eye(M))
+    bonds = tuple(rename_in_b.get(k, rename_in_a.get(k, k)) for k in mincut.bonds)
+    return a_inds, a_data, b_inds, b_data, bonds
+
+
+def _contract(inds, data, output, optimize, backend, device, max_memory, what):
+    from .contract import contract_arrays, plan_contraction
+
+    size_dict = {i: int(d) for ii, a in zip(inds, data) for i, d in zip(ii, np.shape(a))}
+    plan = plan_contraction(inds, output, size_dict, optimize, max_memory=max_memory, what=what)
+    return contract_arrays(plan, data, backend, device)
+
+
+def _doubled(inds, data, shared):
+    """Ket and bra copies of a side, interleaved, joined on the ``shared`` indices."""
+    out_inds, out_data = [], []
+    for ii, a in zip(inds, data):
+        out_inds.append(ii)
+        out_data.append(a)
+        out_inds.append(tuple(i if i in shared else i + "'" for i in ii))
+        out_data.append(a)
+    return out_inds, out_data
+
+
+def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "auto", backend: str = "numpy",
+             device: str | None = None, tol: float | None = None, rtol: float | None = None,
+             optimize="auto", max_memory=None) -> Spectrum:
+    """Singular values and numerical rank of a grid matricization, by contraction.
+
+    Parameters
+    ----------
+    rac_or_network : RAC or CircuitNetwork
+        A RAC is compiled (output channel 0) for ``length`` steps.
+    cut : Cut or str
+        ``"start-end"``, ``"interleaved"``, ``"prefix:S"``, ``"0,1|2,3"`` or
+        a :class:`~tnrnn.cuts.Cut`.
+    length : int, optional
+        ``T``; required for a RAC, and must match a network's length.
+    method : {"auto", "dense", "factors", "gram"}
+        See the module docstring.
+    backend : {"numpy", "torch", "cupy"}
+    device : str, optional
+        For torch, ``"cpu"`` or ``"cuda"`` (default: CUDA when available).
+    tol : float, optional
+        Absolute tolerance of the numerical rank.
+    rtol : float, optional
+        Tolerance relative to the largest singular value (instead of ``tol``).
+    optimize : str, optimizer object or path
+        Path optimizer for every contraction (see :mod:`tnrnn.contract`).
+    max_memory : int, str or None
+        Memory limit of each contraction (default 4 GiB).
+
+    Returns
+    -------
+    Spectrum
+
+    Examples
+    --------
+    >>> from tnrnn import RAC, compile
+    >>> net = compile(RAC.random(1, 4, 2, seed=3), 12)
+    >>> s = spectrum(net, "start-end", method="gram")
+    >>> s.numerical_rank, s.bond_dimension, s.shape
+    (4, 4, (64, 64))
+    >>> spectrum(net, "start-end", method="dense").numerical_rank
+    4
+    """
+    from .contract import _check_backend, matricize
+    from .cuts import as_cut
+    from .mincut import mincut_bound
+    from .network import CircuitNetwork, compile
+
+    if isinstance(rac_or_network, CircuitNetwork):
+        network = rac_or_network
+        if length is not None and length != network.length:
+            raise InvalidParameterError("length", length, f"{network.length}, the network's length, or None")
+    else:
+        if length is None:
+            raise InvalidParameterError("length", None, "the number of time steps T when a RAC is given")
+        network = compile(rac_or_network, length)
+    if network.output is None:
+        raise InvalidParameterError("output", None, "a network compiled with one output channel")
+    if method not in METHODS:
+        raise InvalidParameterError("method", method, "one of " + ", ".join(METHODS))
+    for name, value in (("tol", tol), ("rtol", rtol)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise InvalidParameterError(name, value, "a finite number >= 0")
+    if tol is not None and rtol is not None:
+        raise InvalidParameterError("rtol", rtol, "None when tol is given")
+    device = _check_backend(backend, device)
+    cut = as_cut(cut, network.length)
+    M = network.rac.inputs
+    rows, cols = M ** len(cut.start), M ** len(cut.end)
+
+    start = time.perf_counter()
+    mc = mincut_bound(network, cut) if method != "dense" else None
+    if method == "auto":
+        D = mc.bound
+        if D >= min(rows, cols):
+            method = "dense"
+        elif (rows + cols) * D <= FACTORS_MAX_ENTRIES:
+            method = "factors"
+        else:
+            method = "gram"
+    D = None
+    if method == "dense":
+        matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory)
+        values = _svdvals(matrix, backend)
+    else:
+        a_inds, a_data, b_inds, b_data, bonds = _sides(network, cut, mc)
+        S = tuple(f"x{t}" for t in cut.start)
+        E = tuple(f"x{t}" for t in cut.end)
+        D = mc.bound
+        if method == "factors":
+            A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side")
+            B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side")
+            ra = _qr_r(A.reshape(rows, D), backend)
+            rb = _qr_r(B.reshape(D, cols).T, backend)
+            values = _svdvals(ra @ rb.T, backend)
+        else:
+            primed = tuple(b + "'" for b in bonds)
+            gi, gd = _doubled(a_inds, a_data, set(S))
+            GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the start Gram matrix")
+            gi, gd = _doubled(b_inds, b_data, set(E))
+            GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the end Gram matrix")
+            values = _svdvals(_psd_sqrt(GA.reshape(D, D), backend) @ _psd_sqrt(GB.reshape(D, D), backend), backend)
+    from autoray import to_numpy
+
+    sv = np.sort(np.asarray(to_numpy(values), dtype=np.float64))[::-1].copy()
+    seconds = time.perf_counter() - start
+    sv.setflags(write=False)
+    s_max = float(sv[0]) if sv.size else 0.0
+    eps = float(np.finfo(np.float64).eps)
+    if tol is not None:
+        tolerance, rule = float(tol), "given (absolute)"
+    elif rtol is not None:
+        tolerance, rule = float(rtol) * s_max, f"rtol * s_max with rtol={rtol:g}"
+    elif method == "gram":
+        # the D x D Gram matrices are accurate to about eps relative (their contraction sums
+        # over the rows in T/2 steps, not M^{|S|} at once), and squaring halves the digits
+        tolerance, rule = math.sqrt(D * eps) * s_max, "sqrt(D * eps) * s_max (Gram route)"
+    else:
+        tolerance, rule = max(rows, cols) * eps * s_max, "max(shape) * eps * s_max"
+    return Spectrum(
+        singular_values=sv, numerical_rank=int(np.sum(sv > tolerance)), tolerance=tolerance,
+        tolerance_rule=rule, method=method, backend=backend, device=str(device), shape=(rows, cols),
+        bond_dimension=D, cut=str(cut), seconds=seconds,
+    )
