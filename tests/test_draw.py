@@ -110,7 +110,8 @@ def test_without_a_cut_nothing_is_highlighted():
 
 
 def test_large_networks_are_condensed_to_blocks():
-    net = compile(RAC.random(3, 2, 2, seed=0), 8)  # 493 tensors, 36 copies of layer 1's chain
+    # M = 64 makes the min-cut run through hidden bonds between blocks, not only input legs
+    net = compile(RAC.random(3, 2, 64, seed=0), 8)  # 493 tensors, 36 copies of layer 1's chain
     cut = Cut.start_end(8)
     mc = mincut(net, cut)
     ax = draw(net, cut=cut).axes[0]

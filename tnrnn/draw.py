@@ -380,9 +380,9 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     >>> fig = draw(rac, cut="start-end", length=4)
     >>> ax = fig.axes[0]
     >>> print(ax.get_title())
-    L=2, R=3, M=3, T=4   cut start-end   min-cut bound 3^3 = 27
-    >>> len(ax.findobj(lambda a: a.get_gid() == "cut-bonds")[0].get_paths())
-    3
+    L=2, R=3, M=3, T=4   cut start-end   min-cut bound 3^2 = 9
+    >>> len(ax.findobj(lambda a: a.get_gid() == "cut-bonds")[0].get_paths())   # the legs x0, x1
+    2
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = draw(rac, cut="start-end", length=4, path=os.path.join(tmp, "cut.svg"))
     ...     os.listdir(tmp)

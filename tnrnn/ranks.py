@@ -151,7 +151,21 @@ def _upper(depth, hidden, inputs, cut):
     return caps, degree, upper, source
 
 
-def _mincut(depth, hidden, inputs, cut):
+#: ``mincut="auto"`` computes the min-cut bound for networks of at most this many tensors
+#: (about a second of networkx max-flow).
+MINCUT_AUTO_TENSORS = 10_000
+
+
+def _mincut(depth, hidden, inputs, cut, mincut):
+    """The min-cut bound, or None when not asked for (or too large for ``"auto"``)."""
+    if mincut not in (True, False, "auto"):
+        raise InvalidParameterError("mincut", mincut, "True, False or 'auto'")
+    if mincut is False:
+        return None
+    from .network import num_tensors_closed_form
+
+    if mincut == "auto" and num_tensors_closed_form(depth, cut.length) > MINCUT_AUTO_TENSORS:
+        return None
     from .mincut import mincut_bound_for
 
     return mincut_bound_for(depth, hidden, inputs, cut.length, cut).bound
@@ -160,8 +174,6 @@ def _mincut(depth, hidden, inputs, cut):
 def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem, degree, caps,
             mincut, method, weights, result, seed, seconds):
     L, R, M = rac_shape
-    if mincut is not None and mincut < upper:
-        upper, upper_source = mincut, "min-cut"
     return RankBounds(
         depth=L, hidden=R, inputs=M, length=cut.length, cut=str(cut),
         lower=lower, upper=upper, exact=lower == upper,
@@ -183,7 +195,7 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
 
 def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-end", method: str = "exact", *,
                 seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto", samples: int | None = None,
-                margin: int = 16, mincut: bool = False, max_memory=None, threads: int | None = None,
+                margin: int = 16, mincut="auto", max_memory=None, threads: int | None = None,
                 progress=None) -> RankBounds:
     """Certified bounds on the generic separation rank of a RAC architecture.
 
@@ -211,8 +223,10 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
         :func:`tnrnn.exact.list_engines`).
     samples, margin : int
         Sampled rows/columns per side (default: upper bound + margin).
-    mincut : bool
-        Also compute the min-cut bound of the compiled tensor network.
+    mincut : bool or "auto"
+        Compute the min-cut bound of the compiled tensor network; ``"auto"``
+        (default) does so for networks of at most
+        :data:`MINCUT_AUTO_TENSORS` tensors.
     max_memory : int or str
         Refuse above this estimate (default 4 GiB).
     threads : int, optional
@@ -244,6 +258,9 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
         raise InvalidParameterError("seed", seed, "an integer >= 0")
     t0 = time.perf_counter()
     caps, degree, upper, upper_source = _upper(L, R, M, the_cut)
+    mc = _mincut(L, R, M, the_cut, mincut)
+    if mc is not None and mc < upper:
+        upper, upper_source = mc, "min-cut"
     theorem = theorem_lower(L, R, M, the_cut)
     lower, lower_source, result = 1, "nonzero function", None
     if theorem is not None:
@@ -255,7 +272,6 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
         if result.rank >= lower:
             lower = result.rank
             lower_source = f"GF({p}) rank, {result.engine} engine, seed {seed}"
-    mc = _mincut(L, R, M, the_cut) if mincut else None
     return _record((L, R, M), the_cut, lower=lower, lower_source=lower_source, upper=upper,
                    upper_source=upper_source, theorem=theorem, degree=degree, caps=caps, mincut=mc,
                    method=method, weights="generic", result=result, seed=seed,
@@ -264,7 +280,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
 
 def cut_rank(rac: RAC, cut="start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
              engine: str = "auto", seed: int = 0, samples: int | None = None, margin: int = 16,
-             output: int = 0, max_memory=None, threads: int | None = None, progress=None) -> RankBounds:
+             output: int = 0, mincut="auto", max_memory=None, threads: int | None = None,
+             progress=None) -> RankBounds:
     """Certified bounds on the rank of one concrete circuit's grid matricization.
 
     Float weights are dyadic rationals and map exactly into GF(p), so the
@@ -281,7 +298,7 @@ def cut_rank(rac: RAC, cut="start-end", length: int | None = None, *, prime: int
         ``T``; needed when ``cut`` is a name.
     prime : int
         The modulus for float weights (a modular circuit keeps its own).
-    engine, seed, samples, margin, output, max_memory, threads, progress
+    engine, seed, samples, margin, output, mincut, max_memory, threads, progress
         As for :func:`rank_bounds` (``seed`` seeds the sampling).
 
     Examples
@@ -303,10 +320,13 @@ def cut_rank(rac: RAC, cut="start-end", length: int | None = None, *, prime: int
     t0 = time.perf_counter()
     L, R, M = rac.depth, rac.hidden, rac.inputs
     caps, degree, upper, upper_source = _upper(L, R, M, the_cut)
+    mc = _mincut(L, R, M, the_cut, mincut)
+    if mc is not None and mc < upper:
+        upper, upper_source = mc, "min-cut"
     result = exact_rank(field_rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin,
                         upper=upper, output=output, max_memory=max_memory, threads=threads, progress=progress)
     return _record((L, R, M), the_cut, lower=result.rank,
                    lower_source=f"GF({field_rac.modulus}) rank, {result.engine} engine, seed {seed}",
                    upper=upper, upper_source=upper_source, theorem=None, degree=degree, caps=caps,
-                   mincut=None, method="exact", weights="given", result=result, seed=seed,
+                   mincut=mc, method="exact", weights="given", result=result, seed=seed,
                    seconds=time.perf_counter() - t0)

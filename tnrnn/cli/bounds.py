@@ -65,7 +65,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--prime", type=int, default=None, help="prime modulus below 2**31 (default 2**25-39)")
     p.add_argument("--samples", type=int, default=None,
                    help="grid rows/columns to sample per side (default: upper bound + 16)")
-    p.add_argument("--mincut", action="store_true", help="also compute the min-cut bound of the tensor network")
+    p.add_argument("--mincut", action=argparse.BooleanOptionalAction, default=None,
+                   help="compute the min-cut bound of the compiled tensor network (default: for networks "
+                        "of at most 10000 tensors)")
     p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -105,7 +107,7 @@ def run(args) -> int:
         records.append(
             rank_bounds(L, R, M, T, cut=args.cut, method=args.method, seed=args.seed,
                         prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
-                        samples=args.samples, mincut=args.mincut, max_memory=max_memory, progress=progress)
+                        samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory, progress=progress)
         )
         if not args.json and show:
             print(f"done L={L} R={R} M={M} T={T}", file=sys.stderr)
