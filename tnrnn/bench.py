@@ -54,9 +54,9 @@ Examples
 --------
 >>> recs = bench([(1, 2, 2, 3), (2, 2, 2, 3)], ["greedy", "recurrence"], repeats=1, progress=False)
 >>> [(r.depth, r.strategy, r.status) for r in recs][:3]
-[(1, 'greedy', 'ok'), (1, 'recurrence', 'ok'), (1, 'auto', 'ok')]
+[(1, 'greedy', 'ok'), (1, 'recurrence', 'ok'), (1, 'tnrnn', 'ok')]
 >>> [r.strategy for r in recs if r.default][:1]
-['auto']
+['tnrnn']
 >>> sorted(recs[0].times)
 ['numpy']
 """
@@ -270,7 +270,7 @@ def default_strategy():
     Examples
     --------
     >>> default_strategy()
-    'auto'
+    'tnrnn'
     """
     from .contract import grid_tensor
 
@@ -558,7 +558,7 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     --------
     >>> recs = bench([(2, 2, 2, 4)], ["optimal", "greedy"], repeats=1, progress=False)
     >>> [(r.strategy, r.status) for r in recs]
-    [('optimal', 'skipped'), ('greedy', 'ok'), ('auto', 'ok')]
+    [('optimal', 'skipped'), ('greedy', 'ok'), ('tnrnn', 'ok')]
     >>> recs[0].reason
     'optimal is exponential in the number of tensors: not tried above 9 (this network has 29)'
     """
@@ -834,7 +834,7 @@ def plot_bench(records, kind: str = "flops", path=None, *, title: str | None = N
     >>> fig = plot_bench(recs, "flops")
     >>> ax = fig.axes[0]
     >>> ax.get_xlabel(), sorted(line.get_label() for line in ax.get_lines())
-    ('length $T$', ['auto (default)', 'greedy', 'recurrence'])
+    ('length $T$', ['greedy', 'recurrence', 'tnrnn (default)'])
     >>> plot_bench(recs, "time").axes[0].get_xscale()
     'log'
     """

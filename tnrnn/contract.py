@@ -15,6 +15,11 @@ Optimizer names (see :func:`list_optimizers`)
     cotengra: its greedy optimizer, and hyper-optimizers over kahypar
     partitions or over its default methods (a modest number of trials; pass a
     configured ``cotengra.HyperOptimizer`` for more).
+``tnrnn`` (the default)
+    opt_einsum's ``auto-hq`` and, for networks of at most 100 tensors, a
+    cotengra hyper-optimizer with subtree reconfiguration; the path with fewer
+    flops wins (benchmarked against a generous hyper-optimizer in
+    ``benchmarks/README.md``). Paths are memoized per contraction.
 ``recurrence``
     tnrnn's own path: tensors are absorbed one at a time in the network's
     order, which :func:`tnrnn.network.compile` makes the post-order of the
@@ -30,6 +35,7 @@ An ``optimize`` argument may also be any object with a cotengra-style
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 from collections.abc import Callable, Sequence
@@ -147,6 +153,41 @@ def _hyper_finder(methods, max_repeats):
     return finder
 
 
+#: The optimizer tnrnn uses when ``optimize=`` is not given.
+DEFAULT_OPTIMIZER = "tnrnn"
+
+#: Networks of at most this many tensors also get a cotengra hyper-optimizer run in ``"tnrnn"``.
+HYPER_MAX_TENSORS = 100
+
+
+@functools.lru_cache(maxsize=256)
+def _tnrnn_path(inputs: tuple, output: tuple, sizes: tuple) -> tuple:
+    import cotengra as ctg
+    import opt_einsum as oe
+
+    size_dict = dict(sizes)
+    best = ctg.ContractionTree.from_path(
+        inputs, output, size_dict,
+        path=oe.paths.get_path_fn("auto-hq")([set(i) for i in inputs], set(output), dict(size_dict)))
+    if len(inputs) <= HYPER_MAX_TENSORS:
+        methods = ["greedy", "random-greedy"] + (["kahypar"] if importlib.util.find_spec("kahypar") else [])
+        opt = ctg.HyperOptimizer(methods=methods, reconf_opts={}, max_time=5, max_repeats=128, parallel=False,
+                                 progbar=False, on_trial_error="ignore")
+        tree = opt.search(inputs, output, size_dict)
+        if tree.contraction_cost() < best.contraction_cost():
+            best = tree
+    return tuple(best.get_path())
+
+
+def _tnrnn_finder(inputs, output, size_dict):
+    """The default: opt_einsum's ``auto-hq`` and, for up to :data:`HYPER_MAX_TENSORS` tensors, a cotengra
+    hyper-optimizer (greedy, random-greedy, kahypar; subtree reconfiguration; 128 trials or 5 s), keeping
+    the path with fewer flops. Paths are memoized per contraction, so replanning one network is free.
+    """
+    key = (tuple(tuple(i) for i in inputs), tuple(output), tuple(sorted(size_dict.items())))
+    return list(_tnrnn_path(*key))
+
+
 def recurrence_path(inputs: Inputs, output: Sequence[str], size_dict: dict | None = None) -> list[tuple[int, int]]:
     """tnrnn's structure-aware path, as an SSA path.
 
@@ -208,6 +249,7 @@ def _register_defaults() -> None:
     register_optimizer("kahypar", _hyper_finder(["kahypar"], 4), requires="kahypar", source="cotengra")
     register_optimizer("hyper", _hyper_finder(None, 16), source="cotengra")
     register_optimizer("recurrence", lambda i, o, s: ("ssa", recurrence_path(i, o, s)), source="tnrnn")
+    register_optimizer("tnrnn", _tnrnn_finder, source="tnrnn")
 
 
 _register_defaults()
@@ -330,7 +372,7 @@ def _cost_of(tree, name: str, itemsize: int) -> ContractionCost:
     )
 
 
-def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, optimize="auto", *,
+def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, optimize=DEFAULT_OPTIMIZER, *,
                      itemsize: int = 8, max_memory=None, slice_to: int | None = None, slicing: bool = False,
                      what: str = "the contraction", enforce: bool = True) -> ContractionPlan:
     """Find a path, slice it if asked, and check its memory against the limit.
@@ -481,7 +523,7 @@ def _einsum_eq(inputs, output) -> str:
     return lhs + "->" + "".join(sym(i) for i in output)
 
 
-def contract_tn(tn, output_inds: Sequence[str], optimize="auto", *, backend: str = "numpy",
+def contract_tn(tn, output_inds: Sequence[str], optimize=DEFAULT_OPTIMIZER, *, backend: str = "numpy",
                 device: str | None = None, max_memory=None, slice_to=None, slicing: bool = False,
                 what: str = "the contraction"):
     """Contract a quimb ``TensorNetwork`` to ``output_inds`` through tnrnn's planner.
@@ -508,7 +550,7 @@ def _problem(specs, arrays):
 
 
 # -- network-level operations ---------------------------------------------------------------
-def contraction_cost(network, optimize="auto", *, max_memory=None, slice_to=None,
+def contraction_cost(network, optimize=DEFAULT_OPTIMIZER, *, max_memory=None, slice_to=None,
                      slicing: bool = False) -> ContractionCost:
     """The cost of contracting a network's grid tensor, without contracting.
 
@@ -530,7 +572,7 @@ def contraction_cost(network, optimize="auto", *, max_memory=None, slice_to=None
     return plan.cost
 
 
-def grid_tensor(network, optimize="auto", backend: str = "numpy", *, device: str | None = None,
+def grid_tensor(network, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", *, device: str | None = None,
                 max_memory=None, slice_to: int | None = None, slicing: bool = False, order=None):
     """Contract a compiled network to its grid tensor.
 
@@ -574,7 +616,7 @@ def grid_tensor(network, optimize="auto", backend: str = "numpy", *, device: str
     return contract_arrays(plan, arrays, backend, device)
 
 
-def matricize(network, cut, optimize="auto", backend: str = "numpy", **kwargs):
+def matricize(network, cut, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", **kwargs):
     """The grid tensor as an ``M^{|S|} x M^{|E|}`` matrix for a cut.
 
     Rows are indexed by the start-side inputs ``(x_s)_{s in S}`` in C order,
@@ -598,7 +640,7 @@ def matricize(network, cut, optimize="auto", backend: str = "numpy", **kwargs):
     return A.reshape(M ** len(cut.start), M ** len(cut.end))
 
 
-def evaluate(network, inputs, optimize="auto", backend: str | None = None, *, device: str | None = None,
+def evaluate(network, inputs, optimize=DEFAULT_OPTIMIZER, backend: str | None = None, *, device: str | None = None,
              max_memory=None, slice_to=None, slicing: bool = False):
     """The circuit's outputs on input sequences, by contracting the network.
 

@@ -449,7 +449,7 @@ class CircuitNetwork:
         return qtn.MatrixProductState(arrays, shape="lrp", site_ind_id="x{}", site_tag_id="T{}")
 
     # -- contraction (implemented in tnrnn.contract) -------------------------------------------
-    def grid_tensor(self, optimize="auto", backend: str = "numpy", **kwargs):
+    def grid_tensor(self, optimize="tnrnn", backend: str = "numpy", **kwargs):
         """The grid tensor ``A[d_0, ..., d_{T-1}] = y(e_{d_0}, ..., e_{d_{T-1}})``.
 
         See :func:`tnrnn.contract.grid_tensor` for the parameters.
@@ -458,7 +458,7 @@ class CircuitNetwork:
 
         return grid_tensor(self, optimize=optimize, backend=backend, **kwargs)
 
-    def evaluate(self, inputs, optimize="auto", backend: str | None = None, **kwargs):
+    def evaluate(self, inputs, optimize="tnrnn", backend: str | None = None, **kwargs):
         """The outputs for input sequences, by contraction.
 
         See :func:`tnrnn.contract.evaluate`; equals ``rac(inputs)``.
@@ -467,7 +467,7 @@ class CircuitNetwork:
 
         return evaluate(self, inputs, optimize=optimize, backend=backend, **kwargs)
 
-    def matricize(self, cut, optimize="auto", backend: str = "numpy", **kwargs):
+    def matricize(self, cut, optimize="tnrnn", backend: str = "numpy", **kwargs):
         """The grid tensor grouped as an ``M^{|S|} x M^{|E|}`` matrix.
 
         See :func:`tnrnn.contract.matricize`.
@@ -476,7 +476,7 @@ class CircuitNetwork:
 
         return matricize(self, cut, optimize=optimize, backend=backend, **kwargs)
 
-    def contraction_cost(self, optimize="auto", **kwargs):
+    def contraction_cost(self, optimize="tnrnn", **kwargs):
         """The cost of contracting the grid tensor; see :func:`tnrnn.contract.contraction_cost`."""
         from .contract import contraction_cost
 

@@ -130,7 +130,8 @@ def format_table(records) -> str:
 
     Examples
     --------
-    >>> print(format_table([rank_bounds(depth=1, hidden=3, inputs=2, length=4, method="closed-form")]))
+    >>> r = rank_bounds(depth=1, hidden=3, inputs=2, length=4, method="closed-form", mincut=False)
+    >>> print(format_table([r]))
     L  R  M  T  cut        lower  upper  certified  paper  degree  seconds
     1  3  2  4  start-end  3      3      exact      3      3       0.00
     """

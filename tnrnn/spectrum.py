@@ -223,7 +223,7 @@ def _doubled(inds, data, shared):
 
 def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "auto", backend: str = "numpy",
              device: str | None = None, tol: float | None = None, rtol: float | None = None,
-             optimize="auto", max_memory=None) -> Spectrum:
+             optimize="tnrnn", max_memory=None) -> Spectrum:
     """Singular values and numerical rank of a grid matricization, by contraction.
 
     Parameters
