@@ -14,11 +14,16 @@ Two stages:
     candidate defaults, over the fewest flops a generous
     ``cotengra.HyperOptimizer`` finds (``--reference-seconds`` each, default
     25).  The issue asks for a ratio <= 1.05 everywhere.
+``report``
+    Markdown tables (log10 flops, planning seconds, contraction times per
+    backend) from the sweep's ``sweep.jsonl``, as pasted into
+    ``benchmarks/README.md``.
 
 Usage::
 
     python benchmarks/bench_contraction.py sweep --out benchmarks/results
     python benchmarks/bench_contraction.py check --out benchmarks/results
+    python benchmarks/bench_contraction.py report --out benchmarks/results
 """
 
 from __future__ import annotations
@@ -157,9 +162,40 @@ def sweep(out: str, budget: float, repeats: int) -> None:
     print(json.dumps(machine_info()))
 
 
+def report(out: str) -> None:
+    """Markdown tables of the recorded sweep (one row per network, one column per strategy)."""
+    from tnrnn.bench import load_records
+
+    records = load_records(os.path.join(out, "sweep.jsonl"))
+    strategies = list(dict.fromkeys(r.strategy for r in records))
+    default = next((r.strategy for r in records if r.default), None)
+    nets = list(dict.fromkeys((r.depth, r.hidden, r.inputs, r.length, r.num_tensors) for r in records))
+    cell = {((r.depth, r.hidden, r.inputs, r.length, r.num_tensors), r.strategy): r for r in records}
+    names = [s + ("*" if s == default else "") for s in strategies]
+    backends = list(dict.fromkeys(b for r in records for b in r.times))
+
+    def table(title, value):
+        print(f"\n{title}\n")
+        print("| L,R,M,T | tensors | " + " | ".join(names) + " |")
+        print("|---|---|" + "---|" * len(names))
+        for net in nets:
+            row = []
+            for s in strategies:
+                r = cell.get((net, s))
+                v = None if r is None or r.status != "ok" else value(r)
+                row.append("—" if v is None else v)
+            print(f"| {','.join(map(str, net[:4]))} | {net[4]} | " + " | ".join(row) + " |")
+
+    table("log10 flops (— : skipped)", lambda r: f"{r.flops_log10:.2f}")
+    table("planning seconds", lambda r: f"{r.plan_seconds:.2f}")
+    for b in backends:
+        table(f"{b} contraction, ms (median of the repeats)",
+              lambda r, b=b: f"{1000 * r.times[b]:.2f}" if b in r.times else None)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("stage", choices=("sweep", "check"), nargs="?", default="sweep")
+    p.add_argument("stage", choices=("sweep", "check", "report"), nargs="?", default="sweep")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     p.add_argument("--budget", type=float, default=4.0, help="per-strategy budget of the sweep, seconds")
     p.add_argument("--repeats", type=int, default=5)
@@ -169,6 +205,8 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", module="cotengra")
     if args.stage == "sweep":
         sweep(args.out, args.budget, args.repeats)
+    elif args.stage == "report":
+        report(args.out)
     else:
         check(args.out, args.reference_seconds)
     return 0

@@ -16,9 +16,9 @@ Optimizer names (see :func:`list_optimizers`)
     partitions or over its default methods (a modest number of trials; pass a
     configured ``cotengra.HyperOptimizer`` for more).
 ``tnrnn`` (the default)
-    opt_einsum's ``auto-hq`` and, for networks of at most 100 tensors, a
-    cotengra hyper-optimizer with subtree reconfiguration; the path with fewer
-    flops wins (benchmarked against a generous hyper-optimizer in
+    opt_einsum's ``auto-hq``, refined, for networks of at most 100 tensors
+    whose path costs at least 10^4 flops, by cotengra's forest of subtree
+    reconfigurations; the path with fewer flops wins (benchmarked against a generous hyper-optimizer in
     ``benchmarks/README.md``). Paths are memoized per contraction.
 ``recurrence``
     tnrnn's own path: tensors are absorbed one at a time in the network's
@@ -156,8 +156,11 @@ def _hyper_finder(methods, max_repeats):
 #: The optimizer tnrnn uses when ``optimize=`` is not given.
 DEFAULT_OPTIMIZER = "tnrnn"
 
-#: Networks of at most this many tensors also get a cotengra hyper-optimizer run in ``"tnrnn"``.
+#: ``"tnrnn"`` also refines the ``auto-hq`` path by cotengra's subtree-reconfiguration forest on
+#: networks of at most this many tensors whose path costs at least :data:`HYPER_MIN_FLOPS`; below
+#: that, ``auto-hq`` is within 1.05x of the best path found on every benchmarked network.
 HYPER_MAX_TENSORS = 100
+HYPER_MIN_FLOPS = 10**4
 
 
 @functools.lru_cache(maxsize=256)
@@ -169,20 +172,21 @@ def _tnrnn_path(inputs: tuple, output: tuple, sizes: tuple) -> tuple:
     best = ctg.ContractionTree.from_path(
         inputs, output, size_dict,
         path=oe.paths.get_path_fn("auto-hq")([set(i) for i in inputs], set(output), dict(size_dict)))
-    if len(inputs) <= HYPER_MAX_TENSORS:
-        methods = ["greedy", "random-greedy"] + (["kahypar"] if importlib.util.find_spec("kahypar") else [])
-        opt = ctg.HyperOptimizer(methods=methods, reconf_opts={}, max_time=5, max_repeats=128, parallel=False,
-                                 progbar=False, on_trial_error="ignore")
-        tree = opt.search(inputs, output, size_dict)
+    if len(inputs) <= HYPER_MAX_TENSORS and best.contraction_cost() >= HYPER_MIN_FLOPS:
+        # a forest of subtree reconfigurations (about 2 s on 90 tensors) recovers the paths a
+        # generous hyper-optimizer finds where greedy-type paths are 20-35% worse
+        tree = best.subtree_reconfigure_forest(num_trees=8, num_restarts=2, subtree_size=8, parallel=False,
+                                               minimize="flops", progbar=False)
         if tree.contraction_cost() < best.contraction_cost():
             best = tree
     return tuple(best.get_path())
 
 
 def _tnrnn_finder(inputs, output, size_dict):
-    """The default: opt_einsum's ``auto-hq`` and, for up to :data:`HYPER_MAX_TENSORS` tensors, a cotengra
-    hyper-optimizer (greedy, random-greedy, kahypar; subtree reconfiguration; 128 trials or 5 s), keeping
-    the path with fewer flops. Paths are memoized per contraction, so replanning one network is free.
+    """The default: opt_einsum's ``auto-hq`` path, refined for up to :data:`HYPER_MAX_TENSORS` tensors
+    and at least :data:`HYPER_MIN_FLOPS` by cotengra's subtree-reconfiguration forest (8 trees, 2
+    restarts, subtrees of 8), keeping the path with fewer flops. Paths are memoized per contraction,
+    so replanning one network is free.
     """
     key = (tuple(tuple(i) for i in inputs), tuple(output), tuple(sorted(size_dict.items())))
     return list(_tnrnn_path(*key))

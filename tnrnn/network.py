@@ -1,7 +1,11 @@
 """Recurrent arithmetic circuits compiled into quimb tensor networks.
 
-A RAC's output is multilinear in its inputs ``x_0..x_{T-1}``, so it is a
-tensor network whose open indices are the inputs.  The network is built from
+On one-hot (template) inputs a RAC's output is the contraction of a tensor
+network whose open indices are the inputs; this is the grid tensor.  (On
+general input vectors the output is a polynomial of higher degree in each
+``x_t`` for a deep RAC, because ``h^1_t`` feeds both ``h^2_t`` and
+``h^1_{t+1}``: each copy of an input then takes its own copy of the input
+vector, as :func:`tnrnn.contract.evaluate` does.)  The network is built from
 the recursion ``h^l_t = (W^{H,l} h^l_{t-1}) * (W^{I,l} h^{l-1}_t)``: each
 *circuit node* ``(l, t)`` contributes
 
@@ -42,7 +46,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .circuits import RAC
+from .circuits import RAC, check_positive_int
 from .errors import InvalidParameterError
 
 __all__ = [
@@ -72,8 +76,8 @@ def copies_closed_form(depth: int, length: int) -> tuple[int, ...]:
     >>> copies_closed_form(3, 4)
     (10, 6, 3, 1)
     """
-    L = _check_int(depth, "depth", 1)
-    T = _check_int(length, "length", 1)
+    L = check_positive_int(depth, "depth")
+    T = check_positive_int(length, "length")
     return tuple(math.comb(L + T - t - 2, L - 1) for t in range(T))
 
 
@@ -85,21 +89,9 @@ def num_tensors_closed_form(depth: int, length: int) -> int:
     >>> num_tensors_closed_form(1, 5)   # WI, WH or INIT, MUL per step, plus WO
     16
     """
-    L = _check_int(depth, "depth", 1)
-    T = _check_int(length, "length", 1)
+    L = check_positive_int(depth, "depth")
+    T = check_positive_int(length, "length")
     return 3 * (math.comb(T + L, L) - 1) + 1
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool):
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}") from None
-    if v < minimum:
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -476,6 +468,12 @@ class CircuitNetwork:
 
         return matricize(self, cut, optimize=optimize, backend=backend, **kwargs)
 
+    def draw(self, cut=None, **kwargs):
+        """Draw the network and a cut; see :func:`tnrnn.draw.draw`."""
+        from .draw import draw
+
+        return draw(self, cut, **kwargs)
+
     def contraction_cost(self, optimize="tnrnn", **kwargs):
         """The cost of contracting the grid tensor; see :func:`tnrnn.contract.contraction_cost`."""
         from .contract import contraction_cost
@@ -514,7 +512,7 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
         raise InvalidParameterError("rac", type(rac).__name__, "a tnrnn.RAC")
     if rac.modulus is not None:
         raise InvalidParameterError("rac", repr(rac), "a RAC over the reals (use tnrnn.exact for GF(p))")
-    T = _check_int(length, "length", 1)
+    T = check_positive_int(length, "length")
     if output is not None:
         if isinstance(output, bool):
             raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None")

@@ -15,7 +15,7 @@ examples:
 """
 
 #: Optimizers whose cost is reported unless --optimize is given.
-DEFAULT_OPTIMIZERS = ("greedy", "random-greedy", "cotengra-greedy", "recurrence")
+DEFAULT_OPTIMIZERS = ("tnrnn", "greedy", "random-greedy", "cotengra-greedy", "recurrence")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
