@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests._network_reference import brute_force_cut, dense_matricization
-from tnrnn import RAC, Cut, compile, mincut_bound, mincut_bound_for
+from tnrnn import RAC, Cut, compile, cut_rank, mincut_bound, mincut_bound_for
 from tnrnn.errors import InvalidParameterError
 
 
@@ -107,3 +107,13 @@ def test_property_mincut_bounds_the_dense_rank(L, R, M, T, data, seed):
     G = dense_matricization(rac, T, cut)
     rank = np.linalg.matrix_rank(G) if np.abs(G).max() > 0 else 0
     assert mincut_bound(compile(rac, T), cut).bound >= rank
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(L=st.integers(1, 4), R=st.integers(1, 4), M=st.integers(1, 4), T=st.integers(2, 6), data=st.data())
+def test_property_mincut_is_never_below_the_certified_exact_rank(L, R, M, T, data):
+    sides = data.draw(st.lists(st.booleans(), min_size=T, max_size=T).filter(lambda s: any(s) and not all(s)))
+    cut = Cut.from_sets([t for t in range(T) if sides[t]], [t for t in range(T) if not sides[t]])
+    rac = RAC.random(L, R, M, seed=data.draw(st.integers(0, 100)))
+    certified = cut_rank(rac, cut, mincut=False).lower  # a GF(p) rank: a proven lower bound
+    assert mincut_bound_for(L, R, M, T, cut).bound >= certified
