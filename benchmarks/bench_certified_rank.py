@@ -14,27 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 
 import flint
 import numpy as np
 
 import tnrnn
+from tnrnn.bench import machine_info
 from tnrnn.exact import factored_matrices
 from tnrnn.finite_field import DEFAULT_PRIME, rank_mod
 
 
 def machine() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "python-flint": flint.__version__, "tnrnn": tnrnn.__version__}
+    return {**machine_info(), "python-flint": flint.__version__}
 
 
 def rank_step_comparison(T: int, seed: int = 0) -> dict:

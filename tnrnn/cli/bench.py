@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..errors import InvalidParameterError
-from .bounds import int_list
+from ._common import add_circuit_arguments, int_list
 
 __all__ = ["add_parser", "run"]
 
@@ -38,10 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--depth", "-L", required=True, help="depths L (list or range allowed)")
-    p.add_argument("--hidden", "-R", required=True, help="widths R (list or range allowed)")
-    p.add_argument("--inputs", "-M", required=True, help="input dimensions M (list or range allowed)")
-    p.add_argument("--length", "-T", required=True, help="lengths T, e.g. 4,8,12 or 4:12:4")
+    add_circuit_arguments(p, lists=True)
     p.add_argument("--strategies", "-s", default=None,
                    help="comma-separated strategy names (default: all of tnrnn.bench.DEFAULT_STRATEGIES)")
     p.add_argument("--backends", "-b", default="numpy",

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..errors import InvalidParameterError
+from ._common import add_circuit_arguments, add_cut_argument, int_list
 
 EXAMPLES = """\
 examples:
@@ -17,27 +17,6 @@ examples:
   tnrnn bounds --depth 3 --hidden 4 --inputs 4 --length 8,16,32 --method closed-form
   tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot ranks.png
 """
-
-
-def int_list(text: str, name: str) -> list[int]:
-    """Parse ``"4,8,16"`` or ranges ``"4:16:4"`` (inclusive stop) into integers."""
-    values: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            if ":" in part:
-                bits = [int(b) for b in part.split(":")]
-                if len(bits) not in (2, 3) or (len(bits) == 3 and bits[2] < 1):
-                    raise ValueError
-                step = bits[2] if len(bits) == 3 else 1
-                values.extend(range(bits[0], bits[1] + 1, step))
-            elif part:
-                values.append(int(part))
-        except ValueError:
-            raise InvalidParameterError(name, text, "integers like 4,8,16 or a range 4:16:4") from None
-    if not values:
-        raise InvalidParameterError(name, text, "at least one integer")
-    return values
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -52,12 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--depth", "-L", required=True, help="depth L (list or range allowed)")
-    p.add_argument("--hidden", "-R", required=True, help="width R (list or range allowed)")
-    p.add_argument("--inputs", "-M", required=True, help="input dimension M (list or range allowed)")
-    p.add_argument("--length", "-T", required=True, help="lengths T, e.g. 4,8,16,32 or 4:32:4")
-    p.add_argument("--cut", default="start-end",
-                   help="start-end (default), interleaved, prefix:S, or positions like 0,2|1,3")
+    add_circuit_arguments(p, lists=True)
+    add_cut_argument(p)
     p.add_argument("--method", default="exact", choices=("exact", "closed-form"),
                    help="exact: GF(p) ranks as lower bounds (default); closed-form: theorems only")
     p.add_argument("--engine", default="auto", help="exact engine: auto, grid or factored")

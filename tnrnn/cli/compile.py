@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..errors import InvalidParameterError
+from ._common import add_circuit_arguments
 
 EXAMPLES = """\
 examples:
@@ -31,10 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--depth", "-L", type=int, required=True, help="depth L")
-    p.add_argument("--hidden", "-R", type=int, required=True, help="width R")
-    p.add_argument("--inputs", "-M", type=int, required=True, help="input dimension M")
-    p.add_argument("--length", "-T", type=int, required=True, help="number of time steps T")
+    add_circuit_arguments(p)
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.contract.list_optimizers")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")

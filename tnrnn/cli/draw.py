@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import add_circuit_arguments, add_cut_argument
+
 __all__ = ["add_parser", "run"]
 
 _EXAMPLES = """\
@@ -30,12 +32,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--depth", "-L", type=int, required=True, help="depth L")
-    p.add_argument("--hidden", "-R", type=int, required=True, help="width R")
-    p.add_argument("--inputs", "-M", type=int, required=True, help="input dimension M")
-    p.add_argument("--length", "-T", type=int, required=True, help="length T")
-    p.add_argument("--cut", default="start-end",
-                   help="start-end (default), interleaved, prefix:S, or positions like 0,2|1,3")
+    add_circuit_arguments(p)
+    add_cut_argument(p)
     p.add_argument("--no-cut", action="store_true", help="draw the network alone, without a cut")
     p.add_argument("--no-mincut", action="store_true", help="colour the inputs by side but do not compute a min-cut")
     view = p.add_mutually_exclusive_group()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._common import add_circuit_arguments, add_cut_argument
+
 EXAMPLES = """\
 examples:
   tnrnn spectrum --depth 1 --hidden 4 --inputs 2 --length 12
@@ -28,16 +30,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--depth", "-L", type=int, required=True, help="depth L")
-    p.add_argument("--hidden", "-R", type=int, required=True, help="width R")
-    p.add_argument("--inputs", "-M", type=int, required=True, help="input dimension M")
-    p.add_argument("--length", "-T", type=int, required=True, help="number of time steps T")
-    p.add_argument("--cut", default="start-end",
-                   help="start-end (default), interleaved, prefix:S, or positions like 0,2|1,3")
+    add_circuit_arguments(p)
+    add_cut_argument(p)
     p.add_argument("--backend", default="numpy", help="numpy (default), torch or cupy")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
-    p.add_argument("--optimize", default="auto", help="path optimizer (default auto)")
+    p.add_argument("--optimize", default="tnrnn", help="path optimizer (default tnrnn)")
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
