@@ -15,8 +15,10 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
 * ``int64`` otherwise: two residues multiply to less than ``2**62``, so an
   elementwise product never overflows; matrix products go through float64
   BLAS on 16-bit limbs, ``a = a_hi * 2**16 + a_lo`` with ``a_hi < 2**15`` and
-  ``a_lo < 2**16``, and a dot product of at most 64 terms of ``a_lo * b`` is
-  below ``64 * 2**16 * 2**31 = 2**53``, exact in float64 (likewise ``a_hi``).
+  ``a_lo < 2**16``, and a dot product of ``c = (2**53 - 1) // ((2**16 - 1)(p - 1))``
+  terms of ``a_lo * b`` (at least 64 for any ``p < 2**31``) is below ``2**53``,
+  exact in float64 (likewise ``a_hi``). Float64 residues with dot products
+  longer than their exact chunk go through this limb path too.
 
 Ranks are computed by FLINT's ``nmod_mat_rank`` (python-flint), called through
 its C library when it can be loaded so that no per-entry Python objects are
@@ -52,7 +54,6 @@ DEFAULT_PRIME = 2**25 - 39
 #: Moduli must be below this bound.
 MAX_PRIME = 2**31
 
-_CHUNK = 64  # terms per exact float64 partial dot product (see module docstring)
 
 
 def is_prime(n: int) -> bool:
@@ -150,23 +151,24 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
     if a.dtype.kind == "f" and b.dtype.kind == "f":
         if (p - 1) ** 2 >= 2**53:
             raise InvalidParameterError("p", p, "a prime with (p - 1)**2 < 2**53 for float64 residues")
-        chunk = max(1, (2**53 - 1) // max((p - 1) ** 2, 1))
-        out = _reduce_float(_dot(a[:, :chunk], b[:chunk]), p)
-        for k0 in range(chunk, k, chunk):
-            out += _reduce_float(_dot(a[:, k0 : k0 + chunk], b[k0 : k0 + chunk]), p)
-            _reduce_float(out, p)
-        return out
+        if k <= max(1, (2**53 - 1) // max((p - 1) ** 2, 1)):
+            return _reduce_float(_dot(a, b), p)
+        # long dot products: 16-bit limbs allow far longer exact chunks than whole residues
+        ints = matmul_mod(np.remainder(a, p).astype(np.int64), np.remainder(b, p).astype(np.int64), p)
+        return ints.astype(np.float64)
     a = a.astype(np.int64, copy=False)
     b = b.astype(np.int64, copy=False)
     if k * (p - 1) ** 2 < 2**53:
         return np.fmod(_dot(a.astype(np.float64), b.astype(np.float64)), p).astype(np.int64)
+    # a limb below 2**16 times a residue below p, summed over `chunk` terms, stays below 2**53
+    chunk = max(1, (2**53 - 1) // ((2**16 - 1) * (p - 1)))
     a_hi = (a >> 16).astype(np.float64)
     a_lo = (a & 0xFFFF).astype(np.float64)
     out = None
-    for k0 in range(0, k, _CHUNK):
-        bc = b[k0 : k0 + _CHUNK].astype(np.float64)
-        hi = np.fmod(_dot(a_hi[..., k0 : k0 + _CHUNK], bc), p).astype(np.int64)
-        lo = np.fmod(_dot(a_lo[..., k0 : k0 + _CHUNK], bc), p).astype(np.int64)
+    for k0 in range(0, k, chunk):
+        bc = b[k0 : k0 + chunk].astype(np.float64)
+        hi = np.fmod(_dot(a_hi[..., k0 : k0 + chunk], bc), p).astype(np.int64)
+        lo = np.fmod(_dot(a_lo[..., k0 : k0 + chunk], bc), p).astype(np.int64)
         part = ((hi << 16) + lo) % p
         out = part if out is None else (out + part) % p
     if out is None:  # k == 0
