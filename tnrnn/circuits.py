@@ -22,7 +22,7 @@ import numpy as np
 from .errors import InvalidParameterError
 from .finite_field import check_prime, matmul_mod, mul_mod, to_field
 
-__all__ = ["RAC", "check_positive_int"]
+__all__ = ["RAC", "CircuitShape", "check_positive_int"]
 
 
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
@@ -74,8 +74,34 @@ def _like(w: np.ndarray, x):
     return do("asarray", w, like=x)
 
 
+class CircuitShape:
+    """``depth``, ``hidden``, ``inputs`` and ``outputs`` read off ``hidden_weights``,
+    ``input_weights`` and ``output_weights``; shared by every class that holds a RAC's weights."""
+
+    @property
+    def depth(self) -> int:
+        """``L``, the number of layers."""
+        return len(self.hidden_weights)
+
+    @property
+    def hidden(self) -> int:
+        """``R``, the width of every layer."""
+        return self.hidden_weights[0].shape[0]
+
+    @property
+    def inputs(self) -> int:
+        """``M``, the input dimension."""
+        return self.input_weights[0].shape[1]
+
+    @property
+    def outputs(self) -> int:
+        """``C``, the output dimension."""
+        return self.output_weights.shape[0]
+
+
+
 @dataclass(frozen=True, eq=False)
-class RAC:
+class RAC(CircuitShape):
     """A recurrent arithmetic circuit: weights, validation and forward pass.
 
     Parameters
@@ -152,27 +178,6 @@ class RAC:
             object.__setattr__(self, name, value)
         for w in (*wh, *wi, Wo, *(init or ())):
             w.setflags(write=False)
-
-    # -- shape ------------------------------------------------------------------
-    @property
-    def depth(self) -> int:
-        """``L``, the number of layers."""
-        return len(self.hidden_weights)
-
-    @property
-    def hidden(self) -> int:
-        """``R``, the width of every layer."""
-        return self.hidden_weights[0].shape[0]
-
-    @property
-    def inputs(self) -> int:
-        """``M``, the input dimension."""
-        return self.input_weights[0].shape[1]
-
-    @property
-    def outputs(self) -> int:
-        """``C``, the output dimension."""
-        return self.output_weights.shape[0]
 
     def __repr__(self) -> str:
         field = f", modulus={self.modulus}" if self.modulus is not None else ""

@@ -34,7 +34,7 @@ from math import prod
 import numpy as np
 
 from .bounds import degree_bound, degree_exponents, grid_caps, multiset
-from .circuits import RAC
+from .circuits import RAC, CircuitShape
 from .cuts import Cut
 from .errors import InvalidParameterError
 from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
@@ -141,7 +141,7 @@ def _assignments(M: int, positions: int, n: int, rng: np.random.Generator) -> np
 
 
 @dataclass(frozen=True)
-class _FieldCircuit:
+class _FieldCircuit(CircuitShape):
     """A circuit's weights as residues in the array type of :func:`field_dtype`."""
 
     p: int
@@ -156,14 +156,6 @@ class _FieldCircuit:
         return cls(rac.modulus, tuple(w.astype(dt) for w in rac.hidden_weights),
                    tuple(w.astype(dt) for w in rac.input_weights), rac.output_weights.astype(dt),
                    tuple(f.astype(dt) for f in rac.initial_factors()))
-
-    @property
-    def depth(self) -> int:
-        return len(self.hidden_weights)
-
-    @property
-    def hidden(self) -> int:
-        return self.hidden_weights[0].shape[0]
 
     @property
     def feed(self) -> np.ndarray:

@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from .circuits import check_positive_int
+from .circuits import CircuitShape, check_positive_int
 from .errors import InvalidParameterError, MissingDependencyError
 
 try:
@@ -84,7 +84,7 @@ def _time_major(X, batch_first: bool, inputs: int, name: str = "X"):
     return X.transpose(0, 1) if batch_first else X
 
 
-class _MultiplicativeStack(nn.Module):
+class _MultiplicativeStack(nn.Module, CircuitShape):
     """Shared parameters and recurrence of :class:`RACModule` and :class:`MIRNN`."""
 
     def __init__(self, depth, hidden, inputs, outputs, batch_first, seed, device, dtype):
@@ -101,26 +101,6 @@ class _MultiplicativeStack(nn.Module):
             [_gaussian((R, M if layer == 0 else R), M if layer == 0 else R, gen, device, dtype) for layer in range(L)]
         )
         self.output_weights = _gaussian((C, R), R, gen, device, dtype)
-
-    @property
-    def depth(self) -> int:
-        """``L``, the number of layers."""
-        return len(self.hidden_weights)
-
-    @property
-    def hidden(self) -> int:
-        """``R``, the width of every layer."""
-        return self.hidden_weights[0].shape[0]
-
-    @property
-    def inputs(self) -> int:
-        """``M``, the input dimension."""
-        return self.input_weights[0].shape[1]
-
-    @property
-    def outputs(self) -> int:
-        """``C``, the output dimension."""
-        return self.output_weights.shape[0]
 
     def _activate(self, pre, layer):
         return pre
