@@ -2,4 +2,4 @@
 
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/torch.py", "tnrnn/bridge/modules.py"]
+collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py"]

@@ -20,7 +20,7 @@ from tnrnn.errors import InvalidParameterError, UnsafeWeightsError, WeightsError
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tnrnn.torch import MIRNN, RACModule  # noqa: E402
+from tnrnn.bridge.nn import MIRNN, RACModule  # noqa: E402
 
 CELLS = {
     "rnn_tanh": lambda **kw: nn.RNN(nonlinearity="tanh", **kw),

@@ -10,7 +10,7 @@ from tnrnn.cli import main
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tnrnn.torch import RACModule  # noqa: E402
+from tnrnn.bridge.nn import RACModule  # noqa: E402
 
 
 def _run(capsys, *argv):

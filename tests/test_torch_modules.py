@@ -1,4 +1,4 @@
-"""tnrnn.torch: RACModule and MIRNN, checked against tnrnn.RAC and hand-written recurrences."""
+"""tnrnn.bridge.nn: RACModule and MIRNN, checked against tnrnn.RAC and hand-written recurrences."""
 
 import subprocess
 import sys
@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from tnrnn import RAC  # noqa: E402
 from tnrnn.errors import InvalidParameterError  # noqa: E402
-from tnrnn.torch import MIRNN, RACModule  # noqa: E402
+from tnrnn.bridge.nn import MIRNN, RACModule  # noqa: E402
 
 
 def _train(module, steps=5, T=6, seed=0):
@@ -149,7 +149,7 @@ def test_importing_without_torch_raises_missing_dependency():
         "import tnrnn\n"
         "from tnrnn.errors import MissingDependencyError\n"
         "try:\n"
-        "    import tnrnn.torch\n"
+        "    import tnrnn.bridge.nn\n"
         "except MissingDependencyError as err:\n"
         "    print('refused:', err)\n"
     )

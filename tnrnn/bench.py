@@ -537,7 +537,7 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
         A tqdm progress bar on stderr.
     max_memory : int, str or None
         Paths whose estimated peak memory exceeds it are not contracted
-        (default :data:`tnrnn.memory.DEFAULT_MEMORY_LIMIT`).
+        (default :data:`tnrnn.limits.DEFAULT_MEMORY_LIMIT`).
     seed : int
         Seed of the RAC weights.
 
@@ -565,7 +565,7 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     from tqdm import tqdm
 
     from .contract import plan_contraction
-    from .memory import DEFAULT_MEMORY_LIMIT, format_bytes, parse_memory
+    from .limits import DEFAULT_MEMORY_LIMIT, format_bytes, parse_memory
 
     configs = _check_grid(grid)
     strats = _resolve_strategies(strategies)
@@ -723,7 +723,7 @@ def summary_table(records) -> str:
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
 
-    from .memory import format_bytes
+    from .limits import format_bytes
 
     for r in records:
         ratio = None if r.flops_log10 is None else 10 ** (r.flops_log10 - best[r.network])

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidParameterError, MissingDependencyError
-from .memory import DEFAULT_MEMORY_LIMIT, check_memory, format_bytes, parse_memory
+from .limits import DEFAULT_MEMORY_LIMIT, check_memory, format_bytes, parse_memory
 
 __all__ = [
     "BACKENDS",
@@ -390,7 +390,7 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
     itemsize : int
         Bytes per entry.
     max_memory : int, str or None
-        The limit (``None``: :data:`tnrnn.memory.DEFAULT_MEMORY_LIMIT`).
+        The limit (``None``: :data:`tnrnn.limits.DEFAULT_MEMORY_LIMIT`).
     slice_to : int, optional
         Slice with cotengra until the largest intermediate has at most this
         many entries.

@@ -54,7 +54,11 @@ class InvalidParameterError(TnrnnError, ValueError):
 class MemoryLimitError(TnrnnError, MemoryError):
     """A computation would need more memory than the limit allows.
 
-    Parameters
+    Raised by :func:`tnrnn.limits.check_memory`, which writes the message
+    (what, the estimate and the limit in readable units, and how to get under
+    the limit).
+
+    Attributes
     ----------
     what : str
         What would have been allocated.
@@ -62,23 +66,13 @@ class MemoryLimitError(TnrnnError, MemoryError):
         The estimated number of bytes.
     limit : int
         The limit in bytes.
-    hint : str, optional
-        How to get under the limit.
     """
 
-    def __init__(self, what: str, estimate: int, limit: int, hint: str = ""):
-        from .memory import format_bytes
-
+    def __init__(self, message: str, *, what: str, estimate: int, limit: int):
         self.what = what
         self.estimate = int(estimate)
         self.limit = int(limit)
-        msg = (
-            f"{what} needs an estimated {format_bytes(estimate)}, above the "
-            f"memory limit of {format_bytes(limit)}"
-        )
-        if hint:
-            msg += f"; {hint}"
-        super().__init__(msg)
+        super().__init__(message)
 
 
 class MissingDependencyError(TnrnnError, ImportError):

@@ -38,7 +38,7 @@ from .circuits import RAC, CircuitShape
 from .cuts import Cut
 from .errors import InvalidParameterError
 from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
-from .memory import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
+from .limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",

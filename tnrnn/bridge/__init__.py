@@ -3,7 +3,7 @@
 Import from torch modules (:func:`from_module`) or weight files
 (:func:`load_weights`; ``.pt``/``.pth`` read with ``weights_only=True``,
 ``.safetensors``, ``.npz``), with every key's name and shape validated.
-Networks that are recurrent arithmetic circuits (:class:`tnrnn.torch.RACModule`)
+Networks that are recurrent arithmetic circuits (:class:`tnrnn.bridge.nn.RACModule`)
 import exactly as a :class:`tnrnn.RAC`, so all exact rank tools apply; a
 multiplicative-integration RNN imports as its RAC with the nonlinearity and
 biases dropped (and says so); ``nn.RNN``, ``nn.GRU`` and ``nn.LSTM`` import as

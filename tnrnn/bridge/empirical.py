@@ -27,7 +27,7 @@ import numpy as np
 from ..circuits import RAC, check_positive_int
 from ..cuts import as_cut
 from ..errors import InvalidParameterError, MissingDependencyError
-from ..memory import check_memory
+from ..limits import check_memory
 from .mapping import Imported
 from .models import RecurrentModel
 

@@ -3,8 +3,8 @@
 The names are torch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``,
 ``bias_ih_l{k}``, ``bias_hh_l{k}`` for ``nn.RNN``/``nn.GRU``/``nn.LSTM``, and
 ``hidden_weights.{l}``, ``input_weights.{l}``, ``biases.{l}``,
-``output_weights`` for :class:`tnrnn.torch.RACModule` and
-:class:`tnrnn.torch.MIRNN`.  Keys may carry a common prefix (``"rnn."`` for a
+``output_weights`` for :class:`tnrnn.bridge.nn.RACModule` and
+:class:`tnrnn.bridge.nn.MIRNN`.  Keys may carry a common prefix (``"rnn."`` for a
 recurrent module held as ``self.rnn`` of a larger model); it is found
 automatically when there is exactly one candidate.
 

@@ -37,8 +37,8 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
     Parameters
     ----------
     module : torch.nn.Module
-        A :class:`tnrnn.torch.RACModule` (imported exactly as a
-        :class:`tnrnn.RAC`), a :class:`tnrnn.torch.MIRNN` (imported exactly
+        A :class:`tnrnn.bridge.nn.RACModule` (imported exactly as a
+        :class:`tnrnn.RAC`), a :class:`tnrnn.bridge.nn.MIRNN` (imported exactly
         as a :class:`RecurrentModel`, and as the RAC without its nonlinearity
         and biases, listed in ``dropped``), an ``nn.RNN`` (tanh or relu),
         ``nn.GRU`` or ``nn.LSTM`` (any number of layers, ``batch_first``
@@ -89,7 +89,7 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
     nn = torch.nn
     if not isinstance(module, nn.Module):
         raise InvalidParameterError("module", type(module).__name__, "a torch.nn.Module")
-    from .. import torch as tnrnn_torch
+    from . import nn as tnrnn_torch
 
     source = f"torch module {type(module).__name__}"
     state = {k: v.detach() for k, v in module.state_dict().items()}

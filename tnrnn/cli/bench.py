@@ -73,7 +73,7 @@ def run(args) -> int:
         summary_table,
     )
     from ..draw import figure_format
-    from ..memory import parse_memory
+    from ..limits import parse_memory
 
     grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
                       int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))

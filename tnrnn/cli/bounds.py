@@ -54,7 +54,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..finite_field import DEFAULT_PRIME
-    from ..memory import parse_memory
+    from ..limits import parse_memory
     from ..ranks import format_table, rank_bounds
 
     configs = [

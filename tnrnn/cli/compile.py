@@ -71,7 +71,7 @@ def run(args) -> int:
         if "error" in c:
             print(f"  {c['optimizer']:<{width}}  not run: {c['error']}")
         else:
-            from ..memory import format_bytes
+            from ..limits import format_bytes
 
             print(f"  {c['optimizer']:<{width}}  10^{c['flops_log10']:.2f} flops, largest intermediate "
                   f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}")

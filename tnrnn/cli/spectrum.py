@@ -49,7 +49,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..circuits import RAC
-    from ..memory import parse_memory
+    from ..limits import parse_memory
     from ..spectrum import spectrum
 
     max_memory = parse_memory(args.max_memory, "--max-memory")

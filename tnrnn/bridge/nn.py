@@ -25,7 +25,7 @@ without torch raises :class:`~tnrnn.errors.MissingDependencyError`.
 Examples
 --------
 >>> import torch
->>> from tnrnn.torch import RACModule
+>>> from tnrnn.bridge.nn import RACModule
 >>> _ = torch.manual_seed(0)
 >>> net = RACModule(depth=2, hidden=3, inputs=4, outputs=2)
 >>> net(torch.randn(5, 6, 4)).shape
@@ -40,14 +40,14 @@ import math
 
 import numpy as np
 
-from .circuits import CircuitShape, check_positive_int
-from .errors import InvalidParameterError, MissingDependencyError
+from ..circuits import CircuitShape, check_positive_int
+from ..errors import InvalidParameterError, MissingDependencyError
 
 try:
     import torch
     from torch import nn
 except ImportError:  # pragma: no cover - exercised only without torch
-    raise MissingDependencyError("torch", "tnrnn.torch (trainable RAC and MIRNN modules)", extra="torch") from None
+    raise MissingDependencyError("torch", "tnrnn.bridge.nn (trainable RAC and MIRNN modules)", extra="torch") from None
 
 __all__ = ["RACModule", "MIRNN", "NONLINEARITIES"]
 
@@ -198,7 +198,7 @@ class RACModule(_MultiplicativeStack):
             If ``rac`` is over a prime field or has initial states, which the
             module does not represent.
         """
-        from .circuits import RAC
+        from ..circuits import RAC
 
         if not isinstance(rac, RAC):
             raise InvalidParameterError("rac", type(rac).__name__, "a tnrnn.RAC")
@@ -213,9 +213,10 @@ class RACModule(_MultiplicativeStack):
 
     def to_rac(self):
         """The :class:`tnrnn.RAC` with this module's current weights (exact, float64)."""
-        from .bridge import from_module
+        from .mapping import from_state_dict
 
-        return from_module(self).model
+        state = {k: v.detach() for k, v in self.state_dict().items()}
+        return from_state_dict(state, "rac", prefix="", source=f"torch module {type(self).__name__}").model
 
 
 class MIRNN(_MultiplicativeStack):

@@ -100,4 +100,5 @@ def check_memory(what: str, estimate: float, limit=None, hint: str = "") -> None
     """
     limit = DEFAULT_MEMORY_LIMIT if limit is None else parse_memory(limit)
     if estimate > limit:
-        raise MemoryLimitError(what, int(estimate), limit, hint)
+        msg = f"{what} needs an estimated {format_bytes(estimate)}, above the memory limit of {format_bytes(limit)}"
+        raise MemoryLimitError(f"{msg}; {hint}" if hint else msg, what=what, estimate=int(estimate), limit=limit)
