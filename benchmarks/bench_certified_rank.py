@@ -21,8 +21,8 @@ import numpy as np
 
 import tnrnn
 from tnrnn.bench import machine_info
-from tnrnn.exact import factored_matrices
-from tnrnn.finite_field import DEFAULT_PRIME, rank_mod
+from tnrnn.field import DEFAULT_PRIME, rank_mod
+from tnrnn.ranks.engines import factored_matrices
 
 
 def machine() -> dict:

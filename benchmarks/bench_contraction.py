@@ -3,9 +3,9 @@
 Two stages:
 
 ``sweep`` (default)
-    :func:`tnrnn.bench.bench` on :data:`SWEEP` (13 networks: shallow chains
+    :func:`tnrnn.bench.run.bench` on :data:`SWEEP` (13 networks: shallow chains
     and deep input-duplicated trees) with every strategy of
-    :data:`tnrnn.bench.DEFAULT_STRATEGIES`, numpy and torch (CPU), plus the GPU
+    :data:`tnrnn.bench.run.DEFAULT_STRATEGIES`, numpy and torch (CPU), plus the GPU
     backends when this machine has one.  Writes JSON lines, the summary
     table, the time-vs-flops fit and the figures.  About 3-4 minutes on a
     2-core CPU.
@@ -36,16 +36,16 @@ import time
 import warnings
 
 import tnrnn
+from tnrnn.backends import GPU_LABELS as GPU_BACKENDS
 from tnrnn.bench import (
-    GPU_BACKENDS,
     available_backends,
     bench,
     default_strategy,
     fit_time_vs_flops,
     machine_info,
-    plot_bench,
     summary_table,
 )
+from tnrnn.plotting import plot_bench
 
 #: The standard sweep: (L, R, M, T).
 SWEEP = (
@@ -57,7 +57,7 @@ SWEEP = (
 
 
 def _problem(config):
-    from tnrnn.network import compile
+    from tnrnn.network.core import compile
 
     L, R, M, T = config
     net = compile(tnrnn.RAC.random(L, R, M, seed=0), T)
@@ -96,7 +96,7 @@ def check(out: str, seconds: float) -> list[dict]:
     """Flops of the default and candidate strategies over a generous hyper-optimizer's, per sweep network."""
     import cotengra as ctg
 
-    from tnrnn.contract import plan_contraction
+    from tnrnn.network.contract import plan_contraction
 
     rows = []
     for config in SWEEP:

@@ -41,9 +41,9 @@ numpydoc_xref_param_type = False
 # Modules of the tensor-network half that are documented when they exist;
 # each gets a section at the end of the API page (see _optional_api).
 OPTIONAL_MODULES = (
-    ("tnrnn.spectrum", "Spectra by contraction"),
-    ("tnrnn.mincut", "Min-cut bounds"),
-    ("tnrnn.bench", "Contraction benchmark"),
+    ("tnrnn.network.spectrum", "Spectra by contraction"),
+    ("tnrnn.network.mincut", "Min-cut bounds"),
+    ("tnrnn.bench.run", "Contraction benchmark"),
 )
 
 

@@ -1,4 +1,4 @@
-"""tnrnn.bench and ``tnrnn bench``: records, independent flop counts, budgets, interrupts, the CLI.
+"""tnrnn.bench.run and ``tnrnn bench``: records, independent flop counts, budgets, interrupts, the CLI.
 
 No assertion is made on measured times (only that they exist and are positive).
 """
@@ -12,18 +12,18 @@ from collections import Counter
 import pytest
 
 from tnrnn import RAC, BenchRecord, bench
+from tnrnn.backends import GPU_LABELS as GPU_BACKENDS
 from tnrnn.bench import (
-    GPU_BACKENDS,
     available_backends,
     default_strategy,
     fit_time_vs_flops,
     load_records,
-    plot_bench,
     summary_table,
 )
 from tnrnn.cli import main
 from tnrnn.errors import InvalidParameterError
-from tnrnn.network import compile, num_tensors_closed_form
+from tnrnn.network.core import compile, num_tensors_closed_form
+from tnrnn.plotting import plot_bench
 
 TINY = [(1, 2, 2, 3), (2, 2, 2, 3)]
 FIELDS = {"depth", "hidden", "inputs", "length", "num_tensors", "output_size", "strategy", "default", "status",

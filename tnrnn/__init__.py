@@ -2,7 +2,13 @@
 
 The measure is the Start-End separation rank (Levine, Sharir, Ziv, Shashua,
 "Depth Enables Long-Term Memory for Recurrent Neural Networks", 2020) of the
-function a recurrent arithmetic circuit (RAC) computes.
+function a recurrent arithmetic circuit (RAC) computes.  The tracks::
+
+    spec (L, R, M) -> circuits.RAC --cut--> ranks/    closed forms + GF(p) engines -> RankBounds
+                         |        --T-->    network/  compile -> optimizers -> contract -> spectrum, min-cut
+    trained torch -> bridge/ (nn, files, mapping)  -> RAC or RecurrentModel -> empirical spectra
+    all records   -> plotting/ (figures), bench/ (contraction benchmark), cli/ (the tnrnn command)
+    shared leaves:   errors, limits (memory budgets), backends (numpy/torch/cupy), field (GF(p)), cuts, typing
 
 >>> import tnrnn
 >>> r = tnrnn.rank_bounds(depth=2, hidden=4, inputs=4, length=8)
@@ -10,21 +16,34 @@ function a recurrent arithmetic circuit (RAC) computes.
 (140, 140, True, 35)
 """
 
-__version__ = "0.1.0"
-
 from . import bridge, errors
+from ._version import __version__
 from .bench import BenchRecord, bench
+
+# trained networks
 from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
+
+# the certified track
 from .circuits import RAC
-from .contract import ContractionCost, list_optimizers
 from .cuts import Cut
-from .draw import draw, plot_ranks, plot_spectrum
 from .errors import TnrnnError
-from .exact import exact_rank, list_engines
-from .mincut import MinCut, mincut_bound, mincut_bound_for
-from .network import CircuitNetwork, compile
-from .ranks import RankBounds, cut_rank, format_table, rank_bounds
-from .spectrum import Spectrum, spectrum
+
+# the tensor-network track
+from .network import (
+    CircuitNetwork,
+    ContractionCost,
+    MinCut,
+    Spectrum,
+    compile,
+    list_optimizers,
+    mincut_bound,
+    mincut_bound_for,
+    spectrum,
+)
+
+# figures and benchmarks
+from .plotting import draw, plot_ranks, plot_spectrum
+from .ranks import RankBounds, cut_rank, exact_rank, format_table, list_engines, rank_bounds
 
 __all__ = [
     "__version__",

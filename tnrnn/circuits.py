@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backends import infer
 from .errors import InvalidParameterError
-from .finite_field import check_prime, matmul_mod, mul_mod, to_field
+from .field import check_prime, matmul_mod, mul_mod, to_field
 
 __all__ = ["RAC", "CircuitShape", "check_positive_int"]
 
@@ -50,28 +51,9 @@ def _as_matrix(w, shape, name, modulus):
     return arr
 
 
-def _backend_of(x) -> str:
-    from autoray import infer_backend
-
-    return infer_backend(x)
-
-
 def _like(w: np.ndarray, x):
     """``w`` converted to the array library, dtype and device of ``x``."""
-    backend = _backend_of(x)
-    if backend == "numpy":
-        return w.astype(x.dtype, copy=False)
-    if backend == "torch":
-        import torch
-
-        return torch.as_tensor(np.array(w), dtype=x.dtype, device=x.device)
-    if backend == "cupy":
-        import cupy
-
-        return cupy.asarray(w, dtype=x.dtype)
-    from autoray import do
-
-    return do("asarray", w, like=x)
+    return infer(x).asarray(w, dtype=x.dtype)
 
 
 class CircuitShape:
@@ -309,7 +291,7 @@ class RAC(CircuitShape):
         return (y, states) if return_states else y
 
     def _forward_float(self, X):
-        if _backend_of(X) == "numpy" and X.dtype.kind != "f":
+        if infer(X).name == "numpy" and X.dtype.kind != "f":
             X = X.astype(np.float64)
         wh = [_like(w, X) for w in self.hidden_weights]
         wi = [_like(w, X) for w in self.input_weights]

@@ -6,7 +6,7 @@ import re
 
 from .errors import InvalidParameterError, MemoryLimitError
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "format_bytes", "check_memory"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "resolve_memory", "format_bytes", "check_memory"]
 
 #: Default cap on a single computation's working memory: 4 GiB.
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
@@ -59,6 +59,17 @@ def parse_memory(value, name: str = "max_memory") -> int:
     return int(nbytes)
 
 
+def resolve_memory(value, name: str = "max_memory") -> int:
+    """A limit in bytes: ``None`` is :data:`DEFAULT_MEMORY_LIMIT`, anything else goes through :func:`parse_memory`.
+
+    Examples
+    --------
+    >>> resolve_memory(None) == DEFAULT_MEMORY_LIMIT, resolve_memory("1KiB")
+    (True, 1024)
+    """
+    return DEFAULT_MEMORY_LIMIT if value is None else parse_memory(value, name)
+
+
 def format_bytes(nbytes: float) -> str:
     """Format a byte count with a binary unit.
 
@@ -98,7 +109,7 @@ def check_memory(what: str, estimate: float, limit=None, hint: str = "") -> None
     ...
     tnrnn.errors.MemoryLimitError: a big matrix needs an estimated 2.00 GiB, above the memory limit of 1.00 GiB
     """
-    limit = DEFAULT_MEMORY_LIMIT if limit is None else parse_memory(limit)
+    limit = resolve_memory(limit)
     if estimate > limit:
         msg = f"{what} needs an estimated {format_bytes(estimate)}, above the memory limit of {format_bytes(limit)}"
         raise MemoryLimitError(f"{msg}; {hint}" if hint else msg, what=what, estimate=int(estimate), limit=limit)

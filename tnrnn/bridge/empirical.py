@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backends import resolve
 from ..circuits import RAC, check_positive_int
 from ..cuts import as_cut
-from ..errors import InvalidParameterError, MissingDependencyError
+from ..errors import InvalidParameterError
 from ..limits import check_memory
 from .mapping import Imported
 from .models import RecurrentModel
@@ -172,23 +173,8 @@ def _assignments(K: int, n: int, samples: int, rng):
 
 
 def _backend_array(array, backend, device):
-    if backend == "numpy":
-        if device not in (None, "cpu"):
-            raise InvalidParameterError("device", device, "'cpu' or None with backend='numpy'")
-        return np.asarray(array, dtype=np.float64), "cpu"
-    if backend == "torch":
-        try:
-            import torch
-        except ImportError:
-            raise MissingDependencyError("torch", "backend='torch'", extra="torch") from None
-        try:
-            dev = torch.device("cpu" if device is None else device)
-        except (RuntimeError, TypeError):
-            raise InvalidParameterError("device", device, "a torch device such as 'cpu' or 'cuda:0'") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise InvalidParameterError("device", device, "a torch device available here (CUDA is not)")
-        return torch.as_tensor(np.asarray(array, dtype=np.float64), device=dev), str(dev)
-    raise InvalidParameterError("backend", backend, "'numpy' or 'torch'")
+    target = resolve(backend, device, allowed=("numpy", "torch"))
+    return target.asarray(array), target.device
 
 
 def empirical_spectrum(network, length: int, *, cut="start-end", templates=None, samples: int = 256, seed=0,
@@ -222,7 +208,7 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
     backend : {"numpy", "torch"}
         Where the network is evaluated (float64).
     device : str, optional
-        A torch device (``"cuda"``) with ``backend="torch"``.
+        A torch device with ``backend="torch"`` (default: CUDA when torch sees it, else the CPU; see :mod:`tnrnn.backends`).
     batch_size : int, optional
         Sequences evaluated per call; by default about 2**22 input entries.
     max_memory : int or str, optional

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tnrnn`` command."""
-    from .. import __version__
+    from .._version import __version__
 
     parser = _Parser(
         prog="tnrnn",

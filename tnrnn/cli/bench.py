@@ -40,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_circuit_arguments(p, lists=True)
     p.add_argument("--strategies", "-s", default=None,
-                   help="comma-separated strategy names (default: all of tnrnn.bench.DEFAULT_STRATEGIES)")
+                   help="comma-separated strategy names (default: all of tnrnn.bench.run.DEFAULT_STRATEGIES)")
     p.add_argument("--backends", "-b", default="numpy",
                    help="comma-separated backends: numpy, torch, torch-cuda, cupy, or 'all' (default numpy)")
     p.add_argument("--repeats", type=int, default=5, help="timed contractions per backend (median kept; default 5)")
@@ -63,17 +63,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Run ``tnrnn bench`` with parsed arguments; returns the exit code."""
-    from ..bench import (
-        GPU_BACKENDS,
-        available_backends,
-        bench,
-        bench_grid,
-        fit_time_vs_flops,
-        plot_bench,
-        summary_table,
-    )
-    from ..draw import figure_format
+    from ..backends import GPU_LABELS, LABELS
+    from ..bench import available_backends, bench, bench_grid, fit_time_vs_flops, summary_table
     from ..limits import parse_memory
+    from ..plotting.bench import plot_bench
+    from ..plotting.figure import figure_format
 
     grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
                       int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))
@@ -86,7 +80,7 @@ def run(args) -> int:
         backends = list(available_backends())
     else:
         backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if args.plot_kind == "speedup" and (args.plot is None or not set(backends) & set(GPU_BACKENDS)):
+    if args.plot_kind == "speedup" and (args.plot is None or not set(backends) & set(GPU_LABELS)):
         raise InvalidParameterError("--plot-kind", "speedup", "a --plot PATH and a GPU backend (torch-cuda, cupy)")
     if args.repeats < 1:
         raise InvalidParameterError("--repeats", args.repeats, "an integer >= 1")
@@ -111,7 +105,7 @@ def run(args) -> int:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:
         print(summary_table(records))
-        for backend in ("numpy", "torch", "torch-cuda", "cupy"):
+        for backend in LABELS:
             try:
                 fit = fit_time_vs_flops(records, backend)
             except InvalidParameterError:
@@ -119,7 +113,7 @@ def run(args) -> int:
             print(f"{backend}: log10 time = {fit.slope:.2f} log10 flops {fit.intercept:+.2f} "
                   f"(r = {fit.correlation:.2f}, {fit.points} contractions)")
     if args.plot is not None:
-        gpu_timed = any(b in r.times for r in records for b in GPU_BACKENDS)
+        gpu_timed = any(b in r.times for r in records for b in GPU_LABELS)
         if not any(r.flops_log10 is not None for r in records):
             print("tnrnn bench: no planned path to plot", file=sys.stderr)
         elif args.plot_kind == "speedup" and not gpu_timed:

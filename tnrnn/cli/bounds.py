@@ -53,7 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..finite_field import DEFAULT_PRIME
+    from ..field import DEFAULT_PRIME
     from ..limits import parse_memory
     from ..ranks import format_table, rank_bounds
 
@@ -66,7 +66,7 @@ def run(args) -> int:
     ]
     max_memory = parse_memory(args.max_memory, "--max-memory")
     if args.plot is not None:
-        from ..draw import figure_format
+        from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
     progress = None
@@ -91,7 +91,7 @@ def run(args) -> int:
     else:
         print(format_table(records))
     if args.plot is not None:
-        from ..draw import plot_ranks
+        from ..plotting.ranks import plot_ranks
 
         plot_ranks(records, path=args.plot)
     return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..errors import InvalidParameterError
+from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import add_circuit_arguments
 
 EXAMPLES = """\
@@ -16,7 +17,7 @@ examples:
 """
 
 #: Optimizers whose cost is reported unless --optimize is given.
-DEFAULT_OPTIMIZERS = ("tnrnn", "greedy", "random-greedy", "cotengra-greedy", "recurrence")
+DEFAULT_OPTIMIZERS = (DEFAULT_OPTIMIZER, "greedy", "random-greedy", "cotengra-greedy", "recurrence")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_circuit_arguments(p)
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
-                   help="comma-separated path optimizers (default: %(default)s); see tnrnn.contract.list_optimizers")
+                   help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
@@ -43,8 +44,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..circuits import RAC
-    from ..contract import contraction_cost, list_optimizers
-    from ..network import compile
+    from ..network.contract import contraction_cost
+    from ..network.core import compile
+    from ..network.optimizers import list_optimizers
 
     names = [n.strip() for n in args.optimize.split(",") if n.strip()]
     if not names:

@@ -50,7 +50,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
     from ..circuits import RAC, check_positive_int
-    from ..draw import draw, figure_format
+    from ..plotting.figure import figure_format
+    from ..plotting.network import draw
 
     figure_format(args.output, "--output")  # refuse a bad file name before any work
     for name in ("depth", "hidden", "inputs", "length"):

@@ -69,7 +69,7 @@ def run(args) -> int:
     if args.spectrum and args.length is None:
         raise InvalidParameterError("--length", None, "a sequence length T with --spectrum")
     if args.plot is not None:
-        from ..draw import figure_format
+        from ..plotting.figure import figure_format
 
         if not args.spectrum:
             raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
@@ -82,7 +82,7 @@ def run(args) -> int:
         spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
                                       channel=args.channel, backend=args.backend, device=args.device)
     if args.plot is not None:
-        from ..draw import plot_spectrum
+        from ..plotting.spectra import plot_spectrum
 
         plot_spectrum(spectrum, path=args.plot)
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import add_circuit_arguments, add_cut_argument
 
 EXAMPLES = """\
@@ -35,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy", help="numpy (default), torch or cupy")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
-    p.add_argument("--optimize", default="tnrnn", help="path optimizer (default tnrnn)")
+    p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
@@ -50,11 +51,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..circuits import RAC
     from ..limits import parse_memory
-    from ..spectrum import spectrum
+    from ..network.spectrum import spectrum
 
     max_memory = parse_memory(args.max_memory, "--max-memory")
     if args.plot is not None:
-        from ..draw import figure_format
+        from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
@@ -68,7 +69,7 @@ def run(args) -> int:
         print(f"RAC L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
         print(result)
     if args.plot is not None:
-        from ..draw import plot_spectrum
+        from ..plotting.spectra import plot_spectrum
 
         plot_spectrum(result, path=args.plot)
     return 0

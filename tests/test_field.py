@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tnrnn.errors import InvalidParameterError
-from tnrnn.finite_field import (
+from tnrnn.field import (
     DEFAULT_PRIME,
     check_prime,
     field_dtype,

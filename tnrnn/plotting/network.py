@@ -1,21 +1,11 @@
-"""Figures: compiled networks and their cuts, rank tables, spectra.
+"""Drawing compiled networks and their cuts.
 
-Three functions, each returning a matplotlib ``Figure``:
-
-* :func:`draw` draws a compiled RAC (a :class:`~tnrnn.network.CircuitNetwork`)
-  with a deterministic layout: time on the x axis, layers (and the copies of
-  a layer's states) on the y axis, the inputs at the bottom coloured by the
-  side of the cut they fall on, and the bonds of the minimum cut highlighted
-  and labelled with their dimensions.
-* :func:`plot_ranks` plots :class:`~tnrnn.ranks.RankBounds` records: rank
-  against length, one series per depth, the certified interval as a band and
-  the paper's lower bound dashed.
-* :func:`plot_spectrum` plots singular values across a cut, the tolerance
-  and the numerical rank.
-
-matplotlib is imported inside the functions, so ``import tnrnn`` does not
-import it.  Figures are built without ``pyplot`` when no ``ax`` is given (no
-global state, no GUI backend needed), and saved as PNG, SVG or PDF.
+:func:`draw` draws a compiled RAC (a :class:`~tnrnn.network.CircuitNetwork`)
+with a deterministic layout: time on the x axis, layers (and the copies of a
+layer's states) on the y axis, the inputs at the bottom coloured by the side of
+the cut they fall on, and the bonds of the minimum cut highlighted and labelled
+with their dimensions.  It returns a matplotlib ``Figure`` (built without
+``pyplot``; matplotlib is imported inside the function).
 
 Every drawn collection carries a ``gid`` naming what it shows
 (``"tensors:WI"``, ``"inputs:start"``, ``"cut-bonds"``, ``"band:L=2"``, ...),
@@ -25,17 +15,15 @@ so that programs and tests can find it.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
+from ..network.core import CircuitNetwork
+from .figure import figure_format, new_figure, save_figure
 
-__all__ = ["draw", "plot_ranks", "plot_spectrum", "figure_format", "FIGURE_FORMATS", "DETAILED_MAX_ROWS"]
-
-#: File formats that the ``path=`` arguments accept (by extension).
-FIGURE_FORMATS = ("png", "svg", "pdf")
+__all__ = ["draw", "DETAILED_MAX_ROWS"]
 
 #: The detailed view draws every tensor when no layer needs more rows (copies
 #: of its chains) than this; larger networks are condensed to one node per
@@ -61,53 +49,6 @@ _ROLES = tuple(_ROLE_STYLE)
 
 
 # ---------------------------------------------------------------------------------------------
-# shared helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def figure_format(path, name: str = "path") -> str | None:
-    """The format (``"png"``, ``"svg"`` or ``"pdf"``) that ``path``'s extension names.
-
-    Commands call it before computing anything, to refuse a bad file name at once;
-    ``name`` is the parameter's name in the error (``"--plot"``).
-
-    Raises
-    ------
-    InvalidParameterError
-        If the extension is not one of :data:`FIGURE_FORMATS`.
-
-    Examples
-    --------
-    >>> figure_format("ranks.PNG"), figure_format(None)
-    ('png', None)
-    >>> figure_format("ranks.jpg")
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.InvalidParameterError: invalid path='ranks.jpg': expected a file name ending in .png, .svg or .pdf
-    """
-    if path is None:
-        return None
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidParameterError(name, path, "a file name ending in .png, .svg or .pdf")
-    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
-    if ext not in FIGURE_FORMATS:
-        raise InvalidParameterError(name, os.fspath(path), "a file name ending in .png, .svg or .pdf")
-    return ext
-
-
-def _new_figure(figsize):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _save(fig, path, fmt):
-    if path is not None:
-        fig.savefig(os.fspath(path), format=fmt, dpi=150 if fmt == "png" else None)
-
-
-# ---------------------------------------------------------------------------------------------
 # the network's layout
 # ---------------------------------------------------------------------------------------------
 
@@ -123,16 +64,13 @@ class _Tensor:
 
 
 def _tensors(network) -> list[_Tensor]:
-    """Tensors of ``network.tn`` read from their tags (the network's public description)."""
+    """The tensors of ``network.tn`` (COPY tensors included), from the network's own description."""
+    nodes = network.nodes
     out = []
-    for t in network.tn.tensors:
-        tags = set(t.tags)
-        role = next(r for r in _ROLES if r in tags)
-        node = next((int(g[4:]) for g in tags if re.fullmatch(r"NODE\d+", g)), None)
-        layer = next(int(g[1:]) for g in tags if re.fullmatch(r"L\d+", g))
-        time = next(int(g[1:]) for g in tags if re.fullmatch(r"T\d+", g))
-        name = role if node is None else f"{role}{node}"
-        out.append(_Tensor(name, role, node, layer, time, tuple(t.inds)))
+    for spec in network.problem(hyper=False).specs:
+        node = nodes[spec.node] if spec.node is not None else None
+        layer, time = (node.layer, node.time) if node is not None else (network.depth, network.length - 1)
+        out.append(_Tensor(spec.name, spec.role, spec.node, layer, time, spec.inds))
     return out
 
 
@@ -149,7 +87,7 @@ class _Structure:
     row_of: dict  # node -> (layer, row index within the layer)
 
 
-def _structure(network, tensors) -> _Structure:
+def _structure(network) -> _Structure:
     """Chains of hidden links, one drawing row each, ordered so that few edges cross.
 
     A *chain* is a node ``(l, t')`` that is not the hidden child of another
@@ -158,24 +96,15 @@ def _structure(network, tensors) -> _Structure:
     listed parent row by parent row, and within one parent row by ``t'``, so
     that (for ``L = 2``) no vertical edge crosses a chain.
     """
-    layer, time, owner = {}, {}, {}
-    for t in tensors:
-        if t.node is not None:
-            layer[t.node], time[t.node] = t.layer, t.time
-        for ind in t.inds:
-            owner.setdefault(ind, []).append(t)
-    consumer = {}
-    hidden_child = {}
-    input_child = defaultdict(dict)
-    for c in layer:
-        users = [t for t in owner.get(f"h{c}", ()) if t.role != "MUL"]
-        (user,) = users
-        consumer[c] = (user.role, user.node)
-        if user.role == "WH":
-            hidden_child[user.node] = c
-        elif user.role == "WI":
-            input_child[user.node] = c
-    root = next(c for c, (role, _) in consumer.items() if role == "WO")
+    nodes = network.nodes
+    layer = {n.id: n.layer for n in nodes}
+    time = {n.id: n.time for n in nodes}
+    hidden_child = {n.id: n.hidden_child for n in nodes if n.hidden_child is not None}
+    input_child = {n.id: n.input_child for n in nodes if n.input_child is not None}
+    root = nodes[-1].id  # post-order: the root (L, T-1) comes last
+    consumer = {root: ("WO", None)}
+    consumer.update({c: ("WH", parent) for parent, c in hidden_child.items()})
+    consumer.update({c: ("WI", parent) for parent, c in input_child.items()})
 
     def chain(top):
         nodes = [top]
@@ -268,7 +197,7 @@ def _detailed_edges(st, tensors, pos, y_inputs):
 
 
 def _mincut(network, cut):
-    from .mincut import mincut_bound
+    from ..network.mincut import mincut_bound
 
     return mincut_bound(network, cut)
 
@@ -290,8 +219,8 @@ def _bound_text(mc, hidden):
 
 
 def _as_network(network_or_rac, length):
-    from .circuits import RAC
-    from .network import CircuitNetwork, compile
+    from ..circuits import RAC
+    from ..network.core import compile
 
     if isinstance(network_or_rac, CircuitNetwork):
         if length is not None and length != network_or_rac.length:
@@ -318,7 +247,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     shaped by its role (``WI``, ``WH``, ``INIT``, ``MUL``, ``WO``); the input
     legs end at the bottom in one marker per input ``x_t``, coloured by the
     side of the cut.  With a cut and ``show_mincut``, the bonds of a minimum
-    cut (:func:`tnrnn.mincut.mincut_bound`) are red and labelled with their
+    cut (:func:`tnrnn.network.mincut.mincut_bound`) are red and labelled with their
     dimension, and the title states the bound.
 
     Networks whose layers need more than :data:`DETAILED_MAX_ROWS` rows are
@@ -369,7 +298,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
 
     See Also
     --------
-    tnrnn.mincut.mincut_bound : the minimum cut that is highlighted.
+    tnrnn.network.mincut.mincut_bound : the minimum cut that is highlighted.
     plot_ranks, plot_spectrum
 
     Examples
@@ -388,7 +317,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     ...     os.listdir(tmp)
     ['cut.svg']
     """
-    from .cuts import as_cut
+    from ..cuts import as_cut
 
     fmt = figure_format(path)
     network = _as_network(network_or_rac, length)
@@ -397,7 +326,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     if condensed is not None and not isinstance(condensed, bool):
         raise InvalidParameterError("condensed", condensed, "True, False or None")
     tensors = _tensors(network)
-    st = _structure(network, tensors)
+    st = _structure(network)
     max_rows = max(len(r) for r in st.rows.values())
     if condensed is None:
         condensed = max_rows > DETAILED_MAX_ROWS
@@ -409,7 +338,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
         else:
             n_rows = sum(len(r) for r in st.rows.values())
             figsize = (max(6.0, 1.05 * T + 4.0), max(3.6, 0.42 * n_rows + 0.5 * network.depth + 2.2))
-    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
+    fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
     if condensed:
         _draw_condensed(ax, network, st, tensors, the_cut, mc, label_bonds)
     else:
@@ -425,7 +354,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     ax.set_title(title, fontsize=10)
     if legend:
         _legend(ax, the_cut, mc, condensed, has_init=True)
-    _save(fig, path, fmt)
+    save_figure(fig, path, fmt)
     return fig
 
 
@@ -642,215 +571,5 @@ def _legend(ax, cut, mc, condensed, has_init):
               borderaxespad=0.0, handlelength=1.6)
 
 
-# ---------------------------------------------------------------------------------------------
-# rank tables
-# ---------------------------------------------------------------------------------------------
-
-
-def plot_ranks(records, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.2)):
-    """Plot certified separation ranks against the sequence length.
-
-    One series per architecture (per depth ``L`` when the records share
-    ``R``, ``M`` and the cut): markers on the certified lower bound joined by
-    a line, the certified interval ``[lower, upper]`` as a shaded band (flat
-    where the rank is exact), and the paper's lower bound (``theorem_lower``)
-    dashed in the same colour.  The y axis is logarithmic.
-
-    Parameters
-    ----------
-    records : iterable of RankBounds
-        From :func:`tnrnn.rank_bounds` (or ``RankBounds.from_dict`` of the
-        ``tnrnn bounds --json`` output).
-    ax : matplotlib.axes.Axes, optional
-        Draw into these axes; otherwise a new ``Figure`` is made.
-    path : str or path-like, optional
-        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
-    title : str, optional
-        Replaces the default title.
-    figsize : (float, float)
-        Inches, for a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from tnrnn import rank_bounds
-    >>> recs = [rank_bounds(L, 3, 3, T, method="closed-form") for L in (1, 2) for T in (2, 4, 6)]
-    >>> ax = plot_ranks(recs).axes[0]
-    >>> ax.get_yscale(), ax.get_xlabel()
-    ('log', 'sequence length $T$')
-    >>> [h.get_label() for h in ax.get_legend().legend_handles][:2]
-    ['L=1', 'L=2']
-    """
-    fmt = figure_format(path)
-    records = list(records)
-    if not records:
-        raise InvalidParameterError("records", records, "at least one RankBounds record")
-    for r in records:
-        if not all(hasattr(r, a) for a in ("depth", "length", "lower", "upper")):
-            raise InvalidParameterError("records", type(r).__name__, "RankBounds records")
-    keys = sorted({(r.depth, r.hidden, r.inputs, r.cut) for r in records})
-    vary = [len({k[i] for k in keys}) > 1 for i in range(4)]
-
-    def label(key):
-        L, R, M, cut = key
-        parts = [f"L={L}"]
-        if vary[1]:
-            parts.append(f"R={R}")
-        if vary[2]:
-            parts.append(f"M={M}")
-        if vary[3]:
-            parts.append(cut)
-        return ", ".join(parts)
-
-    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
-    any_paper = any_interval = False
-    for i, key in enumerate(keys):
-        colour = colours[i % len(colours)]
-        rs = sorted((r for r in records if (r.depth, r.hidden, r.inputs, r.cut) == key), key=lambda r: r.length)
-        Ts = [r.length for r in rs]
-        lo = [r.lower for r in rs]
-        hi = [r.upper for r in rs]
-        ax.fill_between(Ts, lo, hi, color=colour, alpha=0.22, lw=0, zorder=1, gid=f"band:{label(key)}")
-        any_interval = any_interval or any(a != b for a, b in zip(lo, hi))
-        ax.plot(Ts, lo, marker="o", ms=4.5, color=colour, lw=1.6, zorder=3, label=label(key),
-                gid=f"lower:{label(key)}")
-        if any(a != b for a, b in zip(lo, hi)):
-            ax.plot(Ts, hi, color=colour, lw=0.8, zorder=2, gid=f"upper:{label(key)}")
-        paper = [(r.length, r.theorem_lower) for r in rs if r.theorem_lower is not None]
-        if paper:
-            any_paper = True
-            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls="--", lw=1.2, color=colour, zorder=2,
-                    gid=f"paper:{label(key)}")
-    ax.set_yscale("log")
-    ax.set_xlabel("sequence length $T$")
-    cuts = {r.cut for r in records}
-    ax.set_ylabel(f"separation rank ({cuts.pop()} cut)" if len(cuts) == 1 else "separation rank")
-    Ts = sorted({r.length for r in records})
-    if len(Ts) <= 16:
-        ax.set_xticks(Ts)
-    ax.grid(True, which="major", alpha=0.3)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Patch(facecolor="#808080", alpha=0.3,
-                         label="certified interval" if any_interval else "certified (lower = upper)"))
-    if any_paper:
-        handles.append(Line2D([], [], ls="--", color="#404040", label="paper's lower bound"))
-    ax.legend(handles=handles, fontsize=8, loc="upper left")
-    if title is None:
-        shared = []
-        if not vary[1]:
-            shared.append(f"R={keys[0][1]}")
-        if not vary[2]:
-            shared.append(f"M={keys[0][2]}")
-        title = "Certified separation ranks" + (f" ({', '.join(shared)})" if shared else "")
-    ax.set_title(title, fontsize=10)
-    _save(fig, path, fmt)
-    return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# spectra
-# ---------------------------------------------------------------------------------------------
-
-
-def plot_spectrum(result, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.0)):
-    """Plot singular values across a cut, the tolerance and the numerical rank.
-
-    Accepts anything with ``singular_values``, ``tolerance`` and
-    ``numerical_rank`` attributes: a :class:`tnrnn.spectrum.Spectrum`, a
-    :class:`tnrnn.bridge.EmpiricalSpectrum`.  Singular values are drawn on a
-    log scale against their index (from 1); exact zeros, which a log scale
-    cannot show, are counted in the legend.  The tolerance is a dashed
-    horizontal line and the numerical rank a vertical line after the last
-    singular value above it.
-
-    Parameters
-    ----------
-    result : Spectrum or EmpiricalSpectrum
-    ax : matplotlib.axes.Axes, optional
-        Draw into these axes; otherwise a new ``Figure`` is made.
-    path : str or path-like, optional
-        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
-    title : str, optional
-        Replaces the default title (the cut, the length and the matrix shape
-        where the result has them).
-    figsize : (float, float)
-        Inches, for a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> from tnrnn import RAC, empirical_spectrum
-    >>> spec = empirical_spectrum(RAC.random(depth=1, hidden=3, inputs=2, seed=0), length=4)
-    >>> ax = plot_spectrum(spec).axes[0]
-    >>> ax.get_yscale(), ax.get_ylabel()
-    ('log', 'singular value')
-    >>> [t.get_text() for t in ax.texts]
-    ['numerical rank 3']
-    """
-    import numpy as np
-
-    fmt = figure_format(path)
-    try:
-        s = np.asarray(result.singular_values, dtype=np.float64).ravel()
-        tol = float(result.tolerance)
-        rank = int(result.numerical_rank)
-    except (AttributeError, TypeError, ValueError):
-        raise InvalidParameterError("result", type(result).__name__,
-                                    "a spectrum with singular_values, tolerance and numerical_rank") from None
-    if s.size == 0:
-        raise InvalidParameterError("result", "no singular values", "at least one singular value")
-    s = np.sort(s)[::-1]
-    fig, ax = _new_figure(figsize) if ax is None else (ax.figure, ax)
-    idx = np.arange(1, s.size + 1)
-    positive = s > 0
-    above = positive & (s > tol)
-    below = positive & ~(s > tol)
-    ax.plot(idx[positive], s[positive], color="#1f77b4", lw=1.0, zorder=2, gid="singular-values")
-    ax.scatter(idx[above], s[above], s=18, color="#1f77b4", zorder=3, label=f"above tolerance ({int(above.sum())})",
-               gid="above")
-    if below.any():
-        ax.scatter(idx[below], s[below], s=18, facecolors="white", edgecolors="#1f77b4", zorder=3,
-                   label=f"below tolerance ({int(below.sum())})", gid="below")
-    zeros = int((~positive).sum())
-    if tol > 0:
-        ax.axhline(tol, ls="--", color="#d62728", lw=1.1, zorder=1, label=f"tolerance {tol:.2e}", gid="tolerance")
-    ax.axvline(rank + 0.5, ls=":", color="#2ca02c", lw=1.4, zorder=1, gid="numerical-rank")
-    right = rank + 0.5 > 0.6 * s.size  # keep the label inside the axes
-    ax.annotate(f"numerical rank {rank}", (rank + 0.5, 1.0), xycoords=("data", "axes fraction"),
-                xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
-                va="top", fontsize=8.5, color="#2ca02c")
-    if zeros:
-        ax.plot([], [], ls="", label=f"exact zeros not shown ({zeros})")
-    ax.set_yscale("log")
-    ax.set_xlabel("index $k$")
-    ax.set_ylabel("singular value")
-    ax.set_xlim(0.3, s.size + 0.7)
-    if s.size <= 20:
-        ax.set_xticks(idx)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    if title is None:
-        bits = []
-        cut = getattr(result, "cut", None)
-        T = getattr(result, "length", None)
-        shape = getattr(result, "shape", None)
-        if cut is not None:
-            bits.append(f"{cut} cut")
-        if T is not None:
-            bits.append(f"T={T}")
-        if shape is not None and len(shape) == 2:
-            bits.append(f"{shape[0]}×{shape[1]} matrix")
-        title = "Singular values" + (" (" + ", ".join(bits) + ")" if bits else "")
-    ax.set_title(title, fontsize=10)
-    _save(fig, path, fmt)
-    return fig
+# drawing attaches itself to the network (the network does not import its drawing)
+CircuitNetwork.draw = draw

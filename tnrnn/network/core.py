@@ -5,7 +5,7 @@ network whose open indices are the inputs; this is the grid tensor.  (On
 general input vectors the output is a polynomial of higher degree in each
 ``x_t`` for a deep RAC, because ``h^1_t`` feeds both ``h^2_t`` and
 ``h^1_{t+1}``: each copy of an input then takes its own copy of the input
-vector, as :func:`tnrnn.contract.evaluate` does.)  The network is built from
+vector, as :func:`tnrnn.network.contract.evaluate` does.)  The network is built from
 the recursion ``h^l_t = (W^{H,l} h^l_{t-1}) * (W^{I,l} h^{l-1}_t)``: each
 *circuit node* ``(l, t)`` contributes
 
@@ -46,15 +46,21 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .circuits import RAC, check_positive_int
-from .errors import InvalidParameterError
+from ..circuits import RAC, check_positive_int
+from ..errors import InvalidParameterError
+from .optimizers import DEFAULT_OPTIMIZER
 
 __all__ = [
     "CircuitNetwork",
+    "CircuitNode",
+    "ContractionProblem",
     "NetworkSummary",
+    "TensorSpec",
+    "circuit_nodes",
     "compile",
     "copies_closed_form",
     "num_tensors_closed_form",
+    "tensor_specs",
 ]
 
 #: Role tags of the tensors of a compiled network.
@@ -95,8 +101,13 @@ def num_tensors_closed_form(depth: int, length: int) -> int:
 
 
 @dataclass(frozen=True)
-class _Node:
-    """One circuit node ``h^layer_time`` of the tree (``copy`` counts duplicates)."""
+class CircuitNode:
+    """One circuit node ``h^layer_time`` of the tree (``copy`` counts duplicates of ``(layer, time)``).
+
+    ``hidden_child`` and ``input_child`` are the ids of the nodes computing
+    ``h^layer_{time-1}`` and ``h^{layer-1}_time`` (``None`` at ``time = 0``
+    and at ``layer = 1``).
+    """
 
     id: int
     layer: int
@@ -106,12 +117,12 @@ class _Node:
     input_child: int | None
 
 
-def _circuit_nodes(depth: int, length: int) -> tuple[_Node, ...]:
-    """The tree's nodes in post-order (hidden child, input child, node).
+def circuit_nodes(depth: int, length: int) -> tuple[CircuitNode, ...]:
+    """The tree's nodes in post-order (hidden child, input child, node); node ``c`` has id ``c``.
 
     Iterative, so long sequences do not hit Python's recursion limit.
     """
-    nodes: list[_Node] = []
+    nodes: list[CircuitNode] = []
     copies: dict[tuple[int, int], int] = {}
     # stack items: (layer, time, state, child ids)
     stack = [(depth, length - 1, 0, [])]
@@ -134,14 +145,14 @@ def _circuit_nodes(depth: int, length: int) -> tuple[_Node, ...]:
         key = (layer, time)
         copy = copies.get(key, 0)
         copies[key] = copy + 1
-        node = _Node(len(nodes), layer, time, copy, kids[0], input_child)
+        node = CircuitNode(len(nodes), layer, time, copy, kids[0], input_child)
         nodes.append(node)
         results.append(node.id)
     return tuple(nodes)
 
 
 @dataclass(frozen=True)
-class _TensorSpec:
+class TensorSpec:
     """A tensor without its data: role, node, index names and tags."""
 
     role: str
@@ -155,9 +166,15 @@ class _TensorSpec:
         return self.tags[0]
 
 
-def _tensor_specs(nodes: tuple[_Node, ...], depth: int, length: int, open_output: bool,
-                  hyper: bool) -> tuple[_TensorSpec, ...]:
-    """Index structure of the network; ``hyper`` fuses each MUL into a hyperindex."""
+def tensor_specs(nodes: tuple[CircuitNode, ...], depth: int, length: int, open_output: bool,
+                 hyper: bool) -> tuple[TensorSpec, ...]:
+    """Index structure of the network (no data); ``hyper`` fuses each MUL into a hyperindex.
+
+    Examples
+    --------
+    >>> [s.name for s in tensor_specs(circuit_nodes(1, 2), 1, 2, False, True)]
+    ['WI0', 'INIT0', 'WI1', 'WH1', 'WO']
+    """
     specs = []
     for n in nodes:
         c = n.id
@@ -165,17 +182,70 @@ def _tensor_specs(nodes: tuple[_Node, ...], depth: int, length: int, open_output
         out = f"h{c}"
         a, b = (out, out) if hyper else (f"a{c}", f"b{c}")
         below = f"x{n.time}" if n.layer == 1 else f"h{n.input_child}"
-        specs.append(_TensorSpec("WI", c, (b, below), (f"WI{c}", "WI", *base)))
+        specs.append(TensorSpec("WI", c, (b, below), (f"WI{c}", "WI", *base)))
         if n.hidden_child is None:
-            specs.append(_TensorSpec("INIT", c, (a,), (f"INIT{c}", "INIT", *base)))
+            specs.append(TensorSpec("INIT", c, (a,), (f"INIT{c}", "INIT", *base)))
         else:
-            specs.append(_TensorSpec("WH", c, (a, f"h{n.hidden_child}"), (f"WH{c}", "WH", *base)))
+            specs.append(TensorSpec("WH", c, (a, f"h{n.hidden_child}"), (f"WH{c}", "WH", *base)))
         if not hyper:
-            specs.append(_TensorSpec("MUL", c, (a, b, out), (f"MUL{c}", "MUL", *base)))
+            specs.append(TensorSpec("MUL", c, (a, b, out), (f"MUL{c}", "MUL", *base)))
     root = nodes[-1].id
     wo_inds = ("y", f"h{root}") if open_output else (f"h{root}",)
-    specs.append(_TensorSpec("WO", None, wo_inds, ("WO", f"L{depth}", f"T{length - 1}", "COPY0")))
+    specs.append(TensorSpec("WO", None, wo_inds, ("WO", f"L{depth}", f"T{length - 1}", "COPY0")))
     return tuple(specs)
+
+
+@dataclass(frozen=True, eq=False)
+class ContractionProblem:
+    """A contraction in einsum form with its tensors' identities: what every contraction reads.
+
+    Attributes
+    ----------
+    specs : tuple of TensorSpec
+        The tensors (role, circuit node, index names, tags), in contraction order.
+    size_dict : dict
+        Dimension of every index.
+    output : tuple of str
+        The open indices, in the order of the result.
+    arrays : tuple of numpy.ndarray or None
+        The data, in the order of ``specs`` (shared and read-only); ``None``
+        for a problem built from a shape alone (see
+        :func:`tnrnn.network.mincut.mincut_bound_for`).
+
+    Examples
+    --------
+    >>> p = compile(RAC.random(1, 2, 3), 2).problem()
+    >>> p.inputs[:2], p.output, p.size_dict["x0"]
+    ((('h0', 'x0'), ('h0',)), ('x0', 'x1'), 3)
+    """
+
+    specs: tuple[TensorSpec, ...]
+    size_dict: dict
+    output: tuple[str, ...]
+    arrays: tuple | None = None
+
+    @property
+    def inputs(self) -> tuple[tuple[str, ...], ...]:
+        """The index tuple of every tensor."""
+        return tuple(s.inds for s in self.specs)
+
+    @property
+    def num_tensors(self) -> int:
+        """The number of tensors."""
+        return len(self.specs)
+
+    def with_output(self, output) -> ContractionProblem:
+        """The same tensors contracted to ``output`` (a permutation of :attr:`output`).
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``output`` is not a permutation of the open indices.
+        """
+        output = tuple(output)
+        if sorted(output) != sorted(self.output):
+            raise InvalidParameterError("order", output, "a permutation of " + ", ".join(self.output))
+        return ContractionProblem(self.specs, self.size_dict, output, self.arrays)
 
 
 def _copy_tensor(dim: int) -> np.ndarray:
@@ -309,12 +379,27 @@ class CircuitNetwork:
         """The open indices of the grid tensor: inputs, then ``"y"`` if open."""
         return self.input_indices + (() if self._output is not None else ("y",))
 
-    def _specs(self, hyper: bool) -> tuple[_TensorSpec, ...]:
-        return _tensor_specs(self._nodes, self.depth, self._length, self._output is None, hyper)
+    @property
+    def nodes(self) -> tuple[CircuitNode, ...]:
+        """The circuit nodes of the tree, in post-order (node ``c`` computes the index ``h{c}``)."""
+        return self._nodes
+
+    def _specs(self, hyper: bool) -> tuple[TensorSpec, ...]:
+        return tensor_specs(self._nodes, self.depth, self._length, self._output is None, hyper)
 
     def _data(self, hyper: bool) -> list[np.ndarray]:
-        """Arrays in the order of :meth:`_specs` (shared, read-only)."""
         return [self._arrays[s.role, s.node] for s in self._specs(hyper)]
+
+    def problem(self, hyper: bool = True) -> ContractionProblem:
+        """The network as a :class:`ContractionProblem` (hyperindex form by default).
+
+        The hyperindex form (``hyper=True``) is what tnrnn contracts and cuts;
+        ``hyper=False`` gives the tensors of :attr:`tn`, COPY tensors included.
+        """
+        specs = self._specs(hyper)
+        arrays = tuple(self._data(hyper))
+        sizes = {ind: int(d) for s, a in zip(specs, arrays) for ind, d in zip(s.inds, a.shape)}
+        return ContractionProblem(specs, sizes, self.output_indices, arrays)
 
     @functools.cached_property
     def tn(self):
@@ -440,42 +525,36 @@ class CircuitNetwork:
             arrays.append(site)
         return qtn.MatrixProductState(arrays, shape="lrp", site_ind_id="x{}", site_tag_id="T{}")
 
-    # -- contraction (implemented in tnrnn.contract) -------------------------------------------
-    def grid_tensor(self, optimize="tnrnn", backend: str = "numpy", **kwargs):
+    # -- contraction (implemented in tnrnn.network.contract) -------------------------------------------
+    def grid_tensor(self, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", **kwargs):
         """The grid tensor ``A[d_0, ..., d_{T-1}] = y(e_{d_0}, ..., e_{d_{T-1}})``.
 
-        See :func:`tnrnn.contract.grid_tensor` for the parameters.
+        See :func:`tnrnn.network.contract.grid_tensor` for the parameters.
         """
         from .contract import grid_tensor
 
         return grid_tensor(self, optimize=optimize, backend=backend, **kwargs)
 
-    def evaluate(self, inputs, optimize="tnrnn", backend: str | None = None, **kwargs):
+    def evaluate(self, inputs, optimize=DEFAULT_OPTIMIZER, backend: str | None = None, **kwargs):
         """The outputs for input sequences, by contraction.
 
-        See :func:`tnrnn.contract.evaluate`; equals ``rac(inputs)``.
+        See :func:`tnrnn.network.contract.evaluate`; equals ``rac(inputs)``.
         """
         from .contract import evaluate
 
         return evaluate(self, inputs, optimize=optimize, backend=backend, **kwargs)
 
-    def matricize(self, cut, optimize="tnrnn", backend: str = "numpy", **kwargs):
+    def matricize(self, cut, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", **kwargs):
         """The grid tensor grouped as an ``M^{|S|} x M^{|E|}`` matrix.
 
-        See :func:`tnrnn.contract.matricize`.
+        See :func:`tnrnn.network.contract.matricize`.
         """
         from .contract import matricize
 
         return matricize(self, cut, optimize=optimize, backend=backend, **kwargs)
 
-    def draw(self, cut=None, **kwargs):
-        """Draw the network and a cut; see :func:`tnrnn.draw.draw`."""
-        from .draw import draw
-
-        return draw(self, cut, **kwargs)
-
-    def contraction_cost(self, optimize="tnrnn", **kwargs):
-        """The cost of contracting the grid tensor; see :func:`tnrnn.contract.contraction_cost`."""
+    def contraction_cost(self, optimize=DEFAULT_OPTIMIZER, **kwargs):
+        """The cost of contracting the grid tensor; see :func:`tnrnn.network.contract.contraction_cost`."""
         from .contract import contraction_cost
 
         return contraction_cost(self, optimize=optimize, **kwargs)
@@ -488,7 +567,7 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
     ----------
     rac : RAC
         A circuit over the reals (circuits over GF(p) are evaluated by
-        :mod:`tnrnn.exact` instead).
+        :mod:`tnrnn.ranks.engines` instead).
     length : int
         ``T >= 1``.
     output : int or None
@@ -511,7 +590,7 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
     if not isinstance(rac, RAC):
         raise InvalidParameterError("rac", type(rac).__name__, "a tnrnn.RAC")
     if rac.modulus is not None:
-        raise InvalidParameterError("rac", repr(rac), "a RAC over the reals (use tnrnn.exact for GF(p))")
+        raise InvalidParameterError("rac", repr(rac), "a RAC over the reals (use tnrnn.ranks.engines for GF(p))")
     T = check_positive_int(length, "length")
     if output is not None:
         if isinstance(output, bool):
@@ -522,7 +601,7 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
             raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None") from None
         if not 0 <= output < rac.outputs:
             raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None")
-    nodes = _circuit_nodes(rac.depth, T)
+    nodes = circuit_nodes(rac.depth, T)
     R = rac.hidden
     init = rac.initial_factors()
     delta = _copy_tensor(R)

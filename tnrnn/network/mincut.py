@@ -9,7 +9,7 @@ product over all splits is a min-cut of the network, found here by max-flow
 * each tensor is a node; an index joining two tensors is a pair of arcs;
 * a hyperindex (an index on three or more tensors, or an open input; the
   COPY tensors of multiplicative integration are fused into hyperindices, see
-  :meth:`tnrnn.network.CircuitNetwork.to_hyper`) is Lawler's gadget: two nodes
+  :meth:`tnrnn.network.core.CircuitNetwork.to_hyper`) is Lawler's gadget: two nodes
   ``e' -> e''`` joined by one arc carrying the index's capacity, with
   uncuttable arcs ``v -> e'`` and ``e'' -> v`` for every tensor ``v`` on the
   index, so that cutting it costs its dimension *once*;
@@ -32,7 +32,7 @@ the start-end cut the best split through hidden states costs ``R^{T/2+1}``
 (the state ``h^2_{T/2-1}`` plus the ``T/2`` copies of ``h^1_{T/2-1}`` that
 feed later layer-1 steps), and the min-cut is ``min(R^{T/2+1}, M^{T/2})``
 for ``R = M`` and small ``T``, exponential in ``T`` -- far above the degree
-bound :func:`tnrnn.bounds.degree_bound`, which is polynomial in ``T``.
+bound :func:`tnrnn.ranks.bounds.degree_bound`, which is polynomial in ``T``.
 """
 
 from __future__ import annotations
@@ -40,8 +40,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .cuts import Cut, as_cut
-from .errors import InvalidParameterError
+from ..circuits import check_positive_int
+from ..cuts import Cut, as_cut
+from ..errors import InvalidParameterError
+from ..typing import CutLike
+from .core import CircuitNetwork, ContractionProblem, circuit_nodes, tensor_specs
 
 __all__ = ["MinCut", "mincut_bound", "mincut_bound_for"]
 
@@ -100,10 +103,11 @@ class MinCut:
                 f"{len(self.start_tensors)} tensors on the start side, {len(self.end_tensors)} on the end side")
 
 
-def _min_cut(specs, sizes: dict[str, int], cut: Cut):
-    """The min-cut of a hyperindexed network given as tensor specs."""
+def _min_cut(problem, cut: Cut):
+    """The min-cut of a hyperindexed network given as a contraction problem."""
     import networkx as nx
 
+    specs, sizes = problem.specs, problem.size_dict
     start_inds = {f"x{t}" for t in cut.start}
     end_inds = {f"x{t}" for t in cut.end}
     members: dict[str, list[int]] = {}
@@ -172,7 +176,7 @@ def _min_cut(specs, sizes: dict[str, int], cut: Cut):
                   bonds=tuple(crossing), start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
 
 
-def mincut_bound(network, cut) -> MinCut:
+def mincut_bound(network: CircuitNetwork, cut: CutLike) -> MinCut:
     """The min-cut bound of a compiled network across ``cut``.
 
     Parameters
@@ -195,13 +199,10 @@ def mincut_bound(network, cut) -> MinCut:
     """
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
-    cut = as_cut(cut, network.length)
-    specs = network._specs(True)
-    sizes = {ind: int(d) for s, a in zip(specs, network._data(True)) for ind, d in zip(s.inds, a.shape)}
-    return _min_cut(specs, sizes, cut)
+    return _min_cut(network.problem(), as_cut(cut, network.length))
 
 
-def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut) -> MinCut:
+def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut: CutLike) -> MinCut:
     """The min-cut bound from the shape alone (no weights are built).
 
     Examples
@@ -211,14 +212,11 @@ def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut) -> 
     >>> mincut_bound_for(2, 2, 8, 4, "start-end").bound    # R^{T/2+1} = 2^3
     8
     """
-    from .circuits import check_positive_int
-    from .network import _circuit_nodes, _tensor_specs
-
     L = check_positive_int(depth, "depth")
     R = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")
     T = check_positive_int(length, "length", 2)
     cut = as_cut(cut, T)
-    specs = _tensor_specs(_circuit_nodes(L, T), L, T, False, True)
+    specs = tensor_specs(circuit_nodes(L, T), L, T, False, True)
     sizes = {ind: (M if ind.startswith("x") else R) for s in specs for ind in s.inds}
-    return _min_cut(specs, sizes, cut)
+    return _min_cut(ContractionProblem(specs, sizes, tuple(f"x{t}" for t in range(T))), cut)

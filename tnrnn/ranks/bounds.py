@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import comb, prod
 
-from .circuits import check_positive_int
-from .cuts import Cut
+from ..circuits import check_positive_int
+from ..cuts import Cut
 
 __all__ = [
     "multiset",
@@ -21,6 +21,8 @@ __all__ = [
     "grid_caps",
     "theorem_lower",
     "TheoremBound",
+    "ClosedFormUpper",
+    "closed_form_upper",
 ]
 
 
@@ -106,6 +108,51 @@ def grid_caps(cut: Cut, inputs: int, hidden: int, depth: int = 1) -> dict[str, i
     if L == 1:
         caps["input_rank"] = min(M, R) ** min(S, E)
     return caps
+
+
+@dataclass(frozen=True)
+class ClosedFormUpper:
+    """The tightest closed-form upper bound on a separation rank, with the bounds it was chosen from.
+
+    Attributes
+    ----------
+    value : int
+        ``min`` of the grid caps and (for prefix cuts) the degree bound.
+    source : str
+        ``"cap:<name>"`` or ``"degree bound"``: which bound attains it.
+    caps : dict
+        :func:`grid_caps`.
+    degree : int or None
+        :func:`degree_bound` for prefix cuts, else ``None``.
+    """
+
+    value: int
+    source: str
+    caps: dict
+    degree: int | None
+
+
+def closed_form_upper(depth: int, hidden: int, inputs: int, cut: Cut) -> ClosedFormUpper:
+    """The one closed-form upper bound tnrnn uses: the least of :func:`grid_caps` and :func:`degree_bound`.
+
+    The degree bound applies to prefix cuts only (the end side is a suffix
+    of the sequence). Ties go to the grid caps, in their order.
+
+    Examples
+    --------
+    >>> u = closed_form_upper(2, 3, 3, Cut.start_end(8))
+    >>> u.value, u.source, u.degree
+    (45, 'degree bound', 45)
+    >>> closed_form_upper(2, 3, 3, Cut.start_end(4)).source
+    'cap:grid'
+    """
+    caps = grid_caps(cut, inputs, hidden, depth)
+    degree = degree_bound(depth, hidden, len(cut.end)) if cut.is_prefix else None
+    named = [(v, f"cap:{k}") for k, v in caps.items()]
+    if degree is not None:
+        named.append((degree, "degree bound"))
+    value, source = min(named, key=lambda vs: vs[0])
+    return ClosedFormUpper(value, source, caps, degree)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ Two engines are registered (see :func:`list_engines`):
 ``factored``
     Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
     ``Phi`` lists the monomials of the degrees of
-    :func:`tnrnn.bounds.degree_exponents`.  With ``D`` such monomials, the
+    :func:`tnrnn.ranks.bounds.degree_exponents`.  With ``D`` such monomials, the
     engine evaluates the end part at ``D / R`` interpolation points of the
     lower layers (the top layer is linear and handled by a backward covector)
     and certifies ``rank Z = rank Z_G`` when ``Phi`` of the sampled starts has
@@ -33,12 +33,12 @@ from math import prod
 
 import numpy as np
 
-from .bounds import degree_bound, degree_exponents, grid_caps, multiset
-from .circuits import RAC, CircuitShape
-from .cuts import Cut
-from .errors import InvalidParameterError
-from .finite_field import field_dtype, matmul_mod, mul_mod, rank_mod
-from .limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
+from ..circuits import RAC, CircuitShape
+from ..cuts import Cut
+from ..errors import InvalidParameterError
+from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
+from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
+from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
@@ -401,7 +401,7 @@ def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None 
     """Evaluate the ``factored`` engine's matrices for a prefix cut (no ranks taken).
 
     Entries are residues mod ``rac.modulus`` (float64 symmetric representatives
-    or int64, see :func:`tnrnn.finite_field.field_dtype`).
+    or int64, see :func:`tnrnn.field.field_dtype`).
 
     Examples
     --------
@@ -481,10 +481,10 @@ register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
 def _auto_engine(rac: RAC, cut: Cut) -> str:
     if not cut.is_prefix:
         return "grid"
-    D = degree_bound(rac.depth, rac.hidden, len(cut.end))
+    upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut)
     # the factored certificate needs D sampled starts and ends, and pays off
     # when the degree bound is the binding upper bound
-    if D <= min(grid_caps(cut, rac.inputs, rac.hidden, rac.depth).values()) and D >= 64:
+    if upper.degree is not None and upper.degree <= min(upper.caps.values()) and upper.degree >= 64:
         return "factored"
     return "grid"
 
@@ -536,9 +536,7 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
     if not isinstance(margin, int) or margin < 0:
         raise InvalidParameterError("margin", margin, "an integer >= 0")
     if upper is None:
-        upper = min(grid_caps(cut, rac.inputs, rac.hidden, rac.depth).values())
-        if cut.is_prefix:
-            upper = min(upper, degree_bound(rac.depth, rac.hidden, len(cut.end)))
+        upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
     name = _auto_engine(rac, cut) if engine == "auto" else engine
     if name not in _ENGINES:
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))

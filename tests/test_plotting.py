@@ -23,7 +23,7 @@ from tnrnn import RAC, draw, empirical_spectrum, plot_ranks, plot_spectrum, rank
 from tnrnn.cli import main  # noqa: E402
 from tnrnn.cuts import Cut  # noqa: E402
 from tnrnn.errors import InvalidParameterError  # noqa: E402
-from tnrnn.network import compile, copies_closed_form, num_tensors_closed_form  # noqa: E402
+from tnrnn.network.core import compile, copies_closed_form, num_tensors_closed_form  # noqa: E402
 
 START, END = "#1f77b4", "#ff7f0e"
 
@@ -46,7 +46,7 @@ def face_colours(artists):
 
 
 def mincut(net, cut):
-    from tnrnn.mincut import mincut_bound
+    from tnrnn.network.mincut import mincut_bound
 
     return mincut_bound(net, cut)
 
@@ -245,7 +245,7 @@ def test_plot_spectrum_of_an_empirical_spectrum():
 
 
 def test_plot_spectrum_of_a_contracted_spectrum():
-    spectrum = pytest.importorskip("tnrnn.spectrum")
+    spectrum = pytest.importorskip("tnrnn.network.spectrum")
     net = compile(RAC.random(1, 3, 2, seed=0), 4)
     result = spectrum.spectrum(net, "start-end")
     ax = plot_spectrum(result).axes[0]

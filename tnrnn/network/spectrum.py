@@ -5,7 +5,7 @@ Three routes (``method=``):
 ``"dense"``
     Contract the grid matricization ``M^{|S|} x M^{|E|}`` and take its SVD.
 ``"factors"``
-    Split the network along its min-cut (:func:`tnrnn.mincut.mincut_bound`)
+    Split the network along its min-cut (:func:`tnrnn.network.mincut.mincut_bound`)
     into a start side ``A`` (``M^{|S|} x D``) and an end side ``B``
     (``D x M^{|E|}``), ``D`` the product of the crossing dimensions, contract
     each to its cut bonds, and take the singular values of ``R_A R_B^T`` from
@@ -31,7 +31,7 @@ The default tolerance of the numerical rank is ``max(shape) * eps * s_max``
 of the grid matricization, and ``sqrt(D * eps) * s_max`` for ``gram``, ``D``
 the size of the Gram matrices.  Float spectra of deep RACs spread over many orders of
 magnitude: a numerical rank is a statement about a tolerance, not the exact
-rank (see :mod:`tnrnn.exact`).
+rank (see :mod:`tnrnn.ranks.engines`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InvalidParameterError
+from ..backends import resolve
+from ..cuts import as_cut
+from ..errors import InvalidParameterError
+from ..typing import BackendLike, CutLike, MemoryLike, OptimizeLike
+from .contract import contract_arrays, matricize, plan_contraction
+from .core import CircuitNetwork, compile
+from .mincut import mincut_bound
+from .optimizers import DEFAULT_OPTIMIZER
 
 __all__ = ["METHODS", "Spectrum", "spectrum"]
 
@@ -125,48 +132,6 @@ class Spectrum:
                 f"  method {self.method}, backend {self.backend} ({self.device}), {self.seconds:.3g} s")
 
 
-# -- backend linear algebra ------------------------------------------------------------------
-def _svdvals(x, backend: str):
-    if backend == "torch":
-        import torch
-
-        return torch.linalg.svdvals(x)
-    if backend == "cupy":
-        import cupy
-
-        return cupy.linalg.svd(x, compute_uv=False)
-    return np.linalg.svd(x, compute_uv=False)
-
-
-def _qr_r(x, backend: str):
-    if backend == "torch":
-        import torch
-
-        return torch.linalg.qr(x, mode="r")[1]
-    if backend == "cupy":
-        import cupy
-
-        return cupy.linalg.qr(x, mode="r")
-    return np.linalg.qr(x, mode="r")
-
-
-def _psd_sqrt(x, backend: str):
-    """The symmetric square root of a positive semidefinite matrix."""
-    x = (x + x.T) / 2
-    if backend == "torch":
-        import torch
-
-        w, v = torch.linalg.eigh(x)
-        return (v * torch.sqrt(torch.clamp(w, min=0))) @ v.T
-    if backend == "cupy":
-        import cupy
-
-        w, v = cupy.linalg.eigh(x)
-        return (v * cupy.sqrt(cupy.clip(w, 0, None))) @ v.T
-    w, v = np.linalg.eigh(x)
-    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-
-
 # -- the two sides of a cut -----------------------------------------------------------------------
 def _sides(network, cut, mincut):
     """Tensors of each side, with the crossing indices made into bonds.
@@ -176,8 +141,7 @@ def _sides(network, cut, mincut):
     column) and a bond: the other side gets it renamed ``x_t~`` and this side
     an identity tensor joining ``x_t`` and ``x_t~``.
     """
-    specs = network._specs(True)
-    arrays = network._data(True)
+    problem = network.problem()
     start_names = set(mincut.start_tensors)
     start_inputs = {f"x{t}" for t in cut.start}
     end_inputs = {f"x{t}" for t in cut.end}
@@ -185,7 +149,7 @@ def _sides(network, cut, mincut):
     rename_in_b = {k: k + "~" for k in mincut.bonds if k in start_inputs}
     rename_in_a = {k: k + "~" for k in mincut.bonds if k in end_inputs}
     a_inds, a_data, b_inds, b_data = [], [], [], []
-    for s, data in zip(specs, arrays):
+    for s, data in zip(problem.specs, problem.arrays):
         if s.name in start_names:
             a_inds.append(tuple(rename_in_a.get(i, i) for i in s.inds))
             a_data.append(data)
@@ -203,8 +167,6 @@ def _sides(network, cut, mincut):
 
 
 def _contract(inds, data, output, optimize, backend, device, max_memory, what):
-    from .contract import contract_arrays, plan_contraction
-
     size_dict = {i: int(d) for ii, a in zip(inds, data) for i, d in zip(ii, np.shape(a))}
     plan = plan_contraction(inds, output, size_dict, optimize, max_memory=max_memory, what=what)
     return contract_arrays(plan, data, backend, device)
@@ -221,9 +183,10 @@ def _doubled(inds, data, shared):
     return out_inds, out_data
 
 
-def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "auto", backend: str = "numpy",
-             device: str | None = None, tol: float | None = None, rtol: float | None = None,
-             optimize="tnrnn", max_memory=None) -> Spectrum:
+def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method: str = "auto",
+             backend: BackendLike = "numpy", device: str | None = None, tol: float | None = None,
+             rtol: float | None = None, optimize: OptimizeLike = DEFAULT_OPTIMIZER,
+             max_memory: MemoryLike = None) -> Spectrum:
     """Singular values and numerical rank of a grid matricization, by contraction.
 
     Parameters
@@ -245,7 +208,7 @@ def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "a
     rtol : float, optional
         Tolerance relative to the largest singular value (instead of ``tol``).
     optimize : str, optimizer object or path
-        Path optimizer for every contraction (see :mod:`tnrnn.contract`).
+        Path optimizer for every contraction (see :mod:`tnrnn.network.optimizers`).
     max_memory : int, str or None
         Memory limit of each contraction (default 4 GiB).
 
@@ -263,11 +226,6 @@ def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "a
     >>> spectrum(net, "start-end", method="dense").numerical_rank
     4
     """
-    from .contract import _check_backend, matricize
-    from .cuts import as_cut
-    from .mincut import mincut_bound
-    from .network import CircuitNetwork, compile
-
     if isinstance(rac_or_network, CircuitNetwork):
         network = rac_or_network
         if length is not None and length != network.length:
@@ -286,7 +244,8 @@ def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "a
             raise InvalidParameterError(name, value, "a finite number >= 0")
     if tol is not None and rtol is not None:
         raise InvalidParameterError("rtol", rtol, "None when tol is given")
-    device = _check_backend(backend, device)
+    target = resolve(backend, device)
+    backend, device = target.name, target.device
     cut = as_cut(cut, network.length)
     M = network.rac.inputs
     rows, cols = M ** len(cut.start), M ** len(cut.end)
@@ -304,7 +263,7 @@ def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "a
     D = None
     if method == "dense":
         matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory)
-        values = _svdvals(matrix, backend)
+        values = target.svdvals(matrix)
     else:
         a_inds, a_data, b_inds, b_data, bonds = _sides(network, cut, mc)
         S = tuple(f"x{t}" for t in cut.start)
@@ -313,16 +272,16 @@ def spectrum(rac_or_network, cut, *, length: int | None = None, method: str = "a
         if method == "factors":
             A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side")
             B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side")
-            ra = _qr_r(A.reshape(rows, D), backend)
-            rb = _qr_r(B.reshape(D, cols).T, backend)
-            values = _svdvals(ra @ rb.T, backend)
+            ra = target.qr_r(A.reshape(rows, D))
+            rb = target.qr_r(B.reshape(D, cols).T)
+            values = target.svdvals(ra @ rb.T)
         else:
             primed = tuple(b + "'" for b in bonds)
             gi, gd = _doubled(a_inds, a_data, set(S))
             GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the start Gram matrix")
             gi, gd = _doubled(b_inds, b_data, set(E))
             GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the end Gram matrix")
-            values = _svdvals(_psd_sqrt(GA.reshape(D, D), backend) @ _psd_sqrt(GB.reshape(D, D), backend), backend)
+            values = target.svdvals(target.psd_sqrt(GA.reshape(D, D)) @ target.psd_sqrt(GB.reshape(D, D)))
     from autoray import to_numpy
 
     sv = np.sort(np.asarray(to_numpy(values), dtype=np.float64))[::-1].copy()

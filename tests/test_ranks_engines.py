@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from tnrnn import RAC, Cut, cut_rank, rank_bounds
 from tnrnn.errors import InvalidParameterError, MemoryLimitError
-from tnrnn.exact import exact_rank, grid_matrix, list_engines
-from tnrnn.finite_field import DEFAULT_PRIME
+from tnrnn.field import DEFAULT_PRIME
+from tnrnn.ranks.engines import exact_rank, grid_matrix, list_engines
 
 from ._reference import grid_matrix_python, rational_rank
 

@@ -7,149 +7,21 @@ record saying what is proven and where each number came from.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field
 
-from .bounds import degree_bound, grid_caps, theorem_lower
-from .circuits import RAC, check_positive_int
-from .cuts import Cut, as_cut
-from .errors import InvalidParameterError
-from .exact import exact_rank
-from .finite_field import DEFAULT_PRIME, check_prime
+from ..circuits import RAC, check_positive_int
+from ..cuts import Cut, as_cut
+from ..errors import InvalidParameterError
+from ..field import DEFAULT_PRIME, check_prime
+from ..typing import CutLike, MemoryLike
+from .bounds import closed_form_upper, theorem_lower
+from .engines import exact_rank
+from .records import RankBounds
 
-__all__ = ["RankBounds", "rank_bounds", "cut_rank", "format_table", "METHODS"]
+__all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank"]
 
 #: The methods of :func:`rank_bounds`.
 METHODS = ("exact", "closed-form")
-
-
-@dataclass(frozen=True)
-class RankBounds:
-    """Proven lower and upper bounds on a separation rank, with their sources.
-
-    Attributes
-    ----------
-    depth, hidden, inputs, length : int
-        ``L``, ``R``, ``M``, ``T``.
-    cut : str
-        The cut's name (``start-end``, ``prefix:s``, ``interleaved``, or
-        explicit positions ``0,1|2,3``).
-    lower, upper : int
-        The certified interval.
-    exact : bool
-        ``lower == upper``: the rank is known exactly.
-    theorem_lower : int or None
-        The paper's lower bound, where one applies.
-    degree_upper : int or None
-        The degree bound (prefix cuts).
-    caps : dict
-        The weight-independent caps of :func:`tnrnn.bounds.grid_caps`.
-    mincut_upper : int or None
-        The min-cut bound of the compiled network, when computed.
-    method : str
-        ``"exact"`` (GF(p) rank) or ``"closed-form"``.
-    weights : str
-        ``"generic"`` (the rank for almost every weight) or ``"given"``.
-    engine, prime, seed : str, int, int or None
-        How the GF(p) rank was computed; ``seed`` replays it.
-    samples : tuple or None
-        ``(rows, cols)`` of the evaluated matrix.
-    seconds : float
-    lower_source, upper_source : str
-        Where ``lower`` and ``upper`` come from.
-    details : dict
-        Engine timings and facts.
-    """
-
-    depth: int
-    hidden: int
-    inputs: int
-    length: int
-    cut: str
-    lower: int
-    upper: int
-    exact: bool
-    theorem_lower: int | None
-    degree_upper: int | None
-    caps: dict
-    mincut_upper: int | None
-    method: str
-    weights: str
-    engine: str | None
-    prime: int | None
-    seed: int | None
-    samples: tuple | None
-    seconds: float
-    lower_source: str
-    upper_source: str
-    details: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """A JSON-safe dict of every field."""
-        d = asdict(self)
-        d["samples"] = list(self.samples) if self.samples is not None else None
-        return d
-
-    def to_json(self, **kwargs) -> str:
-        """The record as a JSON object."""
-        return json.dumps(self.to_dict(), **kwargs)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RankBounds:
-        """Inverse of :meth:`to_dict`."""
-        d = dict(d)
-        if d.get("samples") is not None:
-            d["samples"] = tuple(d["samples"])
-        return cls(**d)
-
-    def __str__(self) -> str:
-        return format_table([self])
-
-
-_COLUMNS = (
-    ("L", lambda r: r.depth),
-    ("R", lambda r: r.hidden),
-    ("M", lambda r: r.inputs),
-    ("T", lambda r: r.length),
-    ("cut", lambda r: r.cut),
-    ("lower", lambda r: r.lower),
-    ("upper", lambda r: r.upper),
-    ("certified", lambda r: "exact" if r.exact else "interval"),
-    ("paper", lambda r: "-" if r.theorem_lower is None else r.theorem_lower),
-    ("degree", lambda r: "-" if r.degree_upper is None else r.degree_upper),
-    ("mincut", lambda r: "-" if r.mincut_upper is None else r.mincut_upper),
-    ("seconds", lambda r: f"{r.seconds:.2f}"),
-)
-
-
-def format_table(records) -> str:
-    """Records as an aligned text table, one row each.
-
-    The ``mincut`` column appears when some record has a min-cut bound.
-
-    Examples
-    --------
-    >>> r = rank_bounds(depth=1, hidden=3, inputs=2, length=4, method="closed-form", mincut=False)
-    >>> print(format_table([r]))
-    L  R  M  T  cut        lower  upper  certified  paper  degree  seconds
-    1  3  2  4  start-end  3      3      exact      3      3       0.00
-    """
-    records = list(records)
-    cols = [c for c in _COLUMNS if c[0] != "mincut" or any(r.mincut_upper is not None for r in records)]
-    cells = [[name for name, _ in cols]] + [[str(get(r)) for _, get in cols] for r in records]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
-
-
-def _upper(depth, hidden, inputs, cut):
-    caps = grid_caps(cut, inputs, hidden, depth)
-    degree = degree_bound(depth, hidden, len(cut.end)) if cut.is_prefix else None
-    named = [(v, f"cap:{k}") for k, v in caps.items()]
-    if degree is not None:
-        named.append((degree, "degree bound"))
-    upper, source = min(named, key=lambda vs: vs[0])
-    return caps, degree, upper, source
 
 
 #: ``mincut="auto"`` computes the min-cut bound for networks of at most this many tensors
@@ -163,11 +35,10 @@ def _mincut(depth, hidden, inputs, cut, mincut):
         raise InvalidParameterError("mincut", mincut, "True, False or 'auto'")
     if mincut is False:
         return None
-    from .network import num_tensors_closed_form
-
+    from ..network.core import num_tensors_closed_form
     if mincut == "auto" and num_tensors_closed_form(depth, cut.length) > MINCUT_AUTO_TENSORS:
         return None
-    from .mincut import mincut_bound_for
+    from ..network.mincut import mincut_bound_for
 
     return mincut_bound_for(depth, hidden, inputs, cut.length, cut).bound
 
@@ -194,10 +65,10 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
     )
 
 
-def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-end", method: str = "exact", *,
-                seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto", samples: int | None = None,
-                margin: int = 16, mincut="auto", max_memory=None, threads: int | None = None,
-                progress=None) -> RankBounds:
+def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike = "start-end",
+                method: str = "exact", *, seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto",
+                samples: int | None = None, margin: int = 16, mincut: bool | str = "auto",
+                max_memory: MemoryLike = None, threads: int | None = None, progress=None) -> RankBounds:
     """Certified bounds on the generic separation rank of a RAC architecture.
 
     The generic rank is the rank for all weights outside a set of measure
@@ -221,7 +92,7 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
         A prime below ``2**31``.
     engine : str
         ``"auto"``, ``"grid"`` or ``"factored"`` (see
-        :func:`tnrnn.exact.list_engines`).
+        :func:`tnrnn.ranks.engines.list_engines`).
     samples, margin : int
         Sampled rows/columns per side (default: upper bound + margin).
     mincut : bool or "auto"
@@ -258,7 +129,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidParameterError("seed", seed, "an integer >= 0")
     t0 = time.perf_counter()
-    caps, degree, upper, upper_source = _upper(L, R, M, the_cut)
+    closed = closed_form_upper(L, R, M, the_cut)
+    caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
     mc = _mincut(L, R, M, the_cut, mincut)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"
@@ -279,10 +151,10 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut="start-en
                    seconds=time.perf_counter() - t0)
 
 
-def cut_rank(rac: RAC, cut="start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
+def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
              engine: str = "auto", seed: int = 0, samples: int | None = None, margin: int = 16,
-             output: int = 0, mincut="auto", max_memory=None, threads: int | None = None,
-             progress=None) -> RankBounds:
+             output: int = 0, mincut: bool | str = "auto", max_memory: MemoryLike = None,
+             threads: int | None = None, progress=None) -> RankBounds:
     """Certified bounds on the rank of one concrete circuit's grid matricization.
 
     Float weights are dyadic rationals and map exactly into GF(p), so the
@@ -320,7 +192,8 @@ def cut_rank(rac: RAC, cut="start-end", length: int | None = None, *, prime: int
     field_rac = rac if rac.modulus is not None else rac.to_field(prime)
     t0 = time.perf_counter()
     L, R, M = rac.depth, rac.hidden, rac.inputs
-    caps, degree, upper, upper_source = _upper(L, R, M, the_cut)
+    closed = closed_form_upper(L, R, M, the_cut)
+    caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
     mc = _mincut(L, R, M, the_cut, mincut)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"

@@ -9,8 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from tnrnn import RAC  # noqa: E402
-from tnrnn.errors import InvalidParameterError  # noqa: E402
 from tnrnn.bridge.nn import MIRNN, RACModule  # noqa: E402
+from tnrnn.errors import InvalidParameterError  # noqa: E402
 
 
 def _train(module, steps=5, T=6, seed=0):

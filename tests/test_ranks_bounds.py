@@ -6,7 +6,7 @@ from math import comb
 import pytest
 
 from tnrnn import Cut
-from tnrnn.bounds import degree_bound, degree_exponents, grid_caps, multiset, theorem_lower
+from tnrnn.ranks.bounds import degree_bound, degree_exponents, grid_caps, multiset, theorem_lower
 
 
 @pytest.mark.parametrize("n,k", [(1, 0), (1, 5), (3, 2), (4, 7), (5, 3)])

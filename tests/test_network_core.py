@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tests._network_reference import dense_grid
 from tnrnn import RAC, CircuitNetwork, compile
 from tnrnn.errors import InvalidParameterError
-from tnrnn.network import copies_closed_form, num_tensors_closed_form
+from tnrnn.network.core import copies_closed_form, num_tensors_closed_form
 
 
 def _paths_copies(L, T):

@@ -5,8 +5,9 @@ import pytest
 
 from tests._network_reference import dense_grid, dense_matricization
 from tnrnn import RAC, Cut, compile, list_optimizers
-from tnrnn.contract import ContractionCost, contract_tn, contraction_cost, plan_contraction, recurrence_path
 from tnrnn.errors import InvalidParameterError, MemoryLimitError, MissingDependencyError
+from tnrnn.network.contract import ContractionCost, contract_tn, contraction_cost, plan_contraction
+from tnrnn.network.optimizers import recurrence_path
 
 # (L, T) per optimizer: every optimizer on L <= 4 and small T; exhaustive searches only on tiny networks
 SMALL = [(1, 3), (2, 2), (3, 2), (4, 2)]

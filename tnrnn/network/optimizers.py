@@ -1,0 +1,420 @@
+"""Contraction-path optimizers: one registry of names, facts and the default.
+
+Every fact about a path optimizer lives here: its name, the optional module
+it needs, where it comes from, how many tensors an exhaustive search may be
+given (:func:`max_tensors`), how a hyper-optimizer is built (:func:`fresh`)
+and which optimizer tnrnn uses by default (:data:`DEFAULT_OPTIMIZER`).
+Planning (:mod:`tnrnn.network.contract`), the benchmark and the CLI ask this
+module; none of them repeats a name or a limit.
+
+Optimizer names (see :func:`list_optimizers`)
+---------------------------------------------
+``greedy``, ``dp``, ``optimal``, ``random-greedy``, ``random-greedy-128``, ``auto``, ``auto-hq``
+    opt_einsum's path functions.  ``optimal`` and ``dp`` are exponential in
+    the number of tensors and refuse networks above :func:`max_tensors`.
+``cotengra-greedy``, ``kahypar``, ``hyper``
+    cotengra: its greedy optimizer, and hyper-optimizers over kahypar
+    partitions or over its default methods (a modest number of trials; pass a
+    configured ``cotengra.HyperOptimizer`` for more).
+``tnrnn`` (the default, :data:`DEFAULT_OPTIMIZER`)
+    opt_einsum's ``auto-hq``, refined, for networks of at most
+    :data:`HYPER_MAX_TENSORS` tensors whose path costs at least
+    :data:`HYPER_MIN_FLOPS` flops, by cotengra's forest of subtree
+    reconfigurations; the path with fewer flops wins (benchmarked against a
+    generous hyper-optimizer in ``benchmarks/README.md``). Paths are memoized
+    per contraction.
+``recurrence``
+    tnrnn's own path (:func:`recurrence_path`): tensors are absorbed one at a
+    time in the network's order, which :func:`tnrnn.compile` makes the
+    post-order of the circuit tree, so each intermediate is a hidden state
+    ``h^l_t`` as a function of the inputs below it: the forward pass over all
+    inputs, written as an explicit path.
+
+An ``optimize`` argument may also be any object cotengra's ``find_tree``
+dispatches: an object with a ``search(inputs, output, size_dict)`` method
+(``HyperOptimizer``, ``ReusableHyperOptimizer`` with an on-disk
+``directory=``), an opt_einsum ``PathOptimizer`` or path function, a
+``ContractionTree``, or an explicit linear path (a list of tuples).
+
+:func:`register_presets` makes ``"tnrnn"`` and ``"recurrence"`` presets of
+cotengra and opt_einsum, so that quimb's own ``tn.contract(optimize="tnrnn")``
+uses them; tnrnn does it on its first plan.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidParameterError, MissingDependencyError
+
+__all__ = [
+    "DEFAULT_OPTIMIZER",
+    "HYPER_MAX_TENSORS",
+    "HYPER_MIN_FLOPS",
+    "OptimizerInfo",
+    "find_tree",
+    "fresh",
+    "list_optimizers",
+    "max_tensors",
+    "optimizer_info",
+    "optimizer_name",
+    "recurrence_path",
+    "register_optimizer",
+    "register_presets",
+]
+
+#: The optimizer tnrnn uses when ``optimize=`` is not given.
+DEFAULT_OPTIMIZER = "tnrnn"
+
+#: ``"tnrnn"`` refines the ``auto-hq`` path by cotengra's subtree-reconfiguration forest on
+#: networks of at most this many tensors whose path costs at least :data:`HYPER_MIN_FLOPS`; below
+#: that, ``auto-hq`` is within 1.05x of the best path found on every benchmarked network.
+HYPER_MAX_TENSORS = 100
+HYPER_MIN_FLOPS = 10**4
+
+PathFinder = Callable[[list, tuple, dict], Any]
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What tnrnn knows about one named optimizer.
+
+    Attributes
+    ----------
+    name : str
+    finder : callable
+        ``finder(inputs, output, size_dict)`` returning a
+        ``cotengra.ContractionTree`` or a linear path.
+    requires : str or None
+        An optional module the finder needs.
+    source : str
+        ``"opt_einsum"``, ``"cotengra"``, ``"builtin"`` (tnrnn's own) or ``"user"``.
+    max_tensors : int or None
+        Exhaustive searches refuse networks with more tensors.
+    hyper_methods : tuple of str or None
+        For cotengra hyper-optimizers: their methods (``()`` for cotengra's
+        defaults); ``None`` for every other optimizer.
+    hyper_repeats : int
+        Trials of a hyper-optimizer when no time budget is given.
+    """
+
+    name: str
+    finder: PathFinder
+    requires: str | None = None
+    source: str = "user"
+    max_tensors: int | None = None
+    hyper_methods: tuple[str, ...] | None = None
+    hyper_repeats: int = 16
+
+    @property
+    def available(self) -> bool:
+        """Whether the optional module it needs is installed."""
+        return self.requires is None or importlib.util.find_spec(self.requires) is not None
+
+
+_OPTIMIZERS: dict[str, OptimizerInfo] = {}
+
+
+def register_optimizer(name: str, finder: PathFinder, *, requires: str | None = None, source: str = "user",
+                       max_tensors: int | None = None) -> None:
+    """Register a path optimizer under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The name ``optimize=`` will accept.
+    finder : callable
+        ``finder(inputs, output, size_dict)`` returning a
+        ``cotengra.ContractionTree`` or a linear path.
+    requires : str, optional
+        A module the finder needs; :func:`list_optimizers` hides the name when
+        it is missing.
+    source : str
+        Where the optimizer comes from (``"user"`` by default).
+    max_tensors : int, optional
+        Refuse networks with more tensors (for exhaustive searches, whose
+        time explodes).
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError("name", name, "a non-empty string")
+    _OPTIMIZERS[name] = OptimizerInfo(name, finder, requires, source, max_tensors)
+
+
+def list_optimizers(available: bool = True) -> tuple[str, ...]:
+    """Names ``optimize=`` accepts.
+
+    Parameters
+    ----------
+    available : bool
+        Only names whose optional dependencies are installed (default).
+
+    Examples
+    --------
+    >>> names = list_optimizers()
+    >>> "greedy" in names and "recurrence" in names and DEFAULT_OPTIMIZER in names
+    True
+    """
+    return tuple(name for name, info in _OPTIMIZERS.items() if not available or info.available)
+
+
+def optimizer_info(name: str) -> OptimizerInfo:
+    """The registry entry of ``name``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a name that is not registered.
+    """
+    info = _OPTIMIZERS.get(name) if isinstance(name, str) else None
+    if info is None:
+        raise InvalidParameterError("optimize", name, "one of " + ", ".join(list_optimizers())
+                                    + ", an optimizer object or a path")
+    return info
+
+
+def max_tensors(name: str) -> int | None:
+    """The most tensors the named optimizer is given (``None``: no limit).
+
+    Examples
+    --------
+    >>> max_tensors("optimal"), max_tensors("greedy")
+    (9, None)
+    """
+    return optimizer_info(name).max_tensors
+
+
+def optimizer_name(optimize) -> str:
+    """A label for any ``optimize`` value: the name, ``"explicit path"`` or the object's type.
+
+    Examples
+    --------
+    >>> optimizer_name("greedy"), optimizer_name([(0, 1)])
+    ('greedy', 'explicit path')
+    """
+    if isinstance(optimize, str):
+        return optimize
+    if isinstance(optimize, (list, tuple)):
+        return "explicit path"
+    return type(optimize).__name__
+
+
+def fresh(optimize, max_time: float | None = None):
+    """The ``optimize`` value for one new contraction.
+
+    Hyper-optimizers keep state across searches, so a named one (``"hyper"``,
+    ``"kahypar"``) becomes a new ``cotengra.HyperOptimizer``, stopped after
+    ``max_time`` seconds when given (else after its registered number of
+    trials).  Every other value is returned as is.
+    """
+    if not isinstance(optimize, str):
+        return optimize
+    info = optimizer_info(optimize)
+    if info.hyper_methods is None:
+        return optimize
+    import cotengra as ctg
+
+    return ctg.HyperOptimizer(methods=list(info.hyper_methods) or None,
+                              max_repeats=info.hyper_repeats if max_time is None else 128, max_time=max_time,
+                              parallel=False, reconf_opts=None, progbar=False, on_trial_error="ignore")
+
+
+def find_tree(inputs, output, size_dict: dict, optimize=DEFAULT_OPTIMIZER):
+    """A ``cotengra.ContractionTree`` for the contraction, from any ``optimize`` value.
+
+    Names are looked up in the registry (checking requirements and size
+    limits); everything else goes through cotengra's ``find_tree`` dispatch.
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown name, or an exhaustive optimizer given more tensors
+        than :func:`max_tensors`.
+    MissingDependencyError
+        When the optimizer's optional module is missing.
+    """
+    from cotengra.interface import find_tree as ctg_find_tree
+
+    register_presets()
+    if isinstance(optimize, str):
+        info = optimizer_info(optimize)
+        if not info.available:
+            raise MissingDependencyError(info.requires, f"the {optimize!r} path optimizer")
+        if info.max_tensors is not None and len(inputs) > info.max_tensors:
+            raise InvalidParameterError(
+                "optimize", optimize,
+                f"a faster optimizer for {len(inputs)} tensors ({optimize!r} is exhaustive and limited to "
+                f"{info.max_tensors}; try 'auto-hq', 'hyper' or 'recurrence')")
+        optimize = info.finder(inputs, output, size_dict)
+    elif not (hasattr(optimize, "search") or callable(optimize) or isinstance(optimize, (list, tuple))
+              or hasattr(optimize, "get_path")):
+        raise InvalidParameterError("optimize", optimize, "an optimizer name, an optimizer object or a path")
+    elif callable(optimize) and not hasattr(optimize, "search"):
+        # a plain path function (opt_einsum's signature): sets in, linear path out
+        optimize = list(optimize([set(i) for i in inputs], set(output), dict(size_dict)))
+    elif isinstance(optimize, (list, tuple)):
+        optimize = [tuple(step) for step in optimize]
+    return ctg_find_tree(inputs, output, size_dict, optimize)
+
+
+# -- the finders ---------------------------------------------------------------------------------------
+def _opt_einsum_finder(name: str) -> PathFinder:
+    def finder(inputs, output, size_dict):
+        import opt_einsum as oe
+
+        return list(oe.paths.get_path_fn(name)([set(i) for i in inputs], set(output), dict(size_dict)))
+
+    return finder
+
+
+def _hyper_search(name: str) -> PathFinder:
+    def finder(inputs, output, size_dict):
+        return fresh(name).search(inputs, output, size_dict)
+
+    return finder
+
+
+def _cotengra_greedy(inputs, output, size_dict):
+    from cotengra.pathfinders.path_basic import GreedyOptimizer
+
+    return GreedyOptimizer().search(inputs, output, size_dict)
+
+
+@functools.lru_cache(maxsize=256)
+def _tnrnn_path(inputs: tuple, output: tuple, sizes: tuple) -> tuple:
+    import cotengra as ctg
+    import opt_einsum as oe
+
+    size_dict = dict(sizes)
+    best = ctg.ContractionTree.from_path(
+        inputs, output, size_dict,
+        path=oe.paths.get_path_fn("auto-hq")([set(i) for i in inputs], set(output), dict(size_dict)))
+    if len(inputs) <= HYPER_MAX_TENSORS and best.contraction_cost() >= HYPER_MIN_FLOPS:
+        # a forest of subtree reconfigurations (about 2 s on 90 tensors) recovers the paths a
+        # generous hyper-optimizer finds where greedy-type paths are 20-35% worse
+        tree = best.subtree_reconfigure_forest(num_trees=8, num_restarts=2, subtree_size=8, parallel=False,
+                                               minimize="flops", progbar=False)
+        if tree.contraction_cost() < best.contraction_cost():
+            best = tree
+    return tuple(best.get_path())
+
+
+def _tnrnn_finder(inputs, output, size_dict):
+    """The default: opt_einsum's ``auto-hq`` path, refined for up to :data:`HYPER_MAX_TENSORS` tensors
+    and at least :data:`HYPER_MIN_FLOPS` by cotengra's subtree-reconfiguration forest (8 trees, 2
+    restarts, subtrees of 8), keeping the path with fewer flops. Paths are memoized per contraction,
+    so replanning one network is free.
+    """
+    key = (tuple(tuple(i) for i in inputs), tuple(output), tuple(sorted(size_dict.items())))
+    return list(_tnrnn_path(*key))
+
+
+def recurrence_path(inputs: Sequence[Sequence[str]], output: Sequence[str],
+                    size_dict: dict | None = None) -> list[tuple[int, int]]:
+    """tnrnn's structure-aware path, as an SSA path.
+
+    Tensors are taken in the given order; each is contracted with every
+    earlier intermediate it shares a summed index with (open indices do not
+    join: two copies sharing only ``x_t`` stay apart).  Whatever is left is
+    then joined in order.  On a compiled network (post-order tensors) the
+    intermediates are the hidden states ``h^l_t`` as functions of the inputs
+    below them.
+
+    Examples
+    --------
+    >>> recurrence_path([("a",), ("a", "b"), ("b", "x")], ("x",))    # (a . ab) . bx
+    [(0, 1), (3, 2)]
+    """
+    output = set(output)
+    remaining: dict[str, int] = {}
+    for inds in inputs:
+        for ind in set(inds):
+            remaining[ind] = remaining.get(ind, 0) + 1
+    alive: dict[int, set[str]] = {}
+    path: list[tuple[int, int]] = []
+    next_id = len(inputs)
+
+    def join(i: int, inds_i: set[str], j: int, inds_j: set[str]) -> tuple[int, set[str]]:
+        nonlocal next_id
+        path.append((i, j))
+        new = inds_i | inds_j
+        for ind in inds_i & inds_j:
+            remaining[ind] -= 1
+        keep = {ind for ind in new if ind in output or remaining[ind] > 1}
+        for ind in new - keep:
+            remaining[ind] -= 1
+        next_id += 1
+        return next_id - 1, keep
+
+    for k, inds in enumerate(inputs):
+        cur, cur_inds = k, set(inds)
+        while True:
+            partner = next((j for j in sorted(alive) if (alive[j] & cur_inds) - output), None)
+            if partner is None:
+                break
+            cur, cur_inds = join(partner, alive.pop(partner), cur, cur_inds)
+        alive[cur] = cur_inds
+    ids = sorted(alive)
+    cur, cur_inds = ids[0], alive[ids[0]]
+    for j in ids[1:]:
+        cur, cur_inds = join(cur, cur_inds, j, alive[j])
+    return path
+
+
+def _recurrence_finder(inputs, output, size_dict):
+    import cotengra as ctg
+
+    return ctg.ContractionTree.from_path(inputs, output, size_dict, ssa_path=recurrence_path(inputs, output))
+
+
+#: Exhaustive searches are refused above these sizes.  Measured on compiled RAC networks (hyperindices
+#: make them slow) on a 2-core CPU: ``optimal`` takes about a second at 9 tensors and more than 10 s
+#: at 13; ``dp`` under 2 s at 29 tensors, about 25 s at 39.
+_EXHAUSTIVE_LIMITS = {"optimal": 9, "dp": 32}
+
+
+def _register_defaults() -> None:
+    for name in ("greedy", "dp", "optimal", "random-greedy", "random-greedy-128", "auto", "auto-hq"):
+        register_optimizer(name, _opt_einsum_finder(name), source="opt_einsum",
+                           max_tensors=_EXHAUSTIVE_LIMITS.get(name))
+    register_optimizer("cotengra-greedy", _cotengra_greedy, source="cotengra")
+    for name, methods, repeats, requires in (("kahypar", ("kahypar",), 4, "kahypar"), ("hyper", (), 16, None)):
+        _OPTIMIZERS[name] = OptimizerInfo(name, _hyper_search(name), requires, "cotengra", None, methods, repeats)
+    register_optimizer("recurrence", _recurrence_finder, source="builtin")
+    register_optimizer(DEFAULT_OPTIMIZER, _tnrnn_finder, source="builtin")
+
+
+_register_defaults()
+
+
+@functools.cache
+def register_presets() -> None:
+    """Register ``"tnrnn"`` and ``"recurrence"`` as cotengra (and opt_einsum) presets.
+
+    Afterwards quimb's ``TensorNetwork.contract(optimize="tnrnn")`` and
+    ``opt_einsum.contract(..., optimize="recurrence")`` use tnrnn's paths.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from tnrnn import RAC, compile
+    >>> register_presets()
+    >>> net = compile(RAC.random(1, 2, 2, seed=0), 3)
+    >>> A = net.to_hyper().contract(output_inds=net.output_indices, optimize="tnrnn")
+    >>> bool(abs(A.data - net.grid_tensor()).max() < 1e-12)
+    True
+    """
+    from cotengra.interface import register_preset
+
+    def path_of(finder):
+        def path_fn(inputs, output, size_dict, **kwargs):
+            found = finder([tuple(i) for i in inputs], tuple(output), dict(size_dict))
+            return found.get_path() if hasattr(found, "get_path") else found
+
+        return path_fn
+
+    for name in ("recurrence", DEFAULT_OPTIMIZER):
+        register_preset(name, path_of(_OPTIMIZERS[name].finder))

@@ -1,0 +1,172 @@
+"""Figures of benchmark records: flops against length, time against flops, GPU speed-ups."""
+
+from __future__ import annotations
+
+import math
+
+from ..backends import GPU_LABELS
+from ..bench.records import BenchRecord
+from ..bench.report import fit_time_vs_flops, time_columns
+from ..errors import InvalidParameterError
+from .figure import figure_format, new_figure, save_figure
+
+__all__ = ["plot_bench"]
+
+_PLOT_KINDS = ("flops", "time", "speedup")
+
+
+def plot_bench(records, kind: str = "flops", path=None, *, title: str | None = None, figsize=None):
+    """Plot benchmark records.
+
+    Parameters
+    ----------
+    records : iterable of BenchRecord
+    kind : {"flops", "time", "speedup"}
+        ``"flops"``: log10 flops against ``T``, one line per strategy, one
+        panel per ``(L, R, M)``.  ``"time"``: measured time against flops
+        (log-log), one colour per strategy, one marker per backend, with the
+        fitted line of :func:`fit_time_vs_flops` per backend.
+        ``"speedup"``: CPU (numpy) time over GPU time against flops, only
+        when some records were timed on a GPU backend.
+    path : str or path-like, optional
+        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
+    title : str, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown ``kind``, no plottable records, or ``"speedup"``
+        without GPU timings.
+
+    Examples
+    --------
+    >>> from tnrnn.bench import bench
+    >>> recs = bench([(1, 2, 2, T) for T in (3, 4)], ["greedy", "recurrence"], repeats=1, progress=False)
+    >>> fig = plot_bench(recs, "flops")
+    >>> ax = fig.axes[0]
+    >>> ax.get_xlabel(), sorted(line.get_label() for line in ax.get_lines())
+    ('length $T$', ['greedy', 'recurrence', 'tnrnn (default)'])
+    >>> plot_bench(recs, "time").axes[0].get_xscale()
+    'log'
+    """
+    fmt = figure_format(path)
+    if kind not in _PLOT_KINDS:
+        raise InvalidParameterError("kind", kind, "one of " + ", ".join(_PLOT_KINDS))
+    records = [r for r in records if isinstance(r, BenchRecord)]
+    planned = [r for r in records if r.flops_log10 is not None]
+    if not planned:
+        raise InvalidParameterError("records", len(records), "BenchRecords with at least one planned path")
+    strategies = list(dict.fromkeys(r.strategy for r in records))
+    default = {r.strategy for r in records if r.default}
+    colours = _colours(strategies)
+
+    def name(s):
+        return s + (" (default)" if s in default else "")
+
+    if kind == "flops":
+        fig = _plot_flops(planned, strategies, colours, name, figsize)
+    elif kind == "time":
+        fig = _plot_time(planned, strategies, colours, name, figsize)
+    else:
+        fig = _plot_speedup(planned, strategies, colours, name, figsize)
+    if title is not None:
+        fig.suptitle(title)
+    save_figure(fig, path, fmt)
+    return fig
+
+
+def _colours(strategies):
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if len(strategies) <= 10 else "tab20"]
+    return {s: cmap(i % cmap.N) for i, s in enumerate(strategies)}
+
+
+def _plot_flops(records, strategies, colours, name, figsize):
+    from matplotlib.figure import Figure
+
+    families = sorted({r.network[:3] for r in records})
+    ncols = min(len(families), 3)
+    nrows = math.ceil(len(families) / ncols)
+    fig = Figure(figsize=figsize or (4.2 * ncols + 1.8, 3.4 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, fam in zip(axes, families):
+        for s in strategies:
+            pts = sorted((r.length, r.flops_log10) for r in records if r.network[:3] == fam and r.strategy == s)
+            if pts:
+                x, y = zip(*pts)
+                is_default = name(s) != s
+                ax.plot(x, y, marker="o", ms=4, color=colours[s], label=name(s), gid=f"strategy:{s}",
+                        lw=2.4 if is_default else 1.2, ls="--" if is_default else "-")
+        ax.set_title(f"L={fam[0]}, R={fam[1]}, M={fam[2]}")
+        ax.set_xlabel("length $T$")
+        ax.set_ylabel(r"$\log_{10}$ flops")
+        ax.grid(alpha=0.3)
+    for ax in axes[len(families):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize="small")
+    return fig
+
+
+_MARKERS = {"numpy": "o", "torch": "s", "torch-cuda": "^", "cupy": "D"}
+
+
+def _plot_time(records, strategies, colours, name, figsize):
+    import numpy as np
+
+    fig, ax = new_figure(figsize or (7.2, 4.6))
+    backends = time_columns(records)
+    if not backends:
+        raise InvalidParameterError("records", len(records), "records with measured times")
+    for b in backends:
+        for s in strategies:
+            pts = [(10 ** r.flops_log10, r.times[b]) for r in records if r.strategy == s and b in r.times]
+            if pts:
+                x, y = zip(*pts)
+                ax.scatter(x, y, marker=_MARKERS[b], color=colours[s], s=22, alpha=0.8, gid=f"time:{b}:{s}",
+                           label=name(s) if b == backends[0] else None)
+        try:
+            fit = fit_time_vs_flops(records, b)
+        except InvalidParameterError:
+            continue
+        xs = np.array([min(r.flops_log10 for r in records), max(r.flops_log10 for r in records)])
+        ax.plot(10 ** xs, 10 ** (fit.slope * xs + fit.intercept), color="black", lw=1,
+                ls=("-", "--", ":", "-.")[backends.index(b) % 4], gid=f"fit:{b}",
+                label=f"{b} ({_MARKERS[b]}): slope {fit.slope:.2f}, r={fit.correlation:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("flops of the path")
+    ax.set_ylabel("contraction time [s] (median)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def _plot_speedup(records, strategies, colours, name, figsize):
+    gpus = [b for b in GPU_LABELS if any(b in r.times for r in records)]
+    if not gpus:
+        raise InvalidParameterError("kind", "speedup", "records timed on a GPU backend (torch-cuda or cupy); "
+                                    "these have none")
+    fig, ax = new_figure(figsize or (7.2, 4.6))
+    for b in gpus:
+        for s in strategies:
+            pts = [(10 ** r.flops_log10, r.times["numpy"] / r.times[b]) for r in records
+                   if r.strategy == s and b in r.times and "numpy" in r.times and r.times[b] > 0]
+            if pts:
+                x, y = zip(*pts)
+                ax.scatter(x, y, marker=_MARKERS[b], color=colours[s], s=22, gid=f"speedup:{b}:{s}",
+                           label=f"{name(s)} ({b})")
+    ax.axhline(1.0, color="black", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("flops of the path")
+    ax.set_ylabel("speed-up: numpy time / GPU time")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return fig

@@ -1,0 +1,62 @@
+"""The one figure helper every tnrnn plot uses: file formats, new figures, saving.
+
+Figures are built without ``pyplot`` (no global state, no GUI backend needed)
+and saved as PNG, SVG or PDF; matplotlib is imported only when a figure is made.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import InvalidParameterError
+
+__all__ = ["FIGURE_FORMATS", "figure_format", "new_figure", "save_figure"]
+
+#: File formats that the ``path=`` arguments accept (by extension).
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+
+
+def figure_format(path, name: str = "path") -> str | None:
+    """The format (``"png"``, ``"svg"`` or ``"pdf"``) that ``path``'s extension names.
+
+    Commands call it before computing anything, to refuse a bad file name at once;
+    ``name`` is the parameter's name in the error (``"--plot"``).
+
+    Raises
+    ------
+    InvalidParameterError
+        If the extension is not one of :data:`FIGURE_FORMATS`.
+
+    Examples
+    --------
+    >>> figure_format("ranks.PNG"), figure_format(None)
+    ('png', None)
+    >>> figure_format("ranks.jpg")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid path='ranks.jpg': expected a file name ending in .png, .svg or .pdf
+    """
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(name, path, "a file name ending in .png, .svg or .pdf")
+    ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if ext not in FIGURE_FORMATS:
+        raise InvalidParameterError(name, os.fspath(path), "a file name ending in .png, .svg or .pdf")
+    return ext
+
+
+def new_figure(figsize):
+    """A constrained-layout ``Figure`` (no pyplot) and its one ``Axes``."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def save_figure(fig, path, fmt) -> None:
+    """Save ``fig`` to ``path`` (if given) in ``fmt``; PNGs at 150 dpi."""
+    if path is not None:
+        fig.savefig(os.fspath(path), format=fmt, dpi=150 if fmt == "png" else None)

@@ -1,0 +1,117 @@
+"""Certified separation ranks against sequence length, one series per architecture."""
+
+from __future__ import annotations
+
+from ..errors import InvalidParameterError
+from .figure import figure_format, new_figure, save_figure
+
+__all__ = ["plot_ranks"]
+
+
+
+
+def plot_ranks(records, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.2)):
+    """Plot certified separation ranks against the sequence length.
+
+    One series per architecture (per depth ``L`` when the records share
+    ``R``, ``M`` and the cut): markers on the certified lower bound joined by
+    a line, the certified interval ``[lower, upper]`` as a shaded band (flat
+    where the rank is exact), and the paper's lower bound (``theorem_lower``)
+    dashed in the same colour.  The y axis is logarithmic.
+
+    Parameters
+    ----------
+    records : iterable of RankBounds
+        From :func:`tnrnn.rank_bounds` (or ``RankBounds.from_dict`` of the
+        ``tnrnn bounds --json`` output).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; otherwise a new ``Figure`` is made.
+    path : str or path-like, optional
+        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
+    title : str, optional
+        Replaces the default title.
+    figsize : (float, float)
+        Inches, for a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from tnrnn import rank_bounds
+    >>> recs = [rank_bounds(L, 3, 3, T, method="closed-form") for L in (1, 2) for T in (2, 4, 6)]
+    >>> ax = plot_ranks(recs).axes[0]
+    >>> ax.get_yscale(), ax.get_xlabel()
+    ('log', 'sequence length $T$')
+    >>> [h.get_label() for h in ax.get_legend().legend_handles][:2]
+    ['L=1', 'L=2']
+    """
+    fmt = figure_format(path)
+    records = list(records)
+    if not records:
+        raise InvalidParameterError("records", records, "at least one RankBounds record")
+    for r in records:
+        if not all(hasattr(r, a) for a in ("depth", "length", "lower", "upper")):
+            raise InvalidParameterError("records", type(r).__name__, "RankBounds records")
+    keys = sorted({(r.depth, r.hidden, r.inputs, r.cut) for r in records})
+    vary = [len({k[i] for k in keys}) > 1 for i in range(4)]
+
+    def label(key):
+        L, R, M, cut = key
+        parts = [f"L={L}"]
+        if vary[1]:
+            parts.append(f"R={R}")
+        if vary[2]:
+            parts.append(f"M={M}")
+        if vary[3]:
+            parts.append(cut)
+        return ", ".join(parts)
+
+    fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    any_paper = any_interval = False
+    for i, key in enumerate(keys):
+        colour = colours[i % len(colours)]
+        rs = sorted((r for r in records if (r.depth, r.hidden, r.inputs, r.cut) == key), key=lambda r: r.length)
+        Ts = [r.length for r in rs]
+        lo = [r.lower for r in rs]
+        hi = [r.upper for r in rs]
+        ax.fill_between(Ts, lo, hi, color=colour, alpha=0.22, lw=0, zorder=1, gid=f"band:{label(key)}")
+        any_interval = any_interval or any(a != b for a, b in zip(lo, hi))
+        ax.plot(Ts, lo, marker="o", ms=4.5, color=colour, lw=1.6, zorder=3, label=label(key),
+                gid=f"lower:{label(key)}")
+        if any(a != b for a, b in zip(lo, hi)):
+            ax.plot(Ts, hi, color=colour, lw=0.8, zorder=2, gid=f"upper:{label(key)}")
+        paper = [(r.length, r.theorem_lower) for r in rs if r.theorem_lower is not None]
+        if paper:
+            any_paper = True
+            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls="--", lw=1.2, color=colour, zorder=2,
+                    gid=f"paper:{label(key)}")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length $T$")
+    cuts = {r.cut for r in records}
+    ax.set_ylabel(f"separation rank ({cuts.pop()} cut)" if len(cuts) == 1 else "separation rank")
+    Ts = sorted({r.length for r in records})
+    if len(Ts) <= 16:
+        ax.set_xticks(Ts)
+    ax.grid(True, which="major", alpha=0.3)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="#808080", alpha=0.3,
+                         label="certified interval" if any_interval else "certified (lower = upper)"))
+    if any_paper:
+        handles.append(Line2D([], [], ls="--", color="#404040", label="paper's lower bound"))
+    ax.legend(handles=handles, fontsize=8, loc="upper left")
+    if title is None:
+        shared = []
+        if not vary[1]:
+            shared.append(f"R={keys[0][1]}")
+        if not vary[2]:
+            shared.append(f"M={keys[0][2]}")
+        title = "Certified separation ranks" + (f" ({', '.join(shared)})" if shared else "")
+    ax.set_title(title, fontsize=10)
+    save_figure(fig, path, fmt)
+    return fig

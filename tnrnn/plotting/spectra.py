@@ -1,0 +1,107 @@
+"""Singular values across a cut, with the tolerance and the numerical rank."""
+
+from __future__ import annotations
+
+from ..errors import InvalidParameterError
+from .figure import figure_format, new_figure, save_figure
+
+__all__ = ["plot_spectrum"]
+
+
+
+
+def plot_spectrum(result, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.0)):
+    """Plot singular values across a cut, the tolerance and the numerical rank.
+
+    Accepts anything with ``singular_values``, ``tolerance`` and
+    ``numerical_rank`` attributes: a :class:`tnrnn.network.spectrum.Spectrum`, a
+    :class:`tnrnn.bridge.EmpiricalSpectrum`.  Singular values are drawn on a
+    log scale against their index (from 1); exact zeros, which a log scale
+    cannot show, are counted in the legend.  The tolerance is a dashed
+    horizontal line and the numerical rank a vertical line after the last
+    singular value above it.
+
+    Parameters
+    ----------
+    result : Spectrum or EmpiricalSpectrum
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; otherwise a new ``Figure`` is made.
+    path : str or path-like, optional
+        Also save the figure (``.png``, ``.svg`` or ``.pdf``).
+    title : str, optional
+        Replaces the default title (the cut, the length and the matrix shape
+        where the result has them).
+    figsize : (float, float)
+        Inches, for a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from tnrnn import RAC, empirical_spectrum
+    >>> spec = empirical_spectrum(RAC.random(depth=1, hidden=3, inputs=2, seed=0), length=4)
+    >>> ax = plot_spectrum(spec).axes[0]
+    >>> ax.get_yscale(), ax.get_ylabel()
+    ('log', 'singular value')
+    >>> [t.get_text() for t in ax.texts]
+    ['numerical rank 3']
+    """
+    import numpy as np
+
+    fmt = figure_format(path)
+    try:
+        s = np.asarray(result.singular_values, dtype=np.float64).ravel()
+        tol = float(result.tolerance)
+        rank = int(result.numerical_rank)
+    except (AttributeError, TypeError, ValueError):
+        raise InvalidParameterError("result", type(result).__name__,
+                                    "a spectrum with singular_values, tolerance and numerical_rank") from None
+    if s.size == 0:
+        raise InvalidParameterError("result", "no singular values", "at least one singular value")
+    s = np.sort(s)[::-1]
+    fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
+    idx = np.arange(1, s.size + 1)
+    positive = s > 0
+    above = positive & (s > tol)
+    below = positive & ~(s > tol)
+    ax.plot(idx[positive], s[positive], color="#1f77b4", lw=1.0, zorder=2, gid="singular-values")
+    ax.scatter(idx[above], s[above], s=18, color="#1f77b4", zorder=3, label=f"above tolerance ({int(above.sum())})",
+               gid="above")
+    if below.any():
+        ax.scatter(idx[below], s[below], s=18, facecolors="white", edgecolors="#1f77b4", zorder=3,
+                   label=f"below tolerance ({int(below.sum())})", gid="below")
+    zeros = int((~positive).sum())
+    if tol > 0:
+        ax.axhline(tol, ls="--", color="#d62728", lw=1.1, zorder=1, label=f"tolerance {tol:.2e}", gid="tolerance")
+    ax.axvline(rank + 0.5, ls=":", color="#2ca02c", lw=1.4, zorder=1, gid="numerical-rank")
+    right = rank + 0.5 > 0.6 * s.size  # keep the label inside the axes
+    ax.annotate(f"numerical rank {rank}", (rank + 0.5, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
+                va="top", fontsize=8.5, color="#2ca02c")
+    if zeros:
+        ax.plot([], [], ls="", label=f"exact zeros not shown ({zeros})")
+    ax.set_yscale("log")
+    ax.set_xlabel("index $k$")
+    ax.set_ylabel("singular value")
+    ax.set_xlim(0.3, s.size + 0.7)
+    if s.size <= 20:
+        ax.set_xticks(idx)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    if title is None:
+        bits = []
+        cut = getattr(result, "cut", None)
+        T = getattr(result, "length", None)
+        shape = getattr(result, "shape", None)
+        if cut is not None:
+            bits.append(f"{cut} cut")
+        if T is not None:
+            bits.append(f"T={T}")
+        if shape is not None and len(shape) == 2:
+            bits.append(f"{shape[0]}×{shape[1]} matrix")
+        title = "Singular values" + (" (" + ", ".join(bits) + ")" if bits else "")
+    ax.set_title(title, fontsize=10)
+    save_figure(fig, path, fmt)
+    return fig
