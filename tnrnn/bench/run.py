@@ -331,7 +331,7 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     >>> [(r.strategy, r.status) for r in recs]
     [('optimal', 'skipped'), ('greedy', 'ok'), ('tnrnn', 'ok')]
     >>> recs[0].reason
-    'optimal is exponential in the number of tensors: not tried above 9 (this network has 29)'
+    'optimal is exponential in the number of tensors: not tried above 8 (this network has 29)'
     """
     from tqdm import tqdm
 
