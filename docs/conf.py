@@ -5,7 +5,6 @@ Built offline, with warnings as errors, by::
     sphinx-build -W --keep-going -b html docs docs/_build/html
 """
 
-import importlib.util
 import os
 import sys
 
@@ -38,25 +37,6 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
-# Modules of the tensor-network half that are documented when they exist;
-# each gets a section at the end of the API page (see _optional_api).
-OPTIONAL_MODULES = (
-    ("tnrnn.network.spectrum", "Spectra by contraction"),
-    ("tnrnn.network.mincut", "Min-cut bounds"),
-    ("tnrnn.bench.run", "Contraction benchmark"),
-)
-
-
-def _optional_api(app, docname, source):
-    if docname != "api":
-        return
-    for module, title in OPTIONAL_MODULES:
-        if importlib.util.find_spec(module) is None:
-            continue
-        heading = f"{title}: ``{module}``"
-        source[0] += f"\n{heading}\n{'-' * len(heading)}\n\n.. automodule:: {module}\n   :members:\n"
-
-
 def _resolve_short_names(app, env, node, contnode):
     """Link names re-exported elsewhere (``tnrnn.bridge.from_module``, ``rank_bounds``)
     to the one place each object is documented, when the match is unique."""
@@ -75,5 +55,4 @@ def _resolve_short_names(app, env, node, contnode):
 
 
 def setup(app):
-    app.connect("source-read", _optional_api)
     app.connect("missing-reference", _resolve_short_names)

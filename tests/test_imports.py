@@ -130,7 +130,7 @@ def test_errors_is_a_leaf():
 def test_import_tnrnn_loads_no_heavy_dependency():
     heavy = ("torch", "matplotlib", "quimb", "cotengra", "networkx", "opt_einsum", "flint", "dask", "sklearn",
              "scipy", "tqdm")
-    code = ("import sys, tnrnn; print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))))" % (heavy,))
+    code = f"import sys, tnrnn; print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 

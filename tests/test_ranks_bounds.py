@@ -36,3 +36,21 @@ def test_caps_and_theorems():
     assert theorem_lower(2, 4, 3, Cut.start_end(8)).value == comb(3 + 4 - 1, 4)
     assert theorem_lower(3, 4, 3, Cut.start_end(8)) is None
     assert theorem_lower(2, 4, 3, cut) is None
+
+
+def test_closed_form_upper_is_the_least_applicable_bound():
+    from tnrnn.ranks.bounds import closed_form_upper
+
+    for L, R, M, cut in [(1, 3, 2, Cut.start_end(6)), (2, 3, 3, Cut.start_end(8)), (2, 2, 3, Cut.prefix(7, 3)),
+                         (3, 2, 2, Cut.interleaved(6)), (2, 4, 4, Cut.start_end(32))]:
+        u = closed_form_upper(L, R, M, cut)
+        candidates = dict(grid_caps(cut, M, R, L))
+        if cut.is_prefix:
+            candidates["degree"] = degree_bound(L, R, len(cut.end))
+        assert u.value == min(candidates.values())
+        assert u.caps == grid_caps(cut, M, R, L)
+        assert (u.degree is None) == (not cut.is_prefix)
+        if u.source.startswith("cap:"):
+            assert candidates[u.source[4:]] == u.value
+        else:
+            assert u.degree == u.value

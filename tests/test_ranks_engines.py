@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tnrnn import RAC, Cut, cut_rank, rank_bounds
 from tnrnn.errors import InvalidParameterError, MemoryLimitError
 from tnrnn.field import DEFAULT_PRIME
+from tnrnn.ranks.bounds import closed_form_upper
 from tnrnn.ranks.engines import exact_rank, grid_matrix, list_engines
 
 from ._reference import grid_matrix_python, rational_rank
@@ -67,6 +68,8 @@ def test_exact_rank_equals_rational_brute_force(cfg):
     for engine in engines:
         result = cut_rank(rac, cut, engine=engine)
         assert result.lower == truth, engine
+    # the one closed-form upper bound is sound against the brute force
+    assert closed_form_upper(L, R, M, cut).value >= truth
         assert result.upper >= truth
     # the generic rank (random weights mod p) equals the rank of generic integer weights
     generic = rank_bounds(L, R, M, T, cut=cut)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ class Backend:
         """Whether arrays live on a GPU."""
         return self.name == "cupy" or str(self.device).startswith("cuda")
 
-    def asarray(self, array, dtype=None):
+    def asarray(self, array: Any, dtype: Any = None) -> Any:
         """``array`` as a float64 (or ``dtype``) array of this backend, on its device.
 
         numpy inputs are copied for torch (quimb's data are read-only arrays).
@@ -116,7 +117,7 @@ class Backend:
             cupy.cuda.Device().synchronize()
 
     # -- linear algebra through autoray ---------------------------------------------------------------
-    def svdvals(self, x):
+    def svdvals(self, x: Any) -> Any:
         """Singular values of a matrix, descending.
 
         Examples
@@ -130,7 +131,7 @@ class Backend:
             return do("linalg.svdvals", x, like="torch")
         return do("linalg.svd", x, compute_uv=False, like=self.name)
 
-    def qr_r(self, x):
+    def qr_r(self, x: Any) -> Any:
         """The ``R`` factor of a reduced QR decomposition."""
         from autoray import do
 
@@ -138,7 +139,7 @@ class Backend:
             return do("linalg.qr", x, mode="r", like="torch")[1]
         return do("linalg.qr", x, mode="r", like=self.name)
 
-    def psd_sqrt(self, x):
+    def psd_sqrt(self, x: Any) -> Any:
         """The symmetric square root of a positive semidefinite matrix (negative eigenvalues clipped).
 
         Examples
@@ -263,7 +264,7 @@ def available() -> tuple[str, ...]:
     return tuple(label for label in LABELS if missing(label) is None)
 
 
-def infer(array) -> Backend:
+def infer(array: Any) -> Backend:
     """The backend and device an array lives on (numpy for anything autoray does not know).
 
     Examples

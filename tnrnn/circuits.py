@@ -22,11 +22,12 @@ import numpy as np
 from .backends import infer
 from .errors import InvalidParameterError
 from .field import check_prime, matmul_mod, mul_mod, to_field
+from .typing import ArrayLike
 
 __all__ = ["RAC", "CircuitShape", "check_positive_int"]
 
 
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
     if isinstance(value, bool):
         raise InvalidParameterError(name, value, f"an integer >= {minimum}")
@@ -266,7 +267,7 @@ class RAC(CircuitShape):
         """
         return self.forward(X)
 
-    def forward(self, X, return_states: bool = False):
+    def forward(self, X: ArrayLike, return_states: bool = False):
         """Like calling the circuit; optionally also the last hidden states.
 
         Returns

@@ -188,7 +188,7 @@ class Cut:
         return f"Cut({self.name!r}, T={self.length}, start={fmt(self.start)}, end={fmt(self.end)})"
 
 
-def as_cut(cut, length: int) -> Cut:
+def as_cut(cut: Cut | str, length: int) -> Cut:
     """Return ``cut`` as a :class:`Cut` for ``length`` steps (accepts names)."""
     if isinstance(cut, Cut):
         if cut.length != _check_length(length):

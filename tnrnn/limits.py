@@ -19,7 +19,7 @@ _UNITS = {
 }
 
 
-def parse_memory(value, name: str = "max_memory") -> int:
+def parse_memory(value: int | float | str, name: str = "max_memory") -> int:
     """Parse a memory size such as ``"4GiB"``, ``"512 MB"`` or ``1e9``.
 
     Parameters
@@ -59,7 +59,7 @@ def parse_memory(value, name: str = "max_memory") -> int:
     return int(nbytes)
 
 
-def resolve_memory(value, name: str = "max_memory") -> int:
+def resolve_memory(value: int | float | str | None, name: str = "max_memory") -> int:
     """A limit in bytes: ``None`` is :data:`DEFAULT_MEMORY_LIMIT`, anything else goes through :func:`parse_memory`.
 
     Examples
@@ -87,7 +87,7 @@ def format_bytes(nbytes: float) -> str:
     return f"{int(nbytes)} B"
 
 
-def check_memory(what: str, estimate: float, limit=None, hint: str = "") -> None:
+def check_memory(what: str, estimate: float, limit: int | float | str | None = None, hint: str = "") -> None:
     """Raise :class:`~tnrnn.errors.MemoryLimitError` if ``estimate > limit``.
 
     Parameters

@@ -14,21 +14,31 @@
     ``"numpy"``, ``"torch"``, ``"cupy"`` or a :class:`tnrnn.backends.Backend`.
 ``SeedLike``
     An integer seed or ``None``.
+``ArrayLike``
+    A numpy, torch or cupy array (or anything ``numpy.asarray`` accepts).
+``PathLike``
+    A file name: ``str`` or ``os.PathLike``.
+``ProgressLike``
+    A ``tqdm``-like wrapper of iterables (``functools.partial(tqdm, ...)``), or ``None``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 if TYPE_CHECKING:
     from .backends import Backend
     from .cuts import Cut
 
-__all__ = ["BackendLike", "CutLike", "MemoryLike", "OptimizeLike", "SeedLike"]
+__all__ = ["ArrayLike", "BackendLike", "CutLike", "MemoryLike", "OptimizeLike", "PathLike", "ProgressLike", "SeedLike"]
 
 CutLike: TypeAlias = Union["Cut", str]
 OptimizeLike: TypeAlias = str | Sequence[Sequence[int]] | Any
 MemoryLike: TypeAlias = int | float | str | None
 BackendLike: TypeAlias = Union[str, "Backend"]
 SeedLike: TypeAlias = int | None
+ArrayLike: TypeAlias = Any
+PathLike: TypeAlias = str | os.PathLike
+ProgressLike: TypeAlias = Callable[..., Any] | None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..typing import PathLike
+
 __all__ = ["BenchRecord", "BenchResults", "load_records"]
 
 _STATUSES = ("ok", "skipped")
@@ -121,7 +123,7 @@ class BenchResults(list):
     interrupted: bool = False
 
 
-def load_records(path) -> list[BenchRecord]:
+def load_records(path: PathLike) -> list[BenchRecord]:
     """Read the JSON-lines file that ``bench(..., out=path)`` appended to.
 
     Examples

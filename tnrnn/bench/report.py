@@ -6,22 +6,24 @@ import importlib.util
 import math
 import os
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..backends import LABELS
 from ..errors import InvalidParameterError
 from ..limits import format_bytes
+from .records import BenchRecord
 
 __all__ = ["TimeFit", "fit_time_vs_flops", "machine_info", "summary_table"]
 
 
-def time_columns(records) -> list[str]:
+def time_columns(records: Iterable[BenchRecord]) -> list[str]:
     """The backend labels some record was timed on, in :data:`tnrnn.backends.LABELS` order."""
     present = {b for r in records for b in r.times}
     return [b for b in LABELS if b in present]
 
 
-def summary_table(records) -> str:
+def summary_table(records: Iterable[BenchRecord]) -> str:
     """The records as a text table, one row per (network, strategy).
 
     ``x best`` is the path's flops over the fewest flops any strategy found
@@ -91,7 +93,7 @@ class TimeFit:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def fit_time_vs_flops(records, backend: str = "numpy", *, min_flops_log10: float | None = None) -> TimeFit:
+def fit_time_vs_flops(records: Iterable[BenchRecord], backend: str = "numpy", *, min_flops_log10: float | None = None) -> TimeFit:
     """How measured contraction time tracks the path's flops, on one backend.
 
     Parameters

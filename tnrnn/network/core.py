@@ -42,12 +42,15 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from ..circuits import RAC, check_positive_int
 from ..errors import InvalidParameterError
+from ..typing import ArrayLike, BackendLike, CutLike, OptimizeLike
 from .optimizers import DEFAULT_OPTIMIZER
 
 __all__ = [
@@ -234,7 +237,7 @@ class ContractionProblem:
         """The number of tensors."""
         return len(self.specs)
 
-    def with_output(self, output) -> ContractionProblem:
+    def with_output(self, output: Sequence[str]) -> ContractionProblem:
         """The same tensors contracted to ``output`` (a permutation of :attr:`output`).
 
         Raises
@@ -341,7 +344,8 @@ class CircuitNetwork:
     oset(['WI5', 'WI', 'L1', 'T0', 'COPY2', 'NODE5'])
     """
 
-    def __init__(self, rac: RAC, length: int, output: int | None, _nodes, _arrays):
+    def __init__(self, rac: RAC, length: int, output: int | None, _nodes: tuple[CircuitNode, ...],
+                 _arrays: dict):
         self._rac = rac
         self._length = length
         self._output = output
@@ -526,7 +530,7 @@ class CircuitNetwork:
         return qtn.MatrixProductState(arrays, shape="lrp", site_ind_id="x{}", site_tag_id="T{}")
 
     # -- contraction (implemented in tnrnn.network.contract) -------------------------------------------
-    def grid_tensor(self, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", **kwargs):
+    def grid_tensor(self, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: BackendLike = "numpy", **kwargs: Any):
         """The grid tensor ``A[d_0, ..., d_{T-1}] = y(e_{d_0}, ..., e_{d_{T-1}})``.
 
         See :func:`tnrnn.network.contract.grid_tensor` for the parameters.
@@ -535,7 +539,8 @@ class CircuitNetwork:
 
         return grid_tensor(self, optimize=optimize, backend=backend, **kwargs)
 
-    def evaluate(self, inputs, optimize=DEFAULT_OPTIMIZER, backend: str | None = None, **kwargs):
+    def evaluate(self, inputs: ArrayLike, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: BackendLike | None = None,
+                 **kwargs: Any):
         """The outputs for input sequences, by contraction.
 
         See :func:`tnrnn.network.contract.evaluate`; equals ``rac(inputs)``.
@@ -544,7 +549,8 @@ class CircuitNetwork:
 
         return evaluate(self, inputs, optimize=optimize, backend=backend, **kwargs)
 
-    def matricize(self, cut, optimize=DEFAULT_OPTIMIZER, backend: str = "numpy", **kwargs):
+    def matricize(self, cut: CutLike, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: BackendLike = "numpy",
+                  **kwargs: Any):
         """The grid tensor grouped as an ``M^{|S|} x M^{|E|}`` matrix.
 
         See :func:`tnrnn.network.contract.matricize`.
@@ -553,7 +559,7 @@ class CircuitNetwork:
 
         return matricize(self, cut, optimize=optimize, backend=backend, **kwargs)
 
-    def contraction_cost(self, optimize=DEFAULT_OPTIMIZER, **kwargs):
+    def contraction_cost(self, optimize: OptimizeLike = DEFAULT_OPTIMIZER, **kwargs: Any):
         """The cost of contracting the grid tensor; see :func:`tnrnn.network.contract.contraction_cost`."""
         from .contract import contraction_cost
 

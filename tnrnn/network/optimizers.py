@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..typing import OptimizeLike
 
 __all__ = [
     "DEFAULT_OPTIMIZER",
@@ -187,7 +188,7 @@ def max_tensors(name: str) -> int | None:
     return optimizer_info(name).max_tensors
 
 
-def optimizer_name(optimize) -> str:
+def optimizer_name(optimize: OptimizeLike) -> str:
     """A label for any ``optimize`` value: the name, ``"explicit path"`` or the object's type.
 
     Examples
@@ -202,7 +203,7 @@ def optimizer_name(optimize) -> str:
     return type(optimize).__name__
 
 
-def fresh(optimize, max_time: float | None = None):
+def fresh(optimize: OptimizeLike, max_time: float | None = None) -> OptimizeLike:
     """The ``optimize`` value for one new contraction.
 
     Hyper-optimizers keep state across searches, so a named one (``"hyper"``,
@@ -222,7 +223,8 @@ def fresh(optimize, max_time: float | None = None):
                               parallel=False, reconf_opts=None, progbar=False, on_trial_error="ignore")
 
 
-def find_tree(inputs, output, size_dict: dict, optimize=DEFAULT_OPTIMIZER):
+def find_tree(inputs: Sequence[Sequence[str]], output: Sequence[str], size_dict: dict,
+              optimize: OptimizeLike = DEFAULT_OPTIMIZER):
     """A ``cotengra.ContractionTree`` for the contraction, from any ``optimize`` value.
 
     Names are looked up in the registry (checking requirements and size

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from ..backends import GPU_LABELS
 from ..bench.records import BenchRecord
 from ..bench.report import fit_time_vs_flops, time_columns
 from ..errors import InvalidParameterError
+from ..typing import PathLike
 from .figure import figure_format, new_figure, save_figure
 
 __all__ = ["plot_bench"]
@@ -15,7 +17,8 @@ __all__ = ["plot_bench"]
 _PLOT_KINDS = ("flops", "time", "speedup")
 
 
-def plot_bench(records, kind: str = "flops", path=None, *, title: str | None = None, figsize=None):
+def plot_bench(records: Iterable[BenchRecord], kind: str = "flops", path: PathLike | None = None, *,
+               title: str | None = None, figsize: tuple[float, float] | None = None):
     """Plot benchmark records.
 
     Parameters

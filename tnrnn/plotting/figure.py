@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ..errors import InvalidParameterError
+from ..typing import PathLike
 
 __all__ = ["FIGURE_FORMATS", "figure_format", "new_figure", "save_figure"]
 
@@ -18,7 +19,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 
-def figure_format(path, name: str = "path") -> str | None:
+def figure_format(path: PathLike | None, name: str = "path") -> str | None:
     """The format (``"png"``, ``"svg"`` or ``"pdf"``) that ``path``'s extension names.
 
     Commands call it before computing anything, to refuse a bad file name at once;
@@ -48,7 +49,7 @@ def figure_format(path, name: str = "path") -> str | None:
     return ext
 
 
-def new_figure(figsize):
+def new_figure(figsize: tuple[float, float]):
     """A constrained-layout ``Figure`` (no pyplot) and its one ``Axes``."""
     from matplotlib.figure import Figure
 
@@ -56,7 +57,7 @@ def new_figure(figsize):
     return fig, fig.add_subplot()
 
 
-def save_figure(fig, path, fmt) -> None:
+def save_figure(fig, path: PathLike | None, fmt: str | None) -> None:
     """Save ``fig`` to ``path`` (if given) in ``fmt``; PNGs at 150 dpi."""
     if path is not None:
         fig.savefig(os.fspath(path), format=fmt, dpi=150 if fmt == "png" else None)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import InvalidParameterError
+from ..ranks.records import RankBounds
+from ..typing import PathLike
 from .figure import figure_format, new_figure, save_figure
 
 __all__ = ["plot_ranks"]
@@ -10,7 +14,8 @@ __all__ = ["plot_ranks"]
 
 
 
-def plot_ranks(records, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.2)):
+def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = None, *, title: str | None = None,
+               figsize: tuple[float, float] = (6.4, 4.2)):
     """Plot certified separation ranks against the sequence length.
 
     One series per architecture (per depth ``L`` when the records share

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import InvalidParameterError
+from ..typing import PathLike
 from .figure import figure_format, new_figure, save_figure
+
+if TYPE_CHECKING:
+    from ..bridge.empirical import EmpiricalSpectrum
+    from ..network.spectrum import Spectrum
 
 __all__ = ["plot_spectrum"]
 
 
 
 
-def plot_spectrum(result, ax=None, path=None, *, title: str | None = None, figsize=(6.4, 4.0)):
+def plot_spectrum(result: Spectrum | EmpiricalSpectrum, ax=None, path: PathLike | None = None, *,
+                  title: str | None = None, figsize: tuple[float, float] = (6.4, 4.0)):
     """Plot singular values across a cut, the tolerance and the numerical rank.
 
     Accepts anything with ``singular_values``, ``tolerance`` and

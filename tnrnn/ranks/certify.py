@@ -13,7 +13,7 @@ from ..circuits import RAC, check_positive_int
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime
-from ..typing import CutLike, MemoryLike
+from ..typing import CutLike, MemoryLike, ProgressLike
 from .bounds import closed_form_upper, theorem_lower
 from .engines import exact_rank
 from .records import RankBounds
@@ -68,7 +68,8 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
 def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike = "start-end",
                 method: str = "exact", *, seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto",
                 samples: int | None = None, margin: int = 16, mincut: bool | str = "auto",
-                max_memory: MemoryLike = None, threads: int | None = None, progress=None) -> RankBounds:
+                max_memory: MemoryLike = None, threads: int | None = None,
+                progress: ProgressLike = None) -> RankBounds:
     """Certified bounds on the generic separation rank of a RAC architecture.
 
     The generic rank is the rank for all weights outside a set of measure
@@ -154,7 +155,7 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
 def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
              engine: str = "auto", seed: int = 0, samples: int | None = None, margin: int = 16,
              output: int = 0, mincut: bool | str = "auto", max_memory: MemoryLike = None,
-             threads: int | None = None, progress=None) -> RankBounds:
+             threads: int | None = None, progress: ProgressLike = None) -> RankBounds:
     """Certified bounds on the rank of one concrete circuit's grid matricization.
 
     Float weights are dyadic rationals and map exactly into GF(p), so the

@@ -7,7 +7,9 @@ came from; it converts to a dict (and JSON) and back without loss.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 __all__ = ["RankBounds", "format_table"]
 
@@ -79,7 +81,7 @@ class RankBounds:
         d["samples"] = list(self.samples) if self.samples is not None else None
         return d
 
-    def to_json(self, **kwargs) -> str:
+    def to_json(self, **kwargs: Any) -> str:
         """The record as a JSON object."""
         return json.dumps(self.to_dict(), **kwargs)
 
@@ -111,7 +113,7 @@ _COLUMNS = (
 )
 
 
-def format_table(records) -> str:
+def format_table(records: Iterable[RankBounds]) -> str:
     """Records as an aligned text table, one row each.
 
     The ``mincut`` column appears when some record has a min-cut bound.
