@@ -68,9 +68,9 @@ def test_exact_rank_equals_rational_brute_force(cfg):
     for engine in engines:
         result = cut_rank(rac, cut, engine=engine)
         assert result.lower == truth, engine
+        assert result.upper >= truth
     # the one closed-form upper bound is sound against the brute force
     assert closed_form_upper(L, R, M, cut).value >= truth
-        assert result.upper >= truth
     # the generic rank (random weights mod p) equals the rank of generic integer weights
     generic = rank_bounds(L, R, M, T, cut=cut)
     assert generic.lower == truth
