@@ -26,7 +26,7 @@ def add_progress_arguments(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
                        help="show progress on stderr even when it is not a terminal")
-    group.add_argument("--quiet", "-q", dest="progress", action="store_const", const=False,
+    group.add_argument("--quiet", "-q", "--no-progress", dest="progress", action="store_const", const=False,
                        help="no progress on stderr")
 
 
@@ -70,8 +70,10 @@ class Progress:
         """A ``tqdm`` bar on the report stream (disabled when reports are off); ``kwargs`` are tqdm's."""
         from tqdm import tqdm
 
+        import shutil
+
         kwargs.setdefault("leave", False)
-        kwargs.setdefault("dynamic_ncols", True)
+        kwargs.setdefault("ncols", shutil.get_terminal_size((100, 24)).columns or 100)
         return tqdm(iterable, file=self.file, disable=not self.enabled, **kwargs)
 
     def wrapper(self, desc: str, unit: str = "it"):
