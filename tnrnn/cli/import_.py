@@ -62,7 +62,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-embedding", action="store_true", help="do not fold an embedding: measure the input space")
     p.add_argument("--readout", default=None,
                    help="prefix of a linear readout, e.g. 'fc' (found automatically); 'none' for no readout")
-    p.add_argument("--length", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
+    p.add_argument("--length", "-T", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
     p.add_argument("--spectrum", action="store_true", help="measure the empirical Start-End spectrum")
     p.add_argument("--samples", type=int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
