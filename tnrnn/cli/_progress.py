@@ -68,9 +68,9 @@ class Progress:
 
     def bar(self, iterable=None, **kwargs):
         """A ``tqdm`` bar on the report stream (disabled when reports are off); ``kwargs`` are tqdm's."""
-        from tqdm import tqdm
-
         import shutil
+
+        from tqdm import tqdm
 
         kwargs.setdefault("leave", False)
         kwargs.setdefault("ncols", shutil.get_terminal_size((100, 24)).columns or 100)

@@ -34,7 +34,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_circuit_arguments(p)
     add_cut_argument(p)
-    p.add_argument("--backend", default="numpy", help="numpy (default), torch or cupy")
+    p.add_argument("--backend", default="numpy",
+                   help="numpy (default), torch, cupy, or another autoray backend (jax with x64, dask)")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
