@@ -62,7 +62,7 @@ class TnrnnRun(Directive):
         argv = shlex.split(self.arguments[0])
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = main(argv + (["--quiet"] if argv[0] not in ("plot",) else []))
+            code = main(argv + ["--quiet"])
         if code != 0:
             raise self.error(f"tnrnn {' '.join(argv)} exited with {code}")
         text = f"$ tnrnn {' '.join(argv)}\n" + out.getvalue().rstrip("\n")

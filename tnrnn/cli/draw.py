@@ -49,6 +49,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _plain(text: str) -> str:
+    """A math-text title for a terminal: ``$2^{4} = 16$`` -> ``2^4 = 16``.
+
+    Examples
+    --------
+    >>> _plain(r"$L=2,\\ R=2$   min-cut bound $2 \\cdot 4^{5} = 2048$")
+    'L=2, R=2   min-cut bound 2·4^5 = 2048'
+    """
+    import re
+
+    text = text.replace("\\ ", " ").replace(" \\cdot ", "·").replace("$", "")
+    return re.sub(r"\^\{([^}]*)\}", r"^\1", text)
+
+
 def run(args) -> int:
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
     from ..circuits import RAC, check_positive_int
@@ -67,6 +81,6 @@ def run(args) -> int:
         network = compile(rac, args.length)
     with progress.stage("min-cut and drawing" if cut is not None and not args.no_mincut else "drawing"):
         fig = draw(network, cut=cut, condensed=args.condensed, show_mincut=not args.no_mincut, path=args.output)
-    title = fig.axes[0].get_title().replace("\n", " ")
+    title = _plain(fig.axes[0].get_title().replace("\n", " "))
     print(f"wrote {args.output}: {title}")
     return 0

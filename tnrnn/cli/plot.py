@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InvalidParameterError
+from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run", "record_kind"]
 
@@ -39,6 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kind", default="flops", choices=("flops", "time", "speedup"),
                    help="for benchmark records: flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--title", default=None, help="replace the figure's title")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -91,6 +93,13 @@ def run(args) -> int:
     if len(kinds) > 1:
         raise InvalidParameterError("results", "records of kinds " + ", ".join(sorted(kinds)), "records of one kind")
     (kind,) = kinds
+    with Progress.from_args(args).stage(f"drawing {len(records)} {kind} records"):
+        _draw(kind, records, args)
+    print(f"wrote {args.output}: {len(records)} {kind} record{'s' if len(records) != 1 else ''}")
+    return 0
+
+
+def _draw(kind, records, args) -> None:
     if kind == "ranks":
         from ..plotting.ranks import plot_ranks
         from ..ranks.records import RankBounds
@@ -112,5 +121,3 @@ def run(args) -> int:
 
             labels = [str(r.get("label", k + 1)) for k, r in enumerate(records)]
             plot_spectra(specs, labels, path=args.output, title=args.title)
-    print(f"wrote {args.output}: {len(records)} {kind} record{'s' if len(records) != 1 else ''}")
-    return 0
