@@ -26,6 +26,7 @@ def test_spectrum_text_and_json(capsys):
     argv = ["spectrum", "-L", "1", "-R", "3", "-M", "2", "-T", "8"]
     assert main(argv) == 0
     assert "numerical rank 3" in capsys.readouterr().out
+    pytest.importorskip("torch")
     assert main(argv + ["--json", "--backend", "torch", "--cut", "prefix:1"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["numerical_rank"] == 2 and record["backend"] == "torch"     # min(R, M^1)
