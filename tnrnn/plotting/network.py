@@ -633,13 +633,12 @@ def _legend(ax, cut, mc, condensed, has_init):
         handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_END, mec="black", label="end-side input"))
     if mc is not None:
         halo = 13 if condensed else 11
-        handles.append(Line2D([], [], marker="s" if condensed else "o", ls="", ms=halo, mfc=_START, alpha=0.3,
-                              mec="none", label="start side"))
-        handles.append(Line2D([], [], marker="s" if condensed else "o", ls="", ms=halo, mfc=_END, alpha=0.3,
-                              mec="none", label="end side"))
-        if condensed:
-            handles.append(Line2D([], [], marker="s", ls="", ms=halo, mfc="#b07ab0", alpha=0.35, mec="none",
-                                  label="copies on both sides"))
+        drawn = {a.get_gid() for a in ax.findobj() if str(a.get_gid()).startswith("side:")}
+        for gid, colour, text in (("side:start", _START, "start side"), ("side:end", _END, "end side"),
+                                  ("side:both", "#b07ab0", "copies on both sides")):
+            if gid in drawn:
+                handles.append(Line2D([], [], marker="s" if condensed else "o", ls="", ms=halo, mfc=colour,
+                                      alpha=0.3, mec="none", label=text))
         text = f"min-cut bond ({len(mc.bonds)})"
         if condensed:
             text = f"min-cut bonds ({len(mc.bonds)});\nn×d: n bonds of dim. d"
