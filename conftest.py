@@ -1,5 +1,14 @@
-"""Doctest collection: skip the modules whose examples need torch when it is not installed."""
+"""Doctest collection: skip the modules whose examples need an optional package that is not installed.
+
+Tests get their own cache of contraction paths (``TNRNN_CACHE_DIR``), so they never read or write the user's.
+"""
 
 import importlib.util
+import os
+import tempfile
 
 collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py"]
+if importlib.util.find_spec("pandas") is None:
+    collect_ignore.append("tnrnn/results.py")
+
+os.environ.setdefault("TNRNN_CACHE_DIR", tempfile.mkdtemp(prefix="tnrnn-test-paths-"))

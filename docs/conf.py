@@ -9,6 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
 
 import tnrnn  # noqa: E402
 
@@ -22,6 +23,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
+    "tnrnn_cli",
 ]
 # No intersphinx: the build machine is offline, and nothing may be fetched.
 

@@ -28,7 +28,7 @@ from tnrnn.plotting import plot_bench
 TINY = [(1, 2, 2, 3), (2, 2, 2, 3)]
 FIELDS = {"depth", "hidden", "inputs", "length", "num_tensors", "output_size", "strategy", "default", "status",
           "reason", "plan_seconds", "flops_log10", "largest_intermediate", "peak_memory", "path", "times",
-          "repeats", "skipped_backends", "seed"}
+          "repeats", "skipped_backends", "seed", "versions"}
 
 
 def _problem(L, R, M, T, seed=0):
@@ -73,6 +73,7 @@ def test_records_have_every_field(records):
         d = r.to_dict()
         assert set(d) == FIELDS
         assert json.loads(json.dumps(d)) == d and BenchRecord.from_dict(d) == r
+        assert d["versions"]["tnrnn"] and "numpy" in d["versions"]
         assert r.default == (r.strategy == default)
         L, R, M, T = r.network
         assert r.num_tensors == (num_tensors_closed_form(L, T) - 1) * 2 // 3 + 1  # MUL tensors fused away

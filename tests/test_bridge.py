@@ -96,7 +96,7 @@ def test_readout_and_no_bias():
     assert _max_rel(imported(X.numpy()), expected) < 1e-12
 
 
-def test_wrapper_module_named_by_arch():
+def test_wrapper_module_found_without_arch():
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
@@ -109,12 +109,13 @@ def test_wrapper_module_named_by_arch():
     torch.manual_seed(3)
     net = Net().double()
     with pytest.raises(InvalidParameterError, match="arch"):
-        tnrnn.bridge.from_module(net)
-    imported = tnrnn.bridge.from_module(net, arch="gru")
+        tnrnn.bridge.from_module(net, arch="lstm")   # checked against the GRU inside
     X = torch.randn(4, 5, 3, dtype=torch.float64)
     with torch.no_grad():
         expected = net(X).numpy()
-    assert _max_rel(imported(X.numpy()), expected) < 1e-12
+    for imported in (tnrnn.bridge.from_module(net), tnrnn.bridge.from_module(net, arch="gru")):
+        assert imported.arch == "gru" and imported.embedding is None
+        assert _max_rel(imported(X.numpy()), expected) < 1e-12
 
 
 def test_bidirectional_and_projections_refused():
@@ -390,11 +391,17 @@ def test_given_dimensions_are_checked(tmp_path):
 
 def test_ignore_and_explicit_prefix():
     _, _, state = _lstm_state()
-    state["embedding.weight"] = torch.zeros(10, 3)
-    with pytest.raises(WeightsError):
+    state["decoder.weight"] = torch.zeros(7, 5)     # reads neither the inputs nor the state: refused
+    with pytest.raises(WeightsError) as err:
         from_state_dict(state, "lstm")
-    imported = from_state_dict(state, "lstm", ignore=["embedding."], prefix="rnn", readout="fc")
-    assert imported.outputs == 2
+    assert err.value.name == "decoder.weight"
+    imported = from_state_dict(state, "lstm", ignore=["decoder."], prefix="rnn", readout="fc")
+    assert imported.outputs == 2 and imported.inputs == 3 and imported.embedding is None
+    state["embedding.weight"] = torch.randn(10, 3)   # folded: the network reads the vocabulary
+    imported = from_state_dict(state, ignore=["decoder."])
+    assert (imported.arch, imported.inputs, imported.embedding) == ("lstm", 10, "embedding.weight")
+    kept = from_state_dict(state, ignore=["decoder.", "embedding."])
+    assert kept.inputs == 3
 
 
 def test_file_errors(tmp_path):

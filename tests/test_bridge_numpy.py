@@ -80,7 +80,7 @@ def test_npz_with_object_arrays_is_refused(tmp_path):
 
 
 def test_rac_safetensors_round_trip(tmp_path):
-    from safetensors.numpy import save_file
+    save_file = pytest.importorskip("safetensors.numpy").save_file
 
     rac = RAC.random(depth=2, hidden=3, inputs=2, outputs=2, seed=0)
     state = {f"hidden_weights.{i}": w for i, w in enumerate(rac.hidden_weights)}

@@ -78,12 +78,106 @@ def test_highlighted_bonds_are_the_mincut(depth, length, cut):
     net = compile(RAC.random(depth, 3, 3, seed=2), length)
     mc = mincut(net, Cut.parse(cut, length))
     ax = draw(net, cut=cut).axes[0]
-    (highlighted,) = by_gid(ax, "cut-bonds")
-    assert len(highlighted.get_paths()) == len(mc.bonds)
-    # every cut bond carries a label with its dimension, and the title states the bound
+    assert sorted(a.get_gid() for a in by_gid(ax, "cut-bond:")) == sorted(f"cut-bond:{b}" for b in mc.bonds)
+    # every cut bond carries one label with its dimension, and the title states the bound
     labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
     assert labels == ["3"] * len(mc.bonds)
-    assert f"min-cut bound 3^{len(mc.bonds)} = {mc.bound}" in ax.get_title()
+    expected = f"$3^{{{len(mc.bonds)}}} = {mc.bound}$" if len(mc.bonds) > 1 else "$3$"
+    assert f"min-cut bound {expected}" in ax.get_title()
+
+
+def _custom(length):
+    """Steps 0, 2, 3 against the rest: neither a prefix nor interleaved."""
+    return Cut.from_sets([0, 2, 3], [t for t in range(length) if t not in (0, 2, 3)])
+
+
+def _tensor_positions(net, ax):
+    """Name of the tensor at every marker position, from the network's own order of tensors."""
+    where = {}
+    for role in ("WI", "WH", "INIT", "MUL", "WO"):
+        names = [s.name for s in net.problem(hyper=False).specs if s.role == role]
+        (artist,) = by_gid(ax, f"tensors:{role}")
+        for name, xy in zip(names, artist.get_offsets()):
+            where[tuple(np.round(xy, 9))] = name
+    return where
+
+
+_SHAPES = [(1, 3, 2, 6), (1, 2, 5, 6), (2, 3, 3, 6), (2, 2, 4, 6), (2, 2, 9, 4), (3, 3, 3, 4), (3, 2, 9, 4)]
+
+
+@pytest.mark.parametrize("cut_name", ["start-end", "interleaved", "custom"])
+@pytest.mark.parametrize("depth,hidden,inputs,length", _SHAPES)
+def test_every_mincut_bond_is_drawn_in_the_detailed_view(depth, hidden, inputs, length, cut_name):
+    net = compile(RAC.random(depth, hidden, inputs, seed=0), length)
+    cut = _custom(length) if cut_name == "custom" else Cut.parse(cut_name, length)
+    mc = mincut(net, cut)
+    ax = draw(net, cut=cut, condensed=False).axes[0]
+    drawn = {a.get_gid()[len("cut-bond:"):]: a for a in by_gid(ax, "cut-bond:")}
+    assert set(drawn) == set(mc.bonds)
+    side = {n: "start" for n in mc.start_tensors} | {n: "end" for n in mc.end_tensors}
+    at = _tensor_positions(net, ax)
+    inputs_x = {t: a.xy for t in range(length) for a in ax.texts if a.get_text() == f"$x_{{{t}}}$"}
+    copies = copies_closed_form(depth, length)
+    for bond, artist in drawn.items():
+        assert {to_hex(c) for c in artist.get_colors()} == {"#d62728"}
+        paths = [np.round(p.vertices, 9) for p in artist.get_paths()]
+        assert paths
+        if bond.startswith("x"):
+            t = int(bond[1:])
+            # the hyperedge as a whole: one leg per copy, from a W^I to the marker of x_t
+            assert len(paths) == copies[t]
+            for v in paths:
+                assert at[tuple(v[0])].startswith("WI")
+                assert np.allclose(v[-1], inputs_x[t])
+        else:
+            # every drawn leg joins COPY tensor MUL{c} to a tensor on the other side of the cut
+            c = int(bond[1:])
+            for v in paths:
+                ends = {at.get(tuple(v[0])), at.get(tuple(v[-1]))}
+                assert f"MUL{c}" in ends
+                (other,) = ends - {f"MUL{c}"}
+                assert side[other] != side[f"MUL{c}"]
+    # one label per bond, its dimension; their product is the bound the title states
+    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    dims = sorted(inputs if b.startswith("x") else hidden for b in mc.bonds)
+    assert sorted(map(int, labels)) == dims and math.prod(dims) == mc.bound
+    assert ax.get_title().count("$") >= 4 and f"{mc.bound}$" in ax.get_title()
+    # the two sides are shaded: every tensor sits on a halo of its side
+    for s in ("start", "end"):
+        halos = by_gid(ax, f"side:{s}")
+        assert n_points(halos) == sum(1 for n in side.values() if n == s)
+        assert face_colours(halos) <= {START if s == "start" else END}
+
+
+@pytest.mark.parametrize("cut_name", ["start-end", "interleaved", "custom"])
+@pytest.mark.parametrize("depth,hidden,inputs,length", _SHAPES)
+def test_every_mincut_bond_is_drawn_in_the_condensed_view(depth, hidden, inputs, length, cut_name):
+    net = compile(RAC.random(depth, hidden, inputs, seed=0), length)
+    cut = _custom(length) if cut_name == "custom" else Cut.parse(cut_name, length)
+    mc = mincut(net, cut)
+    ax = draw(net, cut=cut, condensed=True).axes[0]
+    drawn = {a.get_gid()[len("cut-bond:"):]: a for a in by_gid(ax, "cut-bond:")}
+    assert set(drawn) == set(mc.bonds)
+    nodes = {n.id: n for n in net.nodes}
+    for bond, artist in drawn.items():
+        ((a, b),) = [np.round(seg, 9) for seg in artist.get_segments()]
+        if bond.startswith("x"):
+            t = int(bond[1:])
+            # from the input marker x_t up to block (layer 1, step t)
+            assert np.allclose(a, (t + 0.5, 0.0)) and np.allclose(b, (t + 0.5, 1.0))
+        else:
+            node = nodes[int(bond[1:])]
+            # the edge leaves the block of the node whose state crosses
+            assert np.allclose(a, (node.time + 0.5, node.layer))
+    # the labels count every bond once, with its dimension (M for inputs)
+    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    counted = []
+    for text in labels:
+        n, d = text.split("×") if "×" in text else ("1", text)
+        counted += [int(d)] * int(n)
+    assert sorted(counted) == sorted(inputs if b.startswith("x") else hidden for b in mc.bonds)
+    assert f"{mc.bound}$" in ax.get_title()
+    assert by_gid(ax, "side:start") or by_gid(ax, "side:both")
 
 
 def test_the_two_sides_have_their_colours():
@@ -104,9 +198,9 @@ def test_the_two_sides_have_their_colours():
 
 def test_without_a_cut_nothing_is_highlighted():
     ax = draw(RAC.random(2, 2, 2, seed=0), length=4).axes[0]
-    assert by_gid(ax, "cut-bonds") == [] and by_gid(ax, "inputs:start") == []
+    assert by_gid(ax, "cut-bond") == [] and by_gid(ax, "inputs:start") == [] and by_gid(ax, "side:") == []
     assert n_points(by_gid(ax, "inputs:none")) == 4
-    assert ax.get_title() == "L=2, R=2, M=2, T=4"
+    assert ax.get_title() == r"$L=2,\ R=2,\ M=2,\ T=4$"
 
 
 def test_large_networks_are_condensed_to_blocks():
@@ -122,7 +216,8 @@ def test_large_networks_are_condensed_to_blocks():
     assert copies == expected
     # the labels of the highlighted block edges count every cut bond once
     labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
-    assert len(labels) == len(by_gid(ax, "cut-bonds")[0].get_paths())
+    edges = {tuple(map(tuple, np.round(a.get_segments()[0], 9))) for a in by_gid(ax, "cut-bond:")}
+    assert len(labels) == len(edges)
     assert sum(int(s.split("×")[0]) if "×" in s else 1 for s in labels) == len(mc.bonds)
     assert "condensed" in ax.get_title()
     # forcing the views

@@ -42,7 +42,7 @@ from .network import (
 )
 
 # figures and benchmarks
-from .plotting import draw, plot_ranks, plot_spectrum
+from .plotting import draw, plot_ranks, plot_spectra, plot_spectrum
 from .ranks import RankBounds, cut_rank, exact_rank, format_table, list_engines, rank_bounds
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "draw",
     "plot_ranks",
     "plot_spectrum",
+    "plot_spectra",
     "bench",
     "BenchRecord",
 ]

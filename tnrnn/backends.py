@@ -5,10 +5,15 @@ module, so the names, the devices and the transfers are decided here only.
 
 Names and labels
 ----------------
-``backend`` is ``"numpy"``, ``"torch"`` or ``"cupy"`` (:data:`BACKENDS`).  A
-:class:`Backend` is a name and a device; its *label* names both in one word,
-as benchmark records do: ``"numpy"``, ``"torch"`` (torch on the CPU),
-``"torch-cuda"`` and ``"cupy"`` (:data:`LABELS`).
+``backend`` is ``"numpy"``, ``"torch"`` or ``"cupy"`` (:data:`BACKENDS`, with
+devices and transfers handled here), or the name of any other installed
+array library that autoray dispatches to and that has the operations a
+contraction needs (:data:`REQUIRED_OPERATIONS`), such as ``"jax"`` or
+``"dask"``: arrays are made with its ``asarray`` and contracted through
+autoray, on its default device.  A :class:`Backend` is a name and a device;
+its *label* names both in one word, as benchmark records do: ``"numpy"``,
+``"torch"`` (torch on the CPU), ``"torch-cuda"`` and ``"cupy"``
+(:data:`LABELS`), or the library's name.
 
 The default-device rule
 -----------------------
@@ -27,10 +32,10 @@ Examples
 (Backend(name='numpy', device='cpu'), 'numpy', False)
 >>> from_label("torch-cuda")
 Backend(name='torch', device='cuda')
->>> resolve("jax")
+>>> resolve("nope")
 Traceback (most recent call last):
 ...
-tnrnn.errors.InvalidParameterError: invalid backend='jax': expected one of numpy, torch, cupy
+tnrnn.errors.InvalidParameterError: invalid backend='nope': expected numpy, torch, cupy, or an installed array library that autoray supports (jax, dask, ...)
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ import numpy as np
 
 from .errors import InvalidParameterError, MissingDependencyError
 
-__all__ = ["BACKENDS", "LABELS", "GPU_LABELS", "Backend", "resolve", "from_label", "missing", "available",
-           "infer"]
+__all__ = ["BACKENDS", "LABELS", "GPU_LABELS", "REQUIRED_OPERATIONS", "Backend", "resolve", "from_label", "missing",
+           "available", "infer"]
 
 #: Array libraries understood by ``backend=``.
 BACKENDS = ("numpy", "torch", "cupy")
@@ -56,6 +61,11 @@ LABELS = ("numpy", "torch", "torch-cuda", "cupy")
 GPU_LABELS = ("torch-cuda", "cupy")
 
 _EXTRA = {"torch": "torch", "cupy": "gpu"}
+
+#: What another array library must offer through autoray to serve as a backend.
+REQUIRED_OPERATIONS = ("asarray", "einsum", "tensordot", "reshape", "transpose")
+
+_ANY = "numpy, torch, cupy, or an installed array library that autoray supports (jax, dask, ...)"
 
 
 @dataclass(frozen=True)
@@ -101,9 +111,19 @@ class Backend:
             if isinstance(array, torch.Tensor):
                 return array.to(device=self.device, dtype=dtype or torch.float64)
             return torch.as_tensor(np.array(array), dtype=dtype or torch.float64, device=self.device)
-        import cupy
+        if self.name == "cupy":
+            import cupy
 
-        return cupy.asarray(array, dtype=dtype or cupy.float64)
+            return cupy.asarray(array, dtype=dtype or cupy.float64)
+        from autoray import do, infer_backend, to_numpy
+
+        if infer_backend(array) == self.name:
+            return array
+        out = do("asarray", np.asarray(to_numpy(array), dtype=dtype or np.float64), like=self.name)
+        if dtype is None and np.dtype(str(out.dtype)).itemsize < 8:  # jax keeps float32 unless told otherwise
+            raise InvalidParameterError("backend", self.name, f"an array library that keeps float64 ({self.name} "
+                                        f"made {out.dtype}; for jax: jax.config.update('jax_enable_x64', True))")
+        return out
 
     def synchronize(self) -> None:
         """Wait for queued GPU work, so that a timer measures the work itself (no-op on the CPU)."""
@@ -129,7 +149,9 @@ class Backend:
 
         if self.name == "torch":  # torch has a dedicated, faster routine
             return do("linalg.svdvals", x, like="torch")
-        return do("linalg.svd", x, compute_uv=False, like=self.name)
+        if self.name in BACKENDS:
+            return do("linalg.svd", x, compute_uv=False, like=self.name)
+        return do("linalg.svd", x, like=self.name)[1]  # libraries without compute_uv (dask)
 
     def qr_r(self, x: Any) -> Any:
         """The ``R`` factor of a reduced QR decomposition."""
@@ -137,7 +159,19 @@ class Backend:
 
         if self.name == "torch":
             return do("linalg.qr", x, mode="r", like="torch")[1]
-        return do("linalg.qr", x, mode="r", like=self.name)
+        if self.name in BACKENDS:
+            return do("linalg.qr", x, mode="r", like=self.name)
+        return self._op("linalg.qr", x)[1]  # libraries without mode= (dask): the reduced (Q, R)
+
+    def _op(self, name, *args, **kwargs):
+        """``autoray.do(name, ...)`` for this backend, refused by name when the library lacks it."""
+        from autoray import do
+
+        try:
+            return do(name, *args, like=self.name, **kwargs)
+        except (ImportError, AttributeError, NotImplementedError):
+            raise InvalidParameterError("backend", self.name, f"a backend with {name} for this computation "
+                                        f"(numpy, torch and cupy have it)") from None
 
     def psd_sqrt(self, x: Any) -> Any:
         """The symmetric square root of a positive semidefinite matrix (negative eigenvalues clipped).
@@ -150,7 +184,7 @@ class Backend:
         from autoray import do
 
         x = (x + x.T) / 2
-        w, v = do("linalg.eigh", x, like=self.name)
+        w, v = do("linalg.eigh", x, like=self.name) if self.name in BACKENDS else self._op("linalg.eigh", x)
         return (v * do("sqrt", do("clip", w, 0, None, like=self.name), like=self.name)) @ v.T
 
 
@@ -159,18 +193,39 @@ def _require(name: str) -> None:
         raise MissingDependencyError(name, f"the {name} backend", extra=_EXTRA[name])
 
 
+def _other(name, device) -> Backend:
+    """Another autoray backend, checked: installed, with :data:`REQUIRED_OPERATIONS`, on its default device."""
+    if not isinstance(name, str) or not name.isidentifier() or importlib.util.find_spec(name) is None:
+        raise InvalidParameterError("backend", name, _ANY)
+    from autoray import get_lib_fn
+
+    lacking = []
+    for op in REQUIRED_OPERATIONS:
+        try:
+            get_lib_fn(name, op)
+        except (ImportError, AttributeError, KeyError):
+            lacking.append(op)
+    if lacking:
+        raise InvalidParameterError("backend", name, f"an array library with {', '.join(lacking)} (autoray found "
+                                    f"none in {name!r}); or one of {', '.join(BACKENDS)}")
+    if device not in (None, "default"):
+        raise InvalidParameterError("device", device, f"None: the {name} backend runs on its default device")
+    return Backend(name, "default")
+
+
 def resolve(backend: str | Backend = "numpy", device: str | None = None, *,
-            allowed: tuple[str, ...] = BACKENDS) -> Backend:
+            allowed: tuple[str, ...] | None = None) -> Backend:
     """The :class:`Backend` for ``backend`` and ``device``, checked; see the default-device rule above.
 
     Parameters
     ----------
     backend : str or Backend
-        ``"numpy"``, ``"torch"`` or ``"cupy"`` (or a ``Backend``, returned as is).
+        ``"numpy"``, ``"torch"``, ``"cupy"``, another autoray backend (see
+        the module docstring), or a ``Backend`` (returned as is).
     device : str, optional
         ``"cpu"``, ``"cuda"``, ``"cuda:1"``; ``None`` applies the default rule.
-    allowed : tuple of str
-        The backends the caller supports.
+    allowed : tuple of str, optional
+        The backends the caller supports (default: every backend above).
 
     Raises
     ------
@@ -181,7 +236,10 @@ def resolve(backend: str | Backend = "numpy", device: str | None = None, *,
     """
     if isinstance(backend, Backend):
         return backend
-    if backend not in allowed:
+    if allowed is None:
+        if backend not in BACKENDS:
+            return _other(backend, device)
+    elif backend not in allowed:
         raise InvalidParameterError("backend", backend, "one of " + ", ".join(allowed))
     if device is not None and not isinstance(device, str):
         device = str(device)  # a torch.device
@@ -279,4 +337,6 @@ def infer(array: Any) -> Backend:
         return Backend("torch", str(array.device))
     if name == "cupy":
         return Backend("cupy", "cuda")
+    if name not in ("numpy", "builtins") and importlib.util.find_spec(name) is not None:
+        return Backend(name, "default")
     return Backend("numpy", "cpu")

@@ -12,6 +12,12 @@ __all__ = ["BenchRecord", "BenchResults", "load_records"]
 _STATUSES = ("ok", "skipped")
 
 
+def _versions() -> dict:
+    from ..versions import versions
+
+    return versions()
+
+
 @dataclass(frozen=True)
 class BenchRecord:
     """One strategy on one network: its plan and its measured times.
@@ -84,6 +90,7 @@ class BenchRecord:
     repeats: dict[str, int] = field(default_factory=dict, hash=False)
     skipped_backends: dict[str, str] = field(default_factory=dict, hash=False)
     seed: int = 0
+    versions: dict = field(default_factory=_versions, hash=False, compare=False)
 
     @property
     def network(self) -> tuple[int, int, int, int]:
@@ -121,6 +128,12 @@ class BenchResults(list):
     """
 
     interrupted: bool = False
+
+    def to_pandas(self):
+        """The records as a ``pandas.DataFrame``, one row per record (see :func:`tnrnn.results.to_pandas`)."""
+        from ..results import to_pandas
+
+        return to_pandas(self)
 
 
 def load_records(path: PathLike) -> list[BenchRecord]:

@@ -7,7 +7,10 @@ Networks that are recurrent arithmetic circuits (:class:`tnrnn.bridge.nn.RACModu
 import exactly as a :class:`tnrnn.RAC`, so all exact rank tools apply; a
 multiplicative-integration RNN imports as its RAC with the nonlinearity and
 biases dropped (and says so); ``nn.RNN``, ``nn.GRU`` and ``nn.LSTM`` import as
-a :class:`RecurrentModel` that reproduces them in numpy or torch.  Any
+a :class:`RecurrentModel` that reproduces them in numpy or torch.  Training
+code's usual model (``Embedding -> LSTM -> Linear``) imports whole, with no
+arguments: the architecture is detected and the embedding folded into the
+input weights (:mod:`tnrnn.bridge.mapping`).  Any
 imported network's Start-End coupling is then measured by
 :func:`empirical_spectrum`.
 
@@ -21,14 +24,15 @@ Examples
 2
 """
 
-from .empirical import EmpiricalSpectrum, effective_rank, empirical_spectrum
+from .empirical import DEFAULT_ENERGY, EmpiricalSpectrum, effective_rank, empirical_spectrum, spectral_ranks
 from .files import WEIGHT_FORMATS, load_weights, read_state_dict
-from .mapping import ARCHS, Imported, canonical_arch, from_state_dict
+from .mapping import ARCHS, Imported, canonical_arch, detect_arch, from_state_dict
 from .models import GATES, RECURRENT_ARCHS, RecurrentLayer, RecurrentModel, RecurrentOutputs
 from .modules import from_module
 
 __all__ = [
     "ARCHS",
+    "DEFAULT_ENERGY",
     "GATES",
     "RECURRENT_ARCHS",
     "WEIGHT_FORMATS",
@@ -42,6 +46,8 @@ __all__ = [
     "load_weights",
     "read_state_dict",
     "canonical_arch",
+    "detect_arch",
     "empirical_spectrum",
     "effective_rank",
+    "spectral_ranks",
 ]

@@ -14,6 +14,20 @@ singular values show how strongly the output couples the two halves.  When
 there are more assignments than ``samples``, distinct assignments are drawn
 at random (seeded), giving a submatrix whose rank is a lower bound on the
 full matrix's.
+
+Ranks of a float spectrum (tnrnn's definitions).  A trained network's matrix
+is numerically full rank -- every singular value sits above machine
+precision -- so the count above ``max(shape) * eps * s_max`` (the
+*numerical rank*, kept as a secondary figure) says little.  The headline is
+the *energy rank*: the smallest ``k`` with
+
+    s_1^2 + ... + s_k^2 >= energy * (s_1^2 + ... + s_n^2)
+
+(``energy = 0.9999`` by default: the best rank-``k`` approximation leaves at
+most 1% of the Frobenius norm, ``sqrt(1 - energy)``, by Eckart-Young).  Beside
+it, the *gap rank* is the ``k`` with the largest drop ``s_k / s_{k+1}``
+among the singular values above the tolerance (and the drop to the first
+one below it), with that ratio: a clear gap is a clear rank.
 """
 
 from __future__ import annotations
@@ -32,7 +46,10 @@ from ..limits import check_memory
 from .mapping import Imported
 from .models import RecurrentModel
 
-__all__ = ["EmpiricalSpectrum", "empirical_spectrum", "effective_rank"]
+__all__ = ["DEFAULT_ENERGY", "EmpiricalSpectrum", "empirical_spectrum", "effective_rank", "spectral_ranks"]
+
+#: The share of ``sum s_i^2`` the energy rank keeps by default.
+DEFAULT_ENERGY = 0.9999
 
 
 def effective_rank(singular_values) -> float:
@@ -57,6 +74,61 @@ def effective_rank(singular_values) -> float:
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
+def spectral_ranks(singular_values, energy: float = DEFAULT_ENERGY, tol: float | None = None,
+                   shape: tuple | None = None) -> tuple[int, int, float, int, float]:
+    """The energy rank, the gap rank and its ratio, and the numerical rank of a spectrum.
+
+    Parameters
+    ----------
+    singular_values : array
+        Descending, non-negative.
+    energy : float
+        In (0, 1]: the share of ``sum s_i**2`` the energy rank keeps.
+    tol : float, optional
+        The numerical rank's tolerance; default ``max(shape) * eps * s_max``.
+    shape : tuple of int, optional
+        The matrix's shape, for the default tolerance (default ``(n, n)``).
+
+    Returns
+    -------
+    (energy_rank, gap_rank, gap, numerical_rank, tolerance)
+        ``gap`` is ``s_{k+1} / s_k`` at the gap rank ``k`` (0 when the next
+        value is exactly 0; 1 for a single value).
+
+    Examples
+    --------
+    Three dominant values, then a tail 200 times smaller:
+
+    >>> s = [3.0, 2.0, 1.0] + [0.005] * 6
+    >>> energy_rank, gap_rank, gap, numerical, tol = spectral_ranks(s)
+    >>> energy_rank, gap_rank, round(gap, 4), numerical
+    (3, 3, 0.005, 9)
+    """
+    s = np.asarray(singular_values, dtype=np.float64)
+    if s.ndim != 1 or s.size == 0:
+        raise InvalidParameterError("singular_values", s.shape, "a non-empty 1-d array")
+    if not (isinstance(energy, (int, float)) and 0 < energy <= 1):
+        raise InvalidParameterError("energy", energy, "a number in (0, 1]")
+    n = s.size
+    s_max = float(s[0])
+    if tol is None:
+        tol = max(shape if shape is not None else (n, n)) * np.finfo(np.float64).eps * s_max
+    numerical = int(np.count_nonzero(s > tol))
+    power = np.cumsum(s**2)
+    total = float(power[-1])
+    energy_rank = 0 if total == 0 else int(np.searchsorted(power, energy * total * (1 - 1e-12)) + 1)
+    energy_rank = min(energy_rank, n)
+    last = min(numerical, n - 1)  # drops s_k -> s_{k+1} for k = 1..last (the cliff below tol included)
+    if numerical == 0:
+        return energy_rank, 0, 0.0, 0, float(tol)
+    if last == 0:
+        return energy_rank, 1, 1.0, numerical, float(tol)
+    with np.errstate(divide="ignore"):
+        ratios = s[1:last + 1] / s[:last]
+    k = int(np.argmin(ratios))
+    return energy_rank, k + 1, float(ratios[k]), numerical, float(tol)
+
+
 @dataclass(frozen=True, eq=False)
 class EmpiricalSpectrum:
     """The singular values of a sampled Start-End matrix of a network's outputs.
@@ -66,7 +138,8 @@ class EmpiricalSpectrum:
     singular_values : numpy.ndarray
         Descending, float64, read-only; ``min(shape)`` of them.
     numerical_rank : int
-        The number of singular values above ``tolerance``.
+        The number of singular values above ``tolerance`` (secondary: see
+        the module docstring).
     tolerance : float
         The threshold used (by default ``max(shape) * eps * s_max``, ``eps``
         the float64 machine epsilon).
@@ -86,6 +159,14 @@ class EmpiricalSpectrum:
         Where the network was evaluated.
     seconds : float
         Wall-clock time of the evaluation and the SVD.
+    rank : int
+        The headline rank: the energy rank at :attr:`energy`.
+    energy : float
+        The share of ``sum s_i**2`` that :attr:`rank` keeps.
+    gap_rank : int
+        Where the largest drop between consecutive singular values is.
+    gap : float
+        ``s_{k+1} / s_k`` at :attr:`gap_rank` ``k``.
     """
 
     singular_values: np.ndarray
@@ -103,6 +184,10 @@ class EmpiricalSpectrum:
     backend: str
     device: str
     seconds: float
+    rank: int = 0
+    energy: float = DEFAULT_ENERGY
+    gap_rank: int = 0
+    gap: float = 1.0
 
     @property
     def max_rank(self) -> int:
@@ -118,8 +203,18 @@ class EmpiricalSpectrum:
             "max_rank": self.max_rank, "exhaustive": bool(self.exhaustive), "samples": int(self.samples),
             "seed": self.seed, "length": int(self.length), "cut": self.cut, "channel": int(self.channel),
             "templates": int(self.templates), "backend": self.backend, "device": self.device,
-            "seconds": float(self.seconds),
+            "seconds": float(self.seconds), "rank": int(self.rank), "energy": float(self.energy),
+            "gap_rank": int(self.gap_rank), "gap": float(self.gap),
         }
+
+    @classmethod
+    def from_dict(cls, record: dict) -> EmpiricalSpectrum:
+        """The spectrum a :meth:`to_dict` record describes (what ``tnrnn plot`` reads back)."""
+        s = np.asarray(record["singular_values"], dtype=np.float64)
+        s.setflags(write=False)
+        fields = {k: record[k] for k in cls.__dataclass_fields__ if k in record and k != "singular_values"}
+        fields["shape"] = tuple(fields.get("shape", (len(s), len(s))))
+        return cls(singular_values=s, **fields)
 
     def __str__(self) -> str:
         sv = self.singular_values
@@ -128,6 +223,8 @@ class EmpiricalSpectrum:
         rows = [
             ("cut", f"{self.cut} (T={self.length})"),
             ("matrix", f"{self.shape[0]} x {self.shape[1]} ({how}; {self.templates} templates, channel {self.channel})"),
+            ("rank", f"{self.rank} ({100 * self.energy:g}% of sum s^2; largest gap after {self.gap_rank}: "
+                     f"s{self.gap_rank + 1}/s{self.gap_rank} = {self.gap:.2e})"),
             ("numerical rank", f"{self.numerical_rank} of at most {self.max_rank} (tol {self.tolerance:.2e})"),
             ("effective rank", f"{self.effective_rank:.4f}"),
             ("singular values", shown),
@@ -137,7 +234,7 @@ class EmpiricalSpectrum:
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
     def __repr__(self) -> str:
-        return (f"EmpiricalSpectrum(shape={self.shape}, numerical_rank={self.numerical_rank}, "
+        return (f"EmpiricalSpectrum(shape={self.shape}, rank={self.rank}, numerical_rank={self.numerical_rank}, "
                 f"effective_rank={self.effective_rank:.4g})")
 
 
@@ -179,7 +276,8 @@ def _backend_array(array, backend, device):
 
 def empirical_spectrum(network, length: int, *, cut="start-end", templates=None, samples: int = 256, seed=0,
                        channel: int = 0, tol: float | None = None, backend: str = "numpy", device=None,
-                       batch_size: int | None = None, max_memory=None) -> EmpiricalSpectrum:
+                       batch_size: int | None = None, max_memory=None, energy: float = DEFAULT_ENERGY,
+                       progress=None) -> EmpiricalSpectrum:
     """The empirical Start-End spectrum of a network.
 
     Parameters
@@ -213,6 +311,10 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         Sequences evaluated per call; by default about 2**22 input entries.
     max_memory : int or str, optional
         Cap on the matrix's memory (default 4 GiB).
+    energy : float
+        The share of ``sum s**2`` the headline :attr:`~EmpiricalSpectrum.rank` keeps.
+    progress : callable, optional
+        Wraps the iterable of batches for a progress bar (e.g. ``tqdm.tqdm``).
 
     Returns
     -------
@@ -225,8 +327,8 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
 
     >>> rac = RAC.random(depth=1, hidden=3, inputs=2, seed=0)
     >>> spec = empirical_spectrum(rac, length=4)
-    >>> spec.shape, spec.numerical_rank, spec.exhaustive
-    ((4, 4), 3, True)
+    >>> spec.shape, spec.rank, spec.numerical_rank, spec.exhaustive
+    ((4, 4), 3, 3, True)
     """
     t0 = time.perf_counter()
     model = _model_of(network)
@@ -249,6 +351,8 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         raise InvalidParameterError("channel", channel, f"an integer in 0..{outputs - 1}")
     if tol is not None and not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
         raise InvalidParameterError("tol", tol, "a finite number >= 0")
+    if not (isinstance(energy, (int, float)) and not isinstance(energy, bool) and 0 < energy <= 1):
+        raise InvalidParameterError("energy", energy, "a number in (0, 1]")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InvalidParameterError("seed", seed, "an integer or None")
     rng = np.random.default_rng(seed)
@@ -267,7 +371,8 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
     seq[:, list(c.end)] = np.tile(ends, (rows, 1))
     table, dev = _backend_array(templates, backend, device)
     values = []
-    for lo in range(0, rows * cols, batch_size):
+    batches = range(0, rows * cols, batch_size)
+    for lo in (progress(batches) if progress is not None else batches):
         idx = seq[lo:lo + batch_size]
         if backend == "torch":
             import torch
@@ -288,12 +393,12 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
     if not finite:
         raise InvalidParameterError("network", "non-finite outputs on the templates", "finite outputs")
     s = np.sort(np.asarray(s, dtype=np.float64))[::-1].copy()
-    s_max = float(s[0])
-    tolerance = max(rows, cols) * np.finfo(np.float64).eps * s_max if tol is None else float(tol)
+    rank, gap_rank, gap, numerical, tolerance = spectral_ranks(s, energy, tol, (rows, cols))
     s.setflags(write=False)
     return EmpiricalSpectrum(
-        singular_values=s, numerical_rank=int(np.count_nonzero(s > tolerance)), tolerance=float(tolerance),
+        singular_values=s, numerical_rank=numerical, tolerance=float(tolerance),
         effective_rank=effective_rank(s), shape=(rows, cols), exhaustive=bool(all_starts and all_ends),
         samples=samples, seed=None if seed is None else int(seed), length=T, cut=str(c), channel=int(channel),
-        templates=K, backend=backend, device=dev, seconds=time.perf_counter() - t0,
+        templates=K, backend=backend, device=dev, seconds=time.perf_counter() - t0, rank=rank,
+        energy=float(energy), gap_rank=gap_rank, gap=gap,
     )

@@ -161,8 +161,8 @@ def read_state_dict(path) -> dict:
     return _read_npz(fspath)
 
 
-def load_weights(path, arch, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
-                 readout=None, ignore=()) -> Imported:
+def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
+                 readout=None, ignore=(), embedding=None) -> Imported:
     """Import a network from a weights file.
 
     Parameters
@@ -170,9 +170,9 @@ def load_weights(path, arch, *, nonlinearity=None, inputs=None, hidden=None, lay
     path : str or os.PathLike
         A ``.pt``/``.pth``, ``.safetensors`` or ``.npz`` file (see
         :func:`read_state_dict`); nothing in it is executed.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}
-        The network's architecture.
-    nonlinearity, inputs, hidden, layers, prefix, readout, ignore
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
+        The network's architecture (detected from the keys when not given).
+    nonlinearity, inputs, hidden, layers, prefix, readout, ignore, embedding
         As in :func:`from_state_dict`.
 
     Returns
@@ -196,7 +196,7 @@ def load_weights(path, arch, *, nonlinearity=None, inputs=None, hidden=None, lay
     ...          "fc.weight": rng.normal(size=(1, 2)), "fc.bias": np.zeros(1)}
     >>> path = os.path.join(tempfile.mkdtemp(), "lstm.npz")
     >>> np.savez(path, **state)
-    >>> imported = load_weights(path, arch="lstm")
+    >>> imported = load_weights(path)              # the gate multiple 8 / 2 = 4 says LSTM
     >>> imported.model
     RecurrentModel('lstm', depth=1, hidden=2, inputs=3, readout=1)
     >>> load_weights(path, arch="lstm", hidden=3)
@@ -206,4 +206,5 @@ def load_weights(path, arch, *, nonlinearity=None, inputs=None, hidden=None, lay
     """
     state = read_state_dict(path)
     return from_state_dict(state, arch, nonlinearity=nonlinearity, inputs=inputs, hidden=hidden, layers=layers,
-                           prefix=prefix, readout=readout, ignore=ignore, source=os.fspath(path))
+                           prefix=prefix, readout=readout, ignore=ignore, embedding=embedding,
+                           source=os.fspath(path))

@@ -10,6 +10,25 @@ automatically when there is exactly one candidate.
 
 Every problem raises :class:`~tnrnn.errors.WeightsError` whose ``name`` is the
 offending key: a missing key, an unexpected one, a wrong shape, NaN or inf.
+
+Architecture detection (:func:`detect_arch`).  Weights name the family: the
+keys ``hidden_weights.{l}`` belong to a RACModule (``rac``), or to an MIRNN
+when ``biases.{l}`` are present too; the keys ``weight_ih_l{k}`` belong to
+torch's recurrent modules, told apart by the *gate multiple*
+``G = rows(weight_ih_l0) / columns(weight_hh_l0)``: 1 for ``rnn`` (tanh,
+unless ``nonlinearity="relu"``: the activation is not in the weights), 3 for
+``gru``, 4 for ``lstm``.
+
+Embeddings (tnrnn's construction).  A network that starts with a lookup
+table ``E`` (V, D) (``nn.Embedding``) reads token ``v`` as the vector
+``E[v]``; its first layer computes ``W_ih E[v] = (W_ih E^T) e_v``.  So the
+importer *folds* the table into the first layer's input weights,
+``W_ih <- W_ih E^T`` (shape (G*H, V)), and the imported network reads
+one-hot vectors of the vocabulary: ``M = V``, and its grid tensor and
+spectra are over token sequences, exactly.  The table is found
+automatically as a leftover ``weight``-only key of shape (V, D) with ``D``
+the first layer's input size, whose name says ``emb`` or which comes before
+the recurrent keys; ``embedding=`` names it or (``False``) turns folding off.
 """
 
 from __future__ import annotations
@@ -23,7 +42,7 @@ from ..circuits import RAC, check_positive_int
 from ..errors import InvalidParameterError, WeightsError
 from .models import GATES, RecurrentLayer, RecurrentModel
 
-__all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch"]
+__all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch", "detect_arch"]
 
 #: Architecture names accepted by the importers ("rnn" takes a nonlinearity).
 ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm")
@@ -84,6 +103,9 @@ class Imported:
         keys of nonzero biases.
     source : str
         Where the weights came from.
+    embedding : str or None
+        The key of an embedding table folded into the first layer's input
+        weights (then :attr:`inputs` is the vocabulary size), else ``None``.
 
     Examples
     --------
@@ -102,6 +124,7 @@ class Imported:
     exact: bool
     dropped: tuple = ()
     source: str = "state dict"
+    embedding: str | None = None
 
     def __call__(self, X):
         """The outputs of :attr:`model` on ``X`` (N, T, M)."""
@@ -132,12 +155,14 @@ class Imported:
         return {
             "arch": self.arch, "source": self.source, "depth": self.depth, "hidden": self.hidden,
             "inputs": self.inputs, "outputs": self.outputs, "has_rac": self.rac is not None,
-            "exact": self.exact, "dropped": list(self.dropped),
+            "exact": self.exact, "dropped": list(self.dropped), "embedding": self.embedding,
         }
 
     def __str__(self) -> str:
         rows = [("arch", self.arch), ("source", self.source),
                 ("shape", f"L={self.depth}, R={self.hidden}, M={self.inputs}, C={self.outputs}")]
+        if self.embedding is not None:
+            rows.append(("embedding", f"{self.embedding} folded into the input weights (M = vocabulary)"))
         if self.rac is None:
             rows.append(("rac", "none (not a multiplicative network)"))
         else:
@@ -221,22 +246,115 @@ def _check_dim(value, name):
     return None if value is None else check_positive_int(value, name)
 
 
-def from_state_dict(state, arch, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
-                    readout=None, ignore=(), source="state dict") -> Imported:
+def detect_arch(state, prefix=None, nonlinearity=None) -> str:
+    """The architecture a state dict holds, from its key names and the gate multiple.
+
+    See the module docstring for the rule.
+
+    Parameters
+    ----------
+    state : mapping of str to array
+    prefix : str, optional
+        The recurrent keys' prefix (found automatically as in :func:`from_state_dict`).
+    nonlinearity : str, optional
+        ``"relu"`` makes a one-gate network ``rnn_relu`` (weights cannot tell tanh from relu).
+
+    Returns
+    -------
+    str
+        A canonical name: ``rac``, ``mirnn``, ``rnn_tanh``, ``rnn_relu``, ``gru`` or ``lstm``.
+
+    Raises
+    ------
+    WeightsError
+        When no recurrent keys are found, or the gate multiple is not 1, 3 or 4.
+
+    Examples
+    --------
+    >>> detect_arch({"rnn.weight_ih_l0": np.zeros((9, 2)), "rnn.weight_hh_l0": np.zeros((9, 3))})
+    'gru'
+    >>> detect_arch({"weight_ih_l0": np.zeros((5, 2)), "weight_hh_l0": np.zeros((5, 5))}, nonlinearity="relu")
+    'rnn_relu'
+    """
+    keys = {str(k): v for k, v in state.items()}
+    gated = any(k.endswith("weight_ih_l0") for k in keys)
+    multiplicative = any(k.endswith("hidden_weights.0") for k in keys)
+    if gated == multiplicative:
+        raise _error("state", "no recurrent keys" if not gated else "two kinds of recurrent keys",
+                     "the keys of one nn.RNN/GRU/LSTM (weight_ih_l0, ...) or one RACModule/MIRNN "
+                     "(hidden_weights.0, ...); pass arch= to choose")
+    if multiplicative:
+        p = _find_prefix(keys, "hidden_weights.0", prefix, "rac")
+        return "mirnn" if any(k.startswith(p + "biases.") for k in keys) or nonlinearity not in (None, "identity") \
+            else "rac"
+    p = _find_prefix(keys, "weight_ih_l0", prefix, "recurrent module")
+    rows = _Keys(keys).shape(p + "weight_ih_l0", 2, "a (G*H, M) matrix")[0]
+    H = _Keys(keys).shape(p + "weight_hh_l0", 2, "a (G*H, H) matrix")[1]
+    gates = rows / H
+    arch = {1: "rnn", 3: "gru", 4: "lstm"}.get(int(gates)) if gates == int(gates) else None
+    if arch is None:
+        raise _error(p + "weight_ih_l0", f"{rows} rows for hidden={H} (gate multiple {gates:g})",
+                     "a gate multiple of 1 (RNN), 3 (GRU) or 4 (LSTM)")
+    return canonical_arch(arch, nonlinearity if arch == "rnn" else None)
+
+
+_EMBEDDING_NAMES = ("emb", "wte", "token", "vocab", "lookup")
+
+
+def _find_embedding(keys, embedding, D, first_recurrent):
+    """The key of the embedding table to fold (``(V, D)``), or ``None``; see the module docstring."""
+    if embedding is False:
+        return None
+    order = list(keys.arrays)
+    if embedding is not None:
+        if not isinstance(embedding, str):
+            raise InvalidParameterError("embedding", embedding, "a key prefix such as 'emb', None or False")
+        key = embedding if embedding.endswith("weight") else (embedding.rstrip(".") + ".weight")
+        keys.shape(key, 2, f"a (V, {D}) embedding table")
+        return key
+    before = order.index(first_recurrent) if first_recurrent in order else len(order)
+    candidates = []
+    for pos, k in enumerate(order):
+        if k in keys.used or k.rpartition(".")[2] != "weight":
+            continue
+        group = k.rpartition(".")[0]
+        if any(o.startswith(group + ".") and o != k for o in order) if group else False:
+            continue  # a module with more than a weight (a Linear with bias, a LayerNorm)
+        arr = keys.arrays[k]
+        if len(getattr(arr, "shape", ())) != 2 or arr.shape[1] != D:
+            continue
+        if pos < before or any(name in group.lower() for name in _EMBEDDING_NAMES):
+            candidates.append(k)
+    if len(candidates) > 1:
+        raise _error(candidates[1], "a second embedding candidate", "one embedding; pass embedding= to choose it")
+    return candidates[0] if candidates else None
+
+
+def _fold(keys, key, w_first, D):
+    """``w_first @ E.T``: the first layer's input weights on one-hot tokens."""
+    V = keys.shape(key, 2, f"a (V, {D}) embedding table")[0]
+    table = keys.get(key, (V, D), " (an embedding table)")
+    return w_first @ table.T
+
+
+def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
+                    readout=None, ignore=(), embedding=None, source="state dict") -> Imported:
     """Import a network from its state dict.
 
     Parameters
     ----------
     state : mapping of str to array
         Parameter names to numpy arrays or torch tensors.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}
-        The network's architecture (weights alone do not say it).
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
+        The network's architecture; detected from the keys and the gate
+        multiple when not given (:func:`detect_arch`).
     nonlinearity : str, optional
         ``"tanh"`` (default) or ``"relu"`` for ``"rnn"``; ``"tanh"``
         (default), ``"relu"``, ``"sigmoid"`` or ``"identity"`` for ``"mirnn"``.
     inputs, hidden, layers : int, optional
         ``M``, ``R`` (or ``H``) and ``L``; inferred from the shapes when not
-        given, checked against them when given.
+        given, checked against them when given (``inputs`` is the first
+        layer's input size, before any embedding is folded).
     prefix : str, optional
         The common prefix of the recurrent keys (``"rnn."``); found
         automatically when exactly one set of recurrent keys is present.
@@ -246,7 +364,11 @@ def from_state_dict(state, arch, *, nonlinearity=None, inputs=None, hidden=None,
         keys left over as the readout when they are one ``weight`` of shape
         (C, H) and optionally its ``bias``; ``False`` means no readout.
     ignore : iterable of str
-        Key prefixes to skip (an embedding, a decoder).
+        Key prefixes to skip (a decoder, a second head).
+    embedding : str, False or None
+        The prefix of an embedding table (``"emb"`` for ``emb.weight``) to
+        fold into the first layer (see the module docstring); ``None``
+        finds one automatically; ``False`` keeps the input space.
     source : str
         Provenance, recorded in the result.
 
@@ -273,21 +395,23 @@ def from_state_dict(state, arch, *, nonlinearity=None, inputs=None, hidden=None,
     ...
     tnrnn.errors.WeightsError: invalid weight_ih_l0=shape (12, 3): expected shape (16, 3) for a lstm with hidden=4
     """
-    arch = canonical_arch(arch, nonlinearity if arch not in ("mirnn", "rac") else None)
     if not hasattr(state, "items"):
         raise InvalidParameterError("state", type(state).__name__, "a mapping of parameter names to arrays")
     if isinstance(ignore, str):
         ignore = (ignore,)
     ignore = tuple(ignore)
     state = {k: v for k, v in state.items() if not any(str(k).startswith(p) for p in ignore)}
+    if arch is None:
+        arch = detect_arch(state, prefix, nonlinearity)
+    arch = canonical_arch(arch, nonlinearity if arch not in ("mirnn", "rac") else None)
     dims = {"inputs": _check_dim(inputs, "inputs"), "hidden": _check_dim(hidden, "hidden"),
             "layers": _check_dim(layers, "layers")}
     keys = _Keys(state)
     if arch in ("rac", "mirnn"):
         if arch == "rac" and nonlinearity not in (None, "identity"):
             raise InvalidParameterError("nonlinearity", nonlinearity, "none for a RAC")
-        return _multiplicative(keys, arch, nonlinearity or "tanh", dims, prefix, readout, source)
-    return _gated(keys, arch, dims, prefix, readout, source)
+        return _multiplicative(keys, arch, nonlinearity or "tanh", dims, prefix, readout, embedding, source)
+    return _gated(keys, arch, dims, prefix, readout, embedding, source)
 
 
 def _reject_extras(keys, what):
@@ -296,7 +420,7 @@ def _reject_extras(keys, what):
         raise _error(left[0], "unexpected key", f"only the keys of {what}")
 
 
-def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, source):
+def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, embedding, source):
     if readout not in (None, False):
         raise InvalidParameterError("readout", readout, f"None for arch={arch!r} (its readout is output_weights)")
     if arch == "mirnn" and nonlinearity not in ("tanh", "relu", "sigmoid", "identity"):
@@ -315,17 +439,20 @@ def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, source):
     biases = []
     if arch == "mirnn" and any(f"{p}biases.{layer}" in keys.arrays for layer in range(L)):
         biases = [keys.get(f"{p}biases.{layer}", (R,), what) for layer in range(L)]
-    _reject_extras(keys, f"a {L}-layer {arch}")
+    emb = _find_embedding(keys, embedding, M, p + "hidden_weights.0")
+    if emb is not None:
+        wi[0] = _fold(keys, emb, wi[0], M)
+    _reject_extras(keys, f"a {L}-layer {arch}" + ("" if emb is None else " and its embedding"))
     rac = RAC(tuple(wh), tuple(wi), wo)
     if arch == "rac":
-        return Imported("rac", rac, rac, True, (), source)
+        return Imported("rac", rac, rac, True, (), source, emb)
     dropped = [] if nonlinearity == "identity" else [f"nonlinearity {nonlinearity}"]
     dropped += [f"{p}biases.{layer}" for layer, b in enumerate(biases) if np.any(b != 0)]
     model = RecurrentModel(
         "mirnn", [RecurrentLayer(wi[layer], wh[layer], biases[layer] if biases else None) for layer in range(L)],
         readout_weight=wo, nonlinearity=nonlinearity,
     )
-    return Imported("mirnn", model, rac, not dropped, tuple(dropped), source)
+    return Imported("mirnn", model, rac, not dropped, tuple(dropped), source, emb)
 
 
 def _guess_readout(keys, H):
@@ -349,7 +476,7 @@ def _guess_readout(keys, H):
     return candidates[0] if candidates else None
 
 
-def _gated(keys, arch, dims, prefix, readout, source):
+def _gated(keys, arch, dims, prefix, readout, embedding, source):
     bad = sorted(k for k in keys.arrays if re.search(r"_l\d+_reverse$", k))
     if bad:
         raise InvalidParameterError(
@@ -380,6 +507,10 @@ def _gated(keys, arch, dims, prefix, readout, source):
     extra = sorted(set(recurrent) - keys.used)
     if extra:
         raise _error(extra[0], "unexpected key", f"only the keys of a {L}-layer {arch}")
+    emb = _find_embedding(keys, embedding, M, p + "weight_ih_l0")
+    if emb is not None:
+        first = layers[0]
+        layers[0] = RecurrentLayer(_fold(keys, emb, first.weight_ih, M), first.weight_hh, first.bias_ih, first.bias_hh)
     wo = bo = None
     if readout is None:
         readout = _guess_readout(keys, H)
@@ -391,6 +522,7 @@ def _gated(keys, arch, dims, prefix, readout, source):
         wo = keys.get(dot + "weight", (C, H), f" for a readout of a {arch} with hidden={H}")
         if dot + "bias" in keys.arrays:
             bo = keys.get(dot + "bias", (C,), " for the readout's bias")
-    _reject_extras(keys, f"a {L}-layer {arch}" + ("" if wo is None else " and its readout"))
+    _reject_extras(keys, f"a {L}-layer {arch}" + ("" if emb is None else ", its embedding")
+                   + ("" if wo is None else " and its readout"))
     model = RecurrentModel(arch, layers, readout_weight=wo, readout_bias=bo)
-    return Imported(arch, model, None, False, (), source)
+    return Imported(arch, model, None, False, (), source, emb)

@@ -8,6 +8,7 @@ import sys
 
 from ..errors import InvalidParameterError
 from ._common import add_circuit_arguments, int_list
+from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -56,7 +57,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--plot-kind", default="flops", choices=("flops", "time", "speedup"),
                    help="flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -93,7 +94,7 @@ def run(args) -> int:
     try:
         records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
                         time_budget=args.time_budget, per_strategy_budget=args.budget, out=args.out,
-                        progress=not args.no_progress and sys.stderr.isatty(), max_memory=max_memory,
+                        progress=Progress.from_args(args).enabled, max_memory=max_memory,
                         seed=args.seed)
     except InvalidParameterError as err:
         # bench() names its parameters as in Python; say them as the options they came from

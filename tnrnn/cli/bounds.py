@@ -7,6 +7,7 @@ import json
 import sys
 
 from ._common import add_circuit_arguments, add_cut_argument, int_list
+from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
 examples:
@@ -45,9 +46,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "of at most 10000 tensors)")
     p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--plot", default=None, metavar="PATH",
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -69,21 +70,17 @@ def run(args) -> int:
         from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
-    progress = None
-    show = not args.no_progress and sys.stderr.isatty()
-    if show and args.method == "exact":
-        from functools import partial
-
-        from tqdm import tqdm
-
-        progress = partial(tqdm, file=sys.stderr, leave=False, unit="block", desc="evaluating")
+    reports = Progress.from_args(args)
+    show = reports.enabled
+    progress = reports.wrapper("evaluating", unit="block") if args.method == "exact" else None
     records = []
     for L, R, M, T in configs:
-        records.append(
-            rank_bounds(L, R, M, T, cut=args.cut, method=args.method, seed=args.seed,
-                        prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
-                        samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory, progress=progress)
-        )
+        with reports.stage(f"L={L} R={R} M={M} T={T}: bounds and rank"):
+            records.append(
+                rank_bounds(L, R, M, T, cut=args.cut, method=args.method, seed=args.seed,
+                            prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
+                            samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory, progress=progress)
+            )
         if not args.json and show:
             print(f"done L={L} R={R} M={M} T={T}", file=sys.stderr)
     if args.json:

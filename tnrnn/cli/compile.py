@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import add_circuit_arguments
+from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
 examples:
   tnrnn compile --depth 1 --hidden 4 --inputs 4 --length 8
   tnrnn compile --depth 2 --hidden 4 --inputs 4 --length 6 --json
   tnrnn compile --depth 3 --hidden 3 --inputs 2 --length 5 --optimize greedy,recurrence,hyper
+
+Paths of the default optimizer are cached on disk ($TNRNN_CACHE_DIR, else ~/.cache/tnrnn/paths;
+TNRNN_CACHE_DIR=off disables it), so a second call plans the same network from the cache.
 """
 
 #: Optimizers whose cost is reported unless --optimize is given.
@@ -38,6 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -47,6 +53,7 @@ def run(args) -> int:
     from ..network.contract import contraction_cost
     from ..network.core import compile
     from ..network.optimizers import list_optimizers
+    from ..versions import versions
 
     names = [n.strip() for n in args.optimize.split(",") if n.strip()]
     if not names:
@@ -54,17 +61,23 @@ def run(args) -> int:
     for name in names:
         if name not in list_optimizers(available=False):
             raise InvalidParameterError("--optimize", name, "one of " + ", ".join(list_optimizers()))
+    progress = Progress.from_args(args)
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
-    net = compile(rac, args.length)
-    summary = net.summary()
+    with progress.stage("compiling"):
+        net = compile(rac, args.length)
+        summary = net.summary()
     costs = []
     for name in names:
+        start = time.perf_counter()
         try:
-            costs.append({"optimizer": name, **contraction_cost(net, name).to_dict()})
+            with progress.stage(f"planning with {name}"):
+                cost = contraction_cost(net, name).to_dict()
+            costs.append({"optimizer": name, **cost, "plan_seconds": time.perf_counter() - start})
         except InvalidParameterError as err:   # e.g. an exhaustive optimizer on too many tensors
             costs.append({"optimizer": name, "error": str(err)})
     if args.json:
-        print(json.dumps({"network": summary.to_dict(), "costs": costs}, indent=2))
+        print(json.dumps({"kind": "compile", "network": summary.to_dict(), "costs": costs,
+                          "versions": versions()}, indent=2))
         return 0
     print(summary)
     print("grid-tensor contraction cost:")
@@ -76,5 +89,6 @@ def run(args) -> int:
             from ..limits import format_bytes
 
             print(f"  {c['optimizer']:<{width}}  10^{c['flops_log10']:.2f} flops, largest intermediate "
-                  f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}")
+                  f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}, "
+                  f"planned in {c['plan_seconds']:.3f} s")
     return 0

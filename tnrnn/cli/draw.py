@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import add_circuit_arguments, add_cut_argument
+from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -43,8 +44,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="every tensor, whatever the size")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
     p.add_argument("--output", "-o", required=True, metavar="PATH", help="the figure file: .png, .svg or .pdf")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
+
+
+def _plain(text: str) -> str:
+    """A math-text title for a terminal: ``$2^{4} = 16$`` -> ``2^4 = 16``.
+
+    Examples
+    --------
+    >>> _plain(r"$L=2,\\ R=2$   min-cut bound $2 \\cdot 4^{5} = 2048$")
+    'L=2, R=2   min-cut bound 2·4^5 = 2048'
+    """
+    import re
+
+    text = text.replace("\\ ", " ").replace(" \\cdot ", "·").replace("$", "")
+    return re.sub(r"\^\{([^}]*)\}", r"^\1", text)
 
 
 def run(args) -> int:
@@ -56,10 +72,15 @@ def run(args) -> int:
     figure_format(args.output, "--output")  # refuse a bad file name before any work
     for name in ("depth", "hidden", "inputs", "length"):
         check_positive_int(getattr(args, name), f"--{name}")
+    from ..network.core import compile
+
+    progress = Progress.from_args(args)
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
     cut = None if args.no_cut else args.cut
-    fig = draw(rac, cut=cut, length=args.length, condensed=args.condensed, show_mincut=not args.no_mincut,
-               path=args.output)
-    title = fig.axes[0].get_title().replace("\n", " ")
+    with progress.stage("compiling"):
+        network = compile(rac, args.length)
+    with progress.stage("min-cut and drawing" if cut is not None and not args.no_mincut else "drawing"):
+        fig = draw(network, cut=cut, condensed=args.condensed, show_mincut=not args.no_mincut, path=args.output)
+    title = _plain(fig.axes[0].get_title().replace("\n", " "))
     print(f"wrote {args.output}: {title}")
     return 0

@@ -14,58 +14,107 @@ _ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn")
 
 _EXAMPLES = """\
 examples:
-  tnrnn import model.pt --arch lstm
-  tnrnn import model.pt --arch lstm --length 8 --spectrum
-  tnrnn import rac.safetensors --arch rac --length 6 --spectrum --samples 100 --seed 1 --json
+  tnrnn import model.pt
+  tnrnn import model.pt --length 8 --spectrum
+  tnrnn import untrained.pt trained.pt --length 8 --spectrum --plot compare.png
+  tnrnn import checkpoint.pt --prefix encoder.rnn --ignore decoder. --ignore aux_head. --length 6 --spectrum
+  tnrnn import rac.safetensors --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
-  tnrnn import model.pt --arch lstm --length 8 --spectrum --plot spectrum.png
 
+The architecture is detected from the keys and the gate multiple (--arch checks it, and picks
+rnn's relu/tanh, which weights cannot tell). An embedding table (a weight-only key of shape
+(V, D) named like 'emb' or saved before the recurrent keys) is folded into the first layer, so
+the network reads one-hot tokens of the vocabulary; --no-embedding keeps the input space.
 Weights are read without executing code (.pt/.pth with torch.load(weights_only=True)).
 The spectrum is that of the matrix of outputs over start-half by end-half assignments of
 one-hot inputs, all of them when there are at most --samples per side, else --samples
-distinct random ones.
+distinct random ones. Its headline rank keeps --energy of sum s^2; the numerical rank
+(above max(shape)*eps*s_max, or --tol) is the secondary column. With several files, one
+table and one overlay plot (s_k/s_1) compare them.
 """
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``import`` subcommand."""
+    from ._progress import add_progress_arguments
+
     p = subparsers.add_parser(
         "import",
         help="import trained weights (.pt, .safetensors, .npz) and measure the Start-End spectrum",
-        description="Import a trained recurrent network's weights and, with --spectrum, measure the "
-                    "singular values of its Start-End output matrix.",
+        description="Import trained recurrent networks' weights and, with --spectrum, measure the "
+                    "singular values of their Start-End output matrices.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", help="weights file: " + ", ".join(WEIGHT_FORMATS))
-    p.add_argument("--arch", required=True, choices=_ARCHS, help="the network's architecture")
+    p.add_argument("paths", nargs="+", metavar="path", help="weights files: " + ", ".join(WEIGHT_FORMATS))
+    p.add_argument("--arch", default=None, choices=_ARCHS,
+                   help="the network's architecture (default: detected from the weights)")
     p.add_argument("--nonlinearity", default=None,
                    help="rnn: tanh (default) or relu; mirnn: tanh (default), relu, sigmoid or identity")
     p.add_argument("--inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
     p.add_argument("--hidden", type=int, default=None, metavar="R", help="hidden width (checked against the file)")
     p.add_argument("--layers", type=int, default=None, metavar="L", help="number of layers (checked against the file)")
     p.add_argument("--prefix", default=None, help="prefix of the recurrent keys, e.g. 'rnn.' (found automatically)")
+    p.add_argument("--ignore", action="append", default=[], metavar="PREFIX",
+                   help="skip the keys starting with PREFIX (a decoder, a second head); repeatable")
+    p.add_argument("--embedding", default=None, metavar="PREFIX",
+                   help="prefix of the embedding table to fold in, e.g. 'emb' (found automatically)")
+    p.add_argument("--no-embedding", action="store_true", help="do not fold an embedding: measure the input space")
     p.add_argument("--readout", default=None,
                    help="prefix of a linear readout, e.g. 'fc' (found automatically); 'none' for no readout")
-    p.add_argument("--length", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
+    p.add_argument("--length", "-T", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
     p.add_argument("--spectrum", action="store_true", help="measure the empirical Start-End spectrum")
     p.add_argument("--samples", type=int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
+    p.add_argument("--energy", type=float, default=0.9999,
+                   help="share of sum s^2 kept by the headline rank (default 0.9999)")
     p.add_argument("--tol", type=float, default=None,
                    help="numerical-rank tolerance (default max(shape) * eps * s_max)")
     p.add_argument("--channel", type=int, default=0, help="output channel (default 0)")
     p.add_argument("--backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: one object (one file) or a list of objects (several files)")
     p.add_argument("--plot", default=None, metavar="PATH",
-                   help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf)")
+                   help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf); "
+                        "several files share one plot of s_k/s_1")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
 
+def _label(path, paths) -> str:
+    import os
+
+    names = [os.path.basename(os.fspath(q)) for q in paths]
+    name = os.path.basename(os.fspath(path))
+    return name if names.count(name) == 1 else os.fspath(path)
+
+
+def _table(rows) -> str:
+    header = ("model", "arch", "L", "R", "M", "C", "rank", "energy", "gap rank", "gap", "numerical rank", "tol",
+              "eff. rank")
+    body = []
+    for label, imported, spec in rows:
+        cells = [label, imported.arch, imported.depth, imported.hidden, imported.inputs, imported.outputs]
+        if spec is None:
+            cells += ["-"] * 7
+        else:
+            cells += [spec.rank, f"{spec.energy:g}", spec.gap_rank, f"{spec.gap:.1e}",
+                      f"{spec.numerical_rank}/{spec.max_rank}", f"{spec.tolerance:.1e}", f"{spec.effective_rank:.2f}"]
+        body.append([str(c) for c in cells])
+    widths = [max(len(r[k]) for r in [list(header), *body]) for k in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in body]
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     """Run ``tnrnn import`` with parsed arguments; returns the exit code."""
+    from ..versions import versions
+    from ._progress import Progress
+
     if args.spectrum and args.length is None:
         raise InvalidParameterError("--length", None, "a sequence length T with --spectrum")
     if args.plot is not None:
@@ -74,25 +123,51 @@ def run(args) -> int:
         if not args.spectrum:
             raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    if not (0 < args.energy <= 1):
+        raise InvalidParameterError("--energy", args.energy, "a number in (0, 1]")
+    if args.no_embedding and args.embedding is not None:
+        raise InvalidParameterError("--embedding", args.embedding, "no --embedding with --no-embedding")
+    progress = Progress.from_args(args)
     readout = False if isinstance(args.readout, str) and args.readout.lower() == "none" else args.readout
-    imported = load_weights(args.path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
-                            hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout)
-    spectrum = None
-    if args.spectrum:
-        spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
-                                      channel=args.channel, backend=args.backend, device=args.device)
+    embedding = False if args.no_embedding else args.embedding
+    rows = []
+    for path in args.paths:
+        label = _label(path, args.paths)
+        with progress.stage(f"importing {label}"):
+            imported = load_weights(path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
+                                    hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout,
+                                    ignore=tuple(args.ignore), embedding=embedding)
+        spectrum = None
+        if args.spectrum:
+            spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
+                                          channel=args.channel, backend=args.backend, device=args.device,
+                                          energy=args.energy,
+                                          progress=progress.wrapper(f"spectrum of {label}", unit="batch"))
+        rows.append((label, imported, spectrum))
     if args.plot is not None:
-        from ..plotting.spectra import plot_spectrum
+        if len(rows) == 1:
+            from ..plotting.spectra import plot_spectrum
 
-        plot_spectrum(spectrum, path=args.plot)
+            plot_spectrum(rows[0][2], path=args.plot)
+        else:
+            from ..plotting.spectra import plot_spectra
+
+            plot_spectra([spec for _, _, spec in rows], [label for label, _, _ in rows], path=args.plot)
     if args.json:
-        out = {"import": imported.to_dict()}
-        if spectrum is not None:
-            out["spectrum"] = spectrum.to_dict()
-        print(json.dumps(out))
+        out = []
+        for label, imported, spectrum in rows:
+            record = {"kind": "import", "label": label, "import": imported.to_dict(), "versions": versions()}
+            if spectrum is not None:
+                record["spectrum"] = spectrum.to_dict()
+            out.append(record)
+        print(json.dumps(out[0] if len(out) == 1 else out))
         return 0
-    print(imported)
-    if spectrum is not None:
-        print()
-        print(spectrum)
+    if len(rows) == 1:
+        _, imported, spectrum = rows[0]
+        print(imported)
+        if spectrum is not None:
+            print()
+            print(spectrum)
+        return 0
+    print(_table(rows))
     return 0

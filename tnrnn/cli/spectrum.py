@@ -7,6 +7,7 @@ import json
 
 from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import add_circuit_arguments, add_cut_argument
+from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
 examples:
@@ -33,7 +34,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_circuit_arguments(p)
     add_cut_argument(p)
-    p.add_argument("--backend", default="numpy", help="numpy (default), torch or cupy")
+    p.add_argument("--backend", default="numpy",
+                   help="numpy (default), torch, cupy, or another autoray backend (jax with x64, dask)")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
@@ -44,6 +46,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--plot", default=None, metavar="PATH",
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
+    add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -58,12 +61,16 @@ def run(args) -> int:
         from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    progress = Progress.from_args(args)
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
-    result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
-                      device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory)
+    with progress.stage("planning, contracting and the SVD"):
+        result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
+                          device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory)
     if args.json:
-        record = {"depth": args.depth, "hidden": args.hidden, "inputs": args.inputs, "length": args.length,
-                  "seed": args.seed, **result.to_dict()}
+        from ..versions import versions
+
+        record = {"kind": "spectrum", "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
+                  "length": args.length, "seed": args.seed, **result.to_dict(), "versions": versions()}
         print(json.dumps(record, indent=2))
     else:
         print(f"RAC L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
@@ -71,5 +78,6 @@ def run(args) -> int:
     if args.plot is not None:
         from ..plotting.spectra import plot_spectrum
 
-        plot_spectrum(result, path=args.plot)
+        with progress.stage("plotting"):
+            plot_spectrum(result, path=args.plot)
     return 0

@@ -321,8 +321,12 @@ class CircuitNetwork:
 
     Attributes
     ----------
-    tn : quimb.tensor.TensorNetwork
-        The network with explicit 3-leg COPY (``MUL``) tensors.  Every tensor
+    tn : tnrnn.network._quimb.CircuitTensorNetwork
+        The network with explicit 3-leg COPY (``MUL``) tensors, a quimb
+        ``TensorNetwork`` whose ``outer_inds()`` are :attr:`output_indices`
+        (the input hyperindices are shared by every copy of an input), so
+        that quimb's own ``tn.contract(optimize=...)`` returns the grid
+        tensor; ``optimize="tnrnn"`` and ``"recurrence"`` work there too.  Every tensor
         has a unique tag first (``"WI5"``, ``"WH5"``, ``"INIT0"``, ``"MUL5"``,
         ``"WO"``), then its role tag (``WI``, ``WH``, ``INIT``, ``MUL``,
         ``WO``), ``L{l}``, ``T{t}``, ``COPY{k}`` (which duplicate of node
@@ -342,6 +346,11 @@ class CircuitNetwork:
     (28, (3, 2, 1))
     >>> net.tn["WI5"].tags          # unique tag, role, layer, time, copy, node
     oset(['WI5', 'WI', 'L1', 'T0', 'COPY2', 'NODE5'])
+    >>> net.tn.outer_inds()
+    ('x0', 'x1', 'x2')
+    >>> A = net.tn.contract(optimize="tnrnn").data      # quimb's own call
+    >>> bool(np.allclose(A, net.grid_tensor()))
+    True
     """
 
     def __init__(self, rac: RAC, length: int, output: int | None, _nodes: tuple[CircuitNode, ...],
@@ -429,9 +438,11 @@ class CircuitNetwork:
     def _build_tn(self, hyper: bool):
         import quimb.tensor as qtn
 
+        from ._quimb import CircuitTensorNetwork
+
         tensors = [qtn.Tensor(data, inds=s.inds, tags=s.tags)
                    for s, data in zip(self._specs(hyper), self._data(hyper))]
-        return qtn.TensorNetwork(tensors, virtual=True)
+        return CircuitTensorNetwork(tensors, open_inds=self.output_indices, virtual=True)
 
     # -- summaries ----------------------------------------------------------------
     @property

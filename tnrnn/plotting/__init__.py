@@ -10,6 +10,6 @@ from .bench import plot_bench
 from .figure import FIGURE_FORMATS, figure_format
 from .network import draw
 from .ranks import plot_ranks
-from .spectra import plot_spectrum
+from .spectra import plot_spectra, plot_spectrum
 
-__all__ = ["FIGURE_FORMATS", "draw", "figure_format", "plot_bench", "plot_ranks", "plot_spectrum"]
+__all__ = ["FIGURE_FORMATS", "draw", "figure_format", "plot_bench", "plot_ranks", "plot_spectra", "plot_spectrum"]

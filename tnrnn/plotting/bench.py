@@ -138,7 +138,9 @@ def _plot_time(records, strategies, colours, name, figsize):
             fit = fit_time_vs_flops(records, b)
         except InvalidParameterError:
             continue
-        xs = np.array([min(r.flops_log10 for r in records), max(r.flops_log10 for r in records)])
+        # the fit is drawn over the measured range of this backend only, never extrapolated
+        measured = [r.flops_log10 for r in records if b in r.times]
+        xs = np.array([min(measured), max(measured)])
         ax.plot(10 ** xs, 10 ** (fit.slope * xs + fit.intercept), color="black", lw=1,
                 ls=("-", "--", ":", "-.")[backends.index(b) % 4], gid=f"fit:{b}",
                 label=f"{b} ({_MARKERS[b]}): slope {fit.slope:.2f}, r={fit.correlation:.2f}")
@@ -147,7 +149,7 @@ def _plot_time(records, strategies, colours, name, figsize):
     ax.set_xlabel("flops of the path")
     ax.set_ylabel("contraction time [s] (median)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return fig
 
 
@@ -171,5 +173,5 @@ def _plot_speedup(records, strategies, colours, name, figsize):
     ax.set_xlabel("flops of the path")
     ax.set_ylabel("speed-up: numpy time / GPU time")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return fig

@@ -8,8 +8,23 @@ with their dimensions.  It returns a matplotlib ``Figure`` (built without
 ``pyplot``; matplotlib is imported inside the function).
 
 Every drawn collection carries a ``gid`` naming what it shows
-(``"tensors:WI"``, ``"inputs:start"``, ``"cut-bonds"``, ``"band:L=2"``, ...),
-so that programs and tests can find it.
+(``"tensors:WI"``, ``"inputs:start"``, ``"side:end"``, ...), so that programs
+and tests can find it.  Each bond of the minimum cut is one collection,
+``"cut-bond:{index}"`` (``"cut-bond:x3"``, ``"cut-bond:h17"``), holding every
+segment that carries it:
+
+* an input hyperindex ``x{t}`` is drawn *as a whole*: every leg from a copy
+  of ``W^I`` to the input ``x_t`` (in the condensed view, the input edge of
+  block ``(1, t)``), labelled with its dimension ``M``;
+* a hidden hyperindex ``h{c}`` (the state of circuit node ``c``, the three
+  legs of COPY tensor ``MUL{c}``) is drawn on the legs that join ``MUL{c}``
+  to tensors on the other side of the cut (in the condensed view, on the
+  block edge carrying the state), labelled with ``R`` once: a hyperindex
+  costs its dimension once, however many legs cross.
+
+The two sides of the cut are shaded: every tensor (every block, in the
+condensed view) sits on a halo of its side's colour (``"side:start"``,
+``"side:end"``; ``"side:both"`` for a block whose copies lie on both sides).
 """
 
 from __future__ import annotations
@@ -202,15 +217,23 @@ def _mincut(network, cut):
     return mincut_bound(network, cut)
 
 
-def _bound_text(mc, hidden):
-    """``"min-cut bound 3^4 = 81"`` (or the bound alone when it is not a power of R)."""
+def _bound_text(mc, dims):
+    """``"min-cut bound $3^{4} = 81$"``: the bound as a product of powers of the bonds' dimensions."""
     bound = int(mc.bound)
-    n = len(mc.bonds)
-    if hidden > 1 and hidden**n == bound:
-        pretty = f"{hidden}^{n} = {bound}" if bound < 10**7 else f"{hidden}^{n}"
-    else:
-        pretty = f"{bound}" if bound < 10**7 else f"2^{mc.log2:.1f}"
-    return f"min-cut bound {pretty}"
+    counts = defaultdict(int)
+    for ind in mc.bonds:
+        counts[int(dims[ind])] += 1
+    factors = [f"{d}^{{{k}}}" if k > 1 else f"{d}" for d, k in sorted(counts.items())]
+    value = f"{bound}" if bound < 10**7 else f"2^{{{mc.log2:.1f}}}"
+    if not factors:
+        return f"min-cut bound ${value}$"
+    product = r" \cdot ".join(factors)
+    return f"min-cut bound ${product} = {value}$" if product != value else f"min-cut bound ${value}$"
+
+
+def _index_dims(network) -> dict:
+    """Dimension of every index of the hyperindexed network (inputs included)."""
+    return dict(network.problem().size_dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +260,7 @@ def _as_network(network_or_rac, length):
 def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, condensed: bool | None = None,
          show_mincut: bool = True, path=None, figsize=None, title: str | None = None, legend: bool = True,
          label_bonds: bool = True):
-    """Draw a compiled RAC, the sides of a cut, and the cut's minimum set of bonds.
+    r"""Draw a compiled RAC, the sides of a cut, and the cut's minimum set of bonds.
 
     The layout is deterministic.  Time runs left to right (one column per
     step).  Layers are stacked bottom (layer 1) to top (layer ``L``); inside
@@ -248,7 +271,9 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     legs end at the bottom in one marker per input ``x_t``, coloured by the
     side of the cut.  With a cut and ``show_mincut``, the bonds of a minimum
     cut (:func:`tnrnn.network.mincut.mincut_bound`) are red and labelled with their
-    dimension, and the title states the bound.
+    dimension, the tensors sit on halos of their side's colour, and the
+    title states the bound.  See the module docstring for how each bond is
+    drawn and named.
 
     Networks whose layers need more than :data:`DETAILED_MAX_ROWS` rows are
     drawn *condensed*: one node per layer x time block, annotated with its
@@ -309,8 +334,10 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     >>> fig = draw(rac, cut="start-end", length=4)
     >>> ax = fig.axes[0]
     >>> print(ax.get_title())
-    L=2, R=3, M=3, T=4   cut start-end   min-cut bound 3^2 = 9
-    >>> len(ax.findobj(lambda a: a.get_gid() == "cut-bonds")[0].get_paths())   # the legs x0, x1
+    $L=2,\ R=3,\ M=3,\ T=4$   cut start-end   min-cut bound $3^{2} = 9$
+    >>> sorted(a.get_gid() for a in ax.findobj(lambda a: str(a.get_gid()).startswith("cut-bond:")))
+    ['cut-bond:x2', 'cut-bond:x3']
+    >>> len(ax.findobj(lambda a: a.get_gid() == "cut-bond:x2")[0].get_paths())   # x2 has 2 copies
     2
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = draw(rac, cut="start-end", length=4, path=os.path.join(tmp, "cut.svg"))
@@ -344,11 +371,11 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     else:
         _draw_detailed(ax, network, st, tensors, the_cut, mc, label_bonds)
     if title is None:
-        title = f"L={network.depth}, R={rac.hidden}, M={rac.inputs}, T={T}"
+        title = f"$L={network.depth},\\ R={rac.hidden},\\ M={rac.inputs},\\ T={T}$"
         if the_cut is not None:
             title += f"   cut {the_cut}"
         if mc is not None:
-            title += f"   {_bound_text(mc, rac.hidden)}"
+            title += f"   {_bound_text(mc, _index_dims(network))}"
         if condensed:
             title += f"\n(condensed: {network.num_tensors} tensors in {network.depth * T} blocks)"
     ax.set_title(title, fontsize=10)
@@ -391,6 +418,20 @@ def _cut_label(ax, polyline, text, along=0.5):
                 bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85})
 
 
+def _detailed_bond_polylines(ind, edges, st, side_of, names):
+    """The segments of the COPY-form network that carry the hyperindex ``ind`` across the cut."""
+    if ind.startswith("x"):
+        return list(edges[ind])  # every copy's leg: the input hyperedge as a whole
+    c = int(ind[1:])
+    role, p = st.consumer[c]
+    members = {"a": f"WH{c}" if f"WH{c}" in names else f"INIT{c}", "b": f"WI{c}",
+               "h": "WO" if role == "WO" else f"{role}{p}"}
+    mul = side_of.get(f"MUL{c}")
+    legs = [poly for leg, member in members.items() if mul is None or side_of.get(member) != mul
+            for poly in edges[f"{leg}{c}"]]
+    return legs or list(edges[f"h{c}"])
+
+
 def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
     from matplotlib.collections import LineCollection
 
@@ -408,13 +449,23 @@ def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
         if legs:
             ax.add_collection(LineCollection(legs, colors=_SIDE_COLOUR[side], linewidths=0.8, alpha=0.55,
                                              zorder=1, gid=f"legs:{side}"))
-    if cut_bonds:
-        highlighted = [edges[ind][0] for ind in sorted(cut_bonds, key=_natural)]
-        ax.add_collection(LineCollection(highlighted, colors=_CUT, linewidths=2.6, zorder=3, gid="cut-bonds"))
-        if label_bonds:
-            for ind, poly in zip(sorted(cut_bonds, key=_natural), highlighted):
+    if mc is not None:
+        side_of = {name: "start" for name in mc.start_tensors}
+        side_of.update({name: "end" for name in mc.end_tensors})
+        names = {t.name for t in tensors}
+        for side in ("start", "end"):
+            xy = [pos[n] for n in names if side_of.get(n) == side and n in pos]
+            if xy:
+                ax.scatter([p[0] for p in xy], [p[1] for p in xy], marker="o", s=150, c=_SIDE_COLOUR[side],
+                           alpha=0.18, linewidths=0, zorder=0.5, gid=f"side:{side}")
+        all_dims = _index_dims(network)
+        for ind in sorted(cut_bonds, key=_natural):
+            polys = _detailed_bond_polylines(ind, edges, st, side_of, names)
+            ax.add_collection(LineCollection(polys, colors=_CUT, linewidths=2.6, zorder=3, gid=f"cut-bond:{ind}"))
+            if label_bonds:
+                poly = max(polys, key=lambda p: sum(math.dist(a, b) for a, b in zip(p[:-1], p[1:])))
                 along = 0.5 if tuple(poly[-1]) == tuple(pos["WO"]) else 0.82  # the WO edge is short
-                _cut_label(ax, poly, str(dims.get(ind, network.rac.hidden)), along=along)
+                _cut_label(ax, poly, str(all_dims.get(ind, dims.get(ind, network.rac.hidden))), along=along)
 
     for role in _ROLES:
         names = [t.name for t in tensors if t.role == role]
@@ -455,10 +506,12 @@ def _natural(name):
 
 def _block_of_bond(st, ind):
     """The condensed view's edge a bond lies on: ``((l, t) or ("x", t), (l, t) or "WO")``."""
-    m = re.fullmatch(r"([abh])(\d+)", ind)
+    m = re.fullmatch(r"([abhx])(\d+)", ind)
     if m is None:
         return None
     kind, c = m.group(1), int(m.group(2))
+    if kind == "x":  # an input hyperindex: the input edge of block (1, t), which holds all its copies
+        return ("x", c), (1, c)
     lay, t = st.layer[c], st.time[c]
     if kind == "h":
         role, p = st.consumer[c]
@@ -493,11 +546,13 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
             block_edges.append(((lay - 1, t) if lay > 1 else ("x", t), (lay, t)))
     block_edges.append(((L, T - 1), "WO"))
     counts = defaultdict(int)
+    bond_edge = {}
     if mc is not None:
         for ind in mc.bonds:
             key = _block_of_bond(st, ind)
             if key is not None:
                 counts[key] += 1
+                bond_edge[ind] = key
     cut_edges = [e for e in block_edges if counts.get(e)]
     plain = [[xy(a), xy(b)] for a, b in block_edges if not counts.get((a, b)) and a[0] != "x"]
     legs = defaultdict(list)
@@ -508,14 +563,28 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
     for side, segs in legs.items():
         ax.add_collection(LineCollection(segs, colors=_SIDE_COLOUR[side], linewidths=1.2, alpha=0.7, zorder=1,
                                          gid=f"legs:{side}"))
-    if cut_edges:
-        segs = [[xy(a), xy(b)] for a, b in cut_edges]
-        ax.add_collection(LineCollection(segs, colors=_CUT, linewidths=2.8, zorder=3, gid="cut-bonds"))
+    if mc is not None:
+        all_dims = _index_dims(network)
+        for ind in sorted(bond_edge, key=_natural):
+            a, b = bond_edge[ind]
+            ax.add_collection(LineCollection([[xy(a), xy(b)]], colors=_CUT, linewidths=2.8, zorder=3,
+                                             gid=f"cut-bond:{ind}"))
         if label_bonds:
-            R = network.rac.hidden
-            for (a, b), seg in zip(cut_edges, segs):
+            for a, b in cut_edges:
                 n = counts[a, b]
-                _cut_label(ax, seg, f"{n}×{R}" if n > 1 else f"{R}")
+                d = next(all_dims[i] for i, e in bond_edge.items() if e == (a, b))
+                _cut_label(ax, [xy(a), xy(b)], f"{n}×{d}" if n > 1 else f"{d}")
+        # the sides: a halo per block, of the side its copies lie on
+        side_of = {name: "start" for name in mc.start_tensors}
+        side_of.update({name: "end" for name in mc.end_tensors})
+        sides = defaultdict(set)
+        for c in st.layer:
+            sides[st.layer[c], st.time[c]].add(side_of.get(f"MUL{c}", "none"))
+        for kind, colour in (("start", _START), ("end", _END), ("both", "#b07ab0")):
+            bl = [b for b, ss in sides.items() if (ss == {kind} if kind != "both" else {"start", "end"} <= ss)]
+            if bl:
+                ax.scatter([xy(b)[0] for b in bl], [xy(b)[1] for b in bl], marker="s", s=420, c=colour,
+                           alpha=0.25, linewidths=0, zorder=0.5, gid=f"side:{kind}")
 
     blocks = [(lay, t) for lay in range(1, L + 1) for t in range(T)]
     ax.scatter([xy(b)[0] for b in blocks], [xy(b)[1] for b in blocks], marker="s", s=150, c="#dfe8d8",
@@ -563,9 +632,16 @@ def _legend(ax, cut, mc, condensed, has_init):
         handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_START, mec="black", label="start-side input"))
         handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc=_END, mec="black", label="end-side input"))
     if mc is not None:
+        halo = 13 if condensed else 11
+        drawn = {a.get_gid() for a in ax.findobj() if str(a.get_gid()).startswith("side:")}
+        for gid, colour, text in (("side:start", _START, "start side"), ("side:end", _END, "end side"),
+                                  ("side:both", "#b07ab0", "copies on both sides")):
+            if gid in drawn:
+                handles.append(Line2D([], [], marker="s" if condensed else "o", ls="", ms=halo, mfc=colour,
+                                      alpha=0.3, mec="none", label=text))
         text = f"min-cut bond ({len(mc.bonds)})"
         if condensed:
-            text = f"min-cut bonds ({len(mc.bonds)});\nn×R: n bonds of dim. R"
+            text = f"min-cut bonds ({len(mc.bonds)});\nn×d: n bonds of dim. d"
         handles.append(Line2D([], [], color=_CUT, lw=2.6, label=text))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
               borderaxespad=0.0, handlelength=1.6)

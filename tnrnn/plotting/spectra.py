@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..bridge.empirical import EmpiricalSpectrum
     from ..network.spectrum import Spectrum
 
-__all__ = ["plot_spectrum"]
+__all__ = ["plot_spectra", "plot_spectrum"]
 
 
 
@@ -111,5 +111,86 @@ def plot_spectrum(result: Spectrum | EmpiricalSpectrum, ax=None, path: PathLike 
             bits.append(f"{shape[0]}×{shape[1]} matrix")
         title = "Singular values" + (" (" + ", ".join(bits) + ")" if bits else "")
     ax.set_title(title, fontsize=10)
+    save_figure(fig, path, fmt)
+    return fig
+
+
+def plot_spectra(results, labels=None, ax=None, path=None, *, title: str | None = None, figsize=(6.8, 4.2)):
+    """Overlay several spectra, each normalised by its largest singular value (``s_k / s_1``).
+
+    One line per spectrum (trained against untrained, one architecture
+    against another), on a log scale against the index ``k``.  Where a
+    result has a headline ``rank`` (an :class:`~tnrnn.bridge.EmpiricalSpectrum`)
+    it is marked on its line and given in the legend with its energy share;
+    each tolerance, divided by ``s_1``, is a short dashed tick of the line's
+    colour at the right edge.
+
+    Parameters
+    ----------
+    results : sequence of Spectrum or EmpiricalSpectrum
+    labels : sequence of str, optional
+        One per result (default ``"1"``, ``"2"``, ...).
+    ax, path, title, figsize
+        As in :func:`plot_spectrum`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from tnrnn import RAC, empirical_spectrum
+    >>> specs = [empirical_spectrum(RAC.random(depth=d, hidden=3, inputs=2, seed=0), length=4) for d in (1, 2)]
+    >>> ax = plot_spectra(specs, ["depth 1", "depth 2"]).axes[0]
+    >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("spectrum")]
+    ['spectrum:0', 'spectrum:1']
+    >>> ax.get_yscale()
+    'log'
+    """
+    import numpy as np
+
+    fmt = figure_format(path)
+    results = list(results)
+    if not results:
+        raise InvalidParameterError("results", "an empty sequence", "one or more spectra")
+    if labels is None:
+        labels = [str(k + 1) for k in range(len(results))]
+    labels = list(labels)
+    if len(labels) != len(results):
+        raise InvalidParameterError("labels", len(labels), f"{len(results)} labels, one per spectrum")
+    fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
+    n_max = 1
+    for k, (result, label) in enumerate(zip(results, labels)):
+        try:
+            s = np.sort(np.asarray(result.singular_values, dtype=np.float64).ravel())[::-1]
+        except (AttributeError, TypeError, ValueError):
+            raise InvalidParameterError("results", type(result).__name__, "spectra with singular_values") from None
+        if s.size == 0 or not s[0] > 0:
+            raise InvalidParameterError("results", f"spectrum {label!r} without a positive singular value",
+                                        "spectra with s_1 > 0")
+        r = s / s[0]
+        idx = np.arange(1, s.size + 1)
+        positive = r > 0
+        n_max = max(n_max, s.size)
+        rank = getattr(result, "rank", None)
+        text = label
+        if rank:
+            text += f": rank {rank} ({100 * float(getattr(result, 'energy', 1.0)):g}% of $\\sum\\sigma^2$)"
+        (line,) = ax.plot(idx[positive], r[positive], marker="o", ms=3.5, lw=1.2, label=text, gid=f"spectrum:{k}")
+        if rank:
+            ax.plot([rank], [r[rank - 1]], marker="o", ms=9, mfc="none", mec=line.get_color(), mew=1.6,
+                    ls="", zorder=4, gid=f"rank:{k}")
+        tol = getattr(result, "tolerance", None)
+        if tol:
+            ax.plot([0.97, 1.0], [tol / s[0]] * 2, transform=ax.get_yaxis_transform(), ls="--",
+                    color=line.get_color(), lw=1.4, gid=f"tolerance:{k}")
+    ax.set_yscale("log")
+    ax.set_xlabel("index $k$")
+    ax.set_ylabel("$\\sigma_k / \\sigma_1$")
+    ax.set_xlim(0.3, n_max + 0.7)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    ax.set_title(title if title is not None else "Normalised singular values (circles: headline rank)",
+                 fontsize=10)
     save_figure(fig, path, fmt)
     return fig

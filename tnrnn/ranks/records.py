@@ -14,6 +14,12 @@ from typing import Any
 __all__ = ["RankBounds", "format_table"]
 
 
+def _versions() -> dict:
+    from ..versions import versions
+
+    return versions()
+
+
 @dataclass(frozen=True)
 class RankBounds:
     """Proven lower and upper bounds on a separation rank, with their sources.
@@ -50,6 +56,9 @@ class RankBounds:
         Where ``lower`` and ``upper`` come from.
     details : dict
         Engine timings and facts.
+    versions : dict
+        tnrnn's and its dependencies' versions when the record was made
+        (:func:`tnrnn.versions.versions`); not compared.
     """
 
     depth: int
@@ -74,6 +83,7 @@ class RankBounds:
     lower_source: str
     upper_source: str
     details: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=_versions, compare=False)
 
     def to_dict(self) -> dict:
         """A JSON-safe dict of every field."""
@@ -87,8 +97,8 @@ class RankBounds:
 
     @classmethod
     def from_dict(cls, d: dict) -> RankBounds:
-        """Inverse of :meth:`to_dict`."""
-        d = dict(d)
+        """Inverse of :meth:`to_dict` (keys it does not know, from newer files, are skipped)."""
+        d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if d.get("samples") is not None:
             d["samples"] = tuple(d["samples"])
         return cls(**d)

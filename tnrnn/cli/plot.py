@@ -1,0 +1,123 @@
+"""``tnrnn plot``: re-draw a saved result (bounds, bench, spectrum or import records) without recomputing it."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import InvalidParameterError
+from ._progress import Progress, add_progress_arguments
+
+__all__ = ["add_parser", "run", "record_kind"]
+
+_EXAMPLES = """\
+examples:
+  tnrnn bounds -L 1,2,3 -R 3 -M 3 -T 2:12:2 --json > ranks.json
+  tnrnn plot ranks.json -o ranks.png
+  tnrnn bench -L 2 -R 3 -M 3 -T 4:8:2 --out bench.jsonl && tnrnn plot bench.jsonl --kind time -o time.png
+  tnrnn spectrum -L 2 -R 3 -M 2 -T 8 --json > spectrum.json && tnrnn plot spectrum.json -o spectrum.svg
+  tnrnn import untrained.pt trained.pt -T 8 --spectrum --json > models.json && tnrnn plot models.json -o cmp.pdf
+
+The kind of record is read from its fields: certified-rank records (tnrnn bounds --json),
+benchmark records (tnrnn bench --json or --out JSON lines), spectra (tnrnn spectrum --json) and
+imports with spectra (tnrnn import --spectrum --json; several are overlaid as s_k/s_1).
+"""
+
+KINDS = ("ranks", "bench", "spectrum", "import")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``plot`` subcommand."""
+    p = subparsers.add_parser(
+        "plot",
+        help="re-draw a saved result file (bounds, bench, spectrum or import records)",
+        description="Draw the figure of a result saved by another command (its --json output, or bench's "
+                    "--out JSON lines) without computing anything again.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("results", help="a .json file (one record or a list) or .jsonl file (one record a line)")
+    p.add_argument("--output", "-o", required=True, metavar="PATH", help="the figure file: .png, .svg or .pdf")
+    p.add_argument("--kind", default="flops", choices=("flops", "time", "speedup"),
+                   help="for benchmark records: flops vs T (default), time vs flops, or GPU speed-up")
+    p.add_argument("--title", default=None, help="replace the figure's title")
+    add_progress_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def record_kind(record: dict) -> str:
+    """``"ranks"``, ``"bench"``, ``"spectrum"`` or ``"import"``, from a record's fields.
+
+    Examples
+    --------
+    >>> record_kind({"singular_values": [1.0], "tolerance": 0.0, "numerical_rank": 1})
+    'spectrum'
+    """
+    if "spectrum" in record and "import" in record:
+        return "import"
+    if "singular_values" in record:
+        return "spectrum"
+    if "strategy" in record and "num_tensors" in record:
+        return "bench"
+    if {"lower", "upper", "cut", "length"} <= set(record):
+        return "ranks"
+    raise InvalidParameterError("results", "a record with fields " + ", ".join(sorted(record)[:8]),
+                                "records of tnrnn bounds, bench, spectrum or import --spectrum")
+
+
+def _spectrum(record: dict):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    fields = dict(record)
+    fields["singular_values"] = np.asarray(record["singular_values"], dtype=np.float64)
+    for name in ("tolerance", "numerical_rank"):
+        if name not in fields:
+            raise InvalidParameterError("results", f"a spectrum without {name}", "spectra as tnrnn writes them")
+    if "shape" in fields:
+        fields["shape"] = tuple(fields["shape"])
+    return SimpleNamespace(**fields)
+
+
+def run(args) -> int:
+    """Run ``tnrnn plot`` with parsed arguments; returns the exit code."""
+    from ..plotting.figure import figure_format
+    from ..results import load_results
+
+    figure_format(args.output, "--output")
+    records = load_results(args.results)
+    if not records:
+        raise InvalidParameterError("results", args.results, "a file with at least one record")
+    kinds = {record_kind(r) for r in records}
+    if len(kinds) > 1:
+        raise InvalidParameterError("results", "records of kinds " + ", ".join(sorted(kinds)), "records of one kind")
+    (kind,) = kinds
+    with Progress.from_args(args).stage(f"drawing {len(records)} {kind} records"):
+        _draw(kind, records, args)
+    print(f"wrote {args.output}: {len(records)} {kind} record{'s' if len(records) != 1 else ''}")
+    return 0
+
+
+def _draw(kind, records, args) -> None:
+    if kind == "ranks":
+        from ..plotting.ranks import plot_ranks
+        from ..ranks.records import RankBounds
+
+        plot_ranks([RankBounds.from_dict(r) for r in records], path=args.output, title=args.title)
+    elif kind == "bench":
+        from ..bench.records import BenchRecord
+        from ..plotting.bench import plot_bench
+
+        plot_bench([BenchRecord.from_dict(r) for r in records], args.kind, path=args.output, title=args.title)
+    else:
+        specs = [_spectrum(r["spectrum"] if kind == "import" else r) for r in records]
+        if len(specs) == 1:
+            from ..plotting.spectra import plot_spectrum
+
+            plot_spectrum(specs[0], path=args.output, title=args.title)
+        else:
+            from ..plotting.spectra import plot_spectra
+
+            labels = [str(r.get("label", k + 1)) for k, r in enumerate(records)]
+            plot_spectra(specs, labels, path=args.output, title=args.title)
