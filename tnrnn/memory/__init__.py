@@ -39,6 +39,7 @@ from .hankel import (
     hankel_spectrum,
     kernel_error,
     minimal_width,
+    realize_section,
     section_bound,
     truncate_kernel,
 )
@@ -52,6 +53,6 @@ __all__ = [
     "Target", "TARGETS", "target", "sample_kernel", "generate_data", "INPUT_KINDS",
     "hankel_matrix", "HankelSpectrum", "hankel_spectrum", "ExactHankelRank", "hankel_rank_exact",
     "fir_realization", "gramians", "hankel_singular_values", "Truncation", "balanced_truncation",
-    "truncate_kernel", "KernelError", "kernel_error", "MinimalWidth", "minimal_width", "section_bound",
+    "truncate_kernel", "KernelError", "kernel_error", "MinimalWidth", "minimal_width", "section_bound", "realize_section",
     "Measure", "MEASURES", "register", "list_measures", "get_measure", "measure",
 ]

@@ -6,9 +6,14 @@ Approximation (:func:`approximation_records`): for a target sampled as
 
 * ``lower_bound``: ``sigma_{m+1}`` of the target's square Hankel section -- no
   width-m linear RNN has a smaller l1 error on the horizon (docs/memory.rst);
-* ``bt_l1``: the l1 error on the horizon of the balanced truncation to width m
-  of the target's FIR realisation, with that truncation's bounds against the
-  FIR target (zero beyond the horizon): ``aak_lower = sigma_{m+1}`` (Hankel
+* ``bt_l1``: the l1 error on the horizon of the width-m balanced truncation of
+  the target's finite-horizon gramians (Kung's algorithm on the ``N x N``
+  Hankel section of the target sampled over twice the horizon,
+  :func:`tnrnn.memory.hankel.realize_section`), which does not see a cut at the
+  horizon;
+* ``fir_l1``: the same error for the balanced truncation (exact gramians) of the
+  target cut at the horizon (its FIR realisation), with that truncation's
+  certified bounds against the cut target: ``aak_lower = sigma_{m+1}`` (Hankel
   norm, hence H-infinity and l1 over all lags) and ``bt_upper = 2 sum_{i>m}
   sigma_i`` (H-infinity);
 * ``trained_l1``: the l1 error on the horizon of a linear RNN trained with Adam
@@ -34,7 +39,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
-from .hankel import kernel_error, truncate_kernel
+from .hankel import kernel_error, realize_section, truncate_kernel
 from .targets import sample_kernel, target
 
 __all__ = ["ApproximationRecord", "PlateauRecord", "approximation_records", "plateau_records", "run_records",
@@ -57,6 +62,7 @@ class ApproximationRecord:
     bt_upper: float
     bt_l1: float
     bt_width: int
+    fir_l1: float
     trained_l1: float | None
     trained_loss: float | None
     steps: int
@@ -74,6 +80,7 @@ class ApproximationRecord:
     def __str__(self) -> str:
         tr = "-" if self.trained_l1 is None else f"{self.trained_l1:.3e}"
         return (f"{self.target:>10} m={self.width:<3} lower {self.lower_bound:.3e}  bt {self.bt_l1:.3e}  "
+                f"fir-bt {self.fir_l1:.3e}  "
                 f"trained {tr}  (AAK {self.aak_lower:.3e}, BT H-inf <= {self.bt_upper:.3e})")
 
 
@@ -141,20 +148,24 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
         require_torch("training linear RNNs (memory curse)")
     for spec in specs:
         h = sample_kernel(spec, horizon, dt)
+        N = h.size
+        h2 = sample_kernel(spec, 2 * N * dt, dt)[:2 * N - 1]
         factors = svd(hankel_matrix(h))
         sec = svdvals(hankel_matrix(h, section=True))
         for m in ws:
             key = ("approximation", spec.name, m, float(horizon), float(dt), int(steps) if train else 0, seed)
             if key in skip:
                 continue
-            bt = truncate_kernel(h, m, svd=factors)
+            fir = truncate_kernel(h, m, svd=factors)
+            bt = realize_section(h2, m)
             lower = float(sec[m]) if m < sec.size and sec[m] > sec[0] * 1e-13 else 0.0
             trained_l1 = trained_loss = None
             if train:
                 fit = fit_linear_rnn(h, m, steps=steps, lr=lr, dt=dt, seed=seed)
                 trained_l1, trained_loss = kernel_error(h, fit.model).l1, fit.final_loss
-            yield ApproximationRecord(spec.name, m, float(horizon), float(dt), lower, bt.lower_bound, bt.upper_bound,
-                                      kernel_error(h, bt.model).l1, bt.width, trained_l1, trained_loss,
+            yield ApproximationRecord(spec.name, m, float(horizon), float(dt), lower, fir.lower_bound,
+                                      fir.upper_bound, kernel_error(h, bt.model).l1, bt.width,
+                                      kernel_error(h, fir.model).l1, trained_l1, trained_loss,
                                       int(steps) if train else 0, seed)
 
 

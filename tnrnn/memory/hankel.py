@@ -55,6 +55,7 @@ __all__ = [
     "Truncation",
     "balanced_truncation",
     "truncate_kernel",
+    "realize_section",
     "KernelError",
     "kernel_error",
     "MinimalWidth",
@@ -320,16 +321,23 @@ class Truncation:
         Of the source system, descending.
     lower_bound : float
         ``sigma_{m+1}``: no width-m model has a smaller Hankel-norm, H-infinity
-        or l1 error (0 when ``m`` >= the source's width).
-    upper_bound : float
-        ``2 * sum_{i>m} sigma_i``: the H-infinity error of :attr:`model` is at most this.
+        or l1 error (0 when ``m`` >= the source's width); for ``method="section"``
+        the l1 error over the lags the section uses.
+    upper_bound : float or None
+        ``2 * sum_{i>m} sigma_i``: the H-infinity error of :attr:`model` is at most
+        this (``method="gramian"``; ``None`` for ``"section"``, which has no such guarantee).
+    method : str
+        ``"gramian"`` (exact gramians of a stable system, :func:`balanced_truncation`,
+        :func:`truncate_kernel`) or ``"section"`` (Kung's algorithm on a Hankel section,
+        :func:`realize_section`).
     """
 
     model: LinearRNN
     width: int
     hankel_singular_values: tuple
     lower_bound: float
-    upper_bound: float
+    upper_bound: float | None
+    method: str = "gramian"
 
     @property
     def matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -344,10 +352,13 @@ class Truncation:
 
     def to_dict(self) -> dict:
         """JSON-safe (the matrices included)."""
-        return {"width": self.width, "lower_bound": self.lower_bound, "upper_bound": self.upper_bound,
-                "hankel_singular_values": list(self.hankel_singular_values), "model": self.model.to_dict()}
+        return {"width": self.width, "method": self.method, "lower_bound": self.lower_bound,
+                "upper_bound": self.upper_bound, "hankel_singular_values": list(self.hankel_singular_values), "model": self.model.to_dict()}
 
     def __str__(self) -> str:
+        if self.method == "section":
+            return (f"Kung realisation of width {self.width} from a Hankel section of rank "
+                    f"{len(self.hankel_singular_values)}: l1 error >= {self.lower_bound:.3e} (no upper bound)")
         return (f"balanced truncation to width {self.width} (source width {len(self.hankel_singular_values)}): "
                 f"Hankel lower bound {self.lower_bound:.3e} <= error, H-infinity error <= {self.upper_bound:.3e}")
 
@@ -368,7 +379,7 @@ def _truncate(system: LinearRNN, LP: np.ndarray, LQ: np.ndarray, width: int, fac
     model = LinearRNN(Ti @ system.W @ T, Ti @ system.U, system.c @ T, time=system.time, dt=system.dt)
     tail = s[m:]
     lower = float(tail[0]) if tail.size else 0.0
-    return Truncation(model, keep, tuple(float(v) for v in s), lower, float(2 * np.sum(tail)))
+    return Truncation(model, keep, tuple(float(v) for v in s), lower, float(2 * np.sum(tail)), "gramian")
 
 
 def balanced_truncation(system: LinearRNN, width: int) -> Truncation:
@@ -412,6 +423,47 @@ def truncate_kernel(kernel, width: int, *, svd=None) -> Truncation:
     h = _kernel(kernel)
     fir = fir_realization(h)
     return _truncate(fir, np.eye(h.size), hankel_matrix(h).T, width, svd)
+
+
+def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
+    """A width-``width`` linear RNN from the Hankel section of a kernel (Kung's algorithm).
+
+    With the ``rows x cols`` section ``H = U S V^T`` (default square, all samples
+    used), the observability and controllability factors ``O = U_m S_m^{1/2}``,
+    ``C = S_m^{1/2} V_m^T`` give ``c = O[0]``, ``U = C[:, 0]`` and ``W`` by least
+    squares from the shift invariance ``O[1:] = O[:-1] W``.  This is balanced
+    truncation with respect to the section's finite-horizon gramians (``O^T O =
+    C C^T = S_m``); it reproduces every kernel of width <= m exactly once the
+    section has ``rows > m`` and ``cols >= m``, and, unlike :func:`truncate_kernel`,
+    does not see a cut at the end of the samples.  Stability is not guaranteed and
+    there is no certified upper bound; ``lower_bound`` is ``sigma_{m+1}`` of the
+    section, which bounds the l1 error over the lags it uses (``rows + cols - 1``).
+
+    Examples
+    --------
+    >>> fib = realize_section([1.0, 1, 2, 3, 5, 8, 13, 21, 34], 2)
+    >>> fib.model.kernel(np.arange(10)).round(6).tolist()
+    [1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0]
+    """
+    from scipy.linalg import lstsq, svd
+
+    from ..circuits import check_positive_int
+
+    m = check_positive_int(width, "width")
+    h = _kernel(kernel)
+    H = hankel_matrix(h, rows, None, section=True) if rows is not None else hankel_matrix(h, section=True)
+    Uq, s, Vt = svd(H)
+    rank = int(np.sum(s > s[0] * 1e-13)) if s[0] > 0 else 0
+    keep = min(m, rank, H.shape[0] - 1)
+    if keep < 1:
+        raise InvalidParameterError("kernel", "a zero kernel or a 1-row section", "a nonzero kernel and rows >= 2")
+    root = np.sqrt(s[:keep])
+    O = Uq[:, :keep] * root
+    C = root[:, None] * Vt[:keep]
+    W = lstsq(O[:-1], O[1:])[0]
+    tail = s[m:]
+    lower = float(tail[0]) if tail.size and tail[0] > s[0] * 1e-13 else 0.0
+    return Truncation(LinearRNN(W, C[:, 0], O[0]), keep, tuple(float(v) for v in s[:rank]), lower, None, "section")
 
 
 # -- errors and widths -------------------------------------------------------------
