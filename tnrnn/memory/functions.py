@@ -60,7 +60,7 @@ def _as_callable(model):
         if isinstance(model, (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM)):
             from ..bridge import from_module
 
-            return _as_callable(from_module(model, readout=False))
+            return _as_callable(from_module(model))
         params = list(model.parameters())
         dtype = params[0].dtype if params else torch.float64
         device = params[0].device if params else torch.device("cpu")
@@ -302,6 +302,8 @@ def classify_decay(times, values, *, tail: float = 0.5, floor: float = 1e-12) ->
     v = np.abs(np.asarray(values, dtype=np.float64).ravel())
     if t.shape != v.shape or t.size == 0:
         raise InvalidParameterError("values", v.shape, f"an array of the shape of times {t.shape}")
+    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(t))):
+        raise InvalidParameterError("values", "non-finite values", "finite numbers")
     if not 0 < tail <= 1:
         raise InvalidParameterError("tail", tail, "a fraction in (0, 1]")
     vmax = float(v.max()) if v.size else 0.0
