@@ -246,9 +246,10 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
 
 @dataclass(frozen=True)
 class DecayFit:
-    """Least-squares fits of ``log|rho|`` on the tail: exponential vs power law.
+    """Least-squares fits of the log envelope of ``|rho|`` on the tail: exponential vs power law.
 
-    ``log|rho| = a - rate * t`` (exponential, ``|rho| ~ e^{-rate t}``) and
+    The envelope is ``max_{s >= t} |rho(s)|`` (so that oscillating memories are
+    fitted by their decay, not their zeros); ``log env = a - rate * t`` (exponential, ``|rho| ~ e^{-rate t}``) and
     ``log|rho| = b - exponent * log t`` (power law, ``|rho| ~ t^{-exponent}``),
     each with its coefficient of determination ``R^2`` in log space; ``kind``
     is the better fit, ``"finite"`` when the tail is below ``floor * max``
@@ -316,7 +317,8 @@ def classify_decay(times, values, *, tail: float = 0.5, floor: float = 1e-12) ->
         return DecayFit("finite", None, None, None, None, None)
     if keep.sum() < 3:
         return DecayFit("undetermined", None, None, None, None, None)
-    x, y = t[keep], np.log(v[keep])
+    env = np.maximum.accumulate(v[::-1])[::-1]  # upper envelope max_{s >= t} |rho(s)|: ignores oscillation
+    x, y = t[keep], np.log(env[keep])
     slope_e, r2_e = _r2(x, y)
     slope_p, r2_p = _r2(np.log(x), y)
     kind = "exponential" if r2_e >= r2_p else "power"
