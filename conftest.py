@@ -2,4 +2,6 @@
 
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py"]
+_NEED_TORCH = ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py", "tnrnn/memory/nn.py", "tnrnn/memory/training.py"]
+
+collect_ignore = [] if importlib.util.find_spec("torch") else _NEED_TORCH
