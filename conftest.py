@@ -7,7 +7,9 @@ import importlib.util
 import os
 import tempfile
 
-collect_ignore = [] if importlib.util.find_spec("torch") else ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py"]
+_NEED_TORCH = ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py", "tnrnn/memory/nn.py", "tnrnn/memory/training.py"]
+
+collect_ignore = [] if importlib.util.find_spec("torch") else list(_NEED_TORCH)
 if importlib.util.find_spec("pandas") is None:
     collect_ignore.append("tnrnn/results.py")
 
