@@ -7,6 +7,7 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
     spec (L, R, M) -> circuits.RAC --cut--> ranks/    closed forms + GF(p) engines -> RankBounds
                          |        --T-->    network/  compile -> optimizers -> contract -> spectrum, min-cut
     trained torch -> bridge/ (nn, files, mapping)  -> RAC or RecurrentModel -> empirical spectra
+    models, kernels -> memory/ memory functions, Hankel analysis, curse of memory, memory measures
     all records   -> plotting/ (figures), bench/ (contraction benchmark), cli/ (the tnrnn command)
     shared leaves:   errors, limits (memory budgets), backends (numpy/torch/cupy), field (GF(p)), cuts, typing
 
@@ -16,7 +17,7 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
 (140, 140, True, 35)
 """
 
-from . import bridge, errors
+from . import bridge, errors, memory
 from ._version import __version__
 from .bench import BenchRecord, bench
 
@@ -67,6 +68,7 @@ __all__ = [
     "exact_rank",
     "list_engines",
     "bridge",
+    "memory",
     "from_module",
     "load_weights",
     "empirical_spectrum",

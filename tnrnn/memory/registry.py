@@ -68,9 +68,12 @@ def register(name: str, description: str, *, needs_torch: bool = False):
 
 
 def list_measures() -> list[Measure]:
-    """The registered measures."""
-    from . import functions, hankel  # noqa: F401  (modules register on import)
+    """The registered measures.
 
+    Measure modules register themselves when imported, and ``tnrnn/memory/__init__.py`` imports them
+    all, which Python runs before this module is reachable; so the table is full here without this
+    module importing its measures (which would be an import cycle).
+    """
     return list(MEASURES.values())
 
 
