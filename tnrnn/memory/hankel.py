@@ -1,0 +1,617 @@
+r"""Hankel analysis of a memory function: singular values, exact rank, minimal widths, balanced truncation.
+
+The map from past inputs to future outputs of a linear time-invariant system
+with kernel :math:`h_k` is its Hankel operator :math:`(\Gamma x)_i =
+\sum_j h_{i+j} x_j` -- the matricization of the sequence-to-sequence map
+across the present-time cut.  Its rank is the minimal width of a linear RNN
+realising the kernel (Kronecker; Ho-Kalman) and its singular values
+:math:`\sigma_1 \ge \sigma_2 \ge \dots` (the *Hankel singular values*) price
+every width:
+
+* lower bound (Adamyan-Arov-Krein; here through Eckart-Young): every width-m
+  linear RNN :math:`\hat h` has error :math:`\|h - \hat h\|_{\ell^1} \ge
+  \|h - \hat h\|_{H_\infty} \ge \|\Gamma_{h - \hat h}\| \ge \sigma_{m+1}`;
+* upper bound (Enns; Glover): balanced truncation to width m has
+  :math:`\|h - \hat h_{bt}\|_{H_\infty} \le 2 \sum_{i > m} \sigma_i`.
+
+docs/memory.rst proves which norm each bound controls for the finite,
+sampled kernels tnrnn works with.  Conventions (tnrnn's own):
+
+* a kernel is a finite array :math:`h_0, \dots, h_{N-1}` (a target sampled at
+  ``dt``, :func:`tnrnn.memory.targets.sample_kernel`), read as the FIR system
+  that is zero beyond :math:`N`; its Hankel operator is exactly the
+  :math:`N \times N` matrix :math:`H_{ij} = h_{i+j}` (zero when
+  :math:`i + j \ge N`), :func:`hankel_matrix`'s default, so its singular
+  values are exact Hankel singular values (up to float rounding);
+* a *section* ``rows x cols`` (:math:`H_{ij} = h_{i+j}`, no padding, needs
+  ``rows + cols - 1 <= N`` samples) is the finite section of the Hankel operator
+  of an infinite kernel: a kernel realised by a minimal width-m RNN has section
+  rank exactly m once ``rows, cols >= m``; :func:`hankel_rank_exact` certifies
+  it over GF(p);
+* errors are measured over the lags :math:`0 \dots 2N-2` (:func:`kernel_error`),
+  where the Hankel bound provably holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ..field import DEFAULT_PRIME, check_prime, rank_mod, to_field
+from .linear import LinearRNN
+
+__all__ = [
+    "hankel_matrix",
+    "HankelSpectrum",
+    "hankel_spectrum",
+    "ExactHankelRank",
+    "hankel_rank_exact",
+    "fir_realization",
+    "gramians",
+    "hankel_singular_values",
+    "Truncation",
+    "balanced_truncation",
+    "truncate_kernel",
+    "realize_section",
+    "KernelError",
+    "kernel_error",
+    "MinimalWidth",
+    "minimal_width",
+    "section_bound",
+]
+
+
+def _kernel(kernel, name: str = "kernel") -> np.ndarray:
+    h = np.asarray(kernel)
+    if h.ndim != 1 or h.size < 1 or h.dtype.kind not in "iuf":
+        raise InvalidParameterError(name, f"array of shape {h.shape} and dtype {h.dtype}", "a 1-d real array")
+    h = h.astype(np.float64)
+    if not np.all(np.isfinite(h)):
+        raise InvalidParameterError(name, "non-finite values", "finite numbers")
+    return h
+
+
+def _section_shape(n: int, rows, cols) -> tuple[int, int]:
+    if rows is None and cols is None:
+        rows = cols = (n + 1) // 2
+    elif rows is None:
+        rows = n + 1 - cols
+    elif cols is None:
+        cols = n + 1 - rows
+    for name, v in (("rows", rows), ("cols", cols)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InvalidParameterError(name, v, "an integer >= 1")
+    if rows + cols - 1 > n:
+        raise InvalidParameterError("rows", rows, f"rows + cols - 1 <= {n} (the number of samples)")
+    return int(rows), int(cols)
+
+
+def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, section: bool = False) -> np.ndarray:
+    """The Hankel matrix ``H[i, j] = h[i + j]`` of a sampled kernel.
+
+    By default the ``N x N`` Hankel operator of the FIR kernel (zero beyond its
+    ``N`` samples); with ``section=True`` (or ``rows``/``cols`` given) the
+    unpadded ``rows x cols`` section, ``rows + cols - 1 <= N`` (default
+    ``rows = cols = (N + 1) // 2``).
+
+    Examples
+    --------
+    >>> hankel_matrix([1, 2, 3]).tolist()
+    [[1.0, 2.0, 3.0], [2.0, 3.0, 0.0], [3.0, 0.0, 0.0]]
+    >>> hankel_matrix([1, 2, 3], section=True).tolist()
+    [[1.0, 2.0], [2.0, 3.0]]
+    """
+    from scipy.linalg import hankel
+
+    h = _kernel(kernel)
+    if not section and rows is None and cols is None:
+        return hankel(h)
+    r, c = _section_shape(h.size, rows, cols)
+    return hankel(h[:r], h[r - 1:r + c - 1])
+
+
+@dataclass(frozen=True)
+class HankelSpectrum:
+    """Singular values of a Hankel matrix, with the tolerance of the numerical rank.
+
+    Attributes
+    ----------
+    singular_values : tuple of float
+        Descending.
+    tolerance : float
+        Absolute: singular values above it count in :attr:`numerical_rank`.
+    numerical_rank : int
+    shape : (int, int)
+    section : bool
+        Whether the matrix is an unpadded section (else the FIR operator).
+    """
+
+    singular_values: tuple
+    tolerance: float
+    numerical_rank: int
+    shape: tuple
+    section: bool
+
+    def to_dict(self) -> dict:
+        """JSON-safe."""
+        return {"singular_values": list(self.singular_values), "tolerance": self.tolerance,
+                "numerical_rank": self.numerical_rank, "shape": list(self.shape), "section": self.section}
+
+    def __str__(self) -> str:
+        s = np.asarray(self.singular_values)
+        head = ", ".join(f"{v:.3e}" for v in s[:8]) + (", ..." if s.size > 8 else "")
+        kind = "section" if self.section else "FIR operator"
+        return (f"Hankel {kind} {self.shape[0]}x{self.shape[1]}: numerical rank {self.numerical_rank} "
+                f"(tolerance {self.tolerance:.3e})\nsingular values: {head}")
+
+
+def hankel_spectrum(kernel, tol: float | None = None, *, rows: int | None = None, cols: int | None = None,
+                    section: bool = False) -> HankelSpectrum:
+    """Singular values (float64 SVD) of :func:`hankel_matrix` and the numerical rank at ``tol``.
+
+    ``tol`` defaults to ``max(shape) * eps * s_max`` (numpy's ``matrix_rank`` rule).
+
+    Examples
+    --------
+    >>> spec = hankel_spectrum(0.5 ** np.arange(12), section=True)   # a width-1 RNN's kernel
+    >>> spec.numerical_rank, round(spec.singular_values[0], 6)
+    (1, 1.333008)
+    """
+    from scipy.linalg import svdvals
+
+    H = hankel_matrix(kernel, rows, cols, section=section)
+    s = svdvals(H)
+    if tol is None:
+        tol = max(H.shape) * np.finfo(np.float64).eps * (float(s[0]) if s.size else 0.0)
+    elif not (np.isfinite(tol) and tol >= 0):
+        raise InvalidParameterError("tol", tol, "a number >= 0")
+    return HankelSpectrum(tuple(float(v) for v in s), float(tol), int(np.sum(s > tol)), H.shape,
+                          bool(section or rows is not None or cols is not None))
+
+
+@dataclass(frozen=True)
+class ExactHankelRank:
+    """The rank of a Hankel section over GF(p), a certified lower bound on its rank over the rationals.
+
+    ``rank`` over GF(p) is at most the rank over Q; a realisation of width
+    ``rank`` then proves equality (see :func:`hankel_rank_exact`).
+    """
+
+    rank: int
+    prime: int
+    shape: tuple
+
+    def to_dict(self) -> dict:
+        """JSON-safe."""
+        return {"rank": self.rank, "prime": self.prime, "shape": list(self.shape)}
+
+    def __str__(self) -> str:
+        return (f"Hankel section {self.shape[0]}x{self.shape[1]}: rank {self.rank} over GF({self.prime}) "
+                f"(a certified lower bound on the rational rank)")
+
+
+def _residues(kernel, p: int) -> np.ndarray:
+    if isinstance(kernel, np.ndarray) and kernel.dtype.kind in "iuf":
+        if kernel.ndim != 1:
+            raise InvalidParameterError("kernel", kernel.shape, "a 1-d sequence")
+        return to_field(kernel, p, "kernel")
+    out = []
+    for v in kernel:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            out.append(int(v) % p)
+        elif isinstance(v, Fraction):
+            if v.denominator % p == 0:
+                raise InvalidParameterError("prime", p, f"a prime not dividing the denominator {v.denominator}")
+            out.append(v.numerator % p * pow(v.denominator, -1, p) % p)
+        elif isinstance(v, (float, np.floating)):
+            out.append(int(to_field(np.array([float(v)]), p, "kernel")[0]))
+        else:
+            raise InvalidParameterError("kernel", type(v).__name__, "integers, Fractions or dyadic floats")
+    if not out:
+        raise InvalidParameterError("kernel", "an empty sequence", "at least one sample")
+    return np.array(out, dtype=np.int64)
+
+
+def hankel_rank_exact(kernel, rows: int | None = None, cols: int | None = None, *,
+                      prime: int = DEFAULT_PRIME) -> ExactHankelRank:
+    """The rank of the Hankel section of an integer or rational kernel over GF(``prime``), by FLINT.
+
+    The kernel may hold Python ints (any size), :class:`fractions.Fraction`,
+    numpy integers or dyadic floats; each maps exactly to GF(p)
+    (:func:`tnrnn.field.to_field`).  Reduction mod p cannot raise a rank, so the
+    result is a certified lower bound on the rational rank; for a kernel
+    ``c W^k U`` of a width-m linear RNN the rational rank is at most m, so a
+    GF(p) rank of m certifies that the minimal width is exactly m.
+
+    Examples
+    --------
+    >>> hankel_rank_exact([1, 1, 2, 3, 5, 8, 13, 21, 34]).rank      # Fibonacci: width 2
+    2
+    >>> from fractions import Fraction
+    >>> hankel_rank_exact([Fraction(1, 3) ** k for k in range(9)]).rank
+    1
+    """
+    p = check_prime(prime, "prime")
+    z = _residues(kernel, p)
+    r, c = _section_shape(z.size, rows, cols)
+    idx = np.arange(r)[:, None] + np.arange(c)[None, :]
+    return ExactHankelRank(int(rank_mod(z[idx], p)), p, (r, c))
+
+
+# -- realisations and gramians ------------------------------------------------------
+
+
+def fir_realization(kernel) -> LinearRNN:
+    """The width-N discrete linear RNN whose kernel is ``h_0 .. h_{N-1}`` then zeros.
+
+    The state is the last ``N`` inputs (a shift register): ``W`` shifts down,
+    ``U = e_0``, ``c = h``.
+
+    Examples
+    --------
+    >>> fir_realization([3.0, 2.0, 1.0]).kernel(np.arange(5)).tolist()
+    [3.0, 2.0, 1.0, 0.0, 0.0]
+    """
+    h = _kernel(kernel)
+    n = h.size
+    return LinearRNN(np.eye(n, k=-1), np.eye(n, 1), h[None, :])
+
+
+def _check_stable(system: LinearRNN) -> None:
+    ev = np.linalg.eigvals(system.W)
+    if system.time == "discrete" and np.max(np.abs(ev)) >= 1:
+        raise InvalidParameterError("system", f"spectral radius {np.max(np.abs(ev)):.4g}", "a stable system (< 1)")
+    if system.time == "continuous" and np.max(ev.real) >= 0:
+        raise InvalidParameterError("system", f"max Re eig(W) = {np.max(ev.real):.4g}", "a stable system (< 0)")
+
+
+def gramians(system: LinearRNN) -> tuple[np.ndarray, np.ndarray]:
+    """The controllability and observability gramians ``(P, Q)`` of a stable linear RNN (scipy Lyapunov solvers).
+
+    Discrete: ``P = W P W^T + U U^T``, ``Q = W^T Q W + c^T c``; continuous:
+    ``W P + P W^T + U U^T = 0``, ``W^T Q + Q W + c^T c = 0``.
+    """
+    from scipy.linalg import solve_continuous_lyapunov, solve_discrete_lyapunov
+
+    _check_stable(system)
+    W, U, c = system.W, system.U, system.c
+    if system.time == "discrete":
+        P = solve_discrete_lyapunov(W, U @ U.T)
+        Q = solve_discrete_lyapunov(W.T, c.T @ c)
+    else:
+        P = solve_continuous_lyapunov(W, -U @ U.T)
+        Q = solve_continuous_lyapunov(W.T, -c.T @ c)
+    return (P + P.T) / 2, (Q + Q.T) / 2
+
+
+def _psd_factor(G: np.ndarray) -> np.ndarray:
+    """``L`` with ``L L^T = G`` for a symmetric positive semidefinite ``G`` (eigh; negative rounding clipped)."""
+    w, V = np.linalg.eigh(G)
+    return V * np.sqrt(np.clip(w, 0.0, None))
+
+
+def hankel_singular_values(system: LinearRNN) -> np.ndarray:
+    """``sqrt(eig(P Q))``, descending: the Hankel singular values of a stable linear RNN.
+
+    Examples
+    --------
+    >>> rnn = LinearRNN([[0.5]], [1.0], [1.0])      # kernel 0.5**k; sigma = 1 / (1 - 0.25)
+    >>> hankel_singular_values(rnn).round(6).tolist()
+    [1.333333]
+    """
+    from scipy.linalg import svdvals
+
+    P, Q = gramians(system)
+    return svdvals(_psd_factor(Q).T @ _psd_factor(P))
+
+
+@dataclass(frozen=True, eq=False)
+class Truncation:
+    """A balanced truncation: the width-m model and the bounds on its error.
+
+    Attributes
+    ----------
+    model : LinearRNN
+        The truncated system, width :attr:`width`, same kind of time as the source.
+    width : int
+    hankel_singular_values : tuple of float
+        Of the source system, descending.
+    lower_bound : float
+        ``sigma_{m+1}``: no width-m model has a smaller Hankel-norm, H-infinity
+        or l1 error (0 when ``m`` >= the source's width); for ``method="section"``
+        the l1 error over the lags the section uses.
+    upper_bound : float or None
+        ``2 * sum_{i>m} sigma_i``: the H-infinity error of :attr:`model` is at most
+        this (``method="gramian"``; ``None`` for ``"section"``, which has no such guarantee).
+    method : str
+        ``"gramian"`` (exact gramians of a stable system, :func:`balanced_truncation`,
+        :func:`truncate_kernel`) or ``"section"`` (Kung's algorithm on a Hankel section,
+        :func:`realize_section`).
+    """
+
+    model: LinearRNN
+    width: int
+    hankel_singular_values: tuple
+    lower_bound: float
+    upper_bound: float | None
+    method: str = "gramian"
+
+    @property
+    def matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(W, U, c)`` as numpy arrays."""
+        return self.model.W, self.model.U, self.model.c
+
+    def to_module(self):
+        """The truncated model as a torch module (:class:`tnrnn.memory.nn.LinearRNNModule`, float64)."""
+        from .nn import LinearRNNModule
+
+        return LinearRNNModule.from_linear(self.model)
+
+    def to_dict(self) -> dict:
+        """JSON-safe (the matrices included)."""
+        return {"width": self.width, "method": self.method, "lower_bound": self.lower_bound,
+                "upper_bound": self.upper_bound, "hankel_singular_values": list(self.hankel_singular_values), "model": self.model.to_dict()}
+
+    def __str__(self) -> str:
+        if self.method == "section":
+            return (f"Kung realisation of width {self.width} from a Hankel section of rank "
+                    f"{len(self.hankel_singular_values)}: l1 error >= {self.lower_bound:.3e} (no upper bound)")
+        return (f"balanced truncation to width {self.width} (source width {len(self.hankel_singular_values)}): "
+                f"Hankel lower bound {self.lower_bound:.3e} <= error, H-infinity error <= {self.upper_bound:.3e}")
+
+
+def _truncate(system: LinearRNN, LP: np.ndarray, LQ: np.ndarray, width: int, factors=None) -> Truncation:
+    from scipy.linalg import svd
+
+    from ..circuits import check_positive_int
+
+    m = check_positive_int(width, "width")
+    Uq, s, Vt = svd(LQ.T @ LP) if factors is None else factors
+    keep = min(m, int(np.sum(s > s[0] * 1e-14)) if s.size and s[0] > 0 else 0)
+    if keep < 1:
+        raise InvalidParameterError("system", "a zero kernel", "a system with a nonzero kernel")
+    scale = 1.0 / np.sqrt(s[:keep])
+    T = LP @ Vt[:keep].T * scale
+    Ti = (scale[:, None] * Uq[:, :keep].T) @ LQ.T
+    model = LinearRNN(Ti @ system.W @ T, Ti @ system.U, system.c @ T, time=system.time, dt=system.dt)
+    tail = s[m:]
+    lower = float(tail[0]) if tail.size else 0.0
+    return Truncation(model, keep, tuple(float(v) for v in s), lower, float(2 * np.sum(tail)), "gramian")
+
+
+def balanced_truncation(system: LinearRNN, width: int) -> Truncation:
+    """Truncate a stable linear RNN to ``width`` by balanced truncation (square-root method).
+
+    With ``P = L_P L_P^T``, ``Q = L_Q L_Q^T`` and ``L_Q^T L_P = U S V^T``, the
+    truncated system is ``(Ti W T, Ti U, c T)`` with ``T = L_P V_m S_m^{-1/2}``,
+    ``Ti = S_m^{-1/2} U_m^T L_Q^T``.  Directions with zero Hankel singular
+    value are dropped, so the result may be narrower than ``width``.
+
+    Examples
+    --------
+    >>> rnn = LinearRNN.random(4, seed=0)
+    >>> bt = balanced_truncation(rnn, 4)
+    >>> bool(np.allclose(bt.model.kernel(np.arange(20)), rnn.kernel(np.arange(20))))
+    True
+    >>> bt1 = balanced_truncation(rnn, 1)
+    >>> bt1.width, bt1.lower_bound <= bt1.upper_bound
+    (1, True)
+    """
+    P, Q = gramians(system)
+    return _truncate(system, _psd_factor(P), _psd_factor(Q), width)
+
+
+def truncate_kernel(kernel, width: int, *, svd=None) -> Truncation:
+    """The balanced truncation to ``width`` of the FIR kernel ``h_0 .. h_{N-1}``.
+
+    The FIR realisation has gramians ``P = I`` and ``Q = H^T H`` (``H`` the
+    ``N x N`` Hankel operator of :func:`hankel_matrix`), so the square-root
+    factors are ``I`` and ``H^T``: no Lyapunov solve is needed, and the Hankel
+    singular values are those of ``H``.  ``svd``, the triple
+    ``scipy.linalg.svd(hankel_matrix(kernel))``, saves the SVD when truncating
+    one kernel to many widths.
+
+    Examples
+    --------
+    >>> bt = truncate_kernel(0.5 ** np.arange(30), 1)     # nearly a width-1 kernel
+    >>> bool(bt.lower_bound < 1e-8), bool(np.allclose(bt.model.kernel(np.arange(5)), 0.5 ** np.arange(5)))
+    (True, True)
+    """
+    h = _kernel(kernel)
+    fir = fir_realization(h)
+    return _truncate(fir, np.eye(h.size), hankel_matrix(h).T, width, svd)
+
+
+def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
+    """A width-``width`` linear RNN from the Hankel section of a kernel (Kung's algorithm).
+
+    With the ``rows x cols`` section ``H = U S V^T`` (default square, all samples
+    used), the observability and controllability factors ``O = U_m S_m^{1/2}``,
+    ``C = S_m^{1/2} V_m^T`` give ``c = O[0]``, ``U = C[:, 0]`` and ``W`` by least
+    squares from the shift invariance ``O[1:] = O[:-1] W``.  This is balanced
+    truncation with respect to the section's finite-horizon gramians (``O^T O =
+    C C^T = S_m``); it reproduces every kernel of width <= m exactly once the
+    section has ``rows > m`` and ``cols >= m``, and, unlike :func:`truncate_kernel`,
+    does not see a cut at the end of the samples.  Stability is not guaranteed and
+    there is no certified upper bound; ``lower_bound`` is ``sigma_{m+1}`` of the
+    section, which bounds the l1 error over the lags it uses (``rows + cols - 1``).
+
+    Examples
+    --------
+    >>> fib = realize_section([1.0, 1, 2, 3, 5, 8, 13, 21, 34], 2)
+    >>> fib.model.kernel(np.arange(10)).round(6).tolist()
+    [1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0]
+    """
+    from scipy.linalg import lstsq, svd
+
+    from ..circuits import check_positive_int
+
+    m = check_positive_int(width, "width")
+    h = _kernel(kernel)
+    H = hankel_matrix(h, rows, None, section=True) if rows is not None else hankel_matrix(h, section=True)
+    Uq, s, Vt = svd(H)
+    rank = int(np.sum(s > s[0] * 1e-13)) if s[0] > 0 else 0
+    keep = min(m, rank, H.shape[0] - 1)
+    if keep < 1:
+        raise InvalidParameterError("kernel", "a zero kernel or a 1-row section", "a nonzero kernel and rows >= 2")
+    root = np.sqrt(s[:keep])
+    O = Uq[:, :keep] * root
+    C = root[:, None] * Vt[:keep]
+    W = lstsq(O[:-1], O[1:])[0]
+    tail = s[m:]
+    lower = float(tail[0]) if tail.size and tail[0] > s[0] * 1e-13 else 0.0
+    return Truncation(LinearRNN(W, C[:, 0], O[0]), keep, tuple(float(v) for v in s[:rank]), lower, None, "section")
+
+
+# -- errors and widths -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KernelError:
+    """Norms of the error ``e = h - h_hat`` over the lags ``0 .. lags - 1`` (``h`` zero beyond its samples).
+
+    Attributes
+    ----------
+    l1 : float
+        ``sum |e_k|``: the worst output error over inputs bounded by 1 (the
+        paper's approximation error).
+    l2 : float
+        ``sqrt(sum e_k^2)``: the root-mean-square output error under unit white noise.
+    hinf : float
+        ``max |E(e^{i w})|`` on an FFT grid of ``8 * lags`` frequencies (a lower
+        estimate of the H-infinity norm).
+    hankel : float
+        The spectral norm of the Hankel section of ``e`` with ``(lags + 1) // 2`` rows and columns.
+    lags : int
+    """
+
+    l1: float
+    l2: float
+    hinf: float
+    hankel: float
+    lags: int
+
+    def to_dict(self) -> dict:
+        """JSON-safe."""
+        return {"l1": self.l1, "l2": self.l2, "hinf": self.hinf, "hankel": self.hankel, "lags": self.lags}
+
+    def __str__(self) -> str:
+        return (f"error over {self.lags} lags: l1 {self.l1:.3e}, l2 {self.l2:.3e}, "
+                f"H-inf >= {self.hinf:.3e}, Hankel {self.hankel:.3e}")
+
+
+def kernel_error(kernel, approx, lags: int | None = None) -> KernelError:
+    """The norms of :class:`KernelError` for a target kernel and an approximation.
+
+    ``approx`` is a :class:`LinearRNN` (its kernel is evaluated at the lags) or
+    an array of samples.  ``lags`` defaults to the target's ``N`` samples (the
+    horizon): then every width-m model has ``l1 >= hankel >= sigma_{m+1}`` of
+    the target's Hankel *section* (``(N + 1) // 2`` square, :func:`section_bound`).
+    With ``lags = 2N - 1`` (the target zero beyond its samples) the same holds
+    with ``sigma_{m+1}`` of the ``N x N`` FIR operator, the AAK bound of
+    :class:`Truncation` (docs/memory.rst).
+
+    Examples
+    --------
+    >>> err = kernel_error([1.0, 0.5, 0.0], [1.0, 0.0, 0.25])
+    >>> err.l1, err.lags
+    (0.75, 3)
+    """
+    from scipy.linalg import svdvals
+
+    h = _kernel(kernel)
+    n = h.size if lags is None else int(lags)
+    if n < 1:
+        raise InvalidParameterError("lags", lags, "an integer >= 1")
+    if isinstance(approx, LinearRNN):
+        if approx.time != "discrete" or approx.inputs != 1 or approx.outputs != 1:
+            raise InvalidParameterError("approx", repr(approx), "a discrete-time single-input single-output LinearRNN")
+        a = approx.kernel(np.arange(n))
+    else:
+        a = _kernel(approx, "approx")
+    e = np.zeros(n)
+    e[:min(n, h.size)] += h[:n]
+    e[:min(n, a.size)] -= a[:n]
+    r = (n + 1) // 2
+    hank = float(svdvals(hankel_matrix(e, r, n + 1 - r))[0])
+    hinf = float(np.max(np.abs(np.fft.rfft(e, 8 * n))))
+    return KernelError(float(np.sum(np.abs(e))), float(np.sqrt(np.sum(e * e))), hinf, hank, n)
+
+
+def section_bound(kernel, width: int) -> float:
+    """``sigma_{m+1}`` of the square Hankel section (``(N + 1) // 2`` rows) of a kernel of ``N`` samples.
+
+    Every width-``m`` linear RNN has ``l1`` error at least this over the
+    horizon ``0 .. N - 1`` (docs/memory.rst); 0 when ``m`` reaches the section's size.
+
+    Examples
+    --------
+    >>> section_bound([1.0, 1.0, 2.0, 3.0, 5.0], 2)     # Fibonacci has width 2
+    0.0
+    """
+    from scipy.linalg import svdvals
+
+    from ..circuits import check_positive_int
+
+    m = check_positive_int(width, "width", minimum=0)
+    s = svdvals(hankel_matrix(kernel, section=True))
+    return float(s[m]) if m < s.size and s[m] > s[0] * 1e-13 else 0.0
+
+
+@dataclass(frozen=True)
+class MinimalWidth:
+    """Widths a sampled kernel needs for an error ``eps`` (absolute, in the kernel's units).
+
+    Attributes
+    ----------
+    eps : float
+    lower : int
+        Necessary on the horizon: every narrower linear RNN has l1 error > ``eps``
+        over the lags ``0 .. N-1`` (``#{sigma_i > eps}`` of the Hankel section).
+    lower_fir : int
+        Necessary against the FIR target (zero beyond the horizon), over all lags:
+        every narrower model has Hankel-norm, H-infinity and l1 error > ``eps``
+        (``#{sigma_i > eps}`` of the ``N x N`` FIR operator; ``lower <= lower_fir``).
+    upper : int
+        Sufficient against the FIR target: balanced truncation to this width has
+        H-infinity error <= ``eps`` (smallest m with ``2 sum_{i>m} sigma_i <= eps``;
+        ``lower_fir <= upper``).
+    """
+
+    eps: float
+    lower: int
+    lower_fir: int
+    upper: int
+
+    def to_dict(self) -> dict:
+        """JSON-safe."""
+        return {"eps": self.eps, "lower": self.lower, "lower_fir": self.lower_fir, "upper": self.upper}
+
+    def __str__(self) -> str:
+        return (f"eps {self.eps:.0e}: width >= {self.lower} needed on the horizon (l1), >= {self.lower_fir} "
+                f"against the FIR target (H-inf); {self.upper} suffice (balanced truncation, H-inf)")
+
+
+def minimal_width(kernel, eps) -> list[MinimalWidth]:
+    """:class:`MinimalWidth` for each ``eps`` (a number or a list).
+
+    Examples
+    --------
+    >>> [(w.lower, w.upper) for w in minimal_width(0.5 ** np.arange(40), [1e-1, 1e-6])]
+    [(1, 1), (1, 1)]
+    """
+    from scipy.linalg import svdvals
+
+    eps_list = [eps] if np.isscalar(eps) else list(eps)
+    for e in eps_list:
+        if not (isinstance(e, (int, float, np.floating)) and np.isfinite(e) and e > 0):
+            raise InvalidParameterError("eps", e, "numbers > 0")
+    h = _kernel(kernel)
+    sec = svdvals(hankel_matrix(h, section=True))
+    s = svdvals(hankel_matrix(h))
+    tails = 2 * np.concatenate([np.cumsum(s[::-1])[::-1], [0.0]])  # tails[m] = 2 sum_{i>m} sigma_i
+    return [MinimalWidth(float(e), int(np.sum(sec > e)), int(np.sum(s > e)), int(np.argmax(tails <= e)))
+            for e in eps_list]
