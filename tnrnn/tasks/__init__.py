@@ -21,7 +21,16 @@ Examples
 """
 
 from .data import TASKS, Batch, CopyMemory, Digits, StartEndSimilarity, batches, make_task, one_hot, split_seeds
-from .experiments import PRESETS, format_summary, grid, plot_accuracy, plot_effective_rank, read_records, run_grid, summarize
+from .experiments import (
+    PRESETS,
+    format_summary,
+    grid,
+    plot_accuracy,
+    plot_effective_rank,
+    read_records,
+    run_grid,
+    summarize,
+)
 from .models import ARCHS, bridge_arch, count_parameters, hidden_for_budget
 from .training import DEFAULTS, config_key, load_checkpoint, make_config, run_config
 

@@ -43,8 +43,8 @@ __all__ = ["PRESETS", "grid", "read_records", "run_grid", "summarize", "format_s
 #: ``gpu`` is the paper's scale (alphabet 32, windows of 30, lengths up to 300).
 PRESETS = {
     "cpu": {
-        "ses": {"alphabet": 4, "window": 4, "hidden": 16, "lengths": [16, 40, 80], "batch_size": 64,
-                "max_steps": 1500, "eval_every": 100, "patience": 4, "lr": 3e-3, "val_size": 512,
+        "ses": {"alphabet": 4, "window": 2, "hidden": 16, "lengths": [8, 16, 32], "batch_size": 128,
+                "max_steps": 3000, "eval_every": 100, "patience": 8, "lr": 3e-3, "val_size": 512,
                 "test_size": 1024, "spectrum_samples": 64},
         "copy": {"alphabet": 4, "memory": 5, "hidden": 32, "lengths": [20, 40, 80], "batch_size": 64,
                  "max_steps": 1500, "eval_every": 100, "patience": 4, "lr": 3e-3, "val_size": 256,

@@ -166,12 +166,12 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
             if arch in ("rac", "mirnn"):
                 from ..bridge.nn import MIRNN, RACModule
 
-                self.net = (RACModule(L, H, M, C, seed=seed) if arch == "rac"
-                            else MIRNN(L, H, M, C, nonlinearity="tanh", bias=True, seed=seed))
+                self.net = (RACModule(L, H, M, C, seed=seed, dtype=dtype) if arch == "rac"
+                            else MIRNN(L, H, M, C, nonlinearity="tanh", bias=True, seed=seed, dtype=dtype))
                 return
             cls = {"ortho": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[arch]
-            self.rnn = cls(M, H, num_layers=L, batch_first=True)
-            self.fc = nn.Linear(H, C)
+            self.rnn = cls(M, H, num_layers=L, batch_first=True, dtype=dtype)
+            self.fc = nn.Linear(H, C, dtype=dtype)
             if arch == "ortho":
                 from torch.nn.utils.parametrizations import orthogonal
 
@@ -188,8 +188,6 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
         if seed is not None:
             torch.manual_seed(int(seed))
         model = TaskModel()
-    if dtype is not None:
-        model = model.to(dtype)
     return model
 
 

@@ -12,8 +12,9 @@ accuracy reaches 1, or at ``max_steps``), then measures:
   baselines of :class:`~tnrnn.tasks.data.CopyMemory`);
 * the empirical Start-End spectrum of the trained and of the untrained network
   (:func:`tnrnn.bridge.empirical_spectrum` on the weights re-imported through
-  the bridge; one-hot templates, or the pixel values 0 and 1 for digits;
-  output channel 0), and its effective rank;
+  the bridge, at the task's length rounded up to even; one-hot templates, or
+  the pixel values 0 and 1 for digits; output channel 0, read at the last
+  step), and its effective rank;
 * for ``rac``/``mirnn`` models, the certified GF(p) rank of the trained
   weights (:func:`tnrnn.cut_rank`, Start-End cut at ``rank_length`` steps,
   default ``min(T, 6)``: the exact rank at the training length is out of reach).
@@ -52,7 +53,7 @@ OPTIMIZERS = ("adam", "rmsprop")
 
 #: Every config key and its default.
 DEFAULTS = {
-    "task": "ses", "arch": "ortho", "depth": 1, "hidden": 16, "length": 20, "seed": 0,
+    "task": "ses", "arch": "ortho", "depth": 1, "hidden": 16, "length": 64, "seed": 0,
     "alphabet": None, "window": None, "classes": 2, "memory": None, "permuted": False,
     "optimizer": "adam", "lr": 1e-3, "batch_size": 64, "max_steps": 2000, "eval_every": 100, "patience": 5,
     "val_size": 512, "test_size": 1024, "orthogonal_map": "matrix_exp", "dtype": "float32",
@@ -323,9 +324,10 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
                       baseline_recall_accuracy=task.baseline_recall_accuracy(), baseline_loss=task.baseline_loss())
     trained = export_state_dict(model)
     templates = _templates(task)
-    imported, spec_trained = _spectrum(trained, c["arch"], task.length, c["spectrum_samples"], templates)
-    _, spec_untrained = _spectrum(untrained, c["arch"], task.length, c["spectrum_samples"], templates)
-    record["spectrum"] = {"trained": spec_trained, "untrained": spec_untrained}
+    T_cut = task.length + task.length % 2  # the Start-End cut needs an even length
+    imported, spec_trained = _spectrum(trained, c["arch"], T_cut, c["spectrum_samples"], templates)
+    _, spec_untrained = _spectrum(untrained, c["arch"], T_cut, c["spectrum_samples"], templates)
+    record["spectrum"] = {"length": T_cut, "trained": spec_trained, "untrained": spec_untrained}
     record["certified"] = None
     if c["arch"] in ("rac", "mirnn"):
         rank_length = c["rank_length"] or min(task.length, 6)
