@@ -197,6 +197,11 @@ def test_cli_train_then_import(tmp_path, capsys):
     imported = json.loads(capsys.readouterr().out)
     assert imported["import"]["arch"] == "rnn_tanh"
     assert imported["spectrum"]["effective_rank"] == pytest.approx(records[0]["spectrum"]["trained"]["effective_rank"])
+    # without --arch, the sidecar names it
+    assert main(["import", ckpt, "--length", "4", "--spectrum", "--samples", "4", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["import"] == imported["import"]
+    assert again["spectrum"]["singular_values"] == imported["spectrum"]["singular_values"]
     assert main(["train", "ses", "--length", "5", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "length" in err

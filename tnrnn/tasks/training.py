@@ -166,11 +166,14 @@ def _metrics(model, x, y, per_step, recall, batch, torch):
     return out
 
 
-def _spectrum(state, arch, length, samples, templates):
+def _spectrum(state, arch, length, samples, templates, device):
     from ..bridge import empirical_spectrum, from_state_dict
 
     imported = from_state_dict(state, bridge_arch(arch))
-    spec = empirical_spectrum(imported, length, samples=samples, seed=0, templates=templates)
+    # on a GPU run, evaluate there too (float64 either way); the numbers agree to rounding
+    backend = "numpy" if device == "cpu" else "torch"
+    spec = empirical_spectrum(imported, length, samples=samples, seed=0, templates=templates, backend=backend,
+                              device=None if device == "cpu" else device)
     return imported, {
         "effective_rank": spec.effective_rank, "numerical_rank": spec.numerical_rank,
         "shape": list(spec.shape), "exhaustive": spec.exhaustive,
@@ -325,8 +328,8 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     trained = export_state_dict(model)
     templates = _templates(task)
     T_cut = task.length + task.length % 2  # the Start-End cut needs an even length
-    imported, spec_trained = _spectrum(trained, c["arch"], T_cut, c["spectrum_samples"], templates)
-    _, spec_untrained = _spectrum(untrained, c["arch"], T_cut, c["spectrum_samples"], templates)
+    imported, spec_trained = _spectrum(trained, c["arch"], T_cut, c["spectrum_samples"], templates, c["device"])
+    _, spec_untrained = _spectrum(untrained, c["arch"], T_cut, c["spectrum_samples"], templates, c["device"])
     record["spectrum"] = {"length": T_cut, "trained": spec_trained, "untrained": spec_untrained}
     record["certified"] = None
     if c["arch"] in ("rac", "mirnn"):
@@ -336,9 +339,10 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     record["torch"] = torch.__version__
     record["seconds"] = time.perf_counter() - t_start
     if c["out"] is not None:
-        sidecar = {"key": key, "arch": bridge_arch(c["arch"]), "import": f"tnrnn import PATH --arch "
-                   f"{bridge_arch(c['arch']).replace('rnn_tanh', 'rnn')}", **{k: record[k] for k in (
-                       "config", "task", "params", "val_accuracy", "test_accuracy", "test_loss")}}
+        sidecar = {"key": key, "arch": bridge_arch(c["arch"]),
+                   "import": f"tnrnn import {key}.safetensors --length {T_cut} --spectrum",
+                   **{k: record[k] for k in ("config", "task", "params", "val_accuracy", "test_accuracy",
+                                             "test_loss")}}
         record["checkpoint"] = _save_checkpoint(c["out"], key, trained, sidecar)
     return record
 
