@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
 from ..errors import InvalidParameterError
@@ -19,6 +20,7 @@ examples:
   tnrnn import rac.safetensors --arch rac --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
   tnrnn import model.pt --arch lstm --length 8 --spectrum --plot spectrum.png
+  tnrnn import results/checkpoints/KEY.safetensors --length 16 --spectrum   # arch from KEY.json (tnrnn train)
 
 Weights are read without executing code (.pt/.pth with torch.load(weights_only=True)).
 The spectrum is that of the matrix of outputs over start-half by end-half assignments of
@@ -38,7 +40,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", help="weights file: " + ", ".join(WEIGHT_FORMATS))
-    p.add_argument("--arch", required=True, choices=_ARCHS, help="the network's architecture")
+    p.add_argument("--arch", default=None, choices=_ARCHS,
+                   help="the network's architecture (default: the 'arch' of a JSON sidecar next to the file, "
+                        "as tnrnn train writes)")
     p.add_argument("--nonlinearity", default=None,
                    help="rnn: tanh (default) or relu; mirnn: tanh (default), relu, sigmoid or identity")
     p.add_argument("--inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
@@ -74,8 +78,9 @@ def run(args) -> int:
         if not args.spectrum:
             raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    arch = args.arch if args.arch is not None else _sidecar_arch(args.path)
     readout = False if isinstance(args.readout, str) and args.readout.lower() == "none" else args.readout
-    imported = load_weights(args.path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
+    imported = load_weights(args.path, arch=arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
                             hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout)
     spectrum = None
     if args.spectrum:
@@ -96,3 +101,17 @@ def run(args) -> int:
         print()
         print(spectrum)
     return 0
+
+
+def _sidecar_arch(path) -> str:
+    """The ``arch`` named by ``PATH``'s JSON sidecar (``KEY.json`` beside ``KEY.safetensors``)."""
+    sidecar = os.path.splitext(os.fspath(path))[0] + ".json"
+    try:
+        with open(sidecar) as f:
+            arch = json.load(f).get("arch")
+    except (OSError, ValueError, AttributeError):
+        arch = None
+    if not isinstance(arch, str):
+        raise InvalidParameterError("--arch", None, "one of " + ", ".join(_ARCHS)
+                                    + " (no JSON sidecar next to the weights names it)")
+    return arch
