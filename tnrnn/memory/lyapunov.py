@@ -115,7 +115,13 @@ def _jacobian(st, s, x, t, torch):
     s_rep = s.repeat_interleave(D, 0)
     x_rep = x.repeat_interleave(D, 0)
     E = torch.eye(D, dtype=s.dtype).repeat(N, 1)
-    _, tangent = torch.func.jvp(lambda z: st.step(z, x_rep, t), (s_rep,), (E,))
+    import torch.autograd.forward_ad as fwAD
+
+    with torch.no_grad(), fwAD.dual_level():
+        out = st.step(fwAD.make_dual(s_rep, E), x_rep, t)
+        tangent = fwAD.unpack_dual(out).tangent
+    if tangent is None:  # the step does not depend on the state (t = 0 of a multiplicative cell)
+        return torch.zeros((N, D, D), dtype=s.dtype)
     return tangent.reshape(N, D, D).transpose(1, 2)
 
 
