@@ -25,7 +25,7 @@ def test_register_retains_exactly_its_depth():
     assert ret.length == d
     # windows of 2 inside the register (lags 0, 1) are exact; lag 2 keeps one of its two tokens
     np.testing.assert_allclose(ret.semantic[:2], 1.0, atol=1e-5)  # ridge shrinkage
-    assert 0.3 < ret.semantic[2] < 0.7 and ret.semantic_length == 3
+    assert 0.3 < ret.semantic[2] < 0.7 and ret.semantic_length in (2, 3)  # 3 iff the estimate of 1/2 lands above
 
 
 def test_semantic_r2_by_hand_for_one_missing_token():
