@@ -199,21 +199,27 @@ def plateau_records(name: str, delays: Iterable[float], *, width: int = 8, horiz
                             fit.final_loss, tuple(int(i) for i in idx), tuple(float(v) for v in losses[idx]))
 
 
+def _read(path) -> tuple[list[dict], int]:
+    out, valid = [], 0
+    if path is None or not os.path.exists(path):
+        return out, valid
+    with open(path, "rb") as fh:
+        for raw in fh:
+            line = raw.strip()
+            if line:
+                try:
+                    out.append(json.loads(line))
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    break
+            if not raw.endswith(b"\n"):
+                break
+            valid += len(raw)
+    return out, valid
+
+
 def read_records(path) -> list[dict]:
     """The records of a JSON-lines file (a truncated last line, from an interrupted run, is ignored)."""
-    out = []
-    if path is None or not os.path.exists(path):
-        return out
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return out
+    return _read(path)[0]
 
 
 def record_key(d: dict) -> tuple:
@@ -230,7 +236,10 @@ def run_records(make, path=None, *, progress: bool = False, total: int | None = 
     the ones read back from ``path`` (as dicts).  Interrupting leaves every
     finished record in the file.
     """
-    done = read_records(path)
+    done, valid = _read(path)
+    if path is not None and os.path.exists(path) and os.path.getsize(path) > valid:
+        with open(path, "r+b") as fh:  # drop a line cut by an interruption before appending
+            fh.truncate(valid)
     skip = frozenset(record_key(d) for d in done)
     bar = None
     if progress:

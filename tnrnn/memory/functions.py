@@ -60,7 +60,7 @@ def _as_callable(model):
         if isinstance(model, (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM)):
             from ..bridge import from_module
 
-            return _as_callable(from_module(model, readout=False))
+            return _as_callable(from_module(model))
         params = list(model.parameters())
         dtype = params[0].dtype if params else torch.float64
         device = params[0].device if params else torch.device("cpu")
@@ -246,9 +246,10 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
 
 @dataclass(frozen=True)
 class DecayFit:
-    """Least-squares fits of ``log|rho|`` on the tail: exponential vs power law.
+    """Least-squares fits of the log envelope of ``|rho|`` on the tail: exponential vs power law.
 
-    ``log|rho| = a - rate * t`` (exponential, ``|rho| ~ e^{-rate t}``) and
+    The envelope is ``max_{s >= t} |rho(s)|`` (so that oscillating memories are
+    fitted by their decay, not their zeros); ``log env = a - rate * t`` (exponential, ``|rho| ~ e^{-rate t}``) and
     ``log|rho| = b - exponent * log t`` (power law, ``|rho| ~ t^{-exponent}``),
     each with its coefficient of determination ``R^2`` in log space; ``kind``
     is the better fit, ``"finite"`` when the tail is below ``floor * max``
@@ -302,6 +303,8 @@ def classify_decay(times, values, *, tail: float = 0.5, floor: float = 1e-12) ->
     v = np.abs(np.asarray(values, dtype=np.float64).ravel())
     if t.shape != v.shape or t.size == 0:
         raise InvalidParameterError("values", v.shape, f"an array of the shape of times {t.shape}")
+    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(t))):
+        raise InvalidParameterError("values", "non-finite values", "finite numbers")
     if not 0 < tail <= 1:
         raise InvalidParameterError("tail", tail, "a fraction in (0, 1]")
     vmax = float(v.max()) if v.size else 0.0
@@ -314,7 +317,8 @@ def classify_decay(times, values, *, tail: float = 0.5, floor: float = 1e-12) ->
         return DecayFit("finite", None, None, None, None, None)
     if keep.sum() < 3:
         return DecayFit("undetermined", None, None, None, None, None)
-    x, y = t[keep], np.log(v[keep])
+    env = np.maximum.accumulate(v[::-1])[::-1]  # upper envelope max_{s >= t} |rho(s)|: ignores oscillation
+    x, y = t[keep], np.log(env[keep])
     slope_e, r2_e = _r2(x, y)
     slope_p, r2_p = _r2(np.log(x), y)
     kind = "exponential" if r2_e >= r2_p else "power"

@@ -458,12 +458,12 @@ def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
     if keep < 1:
         raise InvalidParameterError("kernel", "a zero kernel or a 1-row section", "a nonzero kernel and rows >= 2")
     root = np.sqrt(s[:keep])
-    O = Uq[:, :keep] * root
-    C = root[:, None] * Vt[:keep]
-    W = lstsq(O[:-1], O[1:])[0]
+    obs = Uq[:, :keep] * root
+    ctrl = root[:, None] * Vt[:keep]
+    W = lstsq(obs[:-1], obs[1:])[0]
     tail = s[m:]
     lower = float(tail[0]) if tail.size and tail[0] > s[0] * 1e-13 else 0.0
-    return Truncation(LinearRNN(W, C[:, 0], O[0]), keep, tuple(float(v) for v in s[:rank]), lower, None, "section")
+    return Truncation(LinearRNN(W, ctrl[:, 0], obs[0]), keep, tuple(float(v) for v in s[:rank]), lower, None, "section")
 
 
 # -- errors and widths -------------------------------------------------------------

@@ -58,10 +58,11 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
     return fig
 
 
-def plot_hankel(spectra: dict, path=None, *, eps=(), title: str | None = None):
+def plot_hankel(spectra: dict, path=None, *, eps=(), floor: float = 1e-14, title: str | None = None):
     """Hankel singular values of several targets (one line each) on a log scale, with ``eps`` levels.
 
-    ``spectra`` maps a label to a sequence of singular values.
+    ``spectra`` maps a label to a sequence of singular values; values below
+    ``floor`` times the largest (float rounding) are not drawn.
 
     Examples
     --------
@@ -75,7 +76,7 @@ def plot_hankel(spectra: dict, path=None, *, eps=(), title: str | None = None):
     fig, ax = new_figure((6.0, 3.8))
     for label, s in spectra.items():
         s = np.asarray(s, dtype=np.float64)
-        keep = s > 0
+        keep = s > floor * (s.max() if s.size else 0.0)
         ax.plot(np.arange(1, s.size + 1)[keep], s[keep], marker=".", ms=3, label=label)
     for e in eps:
         ax.axhline(e, color="grey", ls=":", lw=0.8)
@@ -156,13 +157,15 @@ def plot_plateaus(records, path=None):
     a.set_xlabel("step")
     a.set_ylabel("relative loss")
     a.legend(fontsize="x-small")
-    d = [r["delay"] for r in recs if r["plateau"] is not None]
-    p = [r["plateau"] for r in recs if r["plateau"] is not None]
-    b.plot(d, p, "o-")
-    never = [r["delay"] for r in recs if r["plateau"] is None]
-    if never:
-        b.plot(never, [recs[0]["steps"]] * len(never), "rx", label="not reached")
-        b.legend(fontsize="x-small")
+    for base in dict.fromkeys(r["target"].partition(":")[0] for r in recs):
+        group = [r for r in recs if r["target"].partition(":")[0] == base]
+        d = [r["delay"] for r in group if r["plateau"] is not None]
+        p = [r["plateau"] for r in group if r["plateau"] is not None]
+        b.plot(d, p, "o-", label=base)
+        never = [r["delay"] for r in group if r["plateau"] is None]
+        if never:
+            b.plot(never, [group[0]["steps"]] * len(never), "rx", label=f"{base}: not reached")
+    b.legend(fontsize="x-small")
     b.set_yscale("log")
     b.set_xlabel("delay (memory position)")
     b.set_ylabel("plateau length (steps)")

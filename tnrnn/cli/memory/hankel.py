@@ -74,8 +74,16 @@ def _parse_kernel(text: str):
 def run(args) -> int:
     """Run ``tnrnn memory hankel``."""
     from ...field import DEFAULT_PRIME
-    from ...memory import (hankel_rank_exact, hankel_spectrum, kernel_error, minimal_width, sample_kernel,
-                           section_bound, target, truncate_kernel)
+    from ...memory import (
+        hankel_rank_exact,
+        hankel_spectrum,
+        kernel_error,
+        minimal_width,
+        sample_kernel,
+        section_bound,
+        target,
+        truncate_kernel,
+    )
 
     check_plot(args.plot)
     eps = float_list(args.eps, "--eps")
