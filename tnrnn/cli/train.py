@@ -17,16 +17,16 @@ _EXAMPLES = """\
 examples:
   tnrnn train ses --preset cpu --out results/ses                 # 3 depths x 3 lengths x 3 seeds, minutes on a CPU
   tnrnn train ses --preset gpu --device cuda --out results/ses-gpu
-  tnrnn train ses --depth 1,2,3 --hidden 16 --length 16,40 --seeds 3 --out results/ses
+  tnrnn train ses --depth 1,2,3 --hidden 16 --length 16,32 --alphabet 4 --window 2 --out results/ses
   tnrnn train copy --depth 1,2 --hidden 32 --length 20,40 --memory 5 --alphabet 4 --out results/copy
   tnrnn train digits --permuted --depth 1,2 --hidden 32 --out results/pdigits
-  tnrnn train ses --arch rac --depth 1,2 --hidden 8 --length 8,12 --out results/ses-rac
+  tnrnn train ses --arch rac --depth 1,2 --hidden 8 --length 8,12 --alphabet 4 --window 2 --out results/ses-rac
 
 Records go to OUT/records.jsonl as each configuration finishes (a second run with the same
 arguments skips the finished ones; --fresh starts over); checkpoints to OUT/checkpoints/KEY.safetensors
 with a JSON sidecar; figures to OUT/accuracy.png and OUT/rank.png. Import a checkpoint with
-  tnrnn import OUT/checkpoints/KEY.safetensors --arch rnn --length T --spectrum
-(--arch as the sidecar says: rnn for ortho, lstm, gru, rac, mirnn).
+  tnrnn import OUT/checkpoints/KEY.safetensors --length T --spectrum
+(the architecture is read from the sidecar KEY.json).
 """
 
 
@@ -64,6 +64,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--patience", type=int, default=None, help="stop after N validations without improvement")
     p.add_argument("--orthogonal-map", choices=("matrix_exp", "cayley"), default=None,
                    help="ortho: the orthogonal parametrisation (default matrix_exp)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="floating type of training (default float32; the cpu preset uses float64)")
     p.add_argument("--spectrum-samples", type=int, default=None,
                    help="assignments per side of the empirical Start-End matrix")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
@@ -77,7 +79,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 _OPTIONAL = ("alphabet", "window", "classes", "memory", "optimizer", "lr", "batch_size", "max_steps", "eval_every",
-             "patience", "orthogonal_map", "spectrum_samples")
+             "patience", "orthogonal_map", "spectrum_samples", "dtype")
 
 
 def run(args) -> int:
