@@ -75,7 +75,7 @@ METRICS = ("accuracy", "memory_length", "semantic_length", "capacity", "effectiv
 #: ``smoke``: a seconds-long run of the same code (tests, trying the command).
 PRESETS = {
     "cpu": {"units": list(UNITS), "lengths": [8, 16, 32], "seeds": [0, 1, 2], "hidden": 16, "alphabet": 4,
-            "window": 2, "steps": 300, "batch_size": 64, "lr": 3e-3, "test_size": 512, "lags": 16,
+            "window": 2, "steps": 800, "batch_size": 64, "lr": 3e-3, "test_size": 512, "lags": 16,
             "rank_length": 8, "spectrum_samples": 64, "sequences": 128},
     "smoke": {"units": ["gru", "ortho1"], "lengths": [8], "seeds": [0], "hidden": 6, "alphabet": 3,
               "window": 2, "steps": 20, "batch_size": 16, "lr": 3e-3, "test_size": 64, "lags": 6,
