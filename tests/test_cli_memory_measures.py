@@ -102,3 +102,15 @@ def test_compare_smoke_resumes_and_tabulates(capsys, tmp_path):
     assert main(argv) == 0  # resumes: nothing new to train
     capsys.readouterr()
     assert len((out / "compare.jsonl").read_text().splitlines()) == 4
+
+
+def test_reads_a_train_checkpoint_through_its_sidecar(capsys, tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks import make_config, run_config
+
+    c = make_config(task="ses", arch="gru", depth=1, hidden=5, length=6, alphabet=2, window=2, max_steps=2,
+                    eval_every=2, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path))
+    ckpt = run_config(c)["checkpoint"]
+    assert main(["memory", "capacity", ckpt, "--lags", "4", "--length", "200", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["state_dim"] == 5 and rec["model"].startswith("gru")

@@ -39,8 +39,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="memory functions, Hankel spectra, the curse of memory, and memory measures (capacity, retention, ...)",
         description="How long is a model's memory, and how many hidden units does a memory cost: memory "
                     "functions of any model, Hankel analysis of target memories (singular values, exact "
-                    "ranks, minimal widths, balanced truncation with its bounds), and the curse-of-memory "
-                    "experiments of Li, Han, E, Li (ICLR 2021).",
+                    "ranks, minimal widths, balanced truncation with its bounds), the curse-of-memory "
+                    "experiments of Li, Han, E, Li (ICLR 2021), and memory measures of any model: short-term "
+                    "memory capacity, lag retention and semantic recoverability, gradient horizon, Lyapunov "
+                    "spectrum, and the comparison of units across training lengths.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
