@@ -202,3 +202,18 @@ def test_unstable_and_invalid():
         minimal_width([1.0, 0.5], [0.0])
     with pytest.raises(InvalidParameterError):
         hankel_matrix([[1.0]])
+
+
+def test_memory_limit_and_registry():
+    from tnrnn.errors import MemoryLimitError
+    from tnrnn.memory import list_measures, measure
+
+    with pytest.raises(MemoryLimitError):
+        hankel_matrix(np.ones(1000), max_memory="1MiB")
+    assert {"function", "hankel-singular-values"} <= {m.name for m in list_measures()}
+    rnn = LinearRNN([[0.5]], [1.0], [1.0])
+    np.testing.assert_allclose(measure("hankel-singular-values", rnn), [1 / (1 - 0.25)])
+    mf = measure("function", rnn, lags=3, directions=[[1.0]])
+    np.testing.assert_allclose(mf.responses[0, :, 0], [1.0, 0.5, 0.25])
+    with pytest.raises(InvalidParameterError):
+        measure("nope", rnn)

@@ -147,15 +147,16 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
 
         require_torch("training linear RNNs (memory curse)")
     for spec in specs:
+        todo = [m for m in ws if ("approximation", spec.name, m, float(horizon), float(dt),
+                                  int(steps) if train else 0, seed) not in skip]
+        if not todo:
+            continue
         h = sample_kernel(spec, horizon, dt)
         N = h.size
         h2 = sample_kernel(spec, 2 * N * dt, dt)[:2 * N - 1]
         factors = svd(hankel_matrix(h))
         sec = svdvals(hankel_matrix(h, section=True))
-        for m in ws:
-            key = ("approximation", spec.name, m, float(horizon), float(dt), int(steps) if train else 0, seed)
-            if key in skip:
-                continue
+        for m in todo:
             fir = truncate_kernel(h, m, svd=factors)
             bt = realize_section(h2, m)
             lower = float(sec[m]) if m < sec.size and sec[m] > sec[0] * 1e-13 else 0.0

@@ -42,6 +42,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime, rank_mod, to_field
 from .linear import LinearRNN
+from .registry import register
 
 __all__ = [
     "hankel_matrix",
@@ -89,13 +90,16 @@ def _section_shape(n: int, rows, cols) -> tuple[int, int]:
     return int(rows), int(cols)
 
 
-def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, section: bool = False) -> np.ndarray:
+def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, section: bool = False,
+                  max_memory=None) -> np.ndarray:
     """The Hankel matrix ``H[i, j] = h[i + j]`` of a sampled kernel.
 
     By default the ``N x N`` Hankel operator of the FIR kernel (zero beyond its
     ``N`` samples); with ``section=True`` (or ``rows``/``cols`` given) the
     unpadded ``rows x cols`` section, ``rows + cols - 1 <= N`` (default
-    ``rows = cols = (N + 1) // 2``).
+    ``rows = cols = (N + 1) // 2``).  The matrix and the workspace of its SVD
+    (estimated at four copies) must fit in ``max_memory`` (default 4 GiB), else
+    :class:`~tnrnn.errors.MemoryLimitError`.
 
     Examples
     --------
@@ -106,10 +110,17 @@ def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, s
     """
     from scipy.linalg import hankel
 
+    from ..limits import check_memory
+
     h = _kernel(kernel)
     if not section and rows is None and cols is None:
+        r = c = h.size
+    else:
+        r, c = _section_shape(h.size, rows, cols)
+    # the matrix and an SVD's workspace (about three more copies)
+    check_memory(f"a {r}x{c} Hankel matrix", 4 * 8.0 * r * c, max_memory, "use fewer samples (a larger dt)")
+    if not section and rows is None and cols is None:
         return hankel(h)
-    r, c = _section_shape(h.size, rows, cols)
     return hankel(h[:r], h[r - 1:r + c - 1])
 
 
@@ -293,6 +304,7 @@ def _psd_factor(G: np.ndarray) -> np.ndarray:
     return V * np.sqrt(np.clip(w, 0.0, None))
 
 
+@register("hankel-singular-values", "Hankel singular values of a stable linear RNN (its gramians)")
 def hankel_singular_values(system: LinearRNN) -> np.ndarray:
     """``sqrt(eig(P Q))``, descending: the Hankel singular values of a stable linear RNN.
 

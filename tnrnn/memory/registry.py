@@ -69,7 +69,7 @@ def register(name: str, description: str, *, needs_torch: bool = False):
 
 def list_measures() -> list[Measure]:
     """The registered measures."""
-    from . import functions  # noqa: F401  (modules register on import)
+    from . import functions, hankel  # noqa: F401  (modules register on import)
 
     return list(MEASURES.values())
 

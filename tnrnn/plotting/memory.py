@@ -120,7 +120,7 @@ def plot_approximation(records, path=None):
             ax.plot(*zip(*tr), "s-", ms=3, label="trained (Adam)")
         lb = [(r["width"], r["lower_bound"]) for r in rs if r["lower_bound"] > 0]
         if lb:
-            ax.plot(*zip(*lb), "k--", lw=1, label="Hankel lower bound")
+            ax.plot(*zip(*lb), "k--", lw=1, marker=".", ms=4, label="Hankel lower bound")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("width m")
