@@ -62,7 +62,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 
 __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "read_records", "summarize",
-           "format_table", "plot_comparison", "comparison_configs"]
+           "format_table", "plot_comparison", "comparison_configs", "config_key"]
 
 #: Unit name -> (tasks arch, depth); ``rnn`` is the unconstrained Elman RNN built here.
 UNITS = {"rnn": ("rnn", 1), "lstm": ("lstm", 1), "gru": ("gru", 1), "ortho1": ("ortho", 1),
@@ -117,8 +117,19 @@ def comparison_configs(preset: str = "cpu", **overrides) -> list[dict]:
             for u in p["units"] for t in [0, *lengths] for s in p["seeds"]]
 
 
-def _key(c: dict) -> str:
-    return f"{c['unit']}-T{c['length']}-s{c['seed']}-H{c['hidden']}-n{c['steps']}"
+def config_key(c: dict) -> str:
+    """A readable, unique name of a config: unit, training length, seed and a hash of everything else.
+
+    Examples
+    --------
+    >>> config_key(comparison_configs("smoke")[1]).split("-")[:3]
+    ['gru', 'T8', 's0']
+    """
+    import hashlib
+
+    rest = {k: v for k, v in c.items() if k not in ("unit", "length", "seed")}
+    digest = hashlib.sha1(json.dumps(rest, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{c['unit']}-T{c['length']}-s{c['seed']}-{digest}"
 
 
 def _build(c: dict, inputs: int, outputs: int, torch):
@@ -232,7 +243,7 @@ def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> 
 
     configs = list(configs)
     done = {r["key"] for r in read_records(path)}
-    todo = [c for c in configs if _key(c) not in done]
+    todo = [c for c in configs if config_key(c) not in done]
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -246,7 +257,7 @@ def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> 
                     model = _build(c, task.inputs, task.outputs, torch)
                     loss = _train(model, task, c, torch) if c["length"] else None
                 model.eval()
-                record = {"key": _key(c), "unit": c["unit"], "length": c["length"], "seed": c["seed"],
+                record = {"key": config_key(c), "unit": c["unit"], "length": c["length"], "seed": c["seed"],
                           "trained": bool(c["length"]), "config": c, "final_loss": loss,
                           **measure_network(model, task, c), "seconds": time.perf_counter() - t0}
                 f.write(json.dumps(record) + "\n")

@@ -49,7 +49,15 @@ def _ints(text, name):
 
 def run(args) -> int:
     """Run ``tnrnn memory compare``."""
-    from ...memory.compare import PRESETS, comparison_configs, format_table, plot_comparison, run_comparison, summarize
+    from ...memory.compare import (
+        PRESETS,
+        comparison_configs,
+        config_key,
+        format_table,
+        plot_comparison,
+        run_comparison,
+        summarize,
+    )
 
     if args.preset not in PRESETS:
         raise InvalidParameterError("--preset", args.preset, "one of " + ", ".join(PRESETS))
@@ -60,9 +68,8 @@ def run(args) -> int:
                                  seeds=_ints(args.seeds, "--seeds"), steps=args.steps)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "compare.jsonl")
-    keys = {c["unit"] + "-" + str(c["length"]) + "-" + str(c["seed"]) for c in configs}
-    records = [r for r in run_comparison(configs, path, progress=not args.json)
-               if f"{r['unit']}-{r['length']}-{r['seed']}" in keys and r["config"]["steps"] == configs[0]["steps"]]
+    keys = {config_key(c) for c in configs}
+    records = [r for r in run_comparison(configs, path, progress=not args.json) if r["key"] in keys]
     rows = summarize(records)
     table = format_table(rows, markdown=True)
     with open(os.path.join(args.out, "compare.md"), "w") as f:
