@@ -16,7 +16,7 @@ from ..errors import TnrnnError
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in the order ``tnrnn --help`` lists them.
-SUBCOMMANDS = ("bounds", "import_", "draw", "bench", "compile", "spectrum", "memory", "plot")
+SUBCOMMANDS = ("bounds", "import_", "draw", "bench", "compile", "spectrum", "train", "memory", "plot")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
 from ..errors import InvalidParameterError
@@ -20,6 +21,7 @@ examples:
   tnrnn import checkpoint.pt --prefix encoder.rnn --ignore decoder. --ignore aux_head. --length 6 --spectrum
   tnrnn import rac.safetensors --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
+  tnrnn import results/checkpoints/KEY.safetensors --length 16 --spectrum   # arch from KEY.json (tnrnn train)
 
 The architecture is detected from the keys and the gate multiple (--arch checks it, and picks
 rnn's relu/tanh, which weights cannot tell). An embedding table (a weight-only key of shape
@@ -48,7 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="path", help="weights files: " + ", ".join(WEIGHT_FORMATS))
     p.add_argument("--arch", default=None, choices=_ARCHS,
-                   help="the network's architecture (default: detected from the weights)")
+                   help="the network's architecture (default: the 'arch' of a JSON sidecar next to the file, as tnrnn train writes, else detected from the weights)")
     p.add_argument("--nonlinearity", default=None,
                    help="rnn: tanh (default) or relu; mirnn: tanh (default), relu, sigmoid or identity")
     p.add_argument("--inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
@@ -134,7 +136,7 @@ def run(args) -> int:
     for path in args.paths:
         label = _label(path, args.paths)
         with progress.stage(f"importing {label}"):
-            imported = load_weights(path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
+            imported = load_weights(path, arch=args.arch if args.arch is not None else _sidecar_arch(path), nonlinearity=args.nonlinearity, inputs=args.inputs,
                                     hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout,
                                     ignore=tuple(args.ignore), embedding=embedding)
         spectrum = None
@@ -171,3 +173,14 @@ def run(args) -> int:
         return 0
     print(_table(rows))
     return 0
+
+
+def _sidecar_arch(path) -> str | None:
+    """The ``arch`` named by ``PATH``'s JSON sidecar (``KEY.json`` beside ``KEY.safetensors``), if any."""
+    sidecar = os.path.splitext(os.fspath(path))[0] + ".json"
+    try:
+        with open(sidecar) as f:
+            arch = json.load(f).get("arch")
+    except (OSError, ValueError, AttributeError):
+        arch = None
+    return arch if isinstance(arch, str) else None

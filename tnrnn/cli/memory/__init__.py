@@ -14,7 +14,7 @@ import importlib
 __all__ = ["ACTIONS", "add_parser"]
 
 #: Action modules of ``tnrnn memory``, in the order of its help.
-ACTIONS = ("function", "hankel", "curse", "plateau")
+ACTIONS = ("function", "hankel", "curse", "plateau", "capacity", "retention", "horizon", "lyapunov", "compare")
 
 EXAMPLES = """\
 examples:
@@ -24,6 +24,11 @@ examples:
   tnrnn memory hankel --kernel 1,1,2,3,5,8,13,21,34 --exact
   tnrnn memory curse --targets exp,pol --widths 1:64 --out curse.jsonl --plot curse.png
   tnrnn memory plateau --target shift --delays 2,4,6,8 --plot plateau.png
+  tnrnn memory capacity reservoir.npz --arch esn --lags 100
+  tnrnn memory retention model.safetensors --lags 16 --window 4 --json
+  tnrnn memory horizon model.pt --arch lstm --lags 64
+  tnrnn memory lyapunov model.pt --arch gru --steps 500
+  tnrnn memory compare --preset cpu --out compare/
 """
 
 
@@ -31,11 +36,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``tnrnn memory`` and its actions."""
     p = subparsers.add_parser(
         "memory",
-        help="memory functions, Hankel spectra, minimal widths and the curse of memory",
+        help="memory functions, Hankel spectra, the curse of memory, and memory measures (capacity, retention, ...)",
         description="How long is a model's memory, and how many hidden units does a memory cost: memory "
                     "functions of any model, Hankel analysis of target memories (singular values, exact "
-                    "ranks, minimal widths, balanced truncation with its bounds), and the curse-of-memory "
-                    "experiments of Li, Han, E, Li (ICLR 2021).",
+                    "ranks, minimal widths, balanced truncation with its bounds), the curse-of-memory "
+                    "experiments of Li, Han, E, Li (ICLR 2021), and memory measures of any model: short-term "
+                    "memory capacity, lag retention and semantic recoverability, gradient horizon, Lyapunov "
+                    "spectrum, and the comparison of units across training lengths.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

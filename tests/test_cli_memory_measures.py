@@ -1,0 +1,116 @@
+"""``tnrnn memory capacity|retention|horizon|lyapunov|compare``: values against closed forms, errors, files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tnrnn.cli import main
+
+
+@pytest.fixture
+def delay_line(tmp_path):
+    d = 3
+    path = tmp_path / "delay.npz"
+    np.savez(path, W=np.eye(d, k=-1), U=np.eye(d)[:, :1], c=np.ones((1, d)))
+    return path, d
+
+
+def test_capacity_of_a_delay_line(capsys, delay_line):
+    path, d = delay_line
+    assert main(["memory", "capacity", str(path), "--arch", "linear", "--lags", "6", "--first-lag", "0",
+                 "--ridge", "0", "--length", "2000", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(rec["profile"][:d], 1.0, atol=1e-12)
+    assert rec["lags"] == list(range(6)) and rec["total"] == pytest.approx(d, abs=0.1)
+
+
+def test_capacity_of_a_reservoir_file(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(5, 5))
+    W *= 0.5 / np.max(np.abs(np.linalg.eigvals(W)))
+    path = tmp_path / "esn.npz"
+    np.savez(path, W=W, W_in=rng.uniform(-1, 1, size=(5, 1)), leak=np.array(0.8))
+    assert main(["memory", "capacity", str(path), "--arch", "esn", "--lags", "10"]) == 0
+    assert "memory capacity" in capsys.readouterr().out
+
+
+def test_retention_of_a_register(capsys, tmp_path):
+    V, d = 3, 2
+    path = tmp_path / "reg.npz"
+    W = np.kron(np.eye(d, k=-1), np.eye(V))
+    U = np.vstack([np.eye(V), np.zeros((V, V))])
+    np.savez(path, W=W, U=U, c=np.ones((1, V * d)))
+    assert main(["memory", "retention", str(path), "--arch", "linear", "--lags", "4", "--window", "1",
+                 "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["memory_length"] == d and rec["retention"][:d] == [1.0, 1.0]
+
+
+def test_horizon_and_lyapunov_of_a_linear_model(capsys, tmp_path):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(3, 3))
+    mu = np.array([0.9, -0.5, 0.2])
+    W = V @ np.diag(mu) @ np.linalg.inv(V)
+    U, c = rng.normal(size=(3, 2)), rng.normal(size=(1, 3))
+    path = tmp_path / "lin.npz"
+    np.savez(path, W=W, U=U, c=c)
+    plot = tmp_path / "g.png"
+    assert main(["memory", "horizon", str(path), "--arch", "linear", "--lags", "12", "--json",
+                 "--plot", str(plot)]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    ref = [np.linalg.norm(c @ np.linalg.matrix_power(W, k) @ U) for k in range(12)]
+    np.testing.assert_allclose(rec["mean"], ref, rtol=1e-10)
+    assert plot.stat().st_size > 0
+    assert main(["memory", "lyapunov", str(path), "--arch", "linear", "--steps", "60", "--washout", "60",
+                 "--sequences", "1", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(rec["exponents"], np.log([0.9, 0.5, 0.2]), atol=1e-6)
+    assert rec["units"] == "nats per step"
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["memory", "capacity", "{npz}"], "--arch"),
+    (["memory", "capacity", "missing.npz", "--arch", "esn"], "MODEL"),
+    (["memory", "capacity", "{npz}", "--arch", "esn"], "MODEL"),
+    (["memory", "retention", "{npz}", "--arch", "linear", "--lags", "0"], "lags"),
+    (["memory", "compare", "--preset", "gpu", "--out", "{dir}"], "--preset"),
+])
+def test_errors_are_one_line(capsys, delay_line, tmp_path, argv, flag):
+    path, _ = delay_line
+    argv = [a.format(npz=path, dir=tmp_path / "o") for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0]
+
+
+def test_compare_smoke_resumes_and_tabulates(capsys, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "cmp"
+    argv = ["memory", "compare", "--preset", "smoke", "--units", "gru,rac", "--out", str(out), "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    recs = [json.loads(line) for line in (out / "compare.jsonl").read_text().splitlines()]
+    assert sorted((r["unit"], r["length"]) for r in recs) == [("gru", 0), ("gru", 8), ("rac", 0), ("rac", 8)]
+    for row in rows:
+        mine = [r for r in recs if (r["unit"], r["length"]) == (row["unit"], row["length"])]
+        assert row["capacity"][0] == pytest.approx(np.mean([r["capacity"] for r in mine]))
+        assert 0 <= row["accuracy"][0] <= 1
+    assert (out / "compare.png").stat().st_size > 0 and "| gru |" in (out / "compare.md").read_text()
+    assert main(argv) == 0  # resumes: nothing new to train
+    capsys.readouterr()
+    assert len((out / "compare.jsonl").read_text().splitlines()) == 4
+
+
+def test_reads_a_train_checkpoint_through_its_sidecar(capsys, tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks import make_config, run_config
+
+    c = make_config(task="ses", arch="gru", depth=1, hidden=5, length=6, alphabet=2, window=2, max_steps=2,
+                    eval_every=2, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path))
+    ckpt = run_config(c)["checkpoint"]
+    assert main(["memory", "capacity", ckpt, "--lags", "4", "--length", "200", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["state_dim"] == 5 and rec["model"].startswith("gru")

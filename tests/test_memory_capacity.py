@@ -1,0 +1,106 @@
+"""Memory capacity: reservoirpy's own estimator, Jaeger's bound, the linear-reservoir limit, a delay line."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tnrnn.errors import InvalidParameterError
+from tnrnn.memory import EchoStateNetwork, LinearRNN, capacity_from_states, hidden_states, memory_capacity, ridge_fit
+
+
+def test_ridge_fit_matches_sklearn():
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(50, 4)), rng.normal(size=(50, 2))
+    w, b = ridge_fit(X, Y, 0.7)
+    ref = sklearn.Ridge(alpha=0.7).fit(X, Y)
+    np.testing.assert_allclose(w.T, ref.coef_, atol=1e-12)
+    np.testing.assert_allclose(b, ref.intercept_, atol=1e-12)
+
+
+@pytest.mark.parametrize("leak, activation", [(1.0, "tanh"), (0.6, "tanh"), (1.0, "identity")])
+def test_agrees_with_reservoirpy(leak, activation):
+    """Same reservoir, same series (first K values zero so that both runs see the same states), washout 2K."""
+    pytest.importorskip("reservoirpy")
+    from reservoirpy.nodes import Reservoir, Ridge
+    from reservoirpy.observables import memory_capacity as rpy_memory_capacity
+
+    N, K = 15, 30
+    esn = EchoStateNetwork.random(N, spectral_radius=0.9, leak=leak, activation=activation, seed=3)
+    u = np.random.default_rng(1).uniform(-0.8, 0.8, 900)
+    u[:K] = 0.0
+    act = "identity" if activation == "identity" else "tanh"
+    model = Reservoir(W=esn.W, Win=esn.W_in, bias=0.0, lr=leak, activation=act) >> Ridge(ridge=1e-6)
+    ref = rpy_memory_capacity(model, K, as_list=True, series=u[:, None], test_size=150)
+    mine = memory_capacity(esn, K, series=u, washout=2 * K, test_size=150, ridge=1e-6)
+    np.testing.assert_allclose(mine.profile, ref, atol=1e-8)
+    assert mine.test == 150 and mine.lags.tolist() == list(range(1, K + 1))
+
+
+def test_delay_line_is_exact():
+    """A shift register of d cells holds u(t), ..., u(t-d+1): MC_k = 1 for k < d, 0 beyond."""
+    d = 4
+    W = np.eye(d, k=-1)
+    rnn = LinearRNN(W, np.eye(d)[:, 0], np.ones(d))
+    mc = memory_capacity(rnn, lags=8, length=3000, ridge=0.0, first_lag=0, seed=2)
+    np.testing.assert_allclose(mc.profile[:d], 1.0, atol=1e-12)
+    assert np.all(mc.profile[d:] < 0.02)
+    assert mc.total == pytest.approx(d, abs=0.1)
+
+
+def test_linear_reservoir_reaches_n():
+    """Generic linear reservoir, i.i.d. input: sum over k >= 0 of MC_k -> N (bias ~ N K / n_train)."""
+    N, K = 6, 40
+    esn = EchoStateNetwork.random(N, spectral_radius=0.6, activation="identity", seed=5)
+    u = np.random.default_rng(0).uniform(-0.8, 0.8, 20000)
+    S = hidden_states(esn, u[None, :, None])[0]
+    mc0 = capacity_from_states(S, u, K, ridge=0.0, first_lag=0)
+    assert mc0.total == pytest.approx(N, abs=0.1)
+    assert mc0.profile[0] == pytest.approx(1.0, abs=1e-6)
+    mc1 = capacity_from_states(S, u, K, ridge=0.0)  # from lag 1: N - 1 dimensions left
+    assert mc1.total == pytest.approx(N - 1, abs=0.1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(N=st.integers(1, 8), radius=st.floats(0.1, 1.2), leak=st.floats(0.2, 1.0),
+       linear=st.booleans(), seed=st.integers(0, 10**6), first_lag=st.sampled_from([0, 1]))
+def test_capacity_never_exceeds_the_bound(N, radius, leak, linear, seed, first_lag):
+    """Jaeger's MC <= N, in its exact finite-sample form MC <= N * lambda_max(target correlations)."""
+    esn = EchoStateNetwork.random(N, spectral_radius=radius, leak=leak,
+                                  activation="identity" if linear else "tanh", seed=seed)
+    mc = memory_capacity(esn, lags=2 * N + 2, length=400, ridge=0.0, first_lag=first_lag, seed=seed)
+    assert np.all(mc.profile >= 0) and np.all(mc.profile <= 1 + 1e-12)
+    assert mc.total <= mc.bound + 1e-9
+    assert mc.bound <= N * (1 + 4 * np.sqrt((2 * N + 2) / mc.test) + 4 * (2 * N + 2) / mc.test)
+
+
+def test_multi_input_models_and_records():
+    torch = pytest.importorskip("torch")
+    gru = torch.nn.GRU(3, 6, batch_first=True)
+    mc = memory_capacity(gru, lags=6, length=400, seed=0)
+    assert mc.state_dim == 6 and len(mc.profile) == 6 and 0 <= mc.total <= mc.bound
+    d = mc.to_dict()
+    assert d["measure"] == "capacity" and d["total"] == pytest.approx(mc.total) and "MC_k" in str(mc)
+
+
+def test_non_finite_states_give_nan():
+    esn = EchoStateNetwork(np.array([[3.0]]), np.array([1.0]), activation="identity")
+    mc = memory_capacity(esn, lags=2, length=800, seed=0)
+    assert not mc.finite and np.isnan(mc.total) and mc.to_dict()["total"] is None
+
+
+@pytest.mark.parametrize("kwargs, name", [({"lags": 0}, "lags"), ({"lags": 3, "washout": 1}, "washout"),
+                                          ({"lags": 3, "test_size": 1.5}, "test_size"),
+                                          ({"lags": 3, "ridge": -1.0}, "ridge"),
+                                          ({"lags": 3, "first_lag": 2}, "first_lag")])
+def test_invalid_parameters(kwargs, name):
+    esn = EchoStateNetwork.random(3, seed=0)
+    with pytest.raises(InvalidParameterError) as err:
+        memory_capacity(esn, length=100, **kwargs)
+    assert err.value.name == name
+
+
+def test_capacity_from_states_validates_shapes():
+    with pytest.raises(InvalidParameterError):
+        capacity_from_states(np.zeros((10, 2)), np.zeros(11), 2)

@@ -1,0 +1,60 @@
+"""Lyapunov spectra: log|eig W| of linear RNNs, the sum rule log|det J|, Jacobians by finite differences."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+
+from tnrnn.memory import EchoStateNetwork, LinearRNN, hidden_states, lyapunov_spectrum, state_jacobians  # noqa: E402
+
+
+def test_linear_rnn_exponents_are_log_moduli():
+    rng = np.random.default_rng(0)
+    V = rng.normal(size=(6, 6))
+    mu = np.array([0.95, -0.8, 0.6, 0.3, -0.2, 0.05])  # real, distinct moduli; W non-normal
+    W = V @ np.diag(mu) @ np.linalg.inv(V)
+    spec = lyapunov_spectrum(LinearRNN(W, np.ones(6), np.ones(6)), steps=100, washout=150, sequences=2)
+    np.testing.assert_allclose(spec.exponents, np.sort(np.log(np.abs(mu)))[::-1], atol=1e-6)
+    assert spec.to_dict()["units"] == "nats per step"
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), radius=st.floats(0.3, 2.0))
+def test_sum_rule(seed, radius):
+    """sum_i lambda_i = mean_t log|det J_t| (QR preserves |det|), for a tanh reservoir."""
+    esn = EchoStateNetwork.random(4, spectral_radius=radius, seed=seed)
+    X = np.random.default_rng(seed).normal(size=(2, 40, 1))
+    spec = lyapunov_spectrum(esn, X=X, washout=10)
+    J = state_jacobians(esn, X)
+    logdet = np.linalg.slogdet(J[:, 11:])[1].mean(axis=1)
+    np.testing.assert_allclose(spec.per_sequence.sum(axis=1), logdet, atol=1e-9)
+
+
+def test_lstm_jacobians_by_finite_differences():
+    lstm = torch.nn.LSTM(2, 3, num_layers=2, batch_first=True).double()
+    X = np.random.default_rng(1).normal(size=(1, 4, 2))
+    J = state_jacobians(lstm, X)
+    from tnrnn.memory import stepper
+
+    stp = stepper(lstm)
+    s = stp.run(X[:, :2], full=True)[:, -1]  # s_1
+    eps = 1e-6
+    for j in range(stp.dim):
+        e = np.zeros(stp.dim)
+        e[j] = eps
+        fd = (stp.step(s + e, X[:, 2], 2) - stp.step(s - e, X[:, 2], 2)) / (2 * eps)
+        np.testing.assert_allclose(J[0, 2][:, j], fd[0], atol=1e-8)
+    assert J.shape == (1, 4, 12, 12) and hidden_states(lstm, X).shape == (1, 4, 3)
+
+
+def test_partial_spectrum_and_validation():
+    esn = EchoStateNetwork.random(5, spectral_radius=0.9, seed=2)
+    full = lyapunov_spectrum(esn, steps=60, washout=20, sequences=1)
+    top2 = lyapunov_spectrum(esn, steps=60, washout=20, sequences=1, exponents=2)
+    np.testing.assert_allclose(top2.exponents, full.exponents[:2], atol=1e-10)
+    from tnrnn.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        lyapunov_spectrum(esn, exponents=6)

@@ -1,0 +1,46 @@
+"""``tnrnn memory lyapunov``: the Lyapunov spectrum of the driven state map (QR method, nats per step)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import emit
+from ._measures import add_model_arguments, load_model
+
+EXAMPLES = """\
+examples:
+  tnrnn memory lyapunov lin.npz --arch linear --steps 200     # = log|eigenvalues of W|
+  tnrnn memory lyapunov model.pt --arch gru --steps 1000 --washout 200 --json
+  tnrnn memory lyapunov model.safetensors --inputs onehot --exponents 4
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``tnrnn memory lyapunov``."""
+    p = subparsers.add_parser(
+        "lyapunov", help="Lyapunov spectrum of the driven network (QR method on state Jacobians; torch)",
+        description="Drive the network with random inputs, multiply its state Jacobians with repeated QR "
+                    "factorisations and report the Lyapunov exponents in nats per step (mean and spread over "
+                    "sequences).",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_model_arguments(p)
+    p.add_argument("--steps", type=int, default=500, help="steps accumulated after the washout (default 500)")
+    p.add_argument("--washout", type=int, default=100, help="steps discarded first (default 100)")
+    p.add_argument("--sequences", type=int, default=4, help="independent input sequences (default 4)")
+    p.add_argument("--inputs", default="gaussian", choices=("gaussian", "uniform", "onehot"),
+                   help="input distribution (default gaussian)")
+    p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
+    p.add_argument("--exponents", type=int, default=None, help="only the largest p exponents (default all)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    """Run ``tnrnn memory lyapunov``."""
+    from ...memory import lyapunov_spectrum
+
+    model = load_model(args)
+    spec = lyapunov_spectrum(model, args.steps, washout=args.washout, sequences=args.sequences, inputs=args.inputs,
+                             scale=args.scale, exponents=args.exponents, seed=args.seed)
+    emit(args, {"file": args.model, **spec.to_dict()}, str(spec))
+    return 0

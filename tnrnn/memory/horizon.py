@@ -1,0 +1,191 @@
+r"""Gradient memory horizon: how strongly the last output depends on the input k steps back (torch autograd).
+
+Definition (the gradient-norm view of long-term dependencies, Bengio, Simard,
+Frasconi, IEEE TNN 1994; Pascanu, Mikolov, Bengio, ICML 2013).  For a model
+read on a sequence :math:`x_0, \dots, x_{T-1}` from the zero state, with
+output :math:`y_{T-1}` (its readout, or the observed state when it has none),
+
+.. math::
+
+    G_k = \frac{\partial y_{T-1}}{\partial x_{T-1-k}} \in \mathbb{R}^{C \times M}, \qquad
+    g(k) = \mathbb{E}_x \, \lVert G_k \rVert_F, \qquad k = 0, \dots, K-1,
+
+the expectation taken over ``sequences`` input sequences drawn i.i.d.
+(Gaussian :math:`x_t \sim N(0, \sigma^2 I)` by default, or one-hot symbols,
+or given), with the standard deviation over sequences reported beside it.
+All :math:`G_k` of one output channel come from one backward pass.
+
+For a linear RNN (:class:`~tnrnn.memory.LinearRNN`, :math:`h_t = W h_{t-1} + U x_t`,
+:math:`y_t = c h_t`) :math:`G_k = c W^k U` for every input: the gradient
+horizon *is* the impulse response, i.e. the memory function
+:math:`\rho_k` of :mod:`tnrnn.memory.functions` (tested).
+
+Decay and horizon reuse :func:`tnrnn.memory.classify_decay` (exponential
+rate vs power-law exponent, least squares on the tail of
+:math:`\log g`) and :func:`tnrnn.memory.memory_horizon` (the first lag after
+which :math:`g(k) \le \text{tol} \cdot \max g`); both are tnrnn's own
+summaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidParameterError, MissingDependencyError
+from .drive import model_label, stepper
+from .functions import DecayFit, classify_decay, memory_horizon
+from .registry import register
+
+__all__ = ["GradientHorizon", "gradient_horizon", "INPUT_DISTRIBUTIONS", "draw_inputs"]
+
+#: Input distributions of the measures that drive a model with random sequences.
+INPUT_DISTRIBUTIONS = ("gaussian", "uniform", "onehot")
+
+
+def _torch(feature):
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError("torch", feature, extra="torch") from None
+    return torch
+
+
+def draw_inputs(n: int, T: int, M: int, inputs: str = "gaussian", *, scale: float = 1.0, rng=None) -> np.ndarray:
+    """``n`` random input sequences ``(n, T, M)``: Gaussian ``N(0, scale^2)``, uniform in ``[-scale, scale]``,
+    or one-hot symbols (uniform over ``M``).
+
+    Examples
+    --------
+    >>> draw_inputs(2, 3, 4, "onehot", rng=0).sum(axis=2).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    if inputs not in INPUT_DISTRIBUTIONS:
+        raise InvalidParameterError("inputs", inputs, "one of " + ", ".join(INPUT_DISTRIBUTIONS))
+    if not (isinstance(scale, (int, float)) and np.isfinite(scale) and scale > 0):
+        raise InvalidParameterError("scale", scale, "a number > 0")
+    rng = np.random.default_rng(rng)
+    if inputs == "gaussian":
+        return scale * rng.standard_normal((n, T, M))
+    if inputs == "uniform":
+        return rng.uniform(-scale, scale, size=(n, T, M))
+    return np.eye(M)[rng.integers(0, M, size=(n, T))]
+
+
+@dataclass(frozen=True, eq=False)
+class GradientHorizon:
+    """Gradient norms ``g(k)`` per lag, their spread, decay fit and horizon.
+
+    Attributes
+    ----------
+    lags : ndarray (K,)
+        ``0..K-1``.
+    norms : ndarray (N, K)
+        ``||G_k||_F`` per sequence.
+    jacobian : ndarray (K, C, M)
+        ``G_k`` averaged over the sequences (signed).
+    tol : float
+    label : str
+    """
+
+    lags: np.ndarray
+    norms: np.ndarray
+    jacobian: np.ndarray
+    tol: float = 1e-3
+    label: str = ""
+
+    @property
+    def mean(self) -> np.ndarray:
+        """``g(k)``: the mean over sequences of ``||G_k||_F``."""
+        return self.norms.mean(axis=0)
+
+    @property
+    def spread(self) -> np.ndarray:
+        """Standard deviation over sequences."""
+        return self.norms.std(axis=0)
+
+    def decay(self) -> DecayFit:
+        """:func:`~tnrnn.memory.classify_decay` of :attr:`mean`."""
+        return classify_decay(self.lags.astype(float), self.mean)
+
+    def horizon(self, tol: float | None = None) -> float | None:
+        """:func:`~tnrnn.memory.memory_horizon` of :attr:`mean` (``None``: beyond the sampled lags)."""
+        return memory_horizon(self.lags.astype(float), self.mean, self.tol if tol is None else tol)
+
+    def to_dict(self) -> dict:
+        """JSON-safe."""
+        return {"measure": "horizon", "model": self.label, "lags": self.lags.tolist(), "mean": self.mean.tolist(),
+                "spread": self.spread.tolist(), "sequences": int(self.norms.shape[0]), "decay": self.decay().to_dict(),
+                "horizon": self.horizon(), "tol": self.tol}
+
+    def __str__(self) -> str:
+        K = len(self.lags)
+        pick = sorted({0, 1, 2, K // 4, K // 2, 3 * K // 4, K - 1} & set(range(K)))
+        rows = [self.label] if self.label else []
+        rows.append(f"gradient horizon ({self.norms.shape[0]} sequences): ||dy_T/dx_(T-k)||_F")
+        rows.append(f"{'k':>6}  {'mean':>12}  {'std':>10}")
+        rows += [f"{self.lags[i]:>6}  {self.mean[i]:>12.5e}  {self.spread[i]:>10.3e}" for i in pick]
+        rows.append(str(self.decay()))
+        h = self.horizon()
+        rows.append(f"horizon ({self.tol:g} of max): {'beyond ' + str(K - 1) if h is None else format(h, 'g')}")
+        return "\n".join(rows)
+
+
+@register("horizon", "gradient memory horizon ||dy_T/dx_(T-k)|| vs k (torch autograd)", needs_torch=True)
+def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str = "gaussian", scale: float = 1.0,
+                     X=None, tol: float = 1e-3, seed=0, max_memory=None) -> GradientHorizon:
+    """The gradient memory horizon of ``model`` (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        Anything :func:`tnrnn.memory.drive.stepper` reads.
+    lags : int
+        ``K`` (the sequences are ``K`` steps long).
+    sequences : int
+        ``N`` sequences averaged over.
+    inputs : {"gaussian", "uniform", "onehot"}
+        Their distribution (:func:`draw_inputs`), with ``scale``.
+    X : array (N, K, M), optional
+        The sequences themselves (overrides ``sequences``, ``inputs``, ``lags``).
+    tol : float
+        Horizon tolerance relative to ``max g``.
+    seed : int or None
+    max_memory : int or str, optional
+
+    Examples
+    --------
+    >>> from tnrnn.memory import LinearRNN
+    >>> gh = gradient_horizon(LinearRNN([[0.5]], [1.0], [2.0]), lags=4, sequences=2)
+    >>> gh.mean.tolist()
+    [2.0, 1.0, 0.5, 0.25]
+    """
+    from ..circuits import check_positive_int
+    from ..limits import check_memory
+
+    torch = _torch("the gradient horizon")
+    st = stepper(model)
+    if X is None:
+        K = check_positive_int(lags, "lags")
+        N = check_positive_int(sequences, "sequences")
+        Xn = draw_inputs(N, K, st.inputs, inputs, scale=scale, rng=seed)
+    else:
+        Xn = np.asarray(X, dtype=np.float64)
+        if Xn.ndim != 3 or Xn.shape[2] != st.inputs or not np.all(np.isfinite(Xn)):
+            raise InvalidParameterError("X", Xn.shape, f"finite inputs (N, K, {st.inputs})")
+        N, K = Xn.shape[:2]
+    if not (np.isfinite(tol) and tol > 0):
+        raise InvalidParameterError("tol", tol, "a number > 0")
+    check_memory("the autograd graph", 8.0 * N * K * (st.dim * 8 + st.inputs) * 2, max_memory,
+                 "use fewer --lags or --sequences")
+    Xt = torch.tensor(Xn, dtype=torch.float64, requires_grad=True)
+    y = st(Xt)  # (N, C)
+    C = y.shape[1]
+    grads = np.empty((C, N, K, st.inputs))
+    for c in range(C):
+        (g,) = torch.autograd.grad(y[:, c].sum(), Xt, retain_graph=c + 1 < C)
+        grads[c] = g.detach().numpy()
+    G = grads[:, :, ::-1, :].transpose(1, 2, 0, 3)  # (N, K, C, M): lag k = position T-1-k
+    norms = np.sqrt(np.sum(G ** 2, axis=(2, 3)))
+    return GradientHorizon(np.arange(K), norms, G.mean(axis=0), float(tol), model_label(st))

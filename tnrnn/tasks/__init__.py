@@ -1,0 +1,42 @@
+"""The paper's experiments: memory tasks, models trained on them, and the rank analysis of what they learned.
+
+Levine et al. (2020) train deep recurrent networks with orthogonal
+hidden-to-hidden matrices on the Start-End Similarity and Copying Memory tasks
+and plot accuracy against sequence length by depth.  This track reproduces
+that at any scale and closes the loop with tnrnn's measures::
+
+    data.py         seeded generators: StartEndSimilarity, CopyMemory, Digits (scikit-learn's 8x8)
+    models.py       torch models: deep orthogonal tanh RNN, LSTM, GRU, RACModule, MIRNN; parameter budgets
+    training.py     one configuration (dict) -> one record (dict): train, test, checkpoint, spectra, ranks
+    experiments.py  the depth x length grid, a resumable JSON-lines runner, summaries and figures
+
+``import tnrnn.tasks`` needs numpy only; training needs torch (``pip install
+'tnrnn[torch]'``) and the digits task scikit-learn (``pip install 'tnrnn[tasks]'``).
+
+Examples
+--------
+>>> from tnrnn.tasks import StartEndSimilarity
+>>> StartEndSimilarity(length=64).inputs
+33
+"""
+
+from .data import TASKS, Batch, CopyMemory, Digits, StartEndSimilarity, batches, make_task, one_hot, split_seeds
+from .experiments import (
+    PRESETS,
+    format_summary,
+    grid,
+    plot_accuracy,
+    plot_effective_rank,
+    read_records,
+    run_grid,
+    summarize,
+)
+from .models import ARCHS, bridge_arch, count_parameters, hidden_for_budget
+from .training import DEFAULTS, config_key, load_checkpoint, make_config, run_config
+
+__all__ = [
+    "TASKS", "Batch", "CopyMemory", "Digits", "StartEndSimilarity", "batches", "make_task", "one_hot", "split_seeds",
+    "PRESETS", "format_summary", "grid", "plot_accuracy", "plot_effective_rank", "read_records", "run_grid",
+    "summarize", "ARCHS", "bridge_arch", "count_parameters", "hidden_for_budget", "DEFAULTS", "config_key",
+    "load_checkpoint", "make_config", "run_config",
+]
