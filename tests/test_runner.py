@@ -269,3 +269,34 @@ def test_slice_memory_is_estimated_before_submitting(client, monkeypatch):
     assert estimate.gather_bytes > estimate.task_bytes  # the 4^6 outputs outweigh one slice here
     with pytest.raises(MemoryLimitError, match="gathering"):
         contract_sliced(plan, p.arrays, client=client, max_memory=estimate.gather_bytes - 1)
+
+
+def test_without_dask_the_in_process_default_works(tmp_path):
+    """A subprocess in which dask and distributed cannot be imported."""
+    import subprocess
+    import sys
+
+    script = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("dask", "distributed"):
+            raise ModuleNotFoundError(name)
+sys.meta_path.insert(0, Block())
+import tnrnn, tnrnn.runner
+from tnrnn.errors import MissingDependencyError
+from tnrnn.runner import run_sweep
+s = run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=4)], out=sys.argv[1])
+assert s.ran == 1 and s.failed == 0, s
+try:
+    run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=6)], workers=2)
+except MissingDependencyError as err:
+    assert "tnrnn[dask]" in str(err), err
+else:
+    raise AssertionError("no MissingDependencyError")
+assert not any(m.split(".")[0] in ("dask", "distributed") for m in sys.modules)
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.jsonl")], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

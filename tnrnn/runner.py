@@ -383,7 +383,11 @@ def _check_workers(workers, scheduler, client) -> None:
 
 
 def _require_distributed(feature: str) -> None:
-    if importlib.util.find_spec("distributed") is None:
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
+        found = False
+    if not found:
         raise MissingDependencyError("distributed", feature, extra="dask")
 
 
