@@ -80,7 +80,9 @@ import importlib
 import importlib.util
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -424,8 +426,17 @@ def cluster(workers: int | None = None, scheduler: str | None = None, *,
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as local, Client(local) as client:
+    # the worker processes start with SIGINT ignored (a disposition they inherit): Ctrl-C in a terminal
+    # reaches the whole process group, and it is this process that stops the sweep and closes the cluster
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        local = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
+                             dashboard_address=None, silence_logs=logging.ERROR)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    with local, Client(local) as client:
         yield client
 
 
