@@ -268,3 +268,15 @@ def test_cli_resume_measures_only_the_new_networks(tmp_path, capsys):
     capsys.readouterr()
     assert main([*base, "-T", "3", "--resume", "--time-budget", "5"]) == 2
     assert "--time-budget" in capsys.readouterr().err
+
+
+def test_cli_time_budget_run_writes_sweep_records(tmp_path):
+    out = tmp_path / "b.jsonl"
+    argv = ["bench", "-L", "1", "-R", "2", "-M", "2", "-T", "3,4", "--strategies", "greedy", "--repeats", "1",
+            "--time-budget", "100", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(d["task"], d["status"], d["config"]["length"], d["config"]["time_budget"]) for d in lines] == \
+        [("bench", "ok", 3, 100.0), ("bench", "ok", 4, 100.0)]
+    assert sorted((r.length, r.strategy) for r in load_records(out)) == sorted(
+        (T, s) for T in (3, 4) for s in ("greedy", default_strategy()))

@@ -300,3 +300,17 @@ print("ok")
     proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.jsonl")], capture_output=True, text=True,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))), timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_bench_tasks_on_the_cluster_plan_as_the_serial_bench(client):
+    from tnrnn.bench import bench
+
+    configs = [dict(depth=L, hidden=2, inputs=2, length=4, strategies=["greedy", "recurrence"], repeats=1)
+               for L in (1, 2)]
+    sweep = run_sweep("bench", configs, client=client)
+    serial = bench([(1, 2, 2, 4), (2, 2, 2, 4)], ["greedy", "recurrence"], repeats=1, progress=False)
+    # the default strategy's hyper-optimizer may find another path in another process: compared apart
+    planned = [(d["depth"], d["strategy"], d["status"]) + (() if d["default"] else (d["flops_log10"], d["path"]))
+               for result in sweep.results() for d in result]
+    assert planned == [(r.depth, r.strategy, r.status) + (() if r.default else (r.flops_log10, [list(p) for p in r.path]))
+                       for r in serial]
