@@ -22,7 +22,7 @@ from tnrnn.errors import InvalidParameterError, MemoryLimitError
 from tnrnn.network.contract import ContractionPlan, grid_tensor, matricize, plan_contraction
 from tnrnn.network.sliced import contract_sliced, estimate_slices
 from tnrnn.network.spectrum import spectrum
-from tnrnn.runner import config_key, read_records, run_sweep
+from tnrnn.runner import bounds_task, config_key, read_records, run_sweep
 
 #: 24 configurations of ``tnrnn bounds`` (exact GF(p) ranks): L x R x M x T.
 GRID = [dict(depth=L, hidden=R, inputs=M, length=T) for L in (1, 2) for R in (2, 3) for M in (2, 3)
@@ -51,12 +51,14 @@ def interrupt_at(config: dict) -> dict:
     return {"x": config["x"]}
 
 
-def dies_once(config: dict) -> dict:
-    """Kill the worker process the first time configuration ``die`` runs (a marker file remembers)."""
-    if config["x"] == config["die"] and not os.path.exists(config["marker"]):
-        open(config["marker"], "w").close()
+def bounds_dying_once(config: dict) -> dict:
+    """``tnrnn bounds``' task, killing its worker process the first time configuration ``die`` runs."""
+    config = dict(config)
+    die, marker = config.pop("die"), config.pop("marker")
+    if config["length"] == die and not os.path.exists(marker):
+        open(marker, "w").close()
         os._exit(1)
-    return {"x": config["x"], "pid_alive": True}
+    return bounds_task(config)
 
 
 def _without_timings(result):
@@ -183,11 +185,14 @@ def test_cluster_interrupt_then_resume_and_failures(client, tmp_path):
 
 def test_a_killed_worker_loses_nothing(client, tmp_path):
     out = tmp_path / "s.jsonl"
-    configs = [{"x": x, "die": 2, "marker": str(tmp_path / "died")} for x in range(6)]
-    sweep = run_sweep(dies_once, configs, client=client, out=out)
+    grid = [c for c in GRID if c["depth"] == 2 and c["inputs"] == 3]
+    configs = [{**c, "die": 4, "marker": str(tmp_path / "died")} for c in grid]
+    sweep = run_sweep(bounds_dying_once, configs, client=client, out=out)
     assert os.path.exists(tmp_path / "died")  # a worker did die
-    assert sweep.failed == 0 and [r["x"] for r in sweep.results()] == list(range(6))
-    assert sorted(_keys(out)) == sorted(config_key(c) for c in configs)
+    serial = run_sweep("bounds", grid)
+    assert sweep.failed == 0
+    assert [_without_timings(r) for r in sweep.results()] == [_without_timings(r) for r in serial.results()]
+    assert sorted(_keys(out)) == sorted(config_key(c) for c in configs)  # each exactly once
 
 
 # -- sliced contractions --------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ it, and what ``tnrnn train`` or the memory measures need):
    ``--workers``, ``--scheduler``), build the list of configuration dicts, then
    ``sweep = run_sweep("train", configs, **runner_options(args))``; print
    ``sweep.results()`` (the ``ok`` results in configuration order), report
-   ``sweep.failed``, and return ``130`` if ``sweep.interrupted``.
+   ``sweep.errors()`` on stderr, and return ``exit_status(sweep)`` (130 if
+   interrupted, 2 or 1 if some configuration failed).
 
 Examples
 --------
@@ -97,6 +98,7 @@ __all__ = [
     "TaskRecord",
     "add_runner_arguments",
     "bench_task",
+    "exit_status",
     "bounds_task",
     "cluster",
     "config_key",
@@ -573,6 +575,28 @@ def _run_on(client, function, name, todo, finish) -> None:
 
 
 # -- command-line options ---------------------------------------------------------------------------
+def exit_status(sweep: SweepResult) -> int:
+    """The exit status of a command that ran ``sweep``.
+
+    130 if interrupted; 0 if nothing failed; 2 if every failure is a tnrnn
+    error (bad input or a memory limit: the user's to fix); 1 otherwise.
+
+    Examples
+    --------
+    >>> exit_status(run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=5)]))
+    2
+    """
+    if sweep.interrupted:
+        return 130
+    if not sweep.failed:
+        return 0
+    from . import errors
+
+    names = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, errors.TnrnnError)}
+    return 2 if all(r.error.split(":")[0] in names for r in sweep.errors()) else 1
+
+
+
 def add_runner_arguments(parser, *, out: bool = True) -> None:
     """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
     if out:

@@ -78,6 +78,7 @@ def run(args) -> int:
     from ..limits import parse_memory
     from ..plotting.bench import plot_bench
     from ..plotting.figure import figure_format
+    from ..runner import exit_status
 
     grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
                       int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))
@@ -112,11 +113,11 @@ def run(args) -> int:
             records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
                             time_budget=args.time_budget, per_strategy_budget=args.budget, max_memory=max_memory,
                             seed=args.seed, progress=progress)
-            interrupted, failures = records.interrupted, []
+            interrupted, sweep = records.interrupted, None
             if args.out is not None:
                 _write_as_sweep(records, args.out, args.time_budget)
         else:
-            records, interrupted, failures = _sweep(args, grid, backends, max_memory, progress)
+            records, interrupted, sweep = _sweep(args, grid, backends, max_memory, progress)
     except InvalidParameterError as err:
         # bench() names its parameters as in Python; say them as the options they came from
         name = {"strategies": "--strategies", "backends": "--backends"}.get(err.name)
@@ -145,14 +146,14 @@ def run(args) -> int:
             print(f"wrote {args.plot}", file=sys.stderr)
     if args.out is not None:
         print(f"{len(records)} records in {args.out}", file=sys.stderr)
-    for failure in failures:
+    for failure in sweep.errors() if sweep is not None else []:
         c = failure.config
         print(f"tnrnn bench: error: L={c['depth']} R={c['hidden']} M={c['inputs']} T={c['length']}: "
               f"{failure.error}", file=sys.stderr)
     if interrupted:
         print(f"tnrnn bench: interrupted after {len(records)} records", file=sys.stderr)
         return 130
-    return 1 if failures else 0
+    return 0 if sweep is None else exit_status(sweep)
 
 
 def _task_config(args, network, backends, max_memory) -> dict:
@@ -181,7 +182,7 @@ def _sweep(args, grid, backends, max_memory, progress):
     configs = [_task_config(args, network, backends, max_memory) for network in grid]
     sweep = run_sweep("bench", configs, progress=progress, desc="networks", **runner_options(args))
     records = [BenchRecord.from_dict(d) for result in sweep.results() for d in result]
-    return records, sweep.interrupted, sweep.errors()
+    return records, sweep.interrupted, sweep
 
 
 def _write_as_sweep(records, out, time_budget) -> None:

@@ -64,11 +64,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from .. import errors
     from ..field import DEFAULT_PRIME
     from ..limits import parse_memory
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
-    from ..runner import run_sweep, runner_options
+    from ..runner import exit_status, run_sweep, runner_options
 
     max_memory = parse_memory(args.max_memory, "--max-memory")
     if args.engine not in ("auto", *list_engines()):
@@ -109,9 +108,4 @@ def run(args) -> int:
               f"{failure.error}", file=sys.stderr)
     if sweep.interrupted:
         print(f"tnrnn bounds: interrupted after {sweep.ran} configurations", file=sys.stderr)
-        return 130
-    if sweep.failed:
-        # bad input or a memory limit is the user's to fix (2); anything else is a failure of ours (1)
-        ours = [f for f in sweep.errors() if not isinstance(getattr(errors, f.error.split(":")[0], None), type)]
-        return 1 if ours else 2
-    return 0
+    return exit_status(sweep)
