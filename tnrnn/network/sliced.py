@@ -24,8 +24,10 @@ differ only by rounding (summation order).
 
 Memory, estimated before anything is submitted: a task holds the inputs, one
 slice's path (its peak, per cotengra) and its partial sums (one output block
-per outer value its range meets, at most two for contiguous ranges unless the
-range is long); the caller holds the whole output and one task's partial sums.
+per value of the sliced output indices its range meets: at most two when a
+range is shorter than the run of inner slices of one block, up to one per
+slice when only output indices are sliced); the caller holds the whole output
+and one task's partial sums.
 Both must fit ``max_memory``, and a task must fit each worker's memory limit
 per thread.
 
@@ -119,7 +121,10 @@ def estimate_slices(plan, arrays: Sequence, chunks: int | None = None) -> SliceE
     full = math.prod(tree.size_dict[ix] for ix in tree.output)
     block = full // math.prod(tree.size_dict[ix] for _, ix in _outer(tree)) if _outer(tree) else full
     step = math.ceil(n / chunks)
-    blocks = min(step, 2) if _outer(tree) else 1
+    # outer indices vary slowest (cotengra orders sliced indices outer first), so a range of ``step``
+    # consecutive slices meets at most ``(step - 1) // inner + 2`` output blocks
+    inner = n // max(math.prod(tree.sliced_inds[ix].size for _, ix in _outer(tree)), 1)
+    blocks = min(step, (step - 1) // max(inner, 1) + 2) if _outer(tree) else 1
     inputs = sum(int(np.prod(np.shape(a))) for a in arrays)
     task = (inputs + int(tree.peak_size()) + blocks * block) * itemsize
     gather = (full + blocks * block) * itemsize
@@ -209,7 +214,8 @@ def contract_sliced(plan, arrays: Sequence, *, client=None, backend: BackendLike
         if per_thread:
             check_memory("one task of the sliced contraction on a worker", estimate.task_bytes, int(min(per_thread)),
                          "start workers with more memory (--memory-limit) or fewer threads, or slice finer")
-        tree_f, arrays_f = client.scatter([tree, data], broadcast=True)
+        # hash=False: a fresh key per call (a key shared with a call that is releasing it can be lost)
+        tree_f, arrays_f = client.scatter([tree, data], broadcast=True, hash=False)
         parts = (client.submit(_contract_range, tree_f, arrays_f, a, b, label, pure=False) for a, b in ranges)
         results = (f.result() for f in list(parts))
     else:
