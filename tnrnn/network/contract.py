@@ -182,7 +182,8 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
                 tree = sliced
                 break
             target = max(target // 2, 1)
-    hint = ("slice the contraction (slicing=True or slice_to=N entries in Python), use a better path "
+    hint = ("slice the contraction (slicing=True or slice_to=N entries in Python, --slice in tnrnn spectrum; "
+            "with a Dask client=, or --workers/--scheduler, the slices run on a cluster), use a better path "
             "(optimize='hyper' or 'kahypar'), or raise the memory limit")
     if cost.num_slices > 1:
         hint = "slicing could not get the peak under the limit; raise max_memory"
