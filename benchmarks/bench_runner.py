@@ -59,7 +59,7 @@ def main() -> None:
     serial1 = run_sweep("bounds", one)
     times["serial-1thread"] = time.perf_counter() - t
     t = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         times["cluster-start"] = time.perf_counter() - t
         t = time.perf_counter()

@@ -434,7 +434,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None, *,
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         local = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                             dashboard_address=None, silence_logs=logging.ERROR)
+                             dashboard_address=":0", silence_logs=logging.ERROR)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
