@@ -253,3 +253,31 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, extra, needle):
     assert main([*argv, *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
+
+
+def test_cli_resume_measures_only_the_new_networks(tmp_path, capsys):
+    out = tmp_path / "b.jsonl"
+    base = ["bench", "-L", "1", "-R", "2", "-M", "2", "--strategies", "greedy", "--repeats", "1", "--budget", "5",
+            "--out", str(out), "--no-progress"]
+    assert main([*base, "-T", "3"]) == 0
+    first = load_records(out)
+    assert main([*base, "-T", "3:4", "--resume"]) == 0
+    recs = load_records(out)
+    assert sorted((r.length, r.strategy) for r in recs) == sorted(
+        (T, s) for T in (3, 4) for s in ("greedy", default_strategy()))
+    assert recs[:2] == first and len(out.read_text().splitlines()) == 2  # one sweep record per network
+    capsys.readouterr()
+    assert main([*base, "-T", "3", "--resume", "--time-budget", "5"]) == 2
+    assert "--time-budget" in capsys.readouterr().err
+
+
+def test_cli_time_budget_run_writes_sweep_records(tmp_path):
+    out = tmp_path / "b.jsonl"
+    argv = ["bench", "-L", "1", "-R", "2", "-M", "2", "-T", "3,4", "--strategies", "greedy", "--repeats", "1",
+            "--time-budget", "100", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(d["task"], d["status"], d["config"]["length"], d["config"]["time_budget"]) for d in lines] == \
+        [("bench", "ok", 3, 100.0), ("bench", "ok", 4, 100.0)]
+    assert sorted((r.length, r.strategy) for r in load_records(out)) == sorted(
+        (T, s) for T in (3, 4) for s in ("greedy", default_strategy()))

@@ -73,3 +73,58 @@ def test_help_has_examples(capsys):
         main(["bounds", "--help"])
     assert info.value.code == 0
     assert "examples:" in capsys.readouterr().out
+
+
+TIMINGS = ("seconds", "details")
+
+
+def _untimed(records):
+    return [{k: v for k, v in r.items() if k not in TIMINGS} for r in records]
+
+
+def test_out_streams_and_resume_runs_only_the_missing(tmp_path, capsys):
+    out = tmp_path / "ranks.jsonl"
+    base = ["bounds", "-L", "1,2", "-R", "2", "-M", "2", "--no-progress", "--out", str(out)]
+    assert main([*base, "-T", "4,6"]) == 0
+    capsys.readouterr()
+    assert len(out.read_text().splitlines()) == 4
+    assert main([*base, "-T", "4,6"]) == 2  # never mixed into without --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main([*base, "-T", "4:8:2", "--resume", "--json"]) == 0
+    captured = capsys.readouterr()
+    records = json.loads(captured.out)
+    assert [(r["depth"], r["length"]) for r in records] == [(L, T) for L in (1, 2) for T in (4, 6, 8)]
+    assert "2 configurations appended" in captured.err and "(4 already there)" in captured.err
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted((d["config"]["depth"], d["config"]["length"]) for d in lines) == \
+        [(L, T) for L in (1, 2) for T in (4, 6, 8)]
+    assert main(["bounds", "-L", "1,2", "-R", "2", "-M", "2", "-T", "4:8:2", "--json"]) == 0
+    assert _untimed(json.loads(capsys.readouterr().out)) == _untimed(records)  # resumed = run at once
+
+
+def test_a_failing_configuration_is_reported_and_the_others_go_on(tmp_path, capsys):
+    out = tmp_path / "ranks.jsonl"
+    argv = ["bounds", "-L", "2", "-R", "4", "-M", "4", "-T", "4,32", "--engine", "grid", "--max-memory", "200MiB",
+            "--out", str(out), "--no-progress"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    rows = captured.out.strip().splitlines()
+    assert len(rows) == 2 and rows[1].split()[3] == "4"  # the T=4 row
+    errors = [line for line in captured.err.splitlines() if "error" in line]
+    assert len(errors) == 1 and "T=32" in errors[0] and "memory limit" in errors[0]
+    statuses = sorted((json.loads(line)["config"]["length"], json.loads(line)["status"])
+                      for line in out.read_text().splitlines())
+    assert statuses == [(4, "ok"), (32, "error")]
+
+
+def test_workers_give_the_serial_records(capsys):
+    pytest.importorskip("distributed")
+    argv = ["bounds", "-L", "1,2", "-R", "2,3", "-M", "2", "-T", "4,6", "--json", "--no-progress"]
+    assert main(argv) == 0
+    serial = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--workers", "2"]) == 0
+    assert _untimed(json.loads(capsys.readouterr().out)) == _untimed(serial)
+    with pytest.raises(SystemExit) as info:  # one or the other
+        main([*argv, "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert info.value.code == 2 and "not allowed with" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 2 and "--out" in capsys.readouterr().err

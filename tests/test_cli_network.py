@@ -62,3 +62,17 @@ def test_help_has_examples(command, capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"tnrnn {command} --depth" in out
+
+
+def test_spectrum_slices_on_a_cluster_what_the_memory_limit_refuses(capsys):
+    pytest.importorskip("distributed")
+    argv = ["spectrum", "-L", "2", "-R", "8", "-M", "4", "-T", "6", "--method", "dense", "--json"]
+    assert main(argv) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--max-memory", "80KiB"]) == 2
+    assert "memory limit" in capsys.readouterr().err
+    assert main([*argv, "--max-memory", "80KiB", "--workers", "2"]) == 0
+    sliced = json.loads(capsys.readouterr().out)
+    assert sliced["numerical_rank"] == plain["numerical_rank"]
+    top = plain["singular_values"][0]
+    assert max(abs(a - b) for a, b in zip(sliced["singular_values"], plain["singular_values"])) <= 1e-12 * top

@@ -137,7 +137,11 @@ class BenchResults(list):
 
 
 def load_records(path: PathLike) -> list[BenchRecord]:
-    """Read the JSON-lines file that ``bench(..., out=path)`` appended to.
+    """Read the JSON-lines file that ``bench(..., out=path)`` or ``tnrnn bench --out`` appended to.
+
+    Lines of ``bench(out=)`` are records; lines of ``tnrnn bench --out`` are
+    sweep records (:class:`tnrnn.runner.TaskRecord`) of one network each, whose
+    records are read in turn (a failed network has none).
 
     Examples
     --------
@@ -148,5 +152,14 @@ def load_records(path: PathLike) -> list[BenchRecord]:
     >>> load_records(out) == list(recs)
     True
     """
+    records = []
     with open(path) as fh:
-        return [BenchRecord.from_dict(json.loads(line)) for line in fh if line.strip()]
+        for line in fh:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            if "config" in d and "status" in d and d.get("task") == "bench":  # a sweep record
+                records.extend(BenchRecord.from_dict(r) for r in (d.get("result") or []))
+            else:
+                records.append(BenchRecord.from_dict(d))
+    return records

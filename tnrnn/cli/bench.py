@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..errors import InvalidParameterError
@@ -23,8 +24,13 @@ What is contracted is the grid tensor (every input open), as CircuitNetwork.grid
 Strategies: opt_einsum greedy, dp, optimal, random-greedy-128, auto-hq; cotengra cotengra-greedy,
 kahypar, hyper (time-limited by --budget); tnrnn's recurrence. tnrnn's default strategy is always
 added. Backends: numpy, torch (CPU), torch-cuda, cupy, or 'all' for every one available here;
-unavailable backends get no time column. Each record is appended to --out as it is measured, so
-Ctrl-C keeps what was done (exit code 130).
+unavailable backends get no time column.
+
+Each network is one task of a sweep (tnrnn.runner): with --out, its records are appended to the
+JSON-lines file as soon as it is measured, so Ctrl-C keeps what was done (exit code 130) and --resume
+skips it next time; --workers N measures networks in parallel on a local Dask cluster of N processes,
+--scheduler on a running cluster (times measured in parallel share the machine: compare them with care).
+--time-budget bounds one run in this process: it cannot be combined with --resume, --workers or --scheduler.
 """
 
 
@@ -52,12 +58,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="seconds for the whole run; what is left is recorded as skipped")
     p.add_argument("--max-memory", default="4GiB", help="do not contract paths above this peak (default 4GiB)")
     p.add_argument("--seed", type=int, default=0, help="seed of the RAC weights (default 0)")
-    p.add_argument("--out", default=None, metavar="PATH", help="append one JSON line per record to PATH")
+    p.add_argument("--out", default=None, metavar="PATH",
+                   help="append one JSON line per measured network to PATH (a sweep record holding its records)")
     p.add_argument("--plot", default=None, metavar="PATH", help="also plot to PATH (.png, .svg or .pdf)")
     p.add_argument("--plot-kind", default="flops", choices=("flops", "time", "speedup"),
                    help="flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     add_progress_arguments(p)
+    from ..runner import add_runner_arguments
+
+    add_runner_arguments(p, out=False)
     p.set_defaults(func=run)
     return p
 
@@ -69,6 +79,7 @@ def run(args) -> int:
     from ..limits import parse_memory
     from ..plotting.bench import plot_bench
     from ..plotting.figure import figure_format
+    from ..runner import exit_status
 
     grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
                       int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))
@@ -91,11 +102,23 @@ def run(args) -> int:
         value = getattr(args, name)
         if value is not None and not value > 0:
             raise InvalidParameterError("--" + name.replace("_", "-"), value, "a positive number of seconds")
+    progress = Progress.from_args(args).enabled
     try:
-        records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
-                        time_budget=args.time_budget, per_strategy_budget=args.budget, out=args.out,
-                        progress=Progress.from_args(args).enabled, max_memory=max_memory,
-                        seed=args.seed)
+        if args.time_budget is not None:
+            for option in ("resume", "workers", "scheduler"):
+                if getattr(args, option) not in (None, False):
+                    raise InvalidParameterError("--time-budget", args.time_budget,
+                                                f"not given with --{option} (it bounds one run in this process)")
+            if args.out is not None and os.path.exists(args.out) and os.path.getsize(args.out) > 0:
+                raise InvalidParameterError("--out", args.out, "a new or empty file")
+            records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
+                            time_budget=args.time_budget, per_strategy_budget=args.budget, max_memory=max_memory,
+                            seed=args.seed, progress=progress)
+            interrupted, sweep = records.interrupted, None
+            if args.out is not None:
+                _write_as_sweep(records, args.out, args.time_budget)
+        else:
+            records, interrupted, sweep = _sweep(args, grid, backends, max_memory, progress)
     except InvalidParameterError as err:
         # bench() names its parameters as in Python; say them as the options they came from
         name = {"strategies": "--strategies", "backends": "--backends"}.get(err.name)
@@ -123,8 +146,59 @@ def run(args) -> int:
             plot_bench(records, args.plot_kind, path=args.plot)
             print(f"wrote {args.plot}", file=sys.stderr)
     if args.out is not None:
-        print(f"appended {len(records)} records to {args.out}", file=sys.stderr)
-    if records.interrupted:
+        print(f"{len(records)} records in {args.out}", file=sys.stderr)
+    for failure in sweep.errors() if sweep is not None else []:
+        c = failure.config
+        print(f"tnrnn bench: error: L={c['depth']} R={c['hidden']} M={c['inputs']} T={c['length']}: "
+              f"{failure.error}", file=sys.stderr)
+    if interrupted:
         print(f"tnrnn bench: interrupted after {len(records)} records", file=sys.stderr)
         return 130
-    return 0
+    return 0 if sweep is None else exit_status(sweep)
+
+
+def _task_config(args, network, backends, max_memory) -> dict:
+    """The configuration of :func:`tnrnn.runner.bench_task` for one network."""
+    from ..bench.run import _resolve_strategies
+
+    labels = [s.label for s in _resolve_strategies(args.strategies)]
+    L, R, M, T = network
+    return dict(depth=L, hidden=R, inputs=M, length=T, strategies=labels, backends=list(backends),
+                repeats=args.repeats, warmup=args.warmup, per_strategy_budget=args.budget, max_memory=max_memory,
+                seed=args.seed)
+
+
+def _sweep(args, grid, backends, max_memory, progress):
+    """Measure each network as one task of :func:`tnrnn.runner.run_sweep`."""
+    from ..bench import BenchRecord
+    from ..bench.run import _check_backends, _number, _resolve_strategies
+    from ..runner import run_sweep, runner_options
+
+    # refuse bad options before anything runs (inside a task they would only be error records)
+    _resolve_strategies(args.strategies)
+    _check_backends(backends)
+    _number(args.repeats, "repeats", integer=True, minimum=1)
+    _number(args.warmup, "warmup", integer=True, minimum=0)
+    _number(args.budget, "per_strategy_budget", integer=False, minimum=1e-9)
+    configs = [_task_config(args, network, backends, max_memory) for network in grid]
+    sweep = run_sweep("bench", configs, progress=progress, desc="networks", **runner_options(args))
+    records = [BenchRecord.from_dict(d) for result in sweep.results() for d in result]
+    return records, sweep.interrupted, sweep
+
+
+def _write_as_sweep(records, out, time_budget) -> None:
+    """Write the records of a time-budgeted run as sweep records, one line per network.
+
+    Their configurations carry the ``time_budget``, so a later ``--resume`` does not take them for its own.
+    """
+    from ..runner import TaskRecord
+
+    by_network: dict = {}
+    for r in records:
+        by_network.setdefault(r.network, []).append(r)
+    with open(out, "a") as fh:
+        for network, recs in by_network.items():
+            config = {"depth": network[0], "hidden": network[1], "inputs": network[2], "length": network[3],
+                      "seed": recs[0].seed, "time_budget": time_budget}
+            line = TaskRecord("bench", config, "ok", [r.to_dict() for r in recs], None, 0.0, "local")
+            fh.write(json.dumps(line.to_dict()) + "\n")

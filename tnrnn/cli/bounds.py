@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from ..errors import InvalidParameterError
 from ._common import add_circuit_arguments, add_cut_argument, int_list
 from ._progress import Progress, add_progress_arguments
 
@@ -17,6 +18,13 @@ examples:
   tnrnn bounds --depth 2 --hidden 3 --inputs 3 --length 6 --cut interleaved --mincut
   tnrnn bounds --depth 3 --hidden 4 --inputs 4 --length 8,16,32 --method closed-form
   tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot ranks.png
+  tnrnn bounds -L 1:4 -R 2,3 -M 2 -T 4:12:4 --out ranks.jsonl --workers 2
+  tnrnn bounds -L 1:4 -R 2,3 -M 2 -T 4:12:4 --out ranks.jsonl --resume --scheduler tcp://host:8786
+
+Each configuration (L, R, M, T) is one task: with --out its record is appended to the JSON-lines file as
+soon as it finishes (Ctrl-C keeps what finished; --resume skips it next time); --workers N runs the
+tasks on a local Dask cluster of N processes, --scheduler on a running one (pip install tnrnn[dask]).
+A configuration that fails is reported (and recorded) and the others go on.
 """
 
 
@@ -46,6 +54,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "of at most 10000 tensors)")
     p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    from ..runner import add_runner_arguments
+
+    add_runner_arguments(p)
     p.add_argument("--plot", default=None, metavar="PATH",
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
@@ -56,39 +67,46 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..field import DEFAULT_PRIME
     from ..limits import parse_memory
-    from ..ranks import format_table, rank_bounds
+    from ..ranks import RankBounds, format_table, list_engines, rank_bounds
+    from ..runner import exit_status, run_sweep, runner_options
 
+    max_memory = parse_memory(args.max_memory, "--max-memory")
+    if args.engine not in ("auto", *list_engines()):
+        raise InvalidParameterError("--engine", args.engine, "auto or one of " + ", ".join(list_engines()))
+    common = dict(cut=args.cut, method=args.method, seed=args.seed,
+                  prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
+                  samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory)
     configs = [
-        (L, R, M, T)
+        dict(depth=L, hidden=R, inputs=M, length=T, **common)
         for L in int_list(args.depth, "--depth")
         for R in int_list(args.hidden, "--hidden")
         for M in int_list(args.inputs, "--inputs")
         for T in int_list(args.length, "--length")
     ]
-    max_memory = parse_memory(args.max_memory, "--max-memory")
+    for config in configs:  # bad input fails here, before anything runs (the closed forms are cheap)
+        rank_bounds(**{**config, "method": "closed-form", "mincut": False})
     if args.plot is not None:
         from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
-    reports = Progress.from_args(args)
-    show = reports.enabled
-    progress = reports.wrapper("evaluating", unit="block") if args.method == "exact" else None
-    records = []
-    for L, R, M, T in configs:
-        with reports.stage(f"L={L} R={R} M={M} T={T}: bounds and rank"):
-            records.append(
-                rank_bounds(L, R, M, T, cut=args.cut, method=args.method, seed=args.seed,
-                            prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
-                            samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory, progress=progress)
-            )
-        if not args.json and show:
-            print(f"done L={L} R={R} M={M} T={T}", file=sys.stderr)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in records], indent=2))
-    else:
-        print(format_table(records))
-    if args.plot is not None:
+    sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
+                      desc="configurations", **runner_options(args))
+    records = [RankBounds.from_dict(r) for r in sweep.results()]
+    if records:
+        if args.json:
+            print(json.dumps([r.to_dict() for r in records], indent=2))
+        else:
+            print(format_table(records))
+    if args.plot is not None and records:
         from ..plotting.ranks import plot_ranks
 
         plot_ranks(records, path=args.plot)
-    return 0
+    if args.out is not None:
+        print(f"{sweep.ran} configurations appended to {args.out} ({sweep.resumed} already there)", file=sys.stderr)
+    for failure in sweep.errors():
+        c = failure.config
+        print(f"tnrnn bounds: error: L={c['depth']} R={c['hidden']} M={c['inputs']} T={c['length']}: "
+              f"{failure.error}", file=sys.stderr)
+    if sweep.interrupted:
+        print(f"tnrnn bounds: interrupted after {sweep.ran} configurations", file=sys.stderr)
+    return exit_status(sweep)

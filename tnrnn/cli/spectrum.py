@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import add_circuit_arguments, add_cut_argument
 from ._progress import Progress, add_progress_arguments
@@ -16,6 +17,12 @@ examples:
   tnrnn spectrum --depth 1 --hidden 8 --inputs 4 --length 32 --method gram --backend torch
   tnrnn spectrum --depth 2 --hidden 2 --inputs 3 --length 6 --cut prefix:2 --tol 1e-10
   tnrnn spectrum --depth 2 --hidden 3 --inputs 2 --length 8 --plot spectrum.png
+  tnrnn spectrum -L 2 -R 8 -M 4 -T 6 --method dense --max-memory 80KiB --workers 2
+  tnrnn spectrum -L 2 -R 8 -M 4 -T 6 --method dense --max-memory 80KiB --slice
+
+Above --max-memory, --slice slices each contraction with cotengra and contracts the slices here;
+--workers N (a local Dask cluster) or --scheduler ADDRESS (a running one) contracts them on the
+cluster (pip install tnrnn[dask]); --slice-to N fixes the largest sliced intermediate instead.
 """
 
 
@@ -43,6 +50,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
     p.add_argument("--max-memory", default="4GiB", help="refuse contractions above this estimate (default 4GiB)")
+    p.add_argument("--slice", action="store_true",
+                   help="slice contractions above --max-memory (implied by --workers and --scheduler)")
+    p.add_argument("--slice-to", type=int, default=None, metavar="N",
+                   help="slice until the largest intermediate has at most N entries")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="contract the slices on a local Dask cluster of N processes")
+    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--plot", default=None, metavar="PATH",
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
@@ -55,17 +71,23 @@ def run(args) -> int:
     from ..circuits import RAC
     from ..limits import parse_memory
     from ..network.spectrum import spectrum
+    from ..runner import cluster
 
     max_memory = parse_memory(args.max_memory, "--max-memory")
     if args.plot is not None:
         from ..plotting.figure import figure_format
 
         figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    if args.slice_to is not None and args.slice_to < 1:
+        raise InvalidParameterError("--slice-to", args.slice_to, "a positive number of entries")
+    if args.workers is not None and args.workers < 1:
+        raise InvalidParameterError("--workers", args.workers, "a positive number of processes")
     progress = Progress.from_args(args)
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
-    with progress.stage("planning, contracting and the SVD"):
+    with cluster(args.workers, args.scheduler) as client, progress.stage("planning, contracting and the SVD"):
         result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
-                          device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory)
+                          device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory,
+                          slicing=args.slice, slice_to=args.slice_to, client=client)
     if args.json:
         from ..versions import versions
 

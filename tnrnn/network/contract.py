@@ -182,7 +182,8 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
                 tree = sliced
                 break
             target = max(target // 2, 1)
-    hint = ("slice the contraction (slicing=True or slice_to=N entries in Python), use a better path "
+    hint = ("slice the contraction (slicing=True or slice_to=N entries in Python, --slice in tnrnn spectrum; "
+            "with a Dask client=, or --workers/--scheduler, the slices run on a cluster), use a better path "
             "(optimize='hyper' or 'kahypar'), or raise the memory limit")
     if cost.num_slices > 1:
         hint = "slicing could not get the peak under the limit; raise max_memory"
@@ -252,7 +253,8 @@ def contraction_cost(network, optimize: OptimizeLike = DEFAULT_OPTIMIZER, *, max
 
 
 def grid_tensor(network, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: BackendLike = "numpy", *, device: str | None = None,
-                max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False, order=None):
+                max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False, order=None,
+                client=None):
     """Contract a compiled network to its grid tensor.
 
     Parameters
@@ -269,6 +271,10 @@ def grid_tensor(network, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: Ba
         cotengra slicing; see :func:`plan_contraction`.
     order : sequence of str, optional
         The output index order (default ``network.output_indices``).
+    client : distributed.Client, optional
+        Slice above ``max_memory`` (as ``slicing=True``) and contract the
+        slices as tasks of this Dask cluster, gathered exactly here (see
+        :mod:`tnrnn.network.sliced`).
 
     Returns
     -------
@@ -287,9 +293,21 @@ def grid_tensor(network, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: Ba
     problem = network.problem()
     if order is not None:
         problem = problem.with_output(order)
-    plan = plan_contraction(problem.inputs, problem.output, problem.size_dict, optimize, max_memory=max_memory,
-                            slice_to=slice_to, slicing=slicing, what="the grid tensor")
-    return contract_arrays(plan, problem.arrays, backend, device)
+    return _contract_problem(problem.inputs, problem.arrays, problem.output, problem.size_dict, optimize, backend,
+                             device, max_memory, slice_to, slicing, client, "the grid tensor")
+
+
+def _contract_problem(inputs, arrays, output, size_dict, optimize, backend, device, max_memory, slice_to, slicing,
+                      client, what):
+    """Plan (sliced when ``client`` is given) and contract, here or on the cluster."""
+    plan = plan_contraction(inputs, output, size_dict, optimize, max_memory=max_memory, slice_to=slice_to,
+                            slicing=slicing or client is not None, what=what)
+    if client is None or plan.cost.num_slices == 1:
+        return contract_arrays(plan, arrays, backend, device)
+    from .sliced import contract_sliced
+
+    target = resolve(backend, device)
+    return target.asarray(contract_sliced(plan, arrays, client=client, backend=target.name, max_memory=max_memory))
 
 
 def matricize(network, cut, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend: BackendLike = "numpy", **kwargs):
@@ -304,6 +322,9 @@ def matricize(network, cut, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend:
     >>> from tnrnn import RAC, compile
     >>> matricize(compile(RAC.random(1, 2, 3), 4), "start-end").shape
     (9, 9)
+
+    Keywords (``device``, ``max_memory``, ``slice_to``, ``slicing``,
+    ``client``) are those of :func:`grid_tensor`.
     """
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")

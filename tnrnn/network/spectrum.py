@@ -46,7 +46,7 @@ from ..backends import resolve
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..typing import BackendLike, CutLike, MemoryLike, OptimizeLike
-from .contract import contract_arrays, matricize, plan_contraction
+from .contract import _contract_problem, matricize
 from .core import CircuitNetwork, compile
 from .mincut import mincut_bound
 from .optimizers import DEFAULT_OPTIMIZER
@@ -166,10 +166,9 @@ def _sides(network, cut, mincut):
     return a_inds, a_data, b_inds, b_data, bonds
 
 
-def _contract(inds, data, output, optimize, backend, device, max_memory, what):
+def _contract(inds, data, output, optimize, backend, device, max_memory, what, slicing):
     size_dict = {i: int(d) for ii, a in zip(inds, data) for i, d in zip(ii, np.shape(a))}
-    plan = plan_contraction(inds, output, size_dict, optimize, max_memory=max_memory, what=what)
-    return contract_arrays(plan, data, backend, device)
+    return _contract_problem(inds, data, output, size_dict, optimize, backend, device, max_memory, *slicing, what)
 
 
 def _doubled(inds, data, shared):
@@ -186,7 +185,8 @@ def _doubled(inds, data, shared):
 def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method: str = "auto",
              backend: BackendLike = "numpy", device: str | None = None, tol: float | None = None,
              rtol: float | None = None, optimize: OptimizeLike = DEFAULT_OPTIMIZER,
-             max_memory: MemoryLike = None) -> Spectrum:
+             max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False,
+             client=None) -> Spectrum:
     """Singular values and numerical rank of a grid matricization, by contraction.
 
     Parameters
@@ -211,6 +211,13 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
         Path optimizer for every contraction (see :mod:`tnrnn.network.optimizers`).
     max_memory : int, str or None
         Memory limit of each contraction (default 4 GiB).
+    slice_to, slicing
+        cotengra slicing of each contraction; see
+        :func:`tnrnn.network.contract.plan_contraction`.
+    client : distributed.Client, optional
+        Slice each contraction above ``max_memory`` and contract its slices
+        on this Dask cluster (see :mod:`tnrnn.network.sliced`); the
+        decomposition runs here.
 
     Returns
     -------
@@ -261,8 +268,10 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
         else:
             method = "gram"
     D = None
+    sliced = (slice_to, slicing, client)
     if method == "dense":
-        matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory)
+        matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory,
+                           slice_to=slice_to, slicing=slicing, client=client)
         values = target.svdvals(matrix)
     else:
         a_inds, a_data, b_inds, b_data, bonds = _sides(network, cut, mc)
@@ -270,17 +279,17 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
         E = tuple(f"x{t}" for t in cut.end)
         D = mc.bound
         if method == "factors":
-            A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side")
-            B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side")
+            A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side", sliced)
+            B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side", sliced)
             ra = target.qr_r(A.reshape(rows, D))
             rb = target.qr_r(B.reshape(D, cols).T)
             values = target.svdvals(ra @ rb.T)
         else:
             primed = tuple(b + "'" for b in bonds)
             gi, gd = _doubled(a_inds, a_data, set(S))
-            GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the start Gram matrix")
+            GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the start Gram matrix", sliced)
             gi, gd = _doubled(b_inds, b_data, set(E))
-            GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the end Gram matrix")
+            GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the end Gram matrix", sliced)
             values = target.svdvals(target.psd_sqrt(GA.reshape(D, D)) @ target.psd_sqrt(GB.reshape(D, D)))
     from autoray import to_numpy
 

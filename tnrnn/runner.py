@@ -1,0 +1,622 @@
+"""Sweeps of independent tasks, in-process or on a Dask cluster, streamed and resumable.
+
+A **sweep** runs one *task* over many *configurations*.  The definitions are
+tnrnn's own:
+
+task
+    A function ``config -> result`` of one JSON-safe ``dict`` (the
+    configuration) returning something JSON-safe (a dict or a list of dicts).
+    It must be a module-level function (workers import it by name) and
+    deterministic in its configuration: every seed it uses comes from the
+    configuration, so a configuration gives the same numbers wherever and in
+    whatever order it runs.  Tasks are named in :data:`TASKS` (a registry of
+    ``"module:function"`` paths, imported when first used) or given as plain
+    callables.
+key
+    The configuration's canonical JSON (sorted keys, no spaces); two
+    configurations are the same configuration when their keys are equal.
+record
+    One line of the output file (JSON lines), a :class:`TaskRecord`:
+    ``{"task", "config", "status", "result", "error", "seconds", "worker"}``
+    with ``status`` ``"ok"`` (``result`` holds the task's output) or
+    ``"error"`` (``error`` holds ``"ExceptionType: message"``).
+
+Execution: with neither ``workers`` nor ``scheduler`` (or ``client``), tasks run
+one after the other in this process, in the given order, and dask is not
+imported.  ``workers=N`` starts a ``distributed.LocalCluster`` of ``N``
+single-threaded worker processes for the sweep; ``scheduler="tcp://host:8786"``
+connects to a running cluster; ``client=`` uses a ``distributed.Client`` you
+already hold.  On a cluster every configuration is one Dask task, submitted at
+once; the scheduler retries the tasks of a worker that dies (up to
+``distributed.scheduler.allowed-failures`` times, 3 by default), so a lost
+worker loses nothing; a task that keeps killing workers ends as an error
+record (``KilledWorker``).
+
+Guarantees:
+
+* Records are appended to ``out`` as tasks finish, one ``write`` of a whole
+  line each, flushed; Ctrl-C (``KeyboardInterrupt``) cancels what is pending
+  and leaves every finished record on disk, valid.
+* ``resume=True`` reads ``out`` and skips every configuration already there
+  (finished or failed: delete a failed line, or use another file, to run it
+  again); a last line cut short by a crash is dropped.  Without ``resume``, an
+  existing non-empty ``out`` is refused rather than mixed into.
+* A task raising an ``Exception`` becomes an error record; the sweep goes on.
+* The records are those of the serial run: the same configurations give the
+  same results; only ``seconds``, ``worker`` and the order of the lines in the
+  file differ.  :attr:`SweepResult.records` is in configuration order.
+* One tqdm bar for the sweep, on stderr.
+
+Adopting the runner in a command (how ``tnrnn bounds`` and ``tnrnn bench`` do
+it, and what ``tnrnn train`` or the memory measures need):
+
+1. Write the task at module level: ``def train_task(config: dict) -> dict``
+   that builds everything from ``config`` (seeds included) and returns a
+   JSON-safe result, e.g. ``record.to_dict()``.  Turn off any inner progress
+   bar (the sweep has one).
+2. Name it: add ``"train": "tnrnn.tasks.train:train_task"`` to :data:`TASKS`
+   (or call ``register_task("train", train_task)``; or pass the function
+   itself to :func:`run_sweep`).
+3. In the CLI: ``add_runner_arguments(parser)`` (adds ``--out``, ``--resume``,
+   ``--workers``, ``--scheduler``), build the list of configuration dicts, then
+   ``sweep = run_sweep("train", configs, **runner_options(args))``; print
+   ``sweep.results()`` (the ``ok`` results in configuration order), report
+   ``sweep.errors()`` on stderr, and return ``exit_status(sweep)`` (130 if
+   interrupted, 2 or 1 if some configuration failed).
+
+Examples
+--------
+>>> sweep = run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=T, method="closed-form", mincut=False)
+...                              for T in (2, 4)])
+>>> [(r["length"], r["lower"], r["upper"]) for r in sweep.results()]
+[(2, 2, 2), (4, 2, 2)]
+>>> print(sweep)
+sweep of bounds: 2 configurations, 2 ran (0 failed), 0 resumed from the file
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidParameterError, MissingDependencyError
+
+__all__ = [
+    "TASKS",
+    "SweepResult",
+    "TaskRecord",
+    "add_runner_arguments",
+    "bench_task",
+    "exit_status",
+    "bounds_task",
+    "cluster",
+    "config_key",
+    "get_task",
+    "read_records",
+    "register_task",
+    "run_sweep",
+    "runner_options",
+]
+
+#: Task name -> ``"module:function"`` (imported on first use) or a callable.
+TASKS: dict[str, str | Callable[[dict], Any]] = {
+    "bounds": "tnrnn.runner:bounds_task",
+    "bench": "tnrnn.runner:bench_task",
+}
+
+_STATUSES = ("ok", "error")
+
+
+# -- tasks ------------------------------------------------------------------------------------------
+def register_task(name: str, function: str | Callable[[dict], Any]) -> None:
+    """Register a task under ``name``: a module-level callable or its ``"module:function"`` path.
+
+    Examples
+    --------
+    >>> register_task("closed-form", "tnrnn.runner:bounds_task")
+    >>> get_task("closed-form")[1] is bounds_task
+    True
+    >>> del TASKS["closed-form"]
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError("name", name, "a non-empty string")
+    if not (callable(function) or (isinstance(function, str) and ":" in function)):
+        raise InvalidParameterError("function", function, "a callable or a 'module:function' path")
+    TASKS[name] = function
+
+
+def get_task(task: str | Callable[[dict], Any]) -> tuple[str, Callable[[dict], Any]]:
+    """``(name, function)`` of a registered name or a callable (named ``module:qualname``).
+
+    Examples
+    --------
+    >>> get_task("bounds")[0]
+    'bounds'
+    >>> get_task(bounds_task)[0]
+    'tnrnn.runner:bounds_task'
+    """
+    if callable(task):
+        return f"{task.__module__}:{task.__qualname__}", task
+    if task not in TASKS:
+        raise InvalidParameterError("task", task, "a callable or one of " + ", ".join(sorted(TASKS)))
+    function = TASKS[task]
+    if isinstance(function, str):
+        module, _, name = function.partition(":")
+        function = getattr(importlib.import_module(module), name)
+    return task, function
+
+
+def config_key(config: dict) -> str:
+    """The canonical JSON of a configuration (sorted keys, no spaces).
+
+    Examples
+    --------
+    >>> config_key({"b": 1, "a": [2, 3]})
+    '{"a":[2,3],"b":1}'
+    """
+    try:
+        return json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError("config", config, f"a JSON-safe dict ({err})") from None
+
+
+def bounds_task(config: dict) -> dict:
+    """``rank_bounds(**config).to_dict()``: one configuration of ``tnrnn bounds``.
+
+    Examples
+    --------
+    >>> bounds_task(dict(depth=2, hidden=2, inputs=2, length=4))["lower"]
+    4
+    """
+    from .ranks import rank_bounds
+
+    return rank_bounds(**config).to_dict()
+
+
+def bench_task(config: dict) -> list[dict]:
+    """The records of ``tnrnn bench`` on one network: ``config`` holds ``depth``, ``hidden``,
+    ``inputs``, ``length`` and :func:`tnrnn.bench.bench`'s keywords (``strategies``, ``backends``, ...).
+
+    Examples
+    --------
+    >>> recs = bench_task(dict(depth=1, hidden=2, inputs=2, length=3, strategies=["greedy"], repeats=1))
+    >>> [(r["strategy"], r["status"]) for r in recs]
+    [('greedy', 'ok'), ('tnrnn', 'ok')]
+    """
+    from .bench import bench
+
+    options = dict(config)
+    network = tuple(options.pop(k) for k in ("depth", "hidden", "inputs", "length"))
+    results = bench([network], progress=False, **options)
+    if results.interrupted:
+        raise KeyboardInterrupt
+    return [r.to_dict() for r in results]
+
+
+# -- records ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TaskRecord:
+    """One finished configuration: one line of the sweep's JSON-lines file.
+
+    Attributes
+    ----------
+    task : str
+        The task's name.
+    config : dict
+        The configuration.
+    status : {"ok", "error"}
+    result : Any
+        The task's output (``None`` on error).
+    error : str or None
+        ``"ExceptionType: message"`` on error.
+    seconds : float
+        Wall time of the task where it ran.
+    worker : str
+        ``"local"`` or the Dask worker's address.
+
+    Examples
+    --------
+    >>> r = TaskRecord("square", {"x": 3}, "ok", 9, None, 0.001, "local")
+    >>> TaskRecord.from_dict(json.loads(json.dumps(r.to_dict()))) == r, r.key
+    (True, '{"x":3}')
+    >>> print(r)
+    square {"x":3}: ok in 0.001 s on local
+    """
+
+    task: str
+    config: dict = field(hash=False)
+    status: str
+    result: Any = field(default=None, hash=False)
+    error: str | None = None
+    seconds: float = 0.0
+    worker: str = "local"
+
+    @property
+    def key(self) -> str:
+        """:func:`config_key` of the configuration."""
+        return config_key(self.config)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict of every field."""
+        return {"task": self.task, "config": self.config, "status": self.status, "result": self.result,
+                "error": self.error, "seconds": self.seconds, "worker": self.worker}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TaskRecord:
+        """The record :meth:`to_dict` wrote."""
+        if not isinstance(d, dict) or d.get("status") not in _STATUSES or not isinstance(d.get("config"), dict):
+            raise InvalidParameterError("record", d, "a dict with a 'config' dict and a status 'ok' or 'error'")
+        return cls(task=d.get("task", ""), config=d["config"], status=d["status"], result=d.get("result"),
+                   error=d.get("error"), seconds=float(d.get("seconds", 0.0)), worker=d.get("worker", "local"))
+
+    def __str__(self) -> str:
+        what = "ok" if self.ok else f"failed: {self.error}"
+        return f"{self.task} {self.key}: {what} in {self.seconds:.3g} s on {self.worker}"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What :func:`run_sweep` did.
+
+    Attributes
+    ----------
+    task : str
+    records : tuple of TaskRecord
+        One per configuration that has a record (resumed or run), in the order
+        of the configurations given.
+    ran : int
+        Configurations run now.
+    resumed : int
+        Configurations found in the file and skipped.
+    failed : int
+        Error records among ``records``.
+    interrupted : bool
+        Stopped by ``KeyboardInterrupt``; the configurations without a record
+        are what is left to run (``resume=True``).
+    out : str or None
+        The JSON-lines file.
+    """
+
+    task: str
+    records: tuple[TaskRecord, ...]
+    ran: int
+    resumed: int
+    failed: int
+    interrupted: bool = False
+    out: str | None = None
+
+    def results(self) -> list:
+        """The ``result`` of every ``ok`` record, in configuration order."""
+        return [r.result for r in self.records if r.ok]
+
+    def errors(self) -> list[TaskRecord]:
+        """The error records."""
+        return [r for r in self.records if not r.ok]
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (records as dicts)."""
+        return {"task": self.task, "records": [r.to_dict() for r in self.records], "ran": self.ran,
+                "resumed": self.resumed, "failed": self.failed, "interrupted": self.interrupted, "out": self.out}
+
+    def __str__(self) -> str:
+        where = f", records in {self.out}" if self.out else ""
+        stop = ", interrupted" if self.interrupted else ""
+        return (f"sweep of {self.task}: {len(self.records)} configurations, {self.ran} ran ({self.failed} failed), "
+                f"{self.resumed} resumed from the file{where}{stop}")
+
+
+def read_records(path, task: str | None = None) -> list[TaskRecord]:
+    """The records of a sweep's JSON-lines file (of one ``task`` if given).
+
+    A last line without its newline (a crash mid-write) is ignored; any other
+    line that is not a record raises :class:`~tnrnn.errors.InvalidParameterError`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "sweep.jsonl")
+    >>> _ = run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=4, method="closed-form")], out=out)
+    >>> [(r.status, r.result["upper"]) for r in read_records(out)]
+    [('ok', 2)]
+    """
+    records = []
+    with open(path) as fh:
+        text = fh.read()
+    complete = text.split("\n")[:-1]  # what follows the last newline is a line cut short (or nothing)
+    for number, line in enumerate(complete, 1):
+        if not line.strip():
+            continue
+        try:
+            record = TaskRecord.from_dict(json.loads(line))
+        except (json.JSONDecodeError, InvalidParameterError):
+            raise InvalidParameterError("out", f"{path}, line {number}", "a JSON-lines file of sweep records") from None
+        if task is None or record.task == task:
+            records.append(record)
+    return records
+
+
+def _valid_length(path) -> int:
+    """Bytes of ``path`` up to its last newline (what a crash mid-write leaves valid)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    return data.rfind(b"\n") + 1
+
+
+# -- running ----------------------------------------------------------------------------------------
+def _execute(function: Callable[[dict], Any], name: str, config: dict) -> dict:
+    """Run one configuration; an ``Exception`` becomes an error record (a dict, for pickling)."""
+    worker = "local"
+    if "distributed" in sys.modules:
+        with contextlib.suppress(Exception):
+            from distributed import get_worker
+
+            worker = get_worker().address
+    started = time.perf_counter()
+    try:
+        result, status, error = function(dict(config)), "ok", None
+        json.dumps(result, allow_nan=True)  # a result that cannot be written is the task's error
+    except Exception as err:
+        last = traceback.extract_tb(err.__traceback__)[-1:]
+        where = f" (at {os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
+        result, status, error = None, "error", f"{type(err).__name__}: {err}".splitlines()[0] + where
+    return {"task": name, "config": config, "status": status, "result": result, "error": error,
+            "seconds": time.perf_counter() - started, "worker": worker}
+
+
+def _check_workers(workers, scheduler, client) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InvalidParameterError("workers", workers, "a positive number of worker processes or None")
+    given = [n for n, v in (("workers", workers), ("scheduler", scheduler), ("client", client)) if v is not None]
+    if len(given) > 1:
+        raise InvalidParameterError(given[1], "given with " + given[0], "at most one of workers, scheduler, client")
+
+
+def _require_distributed(feature: str) -> None:
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
+        found = False
+    if not found:
+        raise MissingDependencyError("distributed", feature, extra="dask")
+
+
+@contextlib.contextmanager
+def cluster(workers: int | None = None, scheduler: str | None = None, *,
+            threads_per_worker: int = 1) -> Iterator[Any]:
+    """A ``distributed.Client``: on a new LocalCluster of ``workers`` processes, or connected to ``scheduler``.
+
+    Yields ``None`` when both are ``None`` (run in-process).  The LocalCluster
+    is shut down on exit; a cluster reached through ``scheduler`` is left
+    running.
+
+    Raises
+    ------
+    MissingDependencyError
+        If dask.distributed is not installed (``pip install tnrnn[dask]``).
+    """
+    _check_workers(workers, scheduler, None)
+    if workers is None and scheduler is None:
+        yield None
+        return
+    _require_distributed("running on a Dask cluster (--workers, --scheduler)")
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler:
+            raise InvalidParameterError("scheduler", scheduler, "a scheduler address like tcp://host:8786")
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as err:
+            raise InvalidParameterError("scheduler", scheduler, f"the address of a running scheduler ({err})") from None
+        with client:
+            yield client
+        return
+    # the worker processes start with SIGINT ignored (a disposition they inherit): Ctrl-C in a terminal
+    # reaches the whole process group, and it is this process that stops the sweep and closes the cluster
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        local = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
+                             dashboard_address=":0", silence_logs=logging.ERROR)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    with local, Client(local) as client:
+        yield client
+
+
+def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out=None, resume: bool = False,
+              workers: int | None = None, scheduler: str | None = None, client=None, progress: bool = False,
+              desc: str | None = None, on_record: Callable[[TaskRecord], None] | None = None) -> SweepResult:
+    """Run ``task`` on every configuration, in-process or on Dask, streaming records to ``out``.
+
+    Parameters
+    ----------
+    task : str or callable
+        A name of :data:`TASKS` or a module-level function ``config -> result``.
+    configs : iterable of dict
+        JSON-safe configurations; repeated ones (same :func:`config_key`) run once.
+    out : str or path-like, optional
+        The JSON-lines file records are appended to as they finish.
+    resume : bool
+        Skip the configurations already in ``out`` (their records are read back).
+    workers : int, optional
+        Run on a new LocalCluster of this many single-threaded processes.
+    scheduler : str, optional
+        Run on the cluster of this scheduler (``tcp://host:8786``).
+    client : distributed.Client, optional
+        Run on this client's cluster.
+    progress : bool
+        One tqdm bar for the sweep on stderr.
+    desc : str, optional
+        The bar's label (default the task's name).
+    on_record : callable, optional
+        Called in this process with each new :class:`TaskRecord` as it is written.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad task, configuration or option, or a non-empty ``out`` without ``resume``.
+    MissingDependencyError
+        For ``workers``, ``scheduler`` without dask.distributed installed.
+
+    Examples
+    --------
+    >>> sweep = run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=4, method="closed-form"),
+    ...                              dict(depth=1, hidden=2, inputs=2, length=4, method="no-such")])
+    >>> sweep.failed, sweep.errors()[0].error.split(":")[0]
+    (1, 'InvalidParameterError')
+    """
+    name, function = get_task(task)
+    _check_workers(workers, scheduler, client)
+    if resume and out is None:
+        raise InvalidParameterError("resume", resume, "False unless an output file (out) is given")
+    unique: dict[str, dict] = {}
+    for config in configs:
+        if not isinstance(config, dict):
+            raise InvalidParameterError("configs", config, "dicts of JSON-safe values")
+        unique.setdefault(config_key(config), json.loads(config_key(config)))
+    done: dict[str, TaskRecord] = {}
+    if out is not None:
+        out = os.fspath(out)
+        if os.path.exists(out) and os.path.getsize(out) > 0:
+            if not resume:
+                raise InvalidParameterError("out", out, "a new or empty file, or resume to continue this one")
+            for record in read_records(out, name):
+                done.setdefault(record.key, record)
+            valid = _valid_length(out)
+            if valid < os.path.getsize(out):  # drop a line cut short by a crash
+                with open(out, "r+b") as fh:
+                    fh.truncate(valid)
+    todo = [(k, c) for k, c in unique.items() if k not in done]
+    resumed = sum(1 for k in unique if k in done)
+    new: dict[str, TaskRecord] = {}
+    interrupted = False
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), disable=not progress, file=sys.stderr, unit="task", desc=desc or name,
+               leave=False, dynamic_ncols=True)
+    fh = open(out, "a") if out is not None else None
+
+    def finish(line: dict) -> None:
+        record = TaskRecord.from_dict(line)
+        if fh is not None:
+            fh.write(json.dumps(record.to_dict()) + "\n")
+            fh.flush()
+        new[record.key] = record
+        bar.update()
+        if on_record is not None:
+            on_record(record)
+
+    try:
+        if client is None and workers is None and scheduler is None:
+            for _, config in todo:
+                finish(_execute(function, name, config))
+        else:
+            if client is None:
+                _require_distributed("running on a Dask cluster (--workers, --scheduler)")
+            with cluster(workers, scheduler) if client is None else contextlib.nullcontext(client) as dask_client:
+                _run_on(dask_client, function, name, todo, finish)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        if fh is not None:
+            fh.close()
+    records = tuple(new.get(k) or done[k] for k in unique if k in new or k in done)
+    return SweepResult(task=name, records=records, ran=len(new), resumed=resumed,
+                       failed=sum(1 for r in records if not r.ok), interrupted=interrupted, out=out)
+
+
+def _run_on(client, function, name, todo, finish) -> None:
+    """Submit every configuration as one Dask task and finish them as they complete."""
+    from distributed import as_completed
+
+    futures = {}
+    for _, config in todo:
+        # pure=False: a configuration asked again (after a resume) is run again, not looked up
+        futures[client.submit(_execute, function, name, config, pure=False)] = config
+    pending = set(futures)
+    try:
+        for future in as_completed(futures):
+            pending.discard(future)
+            try:
+                line = future.result()
+            except Exception as err:  # e.g. KilledWorker: the task kept killing its workers
+                line = {"task": name, "config": futures[future], "status": "error", "seconds": 0.0,
+                        "error": f"{type(err).__name__}: {err}".splitlines()[0], "result": None,
+                        "worker": "lost"}
+            finish(line)
+    finally:
+        if pending:
+            client.cancel(list(pending))
+
+
+# -- command-line options ---------------------------------------------------------------------------
+def exit_status(sweep: SweepResult) -> int:
+    """The exit status of a command that ran ``sweep``.
+
+    130 if interrupted; 0 if nothing failed; 2 if every failure is a tnrnn
+    error (bad input or a memory limit: the user's to fix); 1 otherwise.
+
+    Examples
+    --------
+    >>> exit_status(run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=5)]))
+    2
+    """
+    if sweep.interrupted:
+        return 130
+    if not sweep.failed:
+        return 0
+    from . import errors
+
+    names = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, errors.TnrnnError)}
+    return 2 if all(r.error.split(":")[0] in names for r in sweep.errors()) else 1
+
+
+
+def add_runner_arguments(parser, *, out: bool = True) -> None:
+    """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
+    if out:
+        parser.add_argument("--out", default=None, metavar="PATH",
+                            help="append one JSON line per finished configuration to PATH")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the configurations already in --out and append the rest")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="run on a local Dask cluster of N processes (default: in this process)")
+    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
+
+
+def runner_options(args) -> dict:
+    """The keywords of :func:`run_sweep` from parsed :func:`add_runner_arguments` options."""
+    if args.resume and args.out is None:
+        raise InvalidParameterError("--resume", True, "used with --out FILE")
+    if args.workers is not None and args.workers < 1:
+        raise InvalidParameterError("--workers", args.workers, "a positive number of processes")
+    if args.out is not None and not args.resume and os.path.exists(args.out) and os.path.getsize(args.out) > 0:
+        raise InvalidParameterError("--out", args.out, "a new or empty file, or --resume to continue this one")
+    return dict(out=args.out, resume=args.resume, workers=args.workers, scheduler=args.scheduler)
