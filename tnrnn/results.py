@@ -100,4 +100,21 @@ def load_results(path) -> list[dict]:
         data = [data]
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise InvalidParameterError("path", os.fspath(path), "JSON objects (records), one or a list")
-    return data
+    return _unwrap_sweeps(data)
+
+
+def _unwrap_sweeps(data: list[dict]) -> list[dict]:
+    """Sweep records (``--out`` files of :mod:`tnrnn.runner`) replaced by the records they hold.
+
+    A sweep record is ``{"task", "config", "status", "result", ...}``; its ``result`` is one record
+    (``bounds``) or a list of them (``bench``: one per strategy); failed configurations hold none.
+    """
+    out: list[dict] = []
+    for d in data:
+        if {"task", "config", "status"} <= d.keys() and "result" in d:
+            result = d.get("result")
+            items = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
+            out.extend(r for r in items if isinstance(r, dict))
+        else:
+            out.append(d)
+    return out
