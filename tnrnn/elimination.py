@@ -10,53 +10,57 @@ Representation and exactness
 ----------------------------
 A residue is stored as an integer-valued float64 *near-symmetric
 representative* ``a`` with ``|a| <= H = (p + 3) / 2`` (``p`` odd).
-:func:`reduce_sym` maps any integer-valued float64 ``x`` with ``|x| < 2**53``
-to one: ``x - q * p`` with ``q = rint(x * fl(1/p))``.  The computed product
-``y = x * fl(1/p)`` equals ``(x / p)(1 + d)`` with ``|d| <= 2**-52`` (two
-roundings of at most ``2**-53``), so ``|y - x / p| <= 2**53 / p * 2**-52 = 2 / p``.
-Writing ``x / p = k + f`` with ``|f| <= 1/2``, ``q`` is ``k`` or (only when
-``|f| > 1/2 - 2/p``) ``k +- 1``; in both cases ``q * p`` and ``x - q * p`` are
-integers below ``2**53``, hence exact, and ``|x - q * p| <= p/2 + 2``, i.e. at
-most ``H`` as an integer.  A multiple of ``p`` reduces to exactly ``0``
+:func:`reduce_sym` maps any integer-valued float64 ``x``
+to one: ``x - q * p`` with ``q = rint(x * fl(1/p))``, provided
+``|x| <= B = 2**53 - p``.  The computed product ``y = x * fl(1/p)`` equals
+``(x / p)(1 + d)`` with ``|d| <= 2**-52`` (two roundings of at most
+``2**-53``), so ``|y - x / p| <= 2**53 / p * 2**-52 = 2 / p``.  Writing
+``x / p = k + f`` with ``|f| <= 1/2``, ``q`` is ``k`` or (only when
+``|f| > 1/2 - 2/p``) ``k +- 1``; so ``|q * p| <= |x| + p/2 + 2 < 2**53`` (the
+room of ``p`` below ``2**53`` in ``B`` is needed: a quotient rounded up past
+``2**53 / p`` would make ``q * p`` inexact), ``q * p`` and ``x - q * p`` are
+exact integers, and ``|x - q * p| <= p/2 + 2``, i.e. at most ``H`` as an
+integer.  A multiple of ``p`` reduces to exactly ``0``
 (``|y - k| <= |k| 2**-52 < 1/2``), so zero tests on reduced entries are exact.
 
 **The bound that makes every product exact.** A sum of ``k`` products of
 representatives is an integer of absolute value at most ``k * H**2``; every
 partial sum that BLAS forms, in whatever order and with or without fused
 multiply-adds, is such a sum over a subset of the terms, hence an integer of
-absolute value at most ``k * H**2``.  If ``k * H**2 < 2**53`` every partial
-sum is exactly representable and the float64 result is the exact integer.
+absolute value at most ``k * H**2``.  If ``k * H**2 <= B < 2**53`` every
+partial sum is exactly representable, the float64 result is the exact
+integer, and it can be reduced.
 Hence:
 
-* ``A @ B`` with inner dimension ``k <= K1 = floor((2**53 - 1) / H**2)`` is one
+* ``A @ B`` with inner dimension ``k <= K1 = floor(B / H**2)`` is one
   GEMM followed by one reduction (``K1 = 32`` for the default prime
   ``2**25 - 39``; ``K1 >= 1`` for every ``p <=`` :data:`MAX_BLAS_PRIME`).
 * Longer products split ``B = B_hi * beta + B_lo`` with the power of two
   ``beta = 2**ceil(bits(p) / 2)``, ``B_hi = rint(B / beta)`` (exact: division
   by a power of two) and ``B_lo = B - B_hi * beta``, so ``|B_lo| <= beta / 2``
   and ``|B_hi| <= H / beta + 1/2``; each of ``A @ B_hi`` and ``A @ B_lo`` is
-  exact for inner dimension ``k <= K2 = floor((2**53 - 1) / (H * m))`` with
+  exact for inner dimension ``k <= K2 = floor(B / (H * m))`` with
   ``m = max(beta / 2, ceil(H / beta) + 1)`` (``K2 ~ 2**17`` for the default
   prime, ``K2 >= 2**13`` for every admissible prime), and
   ``A @ B = reduce(reduce(A @ B_hi) * beta + reduce(A @ B_lo))`` (the
-  intermediate is at most ``H * beta + H < 2**53``).  Inner dimensions beyond
+  intermediate is at most ``H * beta + H <= B``).  Inner dimensions beyond
   ``K2`` are cut into chunks of ``K2`` whose reduced results are summed and
-  reduced after each addition (``2 H < 2**53``).
+  reduced after each addition (``2 H <= B``).
 * The trailing updates ``C <- C - A @ B`` of the elimination fuse the
   subtraction: with inner dimension ``k <= T1`` (next bullet) one GEMM is
   subtracted from the reduced ``C`` and the result reduced once; otherwise,
-  per chunk of ``k <= K3 = floor((2**53 - 1 - H - H * beta) / (H * m))``
+  per chunk of ``k <= K3 = floor((B - H - H * beta) / (H * m))``
   terms, ``C -= reduce(A @ B_hi) * beta`` and then ``C -= A @ B_lo`` keep
-  ``|C| <= H + H * beta + k * H * m < 2**53`` before one reduction (two
+  ``|C| <= H + H * beta + k * H * m <= B`` before one reduction (two
   reductions per chunk instead of four).
 * A rank-one update ``W -= l u^T`` adds at most ``H**2`` to an entry; a block
-  that starts reduced absorbs ``t`` updates while ``H + t * H**2 < 2**53``,
-  i.e. ``t <= T1 = floor((2**53 - 1 - H) / H**2)``, before it is reduced again
+  that starts reduced absorbs ``t`` updates while ``H + t * H**2 <= B``,
+  i.e. ``t <= T1 = floor((B - H) / H**2)``, before it is reduced again
   (the eliminations below count the updates and reduce when ``T1`` is reached).
 
 :data:`MAX_BLAS_PRIME` is the largest odd bound on ``p`` with
-``H**2 + H < 2**53`` (so that ``T1 >= 1`` and ``K1 >= 1``), about ``2**27.5``
-(``189812527``); larger primes go to FLINT (:func:`tnrnn.field.rank_mod`).
+``H**2 + H <= B`` (so that ``T1 >= 1`` and ``K1 >= 1``), about ``2**27.5``
+(``189812525``); larger primes go to FLINT (:func:`tnrnn.field.rank_mod`).
 
 The elimination
 ---------------
@@ -118,12 +122,11 @@ def _bound(p: int) -> int:
 
 
 def _max_blas_prime() -> int:
-    # the largest odd p with H^2 + H < 2^53, H = (p + 3) / 2
-    big = int((2**53) ** 0.5)
-    while big * big + big >= 2**53:
-        big -= 1
-    p = 2 * big - 3
-    return p if p % 2 else p - 1
+    # the largest odd p with H^2 + H <= 2^53 - p, H = (p + 3) / 2
+    p = 2 * int((2**53) ** 0.5) + 1
+    while _bound(p) ** 2 + _bound(p) > 2**53 - p:
+        p -= 2
+    return p
 
 
 #: Primes below or equal to this bound are handled by the BLAS elimination (about ``2**27.5``).
@@ -210,7 +213,7 @@ class _Ops:
 def reduce_sym(x, p: int, ops: _Ops | None = None):
     """In place: representatives of absolute value ``<= (p + 3) / 2`` of integer-valued ``x``.
 
-    ``|x|`` must be below ``2**53`` (see the module docstring for the error analysis).
+    ``|x|`` must be at most ``2**53 - p`` (see the module docstring for the error analysis).
 
     Examples
     --------
@@ -225,14 +228,19 @@ def reduce_sym(x, p: int, ops: _Ops | None = None):
     return x
 
 
+def _exact(p: int) -> int:
+    """``B = 2**53 - p``: integers up to ``B`` in absolute value are exact and reducible."""
+    return _TWO53 - p
+
+
 def _k1(p: int) -> int:
     H = _bound(p)
-    return (_TWO53 - 1) // (H * H)
+    return _exact(p) // (H * H)
 
 
 def _t1(p: int) -> int:
     H = _bound(p)
-    return (_TWO53 - 1 - H) // (H * H)
+    return (_exact(p) - H) // (H * H)
 
 
 def _limbs(p: int, fused: bool = False) -> tuple[int, int]:
@@ -241,8 +249,8 @@ def _limbs(p: int, fused: bool = False) -> tuple[int, int]:
     beta = 2 ** ((p.bit_length() + 1) // 2)
     m = max(beta // 2, -(-H // beta) + 1)
     if fused:
-        return beta, (_TWO53 - 1 - H - H * beta) // (H * m)
-    return beta, (_TWO53 - 1) // (H * m)
+        return beta, (_exact(p) - H - H * beta) // (H * m)
+    return beta, _exact(p) // (H * m)
 
 
 @lru_cache(maxsize=1)
@@ -527,6 +535,7 @@ def _as_residues(z, p: int):
                 raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
         elif not bool((ops.rint(x) == x).all()):
             raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
+        x = ops.xp.fmod(x, p)  # exact in IEEE arithmetic: |x| < p afterwards
         reduce_sym(x, p, ops)
     return x, ops
 
