@@ -38,6 +38,7 @@ from ..cuts import Cut
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
+from . import _kernels
 from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
 
 __all__ = [
@@ -254,9 +255,21 @@ def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
     start: list = [None] * L
     for t in range(s):
         _step(fc, start, fc.feed[rows[:, t]], t, range(L))
+    Z = np.empty((n_rows, n_cols), dtype=np.int64)
+    if _kernels.available() and fc.output_weights.dtype == np.float64:  # compiled depth-first walk
+        wh = np.stack(fc.hidden_weights)
+        win = np.stack([np.zeros((R, R))] + [w for w in fc.input_weights[1:]])
+        n_leaves = len(levels[-1][0])
+        block = max(1, _BLOCK_BYTES // (8 * n_leaves))
+        starts = range(0, n_rows, block)
+        start_all = np.stack(start, axis=1)  # (n_rows, L, R)
+        for r0 in (progress(starts) if progress else starts):
+            y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
+                                      levels, n_leaves, p)
+            Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
+        return Z
     # rows per block: L state arrays and ~4 temporaries of (block, widest, R) float64/int64
     block = max(1, (4 * _BLOCK_BYTES) // (8 * R * (L + 4) * widest))
-    Z = np.empty((n_rows, n_cols), dtype=np.int64)
     starts = range(0, n_rows, block)
     for r0 in (progress(starts) if progress else starts):
         states = [h[r0 : r0 + block][:, None, :] for h in start]  # (b, 1, R): the root
@@ -412,6 +425,10 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
             if L == 2:  # fold in the top layer's input weights
                 T_all = matmul_mod(T_all, w_top_in, p)
             pts = points[L - 2]  # the distinct layer-1 points
+            if L == 2 and _kernels.available() and dt == np.float64:  # compiled backward covectors
+                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p)
+                out[:, :, c0 : c0 + n_b] = c.transpose(2, 0, 1)
+                continue
             H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)
             if L == 2:
                 factors = [H[:, i] for i in range(E)]
