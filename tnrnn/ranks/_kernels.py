@@ -62,5 +62,5 @@ def covectors_depth2(pts, transfers, w_top, w_out, p):
     """Run the compiled depth-2 backward covectors: shape ``(len(pts), n_cols, R)``."""
     kernel = _compiled()[1]
     f = np.ascontiguousarray
-    return kernel(f(pts, dtype=np.float64), f(transfers, dtype=np.float64), f(w_top, dtype=np.float64),
+    return kernel(f(pts, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64), f(w_top, dtype=np.float64),
                   f(w_out, dtype=np.float64), float(p), int(chunk(p)))
