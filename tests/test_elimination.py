@@ -262,3 +262,10 @@ def test_cupy_rank_equals_flint():
     rng = np.random.default_rng(6)
     z = _product(rng, 200, 260, 150, DEFAULT_PRIME)
     assert rank_blas(cupy.asarray(z), DEFAULT_PRIME) == flint_rank(z, DEFAULT_PRIME) == 150
+
+
+def test_memory_is_estimated_before_allocation():
+    from tnrnn.errors import MemoryLimitError
+
+    with pytest.raises(MemoryLimitError):
+        pluq(np.zeros((1000, 1000), dtype=np.int64), 7, max_memory="1MB")

@@ -112,8 +112,10 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import InvalidParameterError
+from .limits import check_memory
 
-__all__ = ["MAX_BLAS_PRIME", "blas_prime_ok", "reduce_sym", "matmul_sym", "Pluq", "pluq", "rank_blas"]
+__all__ = ["MAX_BLAS_PRIME", "blas_prime_ok", "reduce_sym", "matmul_sym", "Pluq", "pluq", "rank_blas",
+           "memory_estimate"]
 
 
 def _bound(p: int) -> int:
@@ -496,8 +498,10 @@ def _lu(A, p: int, ops: _Ops, base: int):
     r2 = len(R2)
     if r2 == 0:
         return R1, Q1, L1
-    L = ops.zeros((m, r1 + r2))
+    L = ops.xp.empty((m, r1 + r2), dtype=L1.dtype, device=ops.device) if ops.torch else ops.xp.empty((m, r1 + r2))
     L[:, :r1] = L1
+    if r1:
+        L[ops.idx(R1), r1:] = 0.0
     L[rest_i, r1:] = L2
     return np.concatenate([R1, rest[R2]]), np.concatenate([Q1, n1 + Q2]), L
 
@@ -522,8 +526,10 @@ def _as_residues(z, p: int):
             raise InvalidParameterError("z", f"{z.dtype} array", "an integer or integer-valued float matrix")
         if z.dtype.kind == "f":
             x = z.astype(np.float64)
+        elif z.size and z.dtype.kind == "i" and z.dtype.itemsize <= 8 and -(2**53) < z.min() and z.max() < 2**53:
+            x = z.astype(np.float64)  # exact: fmod below reduces it
         else:
-            x = np.remainder(z.astype(np.int64), p).astype(np.float64)
+            x = np.remainder(z.astype(object) if z.dtype.kind == "u" else z, p).astype(np.float64)
     if x.ndim != 2:
         raise InvalidParameterError("z", f"an array of shape {tuple(x.shape)}", "a 2-d matrix")
     ops = _Ops(x)
@@ -533,14 +539,22 @@ def _as_residues(z, p: int):
         if ops.torch:
             if not bool(torch.equal(x, torch.round(x))):
                 raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
-        elif not bool((ops.rint(x) == x).all()):
+        elif getattr(z, "dtype", np.dtype(np.float64)).kind == "f" and not bool((ops.rint(x) == x).all()):
             raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
         x = ops.xp.fmod(x, p)  # exact in IEEE arithmetic: |x| < p afterwards
         reduce_sym(x, p, ops)
     return x, ops
 
 
-def pluq(z, p: int, *, base: int = 16) -> Pluq:
+def memory_estimate(m: int, n: int) -> int:
+    """Bytes :func:`pluq` allocates for an ``m x n`` matrix, at most: the float64 copy, the
+    ``L`` factors and Schur complements (each at most ``m x min(m, n)`` and ``m x n``) and the
+    limb products' temporaries, ``5 * 8 * m * n`` in all (``m * n`` of int64 input counted
+    by the caller)."""
+    return 40 * m * n
+
+
+def pluq(z, p: int, *, base: int = 16, max_memory=None) -> Pluq:
     """Rank and pivots of a matrix over GF(p) by recursive elimination on BLAS.
 
     Parameters
@@ -553,6 +567,9 @@ def pluq(z, p: int, *, base: int = 16) -> Pluq:
         An odd prime ``<=`` :data:`MAX_BLAS_PRIME`.
     base : int
         Columns of the leaves eliminated one by one (``>= 1``).
+    max_memory : int or str, optional
+        Refuse (:class:`tnrnn.errors.MemoryLimitError`) when
+        :func:`memory_estimate` exceeds it (default 4 GiB).
 
     Returns
     -------
@@ -570,12 +587,16 @@ def pluq(z, p: int, *, base: int = 16) -> Pluq:
     if isinstance(base, bool) or not isinstance(base, int) or base < 1:
         raise InvalidParameterError("base", base, "an integer >= 1")
     p = int(p)
+    shape = tuple(getattr(z, "shape", np.shape(z)))
+    if len(shape) == 2:
+        check_memory(f"the elimination of a {shape[0]} x {shape[1]} matrix", memory_estimate(*shape), max_memory,
+                     "raise max_memory or rank a smaller sample")
     x, ops = _as_residues(z, p)
     rows, cols, _ = _lu(x, p, ops, base)
     return Pluq(len(rows), rows, cols, p)
 
 
-def rank_blas(z, p: int, *, base: int = 16) -> int:
+def rank_blas(z, p: int, *, base: int = 16, max_memory=None) -> int:
     """The rank of ``z`` over GF(p) by :func:`pluq`.
 
     Examples
@@ -583,4 +604,4 @@ def rank_blas(z, p: int, *, base: int = 16) -> int:
     >>> rank_blas(np.array([[1, 2], [2, 4]]), 7), rank_blas(np.eye(3), 7)
     (1, 3)
     """
-    return pluq(z, p, base=base).rank
+    return pluq(z, p, base=base, max_memory=max_memory).rank
