@@ -15,6 +15,9 @@ Stages (``--stages``, default all):
 ``long``
     Certified ranks: L = 2, R = M = 4 at T = 36 and 40 (factored engine) and L = 3,
     R = M = 3, T = 16 (grid engine, trie evaluation), with the evaluation and rank times.
+``eval``
+    The L = 3, R = M = 3, T = 16 grid (6561 x 6561) by the compiled trie walk, against the
+    numpy trie and the previous pair-by-pair evaluation on 1/20 of the rows (scaled up).
 
 Records stream to ``--out`` as JSON lines as they finish; a rerun skips the records
 already there (``--fresh`` starts over). ``--plot`` draws the rank times.
@@ -160,6 +163,37 @@ def stage_long(p, skip, emit):
         emit(rec)
 
 
+def stage_eval(p, skip, emit, fraction=20):
+    """L = 3, R = M = 3, T = 16: the 6561 x 6561 grid by the compiled trie, against the numpy
+    trie and the previous pair-by-pair engine on 1/fraction of the rows (times scaled up)."""
+    if "eval" in skip:
+        return
+    from tnrnn.ranks import _kernels
+    from tnrnn.ranks.engines import _assignments, grid_matrix
+
+    rac = tnrnn.RAC.random_modular(3, 3, 3, prime=p, seed=0)
+    cut = tnrnn.Cut.start_end(16)
+    rng = np.random.default_rng(0)
+    rows, cols = _assignments(3, 8, 6561, rng), _assignments(3, 8, 6561, rng)
+    grid_matrix(rac, cut, rows[:2], cols[:27])  # load the compiled kernel (cached after the first run)
+    rec = {"stage": "eval", "key": "eval", "shape": [6561, 6561], "load_before": os.getloadavg()[0]}
+    z, rec["trie_compiled_s"] = _timed(grid_matrix, rac, cut, rows, cols)
+    sub = rows[: len(rows) // fraction]
+    zp, t = _timed(lambda: grid_matrix(rac, cut, sub, cols, method="pairs"))
+    rec["pairs_s_scaled"] = t * len(rows) / len(sub)
+    saved = _kernels.available
+    _kernels.available = lambda: False
+    try:
+        zn, t = _timed(lambda: grid_matrix(rac, cut, sub, cols, method="trie"))
+    finally:
+        _kernels.available = saved
+    rec["trie_numpy_s_scaled"] = t * len(rows) / len(sub)
+    assert (zp == z[: len(sub)]).all() and (zn == z[: len(sub)]).all()
+    rec["pairs_over_trie"] = rec["pairs_s_scaled"] / rec["trie_compiled_s"]
+    rec["load_after"] = os.getloadavg()[0]
+    emit(rec)
+
+
 def plot(records, path):
     import matplotlib
 
@@ -188,7 +222,7 @@ def plot(records, path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1000,2000,3876x3892,8000")
-    ap.add_argument("--stages", default="rank,cli,long")
+    ap.add_argument("--stages", default="rank,cli,long,eval")
     ap.add_argument("--prime", type=int, default=DEFAULT_PRIME)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "rank.jsonl"))
     ap.add_argument("--plot", default=os.path.join(HERE, "results", "rank.png"))
@@ -220,6 +254,8 @@ def main(argv=None) -> int:
                 stage_cli(args.prime, skip, emit)
             if "long" in stages:
                 stage_long(args.prime, skip, emit)
+            if "eval" in stages:
+                stage_eval(args.prime, skip, emit)
         except KeyboardInterrupt:  # what finished stays in the file
             print("interrupted", file=sys.stderr)
     if args.plot:
