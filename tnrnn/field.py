@@ -55,8 +55,8 @@ __all__ = [
 ]
 
 #: ``rank_mod(via="auto")`` uses the BLAS elimination when both sides of the matrix have at
-#: least this many entries (FLINT is faster below, measured in benchmarks/bench_rank.py).
-BLAS_MIN_SIZE = 1500
+#: least this many entries (FLINT was faster at 2000 and slower at 3876 in benchmarks/bench_rank.py).
+BLAS_MIN_SIZE = 3000
 
 #: The default modulus, 2**25 - 39: the largest prime below 2**25, small enough
 #: for exact float64 arithmetic (see :func:`field_dtype`).
