@@ -186,3 +186,25 @@ def test_engine_names_and_errors():
     rac = RAC.random(2, 2, 2)
     with pytest.raises(InvalidParameterError, match="rac"):
         exact_rank(rac, Cut.start_end(4))
+
+
+@pytest.mark.parametrize("L,R,M,T", [(2, 3, 2, 10), (3, 2, 3, 8), (1, 3, 3, 6)])
+def test_compiled_kernels_equal_the_numpy_paths(monkeypatch, L, R, M, T):
+    """The numba trie walk and depth-2 covectors against the numpy evaluation (the fallback without numba)."""
+    from tnrnn.ranks import _kernels
+    from tnrnn.ranks.engines import factored_matrices
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed")
+    rac = RAC.random_modular(L, R, M, prime=DEFAULT_PRIME, seed=T)
+    cut = Cut.start_end(T)
+    rng = np.random.default_rng(1)
+    rows = rng.integers(0, M, (11, len(cut.start)))
+    cols = rng.integers(0, M, (13, len(cut.end)))
+    compiled = grid_matrix(rac, cut, rows, cols)
+    fm = factored_matrices(rac, cut)
+    monkeypatch.setattr(_kernels, "available", lambda: False)
+    assert (grid_matrix(rac, cut, rows, cols) == compiled).all()
+    fm_numpy = factored_matrices(rac, cut)
+    p = DEFAULT_PRIME
+    assert (np.remainder(fm.end.astype(np.int64), p) == np.remainder(fm_numpy.end.astype(np.int64), p)).all()

@@ -440,7 +440,8 @@ def _unit_lower_inverse(T, p: int, ops: _Ops):
     """``T^{-1}`` for a small unit lower triangular ``T`` (reduced), by forward substitution on ``I``."""
     r = T.shape[0]
     X = ops.zeros((r, r))
-    X[range(r), range(r)] = 1.0
+    diag = ops.idx(np.arange(r))
+    X[diag, diag] = 1.0
     t1, pending = _t1(p), 0
     for i in range(r - 1):
         if pending:

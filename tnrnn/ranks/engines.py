@@ -2,25 +2,51 @@
 
 A circuit over GF(p) (:meth:`tnrnn.RAC.random_modular`, or a float circuit
 mapped with :meth:`tnrnn.RAC.to_field`) is evaluated exactly on grid inputs,
-and FLINT computes the rank of the resulting matrix mod ``p``.  Any nonzero
+and the rank of the resulting matrix mod ``p`` is taken by
+:func:`tnrnn.field.rank_mod` (tnrnn's float64 elimination on BLAS,
+:mod:`tnrnn.elimination`, for large matrices and primes up to
+:data:`tnrnn.elimination.MAX_BLAS_PRIME`; FLINT otherwise).  Any nonzero
 minor mod ``p`` is nonzero over the rationals, so the rank mod ``p`` of a
 submatrix of the grid matricization is a certified lower bound on the rank of
 the full matricization over the rationals (and, for random weights, on the
 generic rank).
 
-Two engines are registered (see :func:`list_engines`):
+Two engines are registered (see :func:`list_engines`; :func:`register_engine`
+adds more, e.g. for deeper certificates):
 
 ``grid``
     Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` on sampled distinct grid
     rows and columns (the whole grid when it fits) and takes its rank.
+    For prefix cuts :func:`grid_matrix` evaluates by a *trie*: the states at
+    the cut are computed once per start, then advanced along the trie of the
+    sampled end sequences, so that ends sharing a prefix share its steps;
+    the last step is linear in the last input factor and is folded into one
+    covector per parent (a leaf costs ``R`` products).  The walk is compiled
+    (:mod:`tnrnn.ranks._kernels`, numba) for primes of the float64 field
+    representation; the numpy fallback walks the trie level by level.
+    Other cuts run the whole recurrence per (start, end) pair, batched.
 ``factored``
     Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
     ``Phi`` lists the monomials of the degrees of
     :func:`tnrnn.ranks.bounds.degree_exponents`.  With ``D`` such monomials, the
     engine evaluates the end part at ``D / R`` interpolation points of the
-    lower layers (the top layer is linear and handled by a backward covector)
-    and certifies ``rank Z = rank Z_G`` when ``Phi`` of the sampled starts has
-    full column rank ``D``. Both ranks are FLINT ranks mod ``p``.
+    lower layers (the top layer is linear and handled by a backward covector,
+    compiled for depth 2) and certifies ``rank Z = rank Z_G`` when ``Phi`` of
+    the sampled starts has full column rank ``D``.
+
+Why the factored certificate takes two eliminations, not one product
+    ``rank Z = D`` holds iff some ``D x D`` minor ``Z[S, C]`` is nonzero, and
+    ``Z[S, C] = Phi[S] Phi_G^{-1} Z_G[:, C]``, so
+    ``det Z[S, C] = det Phi[S] det Z_G[:, C] / det Phi_G``; likewise a
+    projection ``A Z B`` with random ``D``-row ``A`` and ``D``-column ``B`` is
+    nonsingular iff ``A Phi`` and ``Z_G B`` are (``Phi_G`` is invertible by
+    construction).  One elimination of the ``D x D`` product would certify
+    ``rank Z = D``, but forming ``A Phi``, ``Z_G B`` and their product costs
+    three ``D x D x D`` GEMMs (``2 D^3`` flops each) before the elimination
+    (``2/3 D^3``), against ``4/3 D^3`` for eliminating ``Phi`` and ``Z_G``
+    directly, which is the same certificate (both factors nonsingular).  The
+    engine therefore takes ``rank Phi`` and then ``rank Z_G``, and forms the
+    product ``Phi Phi_G^{-1} Z_G`` only when neither factor has rank ``D``.
 """
 
 from __future__ import annotations
