@@ -138,7 +138,12 @@ def test_invalid_parameters_name_the_parameter():
     with pytest.raises(InvalidParameterError, match="z"):
         pluq(np.array([[0.5]]), 7)
     with pytest.raises(InvalidParameterError, match="z"):
-        pluq(np.array([[2.0**60]]), 7)
+        pluq(np.array([[np.inf]]), 7)
+    with pytest.raises(InvalidParameterError, match="z"):
+        pluq(np.array([[np.nan, 1.0]]), 7)
+    assert rank_blas(np.array([[2.0**60, 2.0**61]]), 7) == 1  # large floats are exact integers
+    assert rank_blas(np.array([[7 * 2.0**60]]), 7) == 0
+    assert rank_blas(np.array([[2**64 - 1, 7]], dtype=np.uint64), 7) == 1
     with pytest.raises(InvalidParameterError, match="via"):
         rank_mod(np.eye(2), 2**31 - 1, via="blas")
     assert blas_prime_ok(TOP) and not blas_prime_ok(MAX_BLAS_PRIME + 2)

@@ -454,20 +454,23 @@ def _unit_lower_inverse(T, p: int, ops: _Ops):
     return reduce_sym(X, p, ops)
 
 
-def _trsm(T, B, p: int, ops: _Ops, base: int):
+def _trsm(T, B, p: int, ops: _Ops, base: int, out=None):
     """``T^{-1} B`` for unit lower triangular ``T`` (reduced); returns reduced representatives.
 
     Recursive on halves of ``T``; blocks of at most ``base`` rows are inverted
-    and applied by one product.
+    and applied by one product. ``out`` (same shape as ``B``) receives the result.
     """
     r = T.shape[0]
+    if out is None:
+        out = ops.xp.empty(tuple(B.shape), dtype=B.dtype, device=ops.device) if ops.torch else ops.xp.empty(B.shape)
     if r <= base:
-        return matmul_sym(_unit_lower_inverse(T, p, ops), B, p, ops)
+        out[...] = matmul_sym(_unit_lower_inverse(T, p, ops), B, p, ops)
+        return out
     h = r // 2
-    X1 = _trsm(T[:h, :h], B[:h], p, ops, base)
+    X1 = _trsm(T[:h, :h], B[:h], p, ops, base, out[:h])
     B2 = _sub_product(ops.copy(B[h:]), T[h:, :h], X1, p, ops)
-    X2 = _trsm(T[h:, h:], B2, p, ops, base)
-    return ops.cat([X1, X2], axis=0)
+    _trsm(T[h:, h:], B2, p, ops, base, out[h:])
+    return out
 
 
 def _lu(A, p: int, ops: _Ops, base: int):
@@ -508,42 +511,45 @@ def _lu(A, p: int, ops: _Ops, base: int):
 
 
 def _as_residues(z, p: int):
-    """``z`` as float64 symmetric representatives on its own library and device."""
+    """``z`` as float64 representatives (``|x| <= H``) on its own library and device.
+
+    Integers are reduced by ``remainder``; floats must be finite integers (any size: a
+    float64 at or above ``2**53`` is an integer, and ``fmod`` is exact in IEEE arithmetic).
+    """
     mod = type(z).__module__.split(".")[0]
     if mod == "torch":
         import torch
 
-        if z.dtype.is_floating_point:
-            x = z.to(torch.float64).clone()
-        else:
-            x = torch.remainder(z.to(torch.int64), p).to(torch.float64)
+        floating = z.dtype.is_floating_point
+        x = z.to(torch.float64, copy=True) if floating else torch.remainder(z.to(torch.int64), p).to(torch.float64)
     elif mod == "cupy":
         import cupy
 
-        x = z.astype(cupy.float64) if z.dtype.kind == "f" else cupy.remainder(z.astype(cupy.int64), p).astype(cupy.float64)
+        floating = z.dtype.kind == "f"
+        x = z.astype(cupy.float64) if floating else cupy.remainder(z.astype(cupy.int64), p).astype(cupy.float64)
     else:
         z = np.asarray(z)
         if z.dtype.kind not in "iuf":
             raise InvalidParameterError("z", f"{z.dtype} array", "an integer or integer-valued float matrix")
-        if z.dtype.kind == "f":
+        floating = z.dtype.kind == "f"
+        if floating:
             x = z.astype(np.float64)
-        elif z.size and z.dtype.kind == "i" and z.dtype.itemsize <= 8 and -(2**53) < z.min() and z.max() < 2**53:
-            x = z.astype(np.float64)  # exact: fmod below reduces it
+        elif z.size and z.dtype != np.uint64 and -_exact(p) <= int(z.min()) and int(z.max()) <= _exact(p):
+            x = z.astype(np.float64)  # exact, and within the reach of reduce_sym
         else:
-            x = np.remainder(z.astype(object) if z.dtype.kind == "u" else z, p).astype(np.float64)
+            x = np.remainder(z.astype(object) if z.dtype == np.uint64 else z.astype(np.int64), p).astype(np.float64)
     if x.ndim != 2:
         raise InvalidParameterError("z", f"an array of shape {tuple(x.shape)}", "a 2-d matrix")
     ops = _Ops(x)
-    if x.numel() if ops.torch else x.size:
-        if ops.amax_abs(x) >= _TWO53:
-            raise InvalidParameterError("z", "entries of absolute value >= 2**53", "exact integers below 2**53")
+    if floating and (x.numel() if ops.torch else x.size):
         if ops.torch:
-            if not bool(torch.equal(x, torch.round(x))):
-                raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
-        elif getattr(z, "dtype", np.dtype(np.float64)).kind == "f" and not bool((ops.rint(x) == x).all()):
-            raise InvalidParameterError("z", "non-integer floats", "integer-valued entries")
-        x = ops.xp.fmod(x, p)  # exact in IEEE arithmetic: |x| < p afterwards
-        reduce_sym(x, p, ops)
+            integral = bool(torch.isfinite(x).all()) and bool((x == torch.round(x)).all())
+        else:
+            integral = bool(ops.xp.isfinite(x).all()) and bool((x == ops.rint(x)).all())
+        if not integral:
+            raise InvalidParameterError("z", "non-integer or non-finite floats", "finite integer-valued entries")
+        x = ops.xp.fmod(x, p)  # |x| < p afterwards
+    reduce_sym(x, p, ops)
     return x, ops
 
 
