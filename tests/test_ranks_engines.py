@@ -157,6 +157,7 @@ def test_trie_evaluation_matches_the_python_loop(L, R, M, T, cut_name, p):
                                                                                 method="pairs")).all()
     with pytest.raises(InvalidParameterError, match="method"):
         grid_matrix(rac, Cut.interleaved(4), rows[:, :2], cols[:, :2], method="trie")
+    assert grid_matrix(rac, cut, rows, cols[:0]).shape == (len(rows), 0)
 
 
 def test_large_prime_uses_integer_arithmetic_and_agrees():

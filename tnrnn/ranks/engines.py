@@ -275,6 +275,8 @@ def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
     s = len(cut.start)
     w_out = fc.output_weights[output][:, None]
     n_rows, n_cols = len(rows), len(cols)
+    if n_rows == 0 or n_cols == 0:
+        return np.zeros((n_rows, n_cols), dtype=np.int64)
     levels, leaf = _trie(np.asarray(cols, dtype=np.int64))
     widest = max(len(par) for par, _ in levels)
     # the start states, once per start
