@@ -9,8 +9,9 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
   quotient is the correct nearest integer because ``x / p`` is below ``2**28``
   and float64 errs there by less than ``2**-24``; ``q * p`` and the difference
   are integers below ``2**53``, hence exact). A dot product of
-  ``c = (2**53 - 1) // (p - 1)**2`` terms is exact whatever BLAS's summation
-  order (every partial sum is an integer below ``2**53``); longer dot products
+  ``c = (2**53 - p) // (p - 1)**2`` terms is exact whatever BLAS's summation
+  order (every partial sum is an integer below ``2**53 - p``, which leaves the
+  reduction's ``q * p`` exact, see :mod:`tnrnn.elimination`); longer dot products
   are split into chunks of ``c`` terms reduced one by one.
 * ``int64`` otherwise: two residues multiply to less than ``2**62``, so an
   elementwise product never overflows; matrix products go through float64
@@ -161,7 +162,7 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
     if a.dtype.kind == "f" and b.dtype.kind == "f":
         if (p - 1) ** 2 >= 2**53:
             raise InvalidParameterError("p", p, "a prime with (p - 1)**2 < 2**53 for float64 residues")
-        if k <= max(1, (2**53 - 1) // max((p - 1) ** 2, 1)):
+        if k <= max(1, (2**53 - p) // max((p - 1) ** 2, 1)):  # room of p: see tnrnn.elimination
             return _reduce_float(_dot(a, b), p)
         # long dot products: 16-bit limbs allow far longer exact chunks than whole residues
         ints = matmul_mod(np.remainder(a, p).astype(np.int64), np.remainder(b, p).astype(np.int64), p)
