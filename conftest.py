@@ -18,3 +18,5 @@ if importlib.util.find_spec("pandas") is None:
 os.environ.setdefault("TNRNN_CACHE_DIR", tempfile.mkdtemp(prefix="tnrnn-test-paths-"))
 if importlib.util.find_spec("sklearn") is None:
     collect_ignore.append("tnrnn/tasks/data.py")  # the Digits example reads scikit-learn's bundled digits
+if importlib.util.find_spec("numba") is None:  # the compiled engine kernels import numba at module level
+    collect_ignore.append("tnrnn/ranks/_numba_kernels.py")

@@ -135,6 +135,34 @@ def test_grid_matrix_matches_the_python_loop_mod_p():
             assert Z[i, j] == full[ri][cj]
 
 
+@pytest.mark.parametrize("L,R,M,T,cut_name,p", [
+    (1, 3, 2, 8, "start-end", 1_000_003), (2, 2, 3, 6, "prefix:2", DEFAULT_PRIME), (3, 2, 3, 6, "prefix:4", 2**31 - 1),
+    (2, 3, 2, 8, "start-end", 2**31 - 1), (3, 3, 2, 7, "prefix:3", DEFAULT_PRIME),
+])
+def test_trie_evaluation_matches_the_python_loop(L, R, M, T, cut_name, p):
+    """The trie over end prefixes (sampled, repeated and full-grid columns) against plain integers."""
+    rac = RAC.random_modular(L, R, M, prime=p, seed=T)
+    cut = Cut.parse(cut_name, T)
+    s, E = len(cut.start), len(cut.end)
+    rng = np.random.default_rng(T)
+    rows = rng.integers(0, M, (7, s))
+    cols = np.concatenate([rng.integers(0, M, (9, E)), rng.integers(0, M, (1, E)).repeat(2, axis=0)])
+    weights = ([w.tolist() for w in rac.hidden_weights], [w.tolist() for w in rac.input_weights],
+               rac.output_weights.tolist())
+    full = grid_matrix_python(weights, M, cut, modulus=p)
+    Z = grid_matrix(rac, cut, rows, cols, method="trie")
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            ri, cj = np.ravel_multi_index(tuple(r), (M,) * s), np.ravel_multi_index(tuple(c), (M,) * E)
+            assert Z[i, j] == full[int(ri)][int(cj)]
+    all_cols = np.array(np.unravel_index(np.arange(M**E), (M,) * E)).T
+    assert (grid_matrix(rac, cut, rows, all_cols, method="trie") == grid_matrix(rac, cut, rows, all_cols,
+                                                                                method="pairs")).all()
+    with pytest.raises(InvalidParameterError, match="method"):
+        grid_matrix(rac, Cut.interleaved(4), rows[:, :2], cols[:, :2], method="trie")
+    assert grid_matrix(rac, cut, rows, cols[:0]).shape == (len(rows), 0)
+
+
 def test_large_prime_uses_integer_arithmetic_and_agrees():
     cut = Cut.start_end(6)
     small = rank_bounds(2, 3, 3, 6, cut=cut)
@@ -162,3 +190,25 @@ def test_engine_names_and_errors():
     rac = RAC.random(2, 2, 2)
     with pytest.raises(InvalidParameterError, match="rac"):
         exact_rank(rac, Cut.start_end(4))
+
+
+@pytest.mark.parametrize("L,R,M,T", [(2, 3, 2, 10), (3, 2, 3, 8), (1, 3, 3, 6)])
+def test_compiled_kernels_equal_the_numpy_paths(monkeypatch, L, R, M, T):
+    """The numba trie walk and depth-2 covectors against the numpy evaluation (the fallback without numba)."""
+    from tnrnn.ranks import _kernels
+    from tnrnn.ranks.engines import factored_matrices
+
+    if not _kernels.available():
+        pytest.skip("numba is not installed")
+    rac = RAC.random_modular(L, R, M, prime=DEFAULT_PRIME, seed=T)
+    cut = Cut.start_end(T)
+    rng = np.random.default_rng(1)
+    rows = rng.integers(0, M, (11, len(cut.start)))
+    cols = rng.integers(0, M, (13, len(cut.end)))
+    compiled = grid_matrix(rac, cut, rows, cols)
+    fm = factored_matrices(rac, cut)
+    monkeypatch.setattr(_kernels, "available", lambda: False)
+    assert (grid_matrix(rac, cut, rows, cols) == compiled).all()
+    fm_numpy = factored_matrices(rac, cut)
+    p = DEFAULT_PRIME
+    assert (np.remainder(fm.end.astype(np.int64), p) == np.remainder(fm_numpy.end.astype(np.int64), p)).all()

@@ -9,8 +9,9 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
   quotient is the correct nearest integer because ``x / p`` is below ``2**28``
   and float64 errs there by less than ``2**-24``; ``q * p`` and the difference
   are integers below ``2**53``, hence exact). A dot product of
-  ``c = (2**53 - 1) // (p - 1)**2`` terms is exact whatever BLAS's summation
-  order (every partial sum is an integer below ``2**53``); longer dot products
+  ``c = (2**53 - p) // (p - 1)**2`` terms is exact whatever BLAS's summation
+  order (every partial sum is an integer below ``2**53 - p``, which leaves the
+  reduction's ``q * p`` exact, see :mod:`tnrnn.elimination`); longer dot products
   are split into chunks of ``c`` terms reduced one by one.
 * ``int64`` otherwise: two residues multiply to less than ``2**62``, so an
   elementwise product never overflows; matrix products go through float64
@@ -20,9 +21,13 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
   exact in float64 (likewise ``a_hi``). Float64 residues with dot products
   longer than their exact chunk go through this limb path too.
 
-Ranks are computed by FLINT's ``nmod_mat_rank`` (python-flint), called through
-its C library when it can be loaded so that no per-entry Python objects are
-built.
+Ranks (:func:`rank_mod`) are computed by tnrnn's exact float64 elimination on
+BLAS (:mod:`tnrnn.elimination`) for primes up to
+:data:`tnrnn.elimination.MAX_BLAS_PRIME` and matrices of at least
+:data:`BLAS_MIN_SIZE` rows and columns, and otherwise by FLINT's
+``nmod_mat_rank`` (python-flint), called through its C library when it can be
+loaded so that no per-entry Python objects are built. FLINT is the reference
+the elimination is tested against.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .elimination import blas_prime_ok, rank_blas
 from .errors import InvalidParameterError
 
 __all__ = [
@@ -46,7 +52,12 @@ __all__ = [
     "matmul_mod",
     "to_field",
     "rank_mod",
+    "BLAS_MIN_SIZE",
 ]
+
+#: ``rank_mod(via="auto")`` uses the BLAS elimination when both sides of the matrix have at
+#: least this many entries (FLINT was faster at 2000 and slower at 3876 in benchmarks/bench_rank.py).
+BLAS_MIN_SIZE = 3000
 
 #: The default modulus, 2**25 - 39: the largest prime below 2**25, small enough
 #: for exact float64 arithmetic (see :func:`field_dtype`).
@@ -151,7 +162,7 @@ def matmul_mod(a, b, p: int) -> np.ndarray:
     if a.dtype.kind == "f" and b.dtype.kind == "f":
         if (p - 1) ** 2 >= 2**53:
             raise InvalidParameterError("p", p, "a prime with (p - 1)**2 < 2**53 for float64 residues")
-        if k <= max(1, (2**53 - 1) // max((p - 1) ** 2, 1)):
+        if k <= max(1, (2**53 - p) // max((p - 1) ** 2, 1)):  # room of p: see tnrnn.elimination
             return _reduce_float(_dot(a, b), p)
         # long dot products: 16-bit limbs allow far longer exact chunks than whole residues
         ints = matmul_mod(np.remainder(a, p).astype(np.int64), np.remainder(b, p).astype(np.int64), p)
@@ -283,19 +294,23 @@ def _rank_objects(z: np.ndarray, p: int) -> int:
 
 
 def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
-    """The rank of a residue matrix over GF(p), by FLINT.
+    """The rank of a residue matrix over GF(p).
 
     Parameters
     ----------
     z : array_like of int, shape (n, m)
-        Residues in ``[0, p)``.
+        Residues (any integer representatives, or integer-valued floats).
     p : int
         A prime below ``2**31``.
     threads : int, optional
         FLINT threads (default: all cores).
-    via : {"auto", "clib", "objects"}
-        ``"clib"`` copies rows straight into FLINT's C matrix; ``"objects"``
-        goes through python-flint's ``nmod_mat``. ``"auto"`` prefers the first.
+    via : {"auto", "blas", "clib", "objects"}
+        ``"blas"`` is tnrnn's float64 elimination (:func:`tnrnn.elimination.pluq`,
+        primes up to :data:`tnrnn.elimination.MAX_BLAS_PRIME`); ``"clib"``
+        copies rows straight into FLINT's C matrix; ``"objects"`` goes through
+        python-flint's ``nmod_mat``. ``"auto"`` takes ``"blas"`` for primes it
+        supports on matrices with both sides ``>=`` :data:`BLAS_MIN_SIZE`, else
+        FLINT (``"clib"`` when its C library loads).
 
     Examples
     --------
@@ -303,14 +318,22 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
     (1, 2)
     >>> rank_mod(np.array([[1, 2], [3, 4]]), 2)   # det = -2 = 0 mod 2
     1
+    >>> rank_mod(np.array([[1, 2], [3, 4]]), 5, via="blas")
+    2
     """
+    if via not in ("auto", "blas", "clib", "objects"):
+        raise InvalidParameterError("via", via, "'auto', 'blas', 'clib' or 'objects'")
     z = np.asarray(z)
     if z.ndim != 2 or z.dtype.kind not in "iuf":
         raise InvalidParameterError("z", f"{z.dtype} array of shape {z.shape}", "a 2-d integer matrix")
-    if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
-        z = z.astype(np.int64)
+    if via == "blas" and not (p % 2 and blas_prime_ok(p)):
+        raise InvalidParameterError("via", via, "'clib' or 'objects' for p = 2 or p > MAX_BLAS_PRIME")
     if z.size == 0:
         return 0
+    if via == "blas" or (via == "auto" and p % 2 and blas_prime_ok(p) and min(z.shape) >= BLAS_MIN_SIZE):
+        return rank_blas(z, p)
+    if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
+        z = z.astype(np.int64)
     if z.min() < 0 or z.max() >= p:  # FLINT requires reduced residues
         z = to_field(z, p, "z")
     import flint

@@ -2,25 +2,51 @@
 
 A circuit over GF(p) (:meth:`tnrnn.RAC.random_modular`, or a float circuit
 mapped with :meth:`tnrnn.RAC.to_field`) is evaluated exactly on grid inputs,
-and FLINT computes the rank of the resulting matrix mod ``p``.  Any nonzero
+and the rank of the resulting matrix mod ``p`` is taken by
+:func:`tnrnn.field.rank_mod` (tnrnn's float64 elimination on BLAS,
+:mod:`tnrnn.elimination`, for large matrices and primes up to
+:data:`tnrnn.elimination.MAX_BLAS_PRIME`; FLINT otherwise).  Any nonzero
 minor mod ``p`` is nonzero over the rationals, so the rank mod ``p`` of a
 submatrix of the grid matricization is a certified lower bound on the rank of
 the full matricization over the rationals (and, for random weights, on the
 generic rank).
 
-Two engines are registered (see :func:`list_engines`):
+Two engines are registered (see :func:`list_engines`; :func:`register_engine`
+adds more, e.g. for deeper certificates):
 
 ``grid``
     Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` on sampled distinct grid
     rows and columns (the whole grid when it fits) and takes its rank.
+    For prefix cuts :func:`grid_matrix` evaluates by a *trie*: the states at
+    the cut are computed once per start, then advanced along the trie of the
+    sampled end sequences, so that ends sharing a prefix share its steps;
+    the last step is linear in the last input factor and is folded into one
+    covector per parent (a leaf costs ``R`` products).  The walk is compiled
+    (:mod:`tnrnn.ranks._kernels`, numba) for primes of the float64 field
+    representation; the numpy fallback walks the trie level by level.
+    Other cuts run the whole recurrence per (start, end) pair, batched.
 ``factored``
     Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
     ``Phi`` lists the monomials of the degrees of
     :func:`tnrnn.ranks.bounds.degree_exponents`.  With ``D`` such monomials, the
     engine evaluates the end part at ``D / R`` interpolation points of the
-    lower layers (the top layer is linear and handled by a backward covector)
-    and certifies ``rank Z = rank Z_G`` when ``Phi`` of the sampled starts has
-    full column rank ``D``. Both ranks are FLINT ranks mod ``p``.
+    lower layers (the top layer is linear and handled by a backward covector,
+    compiled for depth 2) and certifies ``rank Z = rank Z_G`` when ``Phi`` of
+    the sampled starts has full column rank ``D``.
+
+Why the factored certificate takes two eliminations, not one product
+    ``rank Z = D`` holds iff some ``D x D`` minor ``Z[S, C]`` is nonzero, and
+    ``Z[S, C] = Phi[S] Phi_G^{-1} Z_G[:, C]``, so
+    ``det Z[S, C] = det Phi[S] det Z_G[:, C] / det Phi_G``; likewise a
+    projection ``A Z B`` with random ``D``-row ``A`` and ``D``-column ``B`` is
+    nonsingular iff ``A Phi`` and ``Z_G B`` are (``Phi_G`` is invertible by
+    construction).  One elimination of the ``D x D`` product would certify
+    ``rank Z = D``, but forming ``A Phi``, ``Z_G B`` and their product costs
+    three ``D x D x D`` GEMMs (``2 D^3`` flops each) before the elimination
+    (``2/3 D^3``), against ``4/3 D^3`` for eliminating ``Phi`` and ``Z_G``
+    directly, which is the same certificate (both factors nonsingular).  The
+    engine therefore takes ``rank Phi`` and then ``rank Z_G``, and forms the
+    product ``Phi Phi_G^{-1} Z_G`` only when neither factor has rank ``D``.
 """
 
 from __future__ import annotations
@@ -38,6 +64,7 @@ from ..cuts import Cut
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
+from . import _kernels
 from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
 
 __all__ = [
@@ -174,7 +201,8 @@ def _step(fc: _FieldCircuit, states: list, below, t: int, layers: range):
     return below
 
 
-def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: int = 0, progress=None) -> np.ndarray:
+def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: int = 0, progress=None,
+                method: str = "auto") -> np.ndarray:
     """Exact values ``Z[i, j] = y(start_i, end_j) mod p`` of a circuit over GF(p).
 
     Parameters
@@ -188,10 +216,24 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
         Template indices for the end positions.
     output : int
         The output channel.
+    method : {"auto", "trie", "pairs"}
+        ``"trie"`` (prefix cuts): the states at the cut are computed once per
+        start and advanced along the trie of the end sequences, so that
+        columns sharing a prefix share its steps; ``"pairs"`` runs the whole
+        recurrence for every (start, end) pair, batched (any cut).
+        ``"auto"`` takes ``"trie"`` for prefix cuts.
 
     Returns
     -------
     numpy.ndarray of int64, shape (n_rows, n_cols)
+
+    Notes
+    -----
+    For a prefix cut the pair method costs ``T`` circuit steps per entry; the
+    trie costs ``s`` steps per start plus one step per node of the trie of the
+    sampled end sequences per start. On the full grid of ``M**E`` ends the trie
+    has ``M + M**2 + ... + M**E < M**E * M / (M - 1)`` nodes, so the cost per
+    entry drops from ``T`` steps to at most ``M / (M - 1)`` steps.
 
     Examples
     --------
@@ -201,7 +243,73 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
     >>> X = np.eye(2, dtype=np.int64)[[[0, 0], [0, 1], [1, 0], [1, 1]]]
     >>> bool((Z.ravel() == rac(X)[:, 0]).all())
     True
+    >>> bool((grid_matrix(rac, cut, np.array([[0], [1]]), np.array([[0], [1]]), method="pairs") == Z).all())
+    True
     """
+    if method not in ("auto", "trie", "pairs"):
+        raise InvalidParameterError("method", method, "'auto', 'trie' or 'pairs'")
+    if method == "trie" and not cut.is_prefix:
+        raise InvalidParameterError("method", method, "'pairs' for a cut that is not a prefix cut")
+    if method == "pairs" or not cut.is_prefix or len(cut.end) == 0 or len(cut.start) == 0:
+        return _grid_matrix_pairs(rac, cut, rows, cols, output, progress)
+    return _grid_matrix_trie(rac, cut, rows, cols, output, progress)
+
+
+def _trie(cols: np.ndarray) -> tuple[list, np.ndarray]:
+    """Levels of the trie of the rows of ``cols``: per level ``(parent index, symbol)`` of its
+    distinct prefixes (in lexicographic order), and the leaf of every row."""
+    levels = []
+    parent = np.zeros(len(cols), dtype=np.int64)  # node of each row at the previous level (the root)
+    for i in range(cols.shape[1]):
+        width = int(cols[:, i].max()) + 1 if len(cols) else 1
+        uniq, inv = np.unique(parent * width + cols[:, i], return_inverse=True)
+        levels.append((uniq // width, uniq % width))
+        parent = inv.reshape(-1)
+    return levels, parent
+
+
+def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
+    fc = _FieldCircuit.of(rac)
+    p = fc.p
+    R, L = fc.hidden, fc.depth
+    s = len(cut.start)
+    w_out = fc.output_weights[output][:, None]
+    n_rows, n_cols = len(rows), len(cols)
+    if n_rows == 0 or n_cols == 0:
+        return np.zeros((n_rows, n_cols), dtype=np.int64)
+    levels, leaf = _trie(np.asarray(cols, dtype=np.int64))
+    widest = max(len(par) for par, _ in levels)
+    # the start states, once per start
+    start: list = [None] * L
+    for t in range(s):
+        _step(fc, start, fc.feed[rows[:, t]], t, range(L))
+    Z = np.empty((n_rows, n_cols), dtype=np.int64)
+    if _kernels.available() and fc.output_weights.dtype == np.float64:  # compiled depth-first walk
+        wh = np.stack(fc.hidden_weights)
+        win = np.stack([np.zeros((R, R))] + [w for w in fc.input_weights[1:]])
+        n_leaves = len(levels[-1][0])
+        block = max(1, _BLOCK_BYTES // (8 * n_leaves))
+        starts = range(0, n_rows, block)
+        start_all = np.stack(start, axis=1)  # (n_rows, L, R)
+        for r0 in (progress(starts) if progress else starts):
+            y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
+                                      levels, n_leaves, p)
+            Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
+        return Z
+    # rows per block: L state arrays and ~4 temporaries of (block, widest, R) float64/int64
+    block = max(1, (4 * _BLOCK_BYTES) // (8 * R * (L + 4) * widest))
+    starts = range(0, n_rows, block)
+    for r0 in (progress(starts) if progress else starts):
+        states = [h[r0 : r0 + block][:, None, :] for h in start]  # (b, 1, R): the root
+        for i, (par, sym) in enumerate(levels):
+            states = [h[:, par] for h in states]
+            top = _step(fc, states, fc.feed[sym][None, :, :], s + i, range(L))
+        y = matmul_mod(top, w_out, p)[..., 0]  # (b, leaves)
+        Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
+    return Z
+
+
+def _grid_matrix_pairs(rac, cut, rows, cols, output, progress):
     fc = _FieldCircuit.of(rac)
     p = fc.p
     R, L = fc.hidden, fc.depth
@@ -345,6 +453,10 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
             if L == 2:  # fold in the top layer's input weights
                 T_all = matmul_mod(T_all, w_top_in, p)
             pts = points[L - 2]  # the distinct layer-1 points
+            if L == 2 and _kernels.available() and dt == np.float64:  # compiled backward covectors
+                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p)
+                out[:, :, c0 : c0 + n_b] = c.transpose(2, 0, 1)
+                continue
             H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)
             if L == 2:
                 factors = [H[:, i] for i in range(E)]
