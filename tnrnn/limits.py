@@ -6,7 +6,8 @@ import re
 
 from .errors import InvalidParameterError, MemoryLimitError
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "resolve_memory", "format_bytes", "check_memory"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "resolve_memory", "format_bytes", "check_memory", "check_count",
+           "check_writable"]
 
 #: Default cap on a single computation's working memory: 4 GiB.
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
@@ -113,3 +114,70 @@ def check_memory(what: str, estimate: float, limit: int | float | str | None = N
     if estimate > limit:
         msg = f"{what} needs an estimated {format_bytes(estimate)}, above the memory limit of {format_bytes(limit)}"
         raise MemoryLimitError(f"{msg}; {hint}" if hint else msg, what=what, estimate=int(estimate), limit=limit)
+
+
+def check_count(name: str, text: object, count: int, limit: int) -> int:
+    """Refuse ``count`` values of the option ``name`` above ``limit`` (counted before anything is built).
+
+    Examples
+    --------
+    >>> check_count("--length", "2:10", 9, 100)
+    9
+    >>> check_count("--length", "2:1000000000", 10**9, 10**4)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid --length='2:1000000000': expected at most 10000 values (got 1000000000)
+    """
+    if count > limit:
+        raise InvalidParameterError(name, text, f"at most {limit} values (got {count})")
+    return count
+
+
+def check_writable(path: object, name: str = "path") -> str:
+    """Return ``path`` as a string if a file can be written there, else raise naming ``name``.
+
+    Checks, without creating anything, that the path is not a directory,
+    that its folder exists and is a writable folder, and that an existing
+    file there is writable.  Commands call it when parsing their arguments,
+    so that a bad output path fails before any work.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` (``"--plot"``) and the reason.
+
+    Examples
+    --------
+    >>> check_writable("results.jsonl", "--out")
+    'results.jsonl'
+    >>> check_writable("/nonexistent/x.png", "--plot")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid --plot='/nonexistent/x.png': expected a path in an existing folder (/nonexistent does not exist)
+    """
+    import os
+
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise InvalidParameterError(name, path, "a file path")
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        text = os.fsdecode(text)
+    folder = os.path.dirname(os.path.abspath(text)) or "."
+    shown = os.path.dirname(text) or "."
+    if os.path.isdir(text):
+        raise InvalidParameterError(name, text, "a file path, not a folder")
+    if not os.path.exists(folder):
+        parent = folder
+        while parent and not os.path.exists(parent):
+            parent = os.path.dirname(parent)
+        if parent and not os.path.isdir(parent):
+            raise InvalidParameterError(name, text, f"a path in a folder ({parent} is a file)")
+        raise InvalidParameterError(name, text, f"a path in an existing folder ({shown} does not exist)")
+    if not os.path.isdir(folder):
+        raise InvalidParameterError(name, text, f"a path in a folder ({shown} is a file)")
+    if os.path.exists(text):
+        if not os.access(text, os.W_OK):
+            raise InvalidParameterError(name, text, "a writable file (permission denied)")
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidParameterError(name, text, f"a path in a writable folder ({shown} is not writable)")
+    return text
