@@ -45,6 +45,7 @@ import numpy as np
 from ..backends import resolve
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
+from ..limits import check_memory, resolve_memory
 from ..typing import BackendLike, CutLike, MemoryLike, OptimizeLike
 from .contract import contract_arrays, matricize, plan_contraction
 from .core import CircuitNetwork, compile
@@ -166,9 +167,9 @@ def _sides(network, cut, mincut):
     return a_inds, a_data, b_inds, b_data, bonds
 
 
-def _contract(inds, data, output, optimize, backend, device, max_memory, what):
+def _contract(inds, data, output, optimize, backend, device, max_memory, what, slicing=False):
     size_dict = {i: int(d) for ii, a in zip(inds, data) for i, d in zip(ii, np.shape(a))}
-    plan = plan_contraction(inds, output, size_dict, optimize, max_memory=max_memory, what=what)
+    plan = plan_contraction(inds, output, size_dict, optimize, max_memory=max_memory, what=what, slicing=slicing)
     return contract_arrays(plan, data, backend, device)
 
 
@@ -186,7 +187,7 @@ def _doubled(inds, data, shared):
 def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method: str = "auto",
              backend: BackendLike = "numpy", device: str | None = None, tol: float | None = None,
              rtol: float | None = None, optimize: OptimizeLike = DEFAULT_OPTIMIZER,
-             max_memory: MemoryLike = None) -> Spectrum:
+             max_memory: MemoryLike = None, slicing: bool = False) -> Spectrum:
     """Singular values and numerical rank of a grid matricization, by contraction.
 
     Parameters
@@ -210,7 +211,13 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     optimize : str, optimizer object or path
         Path optimizer for every contraction (see :mod:`tnrnn.network.optimizers`).
     max_memory : int, str or None
-        Memory limit of each contraction (default 4 GiB).
+        Memory limit of the network, the min-cut and each contraction
+        (default 4 GiB).  The results' sizes (``M^{|S|} x M^{|E|}`` for
+        ``dense``, ``(M^{|S|} + M^{|E|}) D`` for ``factors``, ``2 D^2`` for
+        ``gram``) are checked before any path search.
+    slicing : bool
+        Slice the contractions until their peak memory fits ``max_memory``
+        (see :func:`tnrnn.network.contract.plan_contraction`).
 
     Returns
     -------
@@ -233,11 +240,13 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     else:
         if length is None:
             raise InvalidParameterError("length", None, "the number of time steps T when a RAC is given")
-        network = compile(rac_or_network, length)
+        network = compile(rac_or_network, length, max_memory=max_memory)
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError("method", method, "one of " + ", ".join(METHODS))
+    if not isinstance(slicing, bool):
+        raise InvalidParameterError("slicing", slicing, "True or False")
     for name, value in (("tol", tol), ("rtol", rtol)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value) or value < 0):
@@ -251,7 +260,7 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     rows, cols = M ** len(cut.start), M ** len(cut.end)
 
     start = time.perf_counter()
-    mc = mincut_bound(network, cut) if method != "dense" else None
+    mc = mincut_bound(network, cut, max_memory=max_memory) if method != "dense" else None
     if method == "auto":
         D = mc.bound
         if D >= min(rows, cols):
@@ -260,9 +269,20 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
             method = "factors"
         else:
             method = "gram"
+    # the results alone, before any path search (which can take minutes on a big network)
+    results = {"dense": (rows * cols, "the grid matricization"),
+               "factors": (None if mc is None else (rows + cols) * mc.bound, "the two side matrices"),
+               "gram": (None if mc is None else 2 * mc.bound**2, "the two Gram matrices")}
+    entries, what = results[method]
+    gram = results["gram"][0]
+    hint = "use a smaller --length or --inputs, or raise --max-memory"
+    if method != "gram" and gram is not None and 8 * gram <= resolve_memory(max_memory):
+        hint = "the gram method's results fit (--method gram); or " + hint
+    check_memory(f"{what} of the {method} method ({entries} entries)", 8 * entries, max_memory, hint)
     D = None
     if method == "dense":
-        matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory)
+        matrix = matricize(network, cut, optimize, backend, device=device, max_memory=max_memory,
+                           slicing=slicing)
         values = target.svdvals(matrix)
     else:
         a_inds, a_data, b_inds, b_data, bonds = _sides(network, cut, mc)
@@ -270,17 +290,21 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
         E = tuple(f"x{t}" for t in cut.end)
         D = mc.bound
         if method == "factors":
-            A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side")
-            B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side")
+            A = _contract(a_inds, a_data, S + bonds, optimize, backend, device, max_memory, "the start side",
+                          slicing)
+            B = _contract(b_inds, b_data, bonds + E, optimize, backend, device, max_memory, "the end side",
+                          slicing)
             ra = target.qr_r(A.reshape(rows, D))
             rb = target.qr_r(B.reshape(D, cols).T)
             values = target.svdvals(ra @ rb.T)
         else:
             primed = tuple(b + "'" for b in bonds)
             gi, gd = _doubled(a_inds, a_data, set(S))
-            GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the start Gram matrix")
+            GA = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory,
+                           "the start Gram matrix", slicing)
             gi, gd = _doubled(b_inds, b_data, set(E))
-            GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory, "the end Gram matrix")
+            GB = _contract(gi, gd, bonds + primed, optimize, backend, device, max_memory,
+                           "the end Gram matrix", slicing)
             values = target.svdvals(target.psd_sqrt(GA.reshape(D, D)) @ target.psd_sqrt(GB.reshape(D, D)))
     from autoray import to_numpy
 
