@@ -24,7 +24,7 @@ from .errors import InvalidParameterError
 from .field import check_prime, matmul_mod, mul_mod, to_field
 from .typing import ArrayLike, MemoryLike
 
-__all__ = ["RAC", "CircuitShape", "check_positive_int", "check_seed", "weights_memory"]
+__all__ = ["RAC", "CircuitShape", "check_positive_int", "check_seed", "check_weights_memory", "weights_memory"]
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
@@ -78,7 +78,8 @@ def weights_memory(depth: int, hidden: int, inputs: int, outputs: int = 1) -> in
     return 2 * 8 * (L * R * R + R * M + (L - 1) * R * R + C * R + L * R)
 
 
-def _check_weights_memory(L, R, M, C, max_memory):
+def check_weights_memory(L: int, R: int, M: int, C: int = 1, max_memory: MemoryLike = None) -> None:
+    """Refuse (:class:`~tnrnn.errors.MemoryLimitError`) weights whose :func:`weights_memory` is above the limit."""
     from .limits import check_memory
 
     check_memory(f"the weights of a RAC with L={L}, R={R}, M={M}", weights_memory(L, R, M, C), max_memory,
@@ -263,7 +264,7 @@ class RAC(CircuitShape):
         if hidden_init not in ("gaussian", "orthogonal"):
             raise InvalidParameterError("hidden_init", hidden_init, "'gaussian' or 'orthogonal'")
         check_seed(seed)
-        _check_weights_memory(L, R, M, C, max_memory)
+        check_weights_memory(L, R, M, C, max_memory)
         rng = np.random.default_rng(seed)
         wh, wi = [], []
         for layer in range(L):
@@ -294,7 +295,7 @@ class RAC(CircuitShape):
         C = check_positive_int(outputs, "outputs")
         p = check_prime(prime, "prime")
         check_seed(seed)
-        _check_weights_memory(L, R, M, C, max_memory)
+        check_weights_memory(L, R, M, C, max_memory)
         rng = np.random.default_rng(seed)
         wh = tuple(rng.integers(0, p, size=(R, R)) for _ in range(L))
         wi = tuple(rng.integers(0, p, size=(R, M if layer == 0 else R)) for layer in range(L))

@@ -6,7 +6,15 @@ import argparse
 import json
 import sys
 
-from ._common import add_circuit_arguments, add_cut_argument, int_list
+from ._common import (
+    MAX_LIST_VALUES,
+    add_circuit_arguments,
+    add_cut_argument,
+    add_max_memory_argument,
+    figure_path,
+    int_list,
+    write_or_rescue,
+)
 
 EXAMPLES = """\
 examples:
@@ -43,32 +51,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--mincut", action=argparse.BooleanOptionalAction, default=None,
                    help="compute the min-cut bound of the compiled tensor network (default: for networks "
                         "of at most 10000 tensors)")
-    p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
+    add_max_memory_argument(p)
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--plot", default=None, metavar="PATH",
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
+    import math
+
     from ..field import DEFAULT_PRIME
-    from ..limits import parse_memory
+    from ..limits import check_count
     from ..ranks import format_table, rank_bounds
+    from ..runinfo import new_run
 
-    configs = [
-        (L, R, M, T)
-        for L in int_list(args.depth, "--depth")
-        for R in int_list(args.hidden, "--hidden")
-        for M in int_list(args.inputs, "--inputs")
-        for T in int_list(args.length, "--length")
-    ]
-    max_memory = parse_memory(args.max_memory, "--max-memory")
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    lists = [int_list(args.depth, "--depth", minimum=1), int_list(args.hidden, "--hidden", minimum=1),
+             int_list(args.inputs, "--inputs", minimum=1), int_list(args.length, "--length", minimum=2)]
+    check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
+    configs = [(L, R, M, T) for L in lists[0] for R in lists[1] for M in lists[2] for T in lists[3]]
+    max_memory = args.max_memory
+    run = new_run()
     progress = None
     show = not args.no_progress and sys.stderr.isatty()
     if show and args.method == "exact":
@@ -87,11 +92,17 @@ def run(args) -> int:
         if not args.json and show:
             print(f"done L={L} R={R} M={M} T={T}", file=sys.stderr)
     if args.json:
-        print(json.dumps([r.to_dict() for r in records], indent=2))
+        digits = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)   # exact ranks may have thousands of digits (deep circuits, closed forms)
+        try:
+            print(json.dumps([{**r.to_dict(), **run.to_dict()} for r in records], indent=2))
+        finally:
+            sys.set_int_max_str_digits(digits)
     else:
         print(format_table(records))
     if args.plot is not None:
         from ..plotting.ranks import plot_ranks
 
-        plot_ranks(records, path=args.plot)
+        write_or_rescue(lambda: plot_ranks(records, path=args.plot), [r.to_dict() for r in records], "--plot",
+                        args.plot, "bounds")
     return 0

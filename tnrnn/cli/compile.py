@@ -7,7 +7,7 @@ import json
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments
+from ._common import add_circuit_arguments, add_max_memory_argument
 
 EXAMPLES = """\
 examples:
@@ -37,6 +37,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
+    add_max_memory_argument(p, "networks")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run)
     return p
@@ -54,8 +55,8 @@ def run(args) -> int:
     for name in names:
         if name not in list_optimizers(available=False):
             raise InvalidParameterError("--optimize", name, "one of " + ", ".join(list_optimizers()))
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
-    net = compile(rac, args.length)
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
+    net = compile(rac, args.length, max_memory=args.max_memory)
     summary = net.summary()
     costs = []
     for name in names:
@@ -63,6 +64,8 @@ def run(args) -> int:
             costs.append({"optimizer": name, **contraction_cost(net, name).to_dict()})
         except InvalidParameterError as err:   # e.g. an exhaustive optimizer on too many tensors
             costs.append({"optimizer": name, "error": str(err)})
+        except OverflowError:                   # a planner's float cost model overflows (flops beyond 1e308)
+            costs.append({"optimizer": name, "error": "its cost model overflows floating point on this network"})
     if args.json:
         print(json.dumps({"network": summary.to_dict(), "costs": costs}, indent=2))
         return 0

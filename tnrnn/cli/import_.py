@@ -7,6 +7,7 @@ import json
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
 from ..errors import InvalidParameterError
+from ._common import add_max_memory_argument, figure_path, write_or_rescue
 
 __all__ = ["add_parser", "run"]
 
@@ -58,7 +59,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--plot", default=None, metavar="PATH",
+    add_max_memory_argument(p, "weight files and spectra")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
@@ -68,15 +70,12 @@ def run(args) -> int:
     """Run ``tnrnn import`` with parsed arguments; returns the exit code."""
     if args.spectrum and args.length is None:
         raise InvalidParameterError("--length", None, "a sequence length T with --spectrum")
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        if not args.spectrum:
-            raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    if args.plot is not None and not args.spectrum:
+        raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
     readout = False if isinstance(args.readout, str) and args.readout.lower() == "none" else args.readout
     imported = load_weights(args.path, arch=args.arch, nonlinearity=args.nonlinearity, inputs=args.inputs,
-                            hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout)
+                            hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout,
+                            max_memory=args.max_memory)
     spectrum = None
     if args.spectrum:
         spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
@@ -84,7 +83,8 @@ def run(args) -> int:
     if args.plot is not None:
         from ..plotting.spectra import plot_spectrum
 
-        plot_spectrum(spectrum, path=args.plot)
+        out = {"import": imported.to_dict(), "spectrum": spectrum.to_dict()}
+        write_or_rescue(lambda: plot_spectrum(spectrum, path=args.plot), out, "--plot", args.plot, "import")
     if args.json:
         out = {"import": imported.to_dict()}
         if spectrum is not None:

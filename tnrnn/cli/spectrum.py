@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments, add_cut_argument
+from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, figure_path, write_or_rescue
 
 EXAMPLES = """\
 examples:
@@ -40,30 +40,30 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
-    p.add_argument("--max-memory", default="4GiB", help="refuse contractions above this estimate (default 4GiB)")
+    add_max_memory_argument(p, "networks and contractions")
+    p.add_argument("--slice", action="store_true",
+                   help="slice contractions until their peak memory fits --max-memory (slower, same result)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--plot", default=None, metavar="PATH",
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
+    from ..backends import resolve
     from ..circuits import RAC
-    from ..limits import parse_memory
     from ..network.spectrum import spectrum
 
-    max_memory = parse_memory(args.max_memory, "--max-memory")
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
+    max_memory = args.max_memory
+    resolve(args.backend, args.device)   # a bad backend or device fails before any work
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=max_memory)
     result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
-                      device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory)
+                      device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory,
+                      slicing=args.slice)
+    record = {"depth": args.depth, "hidden": args.hidden, "inputs": args.inputs, "length": args.length,
+              "seed": args.seed, **result.to_dict()}
     if args.json:
-        record = {"depth": args.depth, "hidden": args.hidden, "inputs": args.inputs, "length": args.length,
-                  "seed": args.seed, **result.to_dict()}
         print(json.dumps(record, indent=2))
     else:
         print(f"RAC L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
@@ -71,5 +71,5 @@ def run(args) -> int:
     if args.plot is not None:
         from ..plotting.spectra import plot_spectrum
 
-        plot_spectrum(result, path=args.plot)
+        write_or_rescue(lambda: plot_spectrum(result, path=args.plot), record, "--plot", args.plot, "spectrum")
     return 0
