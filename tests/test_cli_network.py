@@ -50,11 +50,7 @@ def test_spectrum_torch_backend(capsys):
     ["spectrum", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--max-memory", "lots"],
 ])
 def test_invalid_input_prints_one_line_and_exits_2(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exit:   # argparse's own errors (--max-memory is parsed with the arguments)
-        code = exit.code
-    assert code == 2
+    assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "error" in err
 

@@ -81,7 +81,12 @@ def main(argv=None) -> int:
     if debug:
         argv = ["--debug"] + [a for i, a in enumerate(argv) if not (a == "--debug" and i < len(head))]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:   # --help and --version exit 0 as usual; a bad argument returns its status
+        if exit.code in (0, None):
+            raise
+        return int(exit.code) if isinstance(exit.code, int) else 2
     prefix = f"tnrnn {args.command}"
     try:
         return int(args.func(args) or 0)
