@@ -72,7 +72,7 @@ def weights_memory(depth: int, hidden: int, inputs: int, outputs: int = 1) -> in
     Examples
     --------
     >>> weights_memory(1, 30000, 2)   # one 30000 x 30000 hidden matrix dominates
-    14401440000
+    14401920000
     """
     L, R, M, C = depth, hidden, inputs, outputs
     return 2 * 8 * (L * R * R + R * M + (L - 1) * R * R + C * R + L * R)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import InvalidParameterError, MemoryLimitError
@@ -80,8 +81,14 @@ def format_bytes(nbytes: float) -> str:
     '3.00 GiB'
     >>> format_bytes(512)
     '512 B'
+    >>> format_bytes(10**30), format_bytes(2**2000)
+    ('9.09e+17 TiB', '2^2000.0 B')
     """
+    if isinstance(nbytes, int) and nbytes.bit_length() > 1000:   # beyond float range: show the power of two
+        return f"2^{nbytes.bit_length() - 1 + math.log2(nbytes >> (nbytes.bit_length() - 53)) - 52:.1f} B"
     nbytes = float(nbytes)
+    if nbytes >= 2**50:
+        return f"{nbytes / 2**40:.3g} TiB"
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if nbytes >= size:
             return f"{nbytes / size:.2f} {unit}"

@@ -79,5 +79,12 @@ def run(args) -> int:
             from ..limits import format_bytes
 
             print(f"  {c['optimizer']:<{width}}  10^{c['flops_log10']:.2f} flops, largest intermediate "
-                  f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}")
+                  f"{_count(c['largest_intermediate'])}, peak {format_bytes(c['peak_memory'])}")
     return 0
+
+
+def _count(n: int) -> str:
+    """An entry count: exact up to 10^15, else as a power of ten (no conversion of hundreds of digits)."""
+    import math
+
+    return str(n) if n < 10**15 else f"10^{math.log10(n):.2f}"

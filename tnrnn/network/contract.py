@@ -109,7 +109,7 @@ def _cost_of(tree, name: str, itemsize: int) -> ContractionCost:
     return ContractionCost(
         optimizer=name,
         num_tensors=tree.N,
-        flops_log10=math.log10(max(float(tree.contraction_cost()), 1.0)),
+        flops_log10=math.log10(max(tree.contraction_cost(), 1)),   # exact for huge integer costs
         largest_intermediate=int(tree.max_size()),
         peak_memory=peak * itemsize,
         output_size=int(output_size),
