@@ -94,7 +94,7 @@ def test_malicious_file_is_refused_in_one_line(capsys, tmp_path):
     ("extra", "needle"),
     [
         (["--hidden", "5"], "rnn.weight_ih_l0"),
-        (["--arch", "gru"], "rnn.weight_ih_l0"),
+        (["--arch", "gru"], "rnn.weight_hh_l0"),
         (["--spectrum"], "--length"),
         (["--length", "5", "--spectrum"], "length"),
         (["--length", "4", "--spectrum", "--channel", "3"], "channel"),

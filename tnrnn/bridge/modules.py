@@ -93,6 +93,11 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
 
     source = f"torch module {type(module).__name__}"
     state = {k: v.detach() for k, v in module.state_dict().items()}
+    meta = sorted(k for k, v in state.items() if getattr(v, "is_meta", False))
+    if meta:
+        raise InvalidParameterError("module", f"a module with weights on the meta device (key {meta[0]!r})",
+                                    "a module whose weights hold data (move it with module.to_empty(device='cpu') "
+                                    "and load its weights first)")
     if isinstance(module, (tnrnn_torch.RACModule, tnrnn_torch.MIRNN)):
         own = "rac" if isinstance(module, tnrnn_torch.RACModule) else "mirnn"
         if arch is not None and canonical_arch(arch) != own:
