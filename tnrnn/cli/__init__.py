@@ -17,7 +17,7 @@ import argparse
 import importlib
 import sys
 
-from ..errors import InvalidParameterError, MemoryLimitError, TnrnnError
+from ..errors import InvalidParameterError, MemoryLimitError, OutputError, TnrnnError
 
 __all__ = ["main", "build_parser"]
 
@@ -101,6 +101,11 @@ def main(argv=None) -> int:
             raise
         print(f"{prefix}: error: {_as_option(err, _options(parser, args.command))}", file=sys.stderr)
         return 2
+    except OutputError as err:   # the work is done and saved elsewhere: not a bad input
+        if debug:
+            raise
+        print(f"{prefix}: error: {_one_line(err)}", file=sys.stderr)
+        return 1
     except (TnrnnError, MemoryLimitError) as err:
         if debug:
             raise

@@ -31,9 +31,13 @@ Errors and exit codes
     :func:`tnrnn.cli.main` prints every error as one line
     ``tnrnn COMMAND: error: ...`` on stderr.  Exit status: 0 success; 2 bad
     input (argparse errors, :class:`~tnrnn.errors.TnrnnError`, refused memory,
-    unreadable input files); 1 internal error (any other exception: the line
-    says ``rerun with --debug``, which shows the traceback); 130 interrupted
-    (what finished stays valid).  Never print a traceback without ``--debug``.
+    unreadable input files); 1 a write that failed after the work
+    (:class:`~tnrnn.errors.OutputError`, the line says where the results
+    went) or an internal error (any other exception: the line says ``rerun
+    with --debug``, which shows the traceback); 130 interrupted (what finished
+    stays valid).  Never print a traceback without ``--debug``.  ``main()``
+    returns the status (argparse errors included); only ``--help`` and
+    ``--version`` raise ``SystemExit(0)``.
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def write_or_rescue(write, records, option: str, path: str, command: str) -> Non
     records were saved, so that a failure to write after a long run loses
     nothing.
     """
-    from ..errors import TnrnnError
+    from ..errors import OutputError
 
     try:
         write()
@@ -162,7 +166,7 @@ def write_or_rescue(write, records, option: str, path: str, command: str) -> Non
         with os.fdopen(fd, "w") as fh:
             json.dump(records, fh, indent=1)
         reason = err.strerror or str(err)
-        raise TnrnnError(f"could not write {option} {path} ({reason}); the results were saved to {rescue}") from None
+        raise OutputError(f"could not write {option} {path} ({reason}); the results were saved to {rescue}") from None
 
 
 def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) -> None:
