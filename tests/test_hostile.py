@@ -93,6 +93,7 @@ BAD_CLI = [
     (["draw", *C, "--seed", "-1", "-o", "{tmp}/x.png"], 2, "--seed"),
     (["bench", *C, "--seed", "-1", "--no-progress"], 2, "--seed"),
     (["spectrum", *C, "--device", "foo"], 2, "--device"),
+    (["spectrum", *C, "--backend", "torch", "--device", "foo"], 2, "--device"),
     (["bounds", "-L", "2", "-R", str(10**30), "-M", "2", "-T", "4"], 2, "--max-memory"),
     # accepted silently or blamed on the wrong thing
     (["bounds", *C, "--engine", "foo"], 2, "--engine"),
@@ -152,8 +153,8 @@ BAD_CLI = [
 
 @pytest.mark.parametrize("argv,status,needle", BAD_CLI, ids=[" ".join(c[0])[:60] for c in BAD_CLI])
 def test_bad_invocation_gives_one_line(capsys, files, argv, status, needle):
-    if "--device" in argv and not HAS_TORCH:
-        pytest.skip("the device of the torch backend needs torch")
+    if "torch" in argv and not HAS_TORCH:
+        pytest.skip("the torch backend needs torch")
     line = _one_line(capsys, [a.replace("{tmp}", str(files)) for a in argv], status)
     assert needle in line
 
