@@ -426,3 +426,16 @@ def test_draw_to_a_missing_folder_is_refused_before_drawing(tmp_path):
     with pytest.raises(errors.InvalidParameterError) as info:
         draw(_rac(), cut="start-end", length=4, path=tmp_path / "missing" / "x.png")
     assert info.value.name == "path" and "does not exist" in str(info.value)
+
+
+def test_imported_models_take_lists_and_refuse_complex_inputs():
+    from tnrnn.bridge import from_state_dict
+
+    rng = np.random.default_rng(0)
+    model = from_state_dict({"weight_ih_l0": rng.normal(size=(12, 3)), "weight_hh_l0": rng.normal(size=(12, 4))},
+                            "gru").model
+    X = np.eye(3)[[[0, 1], [2, 2]]]
+    np.testing.assert_array_equal(model(X.tolist()), model(X))
+    with pytest.raises(errors.InvalidParameterError, match="complex") as info:
+        model(X.astype(complex))
+    assert info.value.name == "X"
