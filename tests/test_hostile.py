@@ -110,6 +110,7 @@ BAD_CLI = [
     (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "1"], 2, "--length"),
     (["compile", "-L", "0", "-R", "2", "-M", "2", "-T", "3"], 2, "--depth"),
     (["compile", *C, "--optimize", "nope"], 2, "--optimize"),
+    (["compile", "-L", "2", "-R", "3", "-M", "3", "-T", "450"], 2, "--optimize"),     # the planning work
     (["spectrum", *C, "--method", "svd"], 2, "--method"),
     (["spectrum", *C, "--tol", "-1"], 2, "--tol"),
     (["spectrum", *C, "--backend", "jax"], 2, "--backend"),

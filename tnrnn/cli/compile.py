@@ -55,6 +55,17 @@ def run(args) -> int:
     for name in names:
         if name not in list_optimizers(available=False):
             raise InvalidParameterError("--optimize", name, "one of " + ", ".join(list_optimizers()))
+    from ..errors import TnrnnError
+    from ..network.core import check_network_memory, num_tensors_closed_form
+    from ..network.optimizers import MAX_PLAN_SECONDS, PLAN_SECONDS_PER_TENSOR
+
+    check_network_memory(args.depth, args.length, args.max_memory)
+    tensors = num_tensors_closed_form(args.depth, args.length)
+    seconds = tensors * len(names) * PLAN_SECONDS_PER_TENSOR
+    if seconds > MAX_PLAN_SECONDS:   # the work, estimated before minutes of path search
+        raise TnrnnError(f"planning {tensors} tensors with {len(names)} optimizers would take about {seconds:.0f} s "
+                         f"(above {MAX_PLAN_SECONDS:.0f} s); pass fewer names to --optimize (e.g. --optimize "
+                         "recurrence) or a smaller --length or --depth")
     rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
     net = compile(rac, args.length, max_memory=args.max_memory)
     summary = net.summary()

@@ -84,6 +84,14 @@ HYPER_SECONDS_PER_TENSOR = 0.05
 HYPER_MIN_SECONDS = 5.0
 HYPER_MAX_SECONDS = 60.0
 
+#: Seconds of path search per tensor and optimizer, for work estimates before planning big networks:
+#: greedy and recurrence on a 60k-tensor network took about 1.1e-4 s per tensor each (AMD EPYC,
+#: ``tnrnn compile -L 2 -R 3 -M 3 -T 200``); doubled. tnrnn's estimate.
+PLAN_SECONDS_PER_TENSOR = 2e-4
+
+#: Commands refuse to plan when the estimate (:data:`PLAN_SECONDS_PER_TENSOR`) is above this many seconds.
+MAX_PLAN_SECONDS = 120.0
+
 PathFinder = Callable[[list, tuple, dict], Any]
 
 
