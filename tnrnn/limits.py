@@ -1,4 +1,13 @@
-"""Memory limits: parsing sizes, formatting them, refusing above a limit."""
+"""Limits checked before work: memory sizes (parsing, formatting, refusing above a limit), counts, output paths.
+
+Every function that allocates in proportion to its inputs estimates the bytes
+from the shapes first and calls :func:`check_memory`, which raises
+:class:`~tnrnn.errors.MemoryLimitError` with the estimate, the limit and the
+way around in one line.  :func:`check_count` refuses lists and ranges that
+would expand to too many values (counted, not built), and
+:func:`check_writable` refuses an output path that cannot be written, so that
+commands fail before their work rather than after it.
+"""
 
 from __future__ import annotations
 
