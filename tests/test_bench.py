@@ -28,7 +28,7 @@ from tnrnn.plotting import plot_bench
 TINY = [(1, 2, 2, 3), (2, 2, 2, 3)]
 FIELDS = {"depth", "hidden", "inputs", "length", "num_tensors", "output_size", "strategy", "default", "status",
           "reason", "plan_seconds", "flops_log10", "largest_intermediate", "peak_memory", "path", "times",
-          "repeats", "skipped_backends", "seed", "versions"}
+          "repeats", "skipped_backends", "seed", "versions", "run_id", "timestamp"}
 
 
 def _problem(L, R, M, T, seed=0):
@@ -75,6 +75,7 @@ def test_records_have_every_field(records):
         assert json.loads(json.dumps(d)) == d and BenchRecord.from_dict(d) == r
         assert d["versions"]["tnrnn"] and "numpy" in d["versions"]
         assert r.default == (r.strategy == default)
+        assert r.run_id == records[0].run_id and len(r.run_id) == 12 and r.timestamp.endswith("Z")
         L, R, M, T = r.network
         assert r.num_tensors == (num_tensors_closed_form(L, T) - 1) * 2 // 3 + 1  # MUL tensors fused away
         assert r.output_size == M ** T
@@ -132,7 +133,8 @@ def test_infeasible_and_over_budget_strategies_are_recorded_as_skipped(tmp_path)
 
 
 def test_memory_limit_and_total_budget_give_skipped_records():
-    recs = bench([(1, 2, 2, 6)], ["greedy"], repeats=1, max_memory=64, progress=False)
+    # the network (31 tensors) fits 1 MiB, its grid tensor (4^10 entries, 8 MiB) does not
+    recs = bench([(1, 2, 4, 10)], ["greedy"], repeats=1, max_memory="1MiB", progress=False)
     r = recs[0]
     assert r.status == "skipped" and "peak memory" in r.reason and r.flops_log10 is not None and r.times == {}
     recs = bench([(1, 2, 2, 3)] * 3, ["greedy"], repeats=1, time_budget=1e-6, progress=False)

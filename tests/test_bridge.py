@@ -379,7 +379,7 @@ def test_given_dimensions_are_checked(tmp_path):
     assert err.value.name == "rnn.weight_ih_l0"
     with pytest.raises(WeightsError) as err:
         load_weights(path, arch="gru")
-    assert err.value.name == "rnn.weight_ih_l0"
+    assert err.value.name == "rnn.weight_hh_l0"     # H is read off weight_hh_l0, so it is checked first
     with pytest.raises(WeightsError) as err:
         load_weights(path, arch="lstm", layers=3)
     assert err.value.name == "rnn.weight_ih_l2"

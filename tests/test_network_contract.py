@@ -154,9 +154,14 @@ def test_plan_flops_of_a_matrix_product():
 
 def test_memory_limit_refuses_with_estimate_and_hint():
     net = compile(RAC.random(1, 2, 2), 12)         # grid tensor alone: 2^12 * 8 B = 32 KiB
-    with pytest.raises(MemoryLimitError, match="slic") as info:
+    with pytest.raises(MemoryLimitError, match="result alone") as info:
         net.grid_tensor(max_memory="16KiB")
-    assert info.value.estimate > 16 * 1024 and info.value.limit == 16 * 1024
+    assert info.value.estimate == 2**12 * 8 and info.value.limit == 16 * 1024
+    # a result that fits, with intermediates that do not: the hint is to slice (a flag that exists)
+    net = compile(RAC.random(2, 4, 2), 5)          # result 2^5 entries = 256 B, intermediates of R^2 M^k
+    with pytest.raises(MemoryLimitError, match="--slice") as info:
+        net.grid_tensor("greedy", max_memory="300B")
+    assert info.value.estimate > 300
 
 
 def test_slicing_gives_the_same_tensor():

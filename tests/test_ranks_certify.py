@@ -63,7 +63,7 @@ def test_cut_rank_of_a_degenerate_circuit_is_below_the_generic_rank():
         (dict(depth=0), "depth"), (dict(hidden=-1), "hidden"), (dict(inputs=0), "inputs"),
         (dict(length=1), "length"), (dict(length=7), "length"), (dict(method="svd"), "method"),
         (dict(prime=91), "prime"), (dict(prime=2**31 + 11), "prime"), (dict(seed=-1), "seed"),
-        (dict(cut="prefix:9"), "split"), (dict(cut="0,1|1,2"), "cut"), (dict(max_memory="lots"), "max_memory"),
+        (dict(cut="prefix:9"), "cut"), (dict(cut="0,1|1,2"), "cut"), (dict(max_memory="lots"), "max_memory"),
         (dict(samples=0), "samples"),
     ],
 )

@@ -22,9 +22,9 @@ import numpy as np
 from .backends import infer
 from .errors import InvalidParameterError
 from .field import check_prime, matmul_mod, mul_mod, to_field
-from .typing import ArrayLike
+from .typing import ArrayLike, MemoryLike
 
-__all__ = ["RAC", "CircuitShape", "check_positive_int"]
+__all__ = ["RAC", "CircuitShape", "check_positive_int", "check_seed", "check_weights_memory", "weights_memory"]
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
@@ -40,8 +40,61 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     return v
 
 
+def check_seed(seed: object, name: str = "seed") -> object:
+    """Return ``seed`` if numpy can seed a generator with it: an integer ``>= 0``, a Generator or ``None``.
+
+    Examples
+    --------
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid seed=-1: expected an integer >= 0 or a numpy.random.Generator
+    """
+    allowed = "an integer >= 0 or a numpy.random.Generator"
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, bool):
+        raise InvalidParameterError(name, seed, allowed)
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise InvalidParameterError(name, seed, allowed) from None
+    if value < 0:
+        raise InvalidParameterError(name, seed, allowed)
+    return seed
+
+
+def weights_memory(depth: int, hidden: int, inputs: int, outputs: int = 1) -> int:
+    """Bytes that drawing a RAC's weights needs: twice the float64 weights (draw, then scale or reduce).
+
+    Examples
+    --------
+    >>> weights_memory(1, 30000, 2)   # one 30000 x 30000 hidden matrix dominates
+    14401920000
+    """
+    L, R, M, C = depth, hidden, inputs, outputs
+    return 2 * 8 * (L * R * R + R * M + (L - 1) * R * R + C * R + L * R)
+
+
+def check_weights_memory(L: int, R: int, M: int, C: int = 1, max_memory: MemoryLike = None) -> None:
+    """Refuse (:class:`~tnrnn.errors.MemoryLimitError`) weights whose :func:`weights_memory` is above the limit."""
+    from .limits import check_memory
+
+    check_memory(f"the weights of a RAC with L={L}, R={R}, M={M}", weights_memory(L, R, M, C), max_memory,
+                 "use a smaller --hidden (R) or raise --max-memory")
+
+
+def _asarray(w, name):
+    try:
+        return np.asarray(w)
+    except (ValueError, TypeError):   # ragged nested lists, objects numpy cannot hold
+        raise InvalidParameterError(name, type(w).__name__, "a rectangular real array") from None
+
+
 def _as_matrix(w, shape, name, modulus):
-    arr = np.asarray(w)
+    arr = _asarray(w, name)
     if arr.dtype.kind not in "iuf" or arr.shape != shape:
         raise InvalidParameterError(name, f"array of shape {arr.shape} and dtype {arr.dtype}", f"a real array of shape {shape}")
     if modulus is not None:
@@ -121,18 +174,24 @@ class RAC(CircuitShape):
 
     def __post_init__(self):
         modulus = None if self.modulus is None else check_prime(self.modulus, "modulus")
-        wh = tuple(self.hidden_weights)
-        wi = tuple(self.input_weights)
+        try:
+            wh = tuple(self.hidden_weights)
+        except TypeError:
+            raise InvalidParameterError("hidden_weights", self.hidden_weights, "a sequence of (R, R) matrices") from None
+        try:
+            wi = tuple(self.input_weights)
+        except TypeError:
+            raise InvalidParameterError("input_weights", self.input_weights, "a sequence of matrices") from None
         if len(wh) < 1 or len(wh) != len(wi):
             raise InvalidParameterError(
                 "hidden_weights", f"{len(wh)} hidden and {len(wi)} input matrices",
                 "one hidden and one input matrix per layer, at least one layer",
             )
-        W0 = np.asarray(wh[0])
+        W0 = _asarray(wh[0], "hidden_weights[0]")
         if W0.ndim != 2 or W0.shape[0] != W0.shape[1] or W0.shape[0] < 1:
             raise InvalidParameterError("hidden_weights[0]", W0.shape, "a square (R, R) matrix")
         R = W0.shape[0]
-        Wi0 = np.asarray(wi[0])
+        Wi0 = _asarray(wi[0], "input_weights[0]")
         if Wi0.ndim != 2 or Wi0.shape[0] != R or Wi0.shape[1] < 1:
             raise InvalidParameterError("input_weights[0]", Wi0.shape, f"an ({R}, M) matrix")
         M = Wi0.shape[1]
@@ -141,7 +200,7 @@ class RAC(CircuitShape):
             _as_matrix(w, (R, M) if i == 0 else (R, R), f"input_weights[{i}]", modulus)
             for i, w in enumerate(wi)
         )
-        Wo = np.asarray(self.output_weights)
+        Wo = _asarray(self.output_weights, "output_weights")
         if Wo.ndim == 1:
             Wo = Wo[None, :]
         if Wo.ndim != 2 or Wo.shape[1] != R or Wo.shape[0] < 1:
@@ -180,7 +239,7 @@ class RAC(CircuitShape):
     # -- constructors ---------------------------------------------------------------
     @classmethod
     def random(cls, depth: int, hidden: int, inputs: int, outputs: int = 1, *, seed=0,
-               hidden_init: str = "gaussian") -> RAC:
+               hidden_init: str = "gaussian", max_memory: MemoryLike = None) -> RAC:
         """A RAC with seeded Gaussian weights.
 
         Entries are drawn from N(0, 1/fan_in), so activations keep their scale
@@ -195,6 +254,8 @@ class RAC(CircuitShape):
         hidden_init : {"gaussian", "orthogonal"}
             ``"orthogonal"`` draws each ``W^{H,l}`` uniformly from the
             orthogonal group (QR of a Gaussian matrix, signs fixed).
+        max_memory : int, str or None
+            Refuse weights whose :func:`weights_memory` is above this (default 4 GiB).
         """
         L = check_positive_int(depth, "depth")
         R = check_positive_int(hidden, "hidden")
@@ -202,6 +263,8 @@ class RAC(CircuitShape):
         C = check_positive_int(outputs, "outputs")
         if hidden_init not in ("gaussian", "orthogonal"):
             raise InvalidParameterError("hidden_init", hidden_init, "'gaussian' or 'orthogonal'")
+        check_seed(seed)
+        check_weights_memory(L, R, M, C, max_memory)
         rng = np.random.default_rng(seed)
         wh, wi = [], []
         for layer in range(L):
@@ -217,7 +280,7 @@ class RAC(CircuitShape):
 
     @classmethod
     def random_modular(cls, depth: int, hidden: int, inputs: int, prime: int, outputs: int = 1, *,
-                       seed=0) -> RAC:
+                       seed=0, max_memory: MemoryLike = None) -> RAC:
         """A RAC over GF(prime) with weights drawn uniformly from ``0..prime-1``.
 
         Examples
@@ -231,6 +294,8 @@ class RAC(CircuitShape):
         M = check_positive_int(inputs, "inputs")
         C = check_positive_int(outputs, "outputs")
         p = check_prime(prime, "prime")
+        check_seed(seed)
+        check_weights_memory(L, R, M, C, max_memory)
         rng = np.random.default_rng(seed)
         wh = tuple(rng.integers(0, p, size=(R, R)) for _ in range(L))
         wi = tuple(rng.integers(0, p, size=(R, M if layer == 0 else R)) for layer in range(L))
@@ -275,6 +340,10 @@ class RAC(CircuitShape):
         y : array, shape (N, C)
         states : list of arrays, shape (N, R) per layer (only if ``return_states``)
         """
+        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
+            X = _asarray(X, "X")
+        if getattr(X.dtype, "kind", None) in ("c", "O", "U", "S") or getattr(X.dtype, "is_complex", False):
+            raise InvalidParameterError("X", f"an array of dtype {X.dtype}", "a real (not complex) array")
         squeeze = False
         shape = tuple(X.shape)
         if len(shape) == 2:

@@ -140,7 +140,10 @@ class Cut:
                 s = int(key.split(":", 1)[1])
             except ValueError:
                 raise InvalidParameterError("cut", spec, "prefix:S with an integer S") from None
-            return cls.prefix(length, s)
+            T = _check_length(length)
+            if not 1 <= s <= T - 1:
+                raise InvalidParameterError("cut", spec, f"prefix:S with S in 1..{T - 1}")
+            return cls.prefix(T, s)
         if "|" in key:
             left, right = key.split("|", 1)
             try:
@@ -148,10 +151,12 @@ class Cut:
                 end = [int(t) for t in right.split(",") if t.strip()]
             except ValueError:
                 raise InvalidParameterError("cut", spec, "positions like 0,1|2,3") from None
-            cut = cls.from_sets(start, end)
-            if cut.length != _check_length(length):
-                raise InvalidParameterError("cut", spec, f"a partition of 0..{length - 1}")
-            return cut
+            T = _check_length(length)
+            try:
+                return cls(T, tuple(start), tuple(end), "custom")
+            except InvalidParameterError:
+                raise InvalidParameterError("cut", spec, f"a partition of 0..{T - 1} into two non-empty sides "
+                                            "without repeated positions") from None
         raise InvalidParameterError("cut", spec, "one of " + ", ".join(CUT_NAMES))
 
     # -- properties -----------------------------------------------------------

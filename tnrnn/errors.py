@@ -15,6 +15,7 @@ __all__ = [
     "MissingDependencyError",
     "WeightsError",
     "UnsafeWeightsError",
+    "OutputError",
 ]
 
 
@@ -90,3 +91,11 @@ class WeightsError(InvalidParameterError):
 
 class UnsafeWeightsError(TnrnnError, ValueError):
     """A weights file would need to execute code to load, and was refused."""
+
+
+class OutputError(TnrnnError, OSError):
+    """A result could not be written after the work was done (disk full, folder removed).
+
+    The message says where the results were saved instead; the command
+    exits with status 1 (not a bad input: the path was checked beforehand).
+    """

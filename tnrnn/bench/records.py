@@ -59,6 +59,11 @@ class BenchRecord:
         Backend label -> why it was not timed.
     seed : int
         Seed of the random RAC weights.
+    run_id : str or None
+        The run that measured the record (:func:`tnrnn.runinfo.new_run`), so
+        that two runs appending to one file can be told apart.
+    timestamp : str or None
+        When that run started (ISO 8601, UTC).
 
     Examples
     --------
@@ -90,6 +95,8 @@ class BenchRecord:
     repeats: dict[str, int] = field(default_factory=dict, hash=False)
     skipped_backends: dict[str, str] = field(default_factory=dict, hash=False)
     seed: int = 0
+    run_id: str | None = None
+    timestamp: str | None = None
     versions: dict = field(default_factory=_versions, hash=False, compare=False)
 
     @property

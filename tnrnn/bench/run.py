@@ -80,12 +80,13 @@ from typing import Any
 import numpy as np
 
 from ..backends import LABELS, available, from_label, missing
-from ..circuits import RAC
+from ..circuits import RAC, check_weights_memory
 from ..errors import InvalidParameterError
 from ..limits import format_bytes, resolve_memory
 from ..network import optimizers
 from ..network.contract import contract_arrays, plan_contraction
-from ..network.core import ContractionProblem, compile
+from ..network.core import ContractionProblem, check_network_memory, compile
+from ..runinfo import new_run
 from ..typing import MemoryLike
 from .records import BenchRecord, BenchResults
 
@@ -343,8 +344,12 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     time_budget = _number(time_budget, "time_budget", integer=False, minimum=1e-9, allow_none=True)
     per_strategy_budget = _number(per_strategy_budget, "per_strategy_budget", integer=False, minimum=1e-9)
     limit = resolve_memory(max_memory)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidParameterError("seed", seed, "an integer")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidParameterError("seed", seed, "an integer >= 0")
+    for L, R, M, T in configs:   # every network and its weights must fit, before anything is measured
+        check_network_memory(L, T, limit)
+        check_weights_memory(L, R, M, 1, limit)
+    run = new_run()
     missing_backends = {b: why for b in backends if (why := missing(b)) is not None}
     timed_backends = [b for b in backends if b not in missing_backends]
 
@@ -366,7 +371,7 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
                 common = dict(depth=L, hidden=R, inputs=M, length=T, num_tensors=n,
                               output_size=math.prod(network.size_dict[i] for i in network.output),
                               strategy=strat.label, default=strat.default, seed=seed,
-                              skipped_backends=dict(missing_backends))
+                              skipped_backends=dict(missing_backends), run_id=run.run_id, timestamp=run.timestamp)
 
                 record = None
                 spent = time.perf_counter() - started

@@ -7,6 +7,12 @@ to unpickle (a pickled ``nn.Module``, or a payload planted with
 ``__reduce__``) is refused with :class:`~tnrnn.errors.UnsafeWeightsError`
 before anything in it runs.  ``.npz`` files are read with
 ``allow_pickle=False``; ``.safetensors`` files hold no code by design.
+
+Before anything is read, the memory the file will take is estimated from
+what it declares, not from its size on disk: the uncompressed sizes of the
+members of a zip archive (``.npz``, and ``.pt`` files since torch 1.6), so a
+small compressed file that inflates to gigabytes is refused before it is
+decompressed; the file size for the other formats.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import zipfile
 import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError, UnsafeWeightsError, WeightsError
+from ..limits import check_memory
 from .mapping import Imported, _Text, from_state_dict
 
-__all__ = ["WEIGHT_FORMATS", "read_state_dict", "load_weights"]
+__all__ = ["WEIGHT_FORMATS", "payload_bytes", "read_state_dict", "load_weights"]
 
 #: File suffixes understood by :func:`read_state_dict`.
 WEIGHT_FORMATS = (".pt", ".pth", ".safetensors", ".npz")
@@ -95,7 +102,34 @@ def _read_safetensors(path):
         return {k: f.get_tensor(k) for k in f.keys()}
 
 
+def payload_bytes(path) -> int:
+    """Bytes the arrays of a weights file take once read: for a zip archive (``.npz``, zip-format ``.pt``) the
+    sum of its members' declared uncompressed sizes, read from the archive's directory without decompressing
+    anything; else the file's size.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "zeros.npz")
+    >>> np.savez_compressed(path, w=np.zeros((1000, 1000)))
+    >>> os.path.getsize(path) < 100_000, payload_bytes(path) >= 8_000_000
+    (True, True)
+    """
+    fspath = os.fspath(path)
+    if zipfile.is_zipfile(fspath):
+        try:
+            with zipfile.ZipFile(fspath) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        except (OSError, zipfile.BadZipFile, EOFError) as err:
+            raise WeightsError("path", _Text(f"{fspath} ({type(err).__name__}: {err})"),
+                               "a readable weights file") from None
+    return os.path.getsize(fspath)
+
+
 def _read_npz(path):
+    if not zipfile.is_zipfile(os.fspath(path)):
+        raise WeightsError("path", _Text(f"{os.fspath(path)} (not a zip archive)"),
+                           "an .npz file written by numpy.savez (a zip archive of .npy arrays)")
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
@@ -111,7 +145,7 @@ def _read_npz(path):
                            "an .npz file written by numpy.savez") from None
 
 
-def read_state_dict(path) -> dict:
+def read_state_dict(path, *, max_memory=None) -> dict:
     """Read a weights file into a dict of parameter names to arrays, executing no code.
 
     Parameters
@@ -121,6 +155,9 @@ def read_state_dict(path) -> dict:
         checkpoint dict with one under ``"state_dict"``,
         ``"model_state_dict"`` or ``"model"``), a ``.safetensors`` file or an
         ``.npz`` file.
+    max_memory : int, str or None
+        Refuse a file whose arrays (:func:`payload_bytes`, read before
+        anything is decompressed) take more than this (default 4 GiB).
 
     Returns
     -------
@@ -154,6 +191,11 @@ def read_state_dict(path) -> dict:
         raise InvalidParameterError("path", fspath, "a file ending in " + ", ".join(WEIGHT_FORMATS))
     if not os.path.isfile(fspath):
         raise InvalidParameterError("path", fspath, "an existing file")
+    if not os.access(fspath, os.R_OK):
+        raise InvalidParameterError("path", fspath, "a readable file (permission denied)")
+    check_memory(f"the arrays of {fspath}", payload_bytes(fspath), max_memory,
+                 "the file declares more data than the limit (a compressed archive is checked by its "
+                 "uncompressed size); raise --max-memory only for a file you trust")
     if suffix in (".pt", ".pth"):
         return _read_torch(fspath)
     if suffix == ".safetensors":
@@ -162,7 +204,7 @@ def read_state_dict(path) -> dict:
 
 
 def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
-                 readout=None, ignore=(), embedding=None) -> Imported:
+                 readout=None, ignore=(), embedding=None, max_memory=None) -> Imported:
     """Import a network from a weights file.
 
     Parameters
@@ -174,6 +216,8 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
         The network's architecture (detected from the keys when not given).
     nonlinearity, inputs, hidden, layers, prefix, readout, ignore, embedding
         As in :func:`from_state_dict`.
+    max_memory : int, str or None
+        As in :func:`read_state_dict` (default 4 GiB).
 
     Returns
     -------
@@ -204,7 +248,7 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
     ...
     tnrnn.errors.WeightsError: invalid rnn.weight_ih_l0=shape (8, 3): expected shape (12, 3) for a lstm with hidden=3
     """
-    state = read_state_dict(path)
+    state = read_state_dict(path, max_memory=max_memory)
     return from_state_dict(state, arch, nonlinearity=nonlinearity, inputs=inputs, hidden=hidden, layers=layers,
                            prefix=prefix, readout=readout, ignore=ignore, embedding=embedding,
                            source=os.fspath(path))

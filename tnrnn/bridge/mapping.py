@@ -77,6 +77,9 @@ def canonical_arch(arch, nonlinearity=None) -> str:
         return f"rnn_{phi}"
     if arch in ("rnn_tanh", "rnn_relu") and nonlinearity not in (None, arch[4:]):
         raise InvalidParameterError("nonlinearity", nonlinearity, f"{arch[4:]!r} for arch={arch!r}")
+    if arch in ("lstm", "gru") and nonlinearity is not None:
+        raise InvalidParameterError("nonlinearity", nonlinearity,
+                                    f"None for arch={arch!r} (its gates fix their nonlinearities)")
     return arch
 
 
@@ -179,8 +182,9 @@ def _as_numpy(key, value):
             value = value.double()
         value = value.numpy()
     arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else None
-    if arr is None or arr.dtype.kind not in "biuf":
-        raise _error(key, f"a {type(value).__name__}", "a real array")
+    if arr is None or arr.dtype.kind not in "iuf":   # booleans are masks, not weights (tnrnn.RAC refuses them too)
+        what = f"an array of dtype {arr.dtype}" if arr is not None else f"a {type(value).__name__}"
+        raise _error(key, what, "a real (integer or floating) array")
     return arr
 
 
@@ -393,7 +397,7 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     >>> from_state_dict(state, "lstm")
     Traceback (most recent call last):
     ...
-    tnrnn.errors.WeightsError: invalid weight_ih_l0=shape (12, 3): expected shape (16, 3) for a lstm with hidden=4
+    tnrnn.errors.WeightsError: invalid weight_hh_l0=shape (12, 4): expected shape (16, 4) for a lstm with hidden=4
     """
     if not hasattr(state, "items"):
         raise InvalidParameterError("state", type(state).__name__, "a mapping of parameter names to arrays")
@@ -498,6 +502,8 @@ def _gated(keys, arch, dims, prefix, readout, embedding, source):
     bias = p + "bias_ih_l0" in keys.arrays or p + "bias_hh_l0" in keys.arrays
     layers = []
     for k in range(L):
+        if k == 0 and not dims["hidden"]:   # H was read off weight_hh_l0: check that matrix first
+            w_hh = keys.get(f"{p}weight_hh_l{k}", (G * H, H), what)
         w_ih = keys.get(f"{p}weight_ih_l{k}", (G * H, M if k == 0 else H), what)
         w_hh = keys.get(f"{p}weight_hh_l{k}", (G * H, H), what)
         b_ih = keys.get(f"{p}bias_ih_l{k}", (G * H,), what) if bias else None

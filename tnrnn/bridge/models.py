@@ -53,6 +53,18 @@ def _frozen(a, shape, name):
     return arr
 
 
+
+def _as_input(X):
+    """``X`` as an array (nested lists are converted); complex inputs are refused, not silently made real."""
+    if not hasattr(X, "shape") or not hasattr(X, "dtype"):
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidParameterError("X", type(X).__name__, "a real array of shape (N, T, M) or (T, M)") from None
+    if getattr(X.dtype, "kind", None) in ("c", "O", "U", "S") or getattr(X.dtype, "is_complex", False):
+        raise InvalidParameterError("X", f"an array of dtype {X.dtype}", "a real (not complex) array")
+    return X
+
 @dataclass(frozen=True, eq=False)
 class RecurrentLayer:
     """The weights of one layer, in torch's layout.
@@ -243,6 +255,7 @@ class RecurrentModel:
         array, shape (N, C) or (C,)
             ``C = H`` without a readout.
         """
+        X = _as_input(X)
         squeeze = len(tuple(X.shape)) == 2
         out = self.run(X)
         h = out.output[:, -1, :]
@@ -262,6 +275,7 @@ class RecurrentModel:
             ``output`` (N, T, H), ``h_n`` (L, N, H), ``c_n`` (L, N, H) for an
             LSTM; on the backend, device and dtype of ``X``.
         """
+        X = _as_input(X)
         shape = tuple(X.shape)
         if len(shape) == 2:
             X = X[None]

@@ -195,6 +195,11 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
     from . import nn as tnrnn_torch
 
     source = f"torch module {type(module).__name__}"
+    meta = sorted(k for k, v in module.state_dict().items() if getattr(v, "is_meta", False))
+    if meta:
+        raise InvalidParameterError("module", f"a module with weights on the meta device (key {meta[0]!r})",
+                                    "a module whose weights hold data (move it with module.to_empty(device='cpu') "
+                                    "and load its weights first)")
     if isinstance(module, (tnrnn_torch.RACModule, tnrnn_torch.MIRNN)):
         state = {k: v.detach() for k, v in module.state_dict().items()}
         own = "rac" if isinstance(module, tnrnn_torch.RACModule) else "mirnn"

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError
-from ._common import add_circuit_arguments, int_list
+from ._common import add_circuit_arguments, add_max_memory_argument, figure_path, int_list, output_path, write_or_rescue
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
@@ -56,11 +56,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="seconds per strategy and network for planning, and per backend for timing (default 10)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
-    p.add_argument("--max-memory", default="4GiB", help="do not contract paths above this peak (default 4GiB)")
+    add_max_memory_argument(p, "networks, and do not contract paths,")
     p.add_argument("--seed", type=int, default=0, help="seed of the RAC weights (default 0)")
-    p.add_argument("--out", default=None, metavar="PATH",
+    p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per measured network to PATH (a sweep record holding its records)")
-    p.add_argument("--plot", default=None, metavar="PATH", help="also plot to PATH (.png, .svg or .pdf)")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+                   help="also plot to PATH (.png, .svg or .pdf)")
     p.add_argument("--plot-kind", default="flops", choices=("flops", "time", "speedup"),
                    help="flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
@@ -74,20 +75,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Run ``tnrnn bench`` with parsed arguments; returns the exit code."""
+    import math
+
     from ..backends import GPU_LABELS, LABELS
     from ..bench import available_backends, bench, bench_grid, fit_time_vs_flops, summary_table
-    from ..limits import parse_memory
+    from ..limits import check_count
     from ..plotting.bench import plot_bench
-    from ..plotting.figure import figure_format
     from ..runner import exit_status
+    from ._common import MAX_LIST_VALUES
 
-    grid = bench_grid(int_list(args.depth, "--depth"), int_list(args.hidden, "--hidden"),
-                      int_list(args.inputs, "--inputs"), int_list(args.length, "--length"))
-    for L, R, M, T in grid:
-        if min(L, R, M, T) < 1:
-            raise InvalidParameterError("grid", (L, R, M, T), "L, R, M, T >= 1")
-    max_memory = parse_memory(args.max_memory, "--max-memory")
-    figure_format(args.plot, "--plot")  # refuse a bad file name before measuring
+    lists = [int_list(getattr(args, name), f"--{name}", minimum=1) for name in ("depth", "hidden", "inputs", "length")]
+    check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
+    grid = bench_grid(*lists)
+    max_memory = args.max_memory
     if args.backends.strip() == "all":
         backends = list(available_backends())
     else:
@@ -121,7 +121,8 @@ def run(args) -> int:
             records, interrupted, sweep = _sweep(args, grid, backends, max_memory, progress)
     except InvalidParameterError as err:
         # bench() names its parameters as in Python; say them as the options they came from
-        name = {"strategies": "--strategies", "backends": "--backends"}.get(err.name)
+        name = {"strategies": "--strategies", "backends": "--backends", "grid": "--depth/--hidden/--inputs/--length",
+                "time_budget": "--time-budget", "per_strategy_budget": "--budget"}.get(err.name)
         if name is None:
             raise
         raise InvalidParameterError(name, err.value, err.allowed) from None
@@ -143,7 +144,8 @@ def run(args) -> int:
         elif args.plot_kind == "speedup" and not gpu_timed:
             print("tnrnn bench: no GPU timings here, so no speed-up plot", file=sys.stderr)
         else:
-            plot_bench(records, args.plot_kind, path=args.plot)
+            write_or_rescue(lambda: plot_bench(records, args.plot_kind, path=args.plot),
+                            [r.to_dict() for r in records], "--plot", args.plot, "bench")
             print(f"wrote {args.plot}", file=sys.stderr)
     if args.out is not None:
         print(f"{len(records)} records in {args.out}", file=sys.stderr)

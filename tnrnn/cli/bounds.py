@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from ..errors import InvalidParameterError
-from ._common import add_circuit_arguments, add_cut_argument, int_list
+from ._common import (
+    MAX_LIST_VALUES,
+    add_circuit_arguments,
+    add_cut_argument,
+    add_max_memory_argument,
+    figure_path,
+    int_list,
+    write_or_rescue,
+)
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -52,12 +61,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--mincut", action=argparse.BooleanOptionalAction, default=None,
                    help="compute the min-cut bound of the compiled tensor network (default: for networks "
                         "of at most 10000 tensors)")
-    p.add_argument("--max-memory", default="4GiB", help="refuse computations above this estimate (default 4GiB)")
+    add_max_memory_argument(p)
     p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     from ..runner import add_runner_arguments
 
     add_runner_arguments(p)
-    p.add_argument("--plot", default=None, metavar="PATH",
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
     p.set_defaults(func=run)
@@ -66,41 +75,44 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..field import DEFAULT_PRIME
-    from ..limits import parse_memory
+    from ..limits import check_count
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
+    from ..runinfo import new_run
     from ..runner import exit_status, run_sweep, runner_options
 
-    max_memory = parse_memory(args.max_memory, "--max-memory")
+    max_memory = args.max_memory
     if args.engine not in ("auto", *list_engines()):
         raise InvalidParameterError("--engine", args.engine, "auto or one of " + ", ".join(list_engines()))
     common = dict(cut=args.cut, method=args.method, seed=args.seed,
                   prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
                   samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory)
-    configs = [
-        dict(depth=L, hidden=R, inputs=M, length=T, **common)
-        for L in int_list(args.depth, "--depth")
-        for R in int_list(args.hidden, "--hidden")
-        for M in int_list(args.inputs, "--inputs")
-        for T in int_list(args.length, "--length")
-    ]
-    for config in configs:  # bad input fails here, before anything runs (the closed forms are cheap)
-        rank_bounds(**{**config, "method": "closed-form", "mincut": False})
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    lists = [int_list(args.depth, "--depth", minimum=1), int_list(args.hidden, "--hidden", minimum=1),
+             int_list(args.inputs, "--inputs", minimum=1), int_list(args.length, "--length", minimum=2)]
+    check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
+    configs = [dict(depth=L, hidden=R, inputs=M, length=T, **common)
+               for L in lists[0] for R in lists[1] for M in lists[2] for T in lists[3]]
+    if args.method == "exact":
+        for config in configs:  # bad input fails here, before anything runs (the closed forms are cheap)
+            rank_bounds(**{**config, "method": "closed-form", "mincut": False})
+    run = new_run()
     sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
                       desc="configurations", **runner_options(args))
     records = [RankBounds.from_dict(r) for r in sweep.results()]
     if records:
         if args.json:
-            print(json.dumps([r.to_dict() for r in records], indent=2))
+            digits = sys.get_int_max_str_digits()
+            sys.set_int_max_str_digits(0)   # exact ranks may have thousands of digits (deep circuits, closed forms)
+            try:
+                print(json.dumps([{**r.to_dict(), **run.to_dict()} for r in records], indent=2))
+            finally:
+                sys.set_int_max_str_digits(digits)
         else:
             print(format_table(records))
     if args.plot is not None and records:
         from ..plotting.ranks import plot_ranks
 
-        plot_ranks(records, path=args.plot)
+        write_or_rescue(lambda: plot_ranks(records, path=args.plot), [r.to_dict() for r in records], "--plot",
+                        args.plot, "bounds")
     if args.out is not None:
         print(f"{sweep.ran} configurations appended to {args.out} ({sweep.resumed} already there)", file=sys.stderr)
     for failure in sweep.errors():

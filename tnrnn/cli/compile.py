@@ -8,7 +8,7 @@ import time
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments
+from ._common import add_circuit_arguments, add_max_memory_argument
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -42,6 +42,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
+    add_max_memory_argument(p, "networks")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_progress_arguments(p)
     p.set_defaults(func=run)
@@ -61,10 +62,21 @@ def run(args) -> int:
     for name in names:
         if name not in list_optimizers(available=False):
             raise InvalidParameterError("--optimize", name, "one of " + ", ".join(list_optimizers()))
+    from ..errors import TnrnnError
+    from ..network.core import check_network_memory, num_tensors_closed_form
+    from ..network.optimizers import MAX_PLAN_SECONDS, PLAN_SECONDS_PER_TENSOR
+
+    check_network_memory(args.depth, args.length, args.max_memory)
+    tensors = num_tensors_closed_form(args.depth, args.length)
+    seconds = tensors * len(names) * PLAN_SECONDS_PER_TENSOR
+    if seconds > MAX_PLAN_SECONDS:   # the work, estimated before minutes of path search
+        raise TnrnnError(f"planning {tensors} tensors with {len(names)} optimizers would take about {seconds:.0f} s "
+                         f"(above {MAX_PLAN_SECONDS:.0f} s); pass fewer names to --optimize (e.g. --optimize "
+                         "recurrence) or a smaller --length or --depth")
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
     with progress.stage("compiling"):
-        net = compile(rac, args.length)
+        net = compile(rac, args.length, max_memory=args.max_memory)
         summary = net.summary()
     costs = []
     for name in names:
@@ -75,6 +87,8 @@ def run(args) -> int:
             costs.append({"optimizer": name, **cost, "plan_seconds": time.perf_counter() - start})
         except InvalidParameterError as err:   # e.g. an exhaustive optimizer on too many tensors
             costs.append({"optimizer": name, "error": str(err)})
+        except OverflowError:                   # a planner's float cost model overflows (flops beyond 1e308)
+            costs.append({"optimizer": name, "error": "its cost model overflows floating point on this network"})
     if args.json:
         print(json.dumps({"kind": "compile", "network": summary.to_dict(), "costs": costs,
                           "versions": versions()}, indent=2))
@@ -89,6 +103,13 @@ def run(args) -> int:
             from ..limits import format_bytes
 
             print(f"  {c['optimizer']:<{width}}  10^{c['flops_log10']:.2f} flops, largest intermediate "
-                  f"{c['largest_intermediate']}, peak {format_bytes(c['peak_memory'])}, "
+                  f"{_count(c['largest_intermediate'])}, peak {format_bytes(c['peak_memory'])}, "
                   f"planned in {c['plan_seconds']:.3f} s")
     return 0
+
+
+def _count(n: int) -> str:
+    """An entry count: exact up to 10^15, else as a power of ten (no conversion of hundreds of digits)."""
+    import math
+
+    return str(n) if n < 10**15 else f"10^{math.log10(n):.2f}"

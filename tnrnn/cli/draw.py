@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_circuit_arguments, add_cut_argument
+from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, figure_path
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
@@ -43,7 +43,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
                       help="every tensor, whatever the size")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
-    p.add_argument("--output", "-o", required=True, metavar="PATH", help="the figure file: .png, .svg or .pdf")
+    p.add_argument("--output", "-o", required=True, metavar="PATH", type=figure_path("--output"),
+                   help="the figure file: .png, .svg or .pdf")
+    add_max_memory_argument(p, "drawings")
     add_progress_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -66,19 +68,21 @@ def _plain(text: str) -> str:
 def run(args) -> int:
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
     from ..circuits import RAC, check_positive_int
-    from ..plotting.figure import figure_format
+    from ..cuts import as_cut
+    from ..network.core import NETWORK_BYTES_PER_TENSOR, check_network_memory, compile
+    from ..network.mincut import MINCUT_BYTES_PER_TENSOR
     from ..plotting.network import draw
 
-    figure_format(args.output, "--output")  # refuse a bad file name before any work
     for name in ("depth", "hidden", "inputs", "length"):
         check_positive_int(getattr(args, name), f"--{name}")
-    from ..network.core import compile
-
+    cut = None if args.no_cut else as_cut(args.cut, args.length)
+    # the figure's own structures come on top of the network; the min-cut's flow graph is the largest
+    per_tensor = MINCUT_BYTES_PER_TENSOR if cut is not None and not args.no_mincut else 2 * NETWORK_BYTES_PER_TENSOR
+    check_network_memory(args.depth, args.length, args.max_memory, per_tensor, "the drawing")
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
-    cut = None if args.no_cut else args.cut
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
     with progress.stage("compiling"):
-        network = compile(rac, args.length)
+        network = compile(rac, args.length, max_memory=args.max_memory)
     with progress.stage("min-cut and drawing" if cut is not None and not args.no_mincut else "drawing"):
         fig = draw(network, cut=cut, condensed=args.condensed, show_mincut=not args.no_mincut, path=args.output)
     title = _plain(fig.axes[0].get_title().replace("\n", " "))

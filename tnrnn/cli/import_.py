@@ -8,6 +8,8 @@ import os
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
 from ..errors import InvalidParameterError
+from ..versions import versions
+from ._common import add_max_memory_argument, figure_path, write_or_rescue
 
 __all__ = ["add_parser", "run"]
 
@@ -78,7 +80,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
     p.add_argument("--json", action="store_true",
                    help="print JSON: one object (one file) or a list of objects (several files)")
-    p.add_argument("--plot", default=None, metavar="PATH",
+    add_max_memory_argument(p, "weight files and spectra")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf); "
                         "several files share one plot of s_k/s_1")
     add_progress_arguments(p)
@@ -114,17 +117,12 @@ def _table(rows) -> str:
 
 def run(args) -> int:
     """Run ``tnrnn import`` with parsed arguments; returns the exit code."""
-    from ..versions import versions
     from ._progress import Progress
 
     if args.spectrum and args.length is None:
         raise InvalidParameterError("--length", None, "a sequence length T with --spectrum")
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        if not args.spectrum:
-            raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    if args.plot is not None and not args.spectrum:
+        raise InvalidParameterError("--plot", args.plot, "to be used with --spectrum")
     if not (0 < args.energy <= 1):
         raise InvalidParameterError("--energy", args.energy, "a number in (0, 1]")
     if args.no_embedding and args.embedding is not None:
@@ -138,7 +136,8 @@ def run(args) -> int:
         with progress.stage(f"importing {label}"):
             imported = load_weights(path, arch=args.arch if args.arch is not None else _sidecar_arch(path), nonlinearity=args.nonlinearity, inputs=args.inputs,
                                     hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout,
-                                    ignore=tuple(args.ignore), embedding=embedding)
+                                    ignore=tuple(args.ignore), embedding=embedding,
+                                    max_memory=args.max_memory)
         spectrum = None
         if args.spectrum:
             spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
@@ -150,18 +149,15 @@ def run(args) -> int:
         if len(rows) == 1:
             from ..plotting.spectra import plot_spectrum
 
-            plot_spectrum(rows[0][2], path=args.plot)
+            write_or_rescue(lambda: plot_spectrum(rows[0][2], path=args.plot), _records(rows), "--plot", args.plot,
+                            "import")
         else:
             from ..plotting.spectra import plot_spectra
 
-            plot_spectra([spec for _, _, spec in rows], [label for label, _, _ in rows], path=args.plot)
+            write_or_rescue(lambda: plot_spectra([spec for _, _, spec in rows], [label for label, _, _ in rows],
+                                                 path=args.plot), _records(rows), "--plot", args.plot, "import")
     if args.json:
-        out = []
-        for label, imported, spectrum in rows:
-            record = {"kind": "import", "label": label, "import": imported.to_dict(), "versions": versions()}
-            if spectrum is not None:
-                record["spectrum"] = spectrum.to_dict()
-            out.append(record)
+        out = _records(rows)
         print(json.dumps(out[0] if len(out) == 1 else out))
         return 0
     if len(rows) == 1:
@@ -173,6 +169,17 @@ def run(args) -> int:
         return 0
     print(_table(rows))
     return 0
+
+
+def _records(rows) -> list[dict]:
+    """The JSON records of the imported models (and their spectra)."""
+    out = []
+    for label, imported, spectrum in rows:
+        record = {"kind": "import", "label": label, "import": imported.to_dict(), "versions": versions()}
+        if spectrum is not None:
+            record["spectrum"] = spectrum.to_dict()
+        out.append(record)
+    return out
 
 
 def _sidecar_arch(path) -> str | None:

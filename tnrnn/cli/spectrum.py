@@ -7,7 +7,7 @@ import json
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments, add_cut_argument
+from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, figure_path, write_or_rescue
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -49,9 +49,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
-    p.add_argument("--max-memory", default="4GiB", help="refuse contractions above this estimate (default 4GiB)")
+    add_max_memory_argument(p, "networks and contractions")
     p.add_argument("--slice", action="store_true",
-                   help="slice contractions above --max-memory (implied by --workers and --scheduler)")
+                   help="slice contractions until their peak memory fits --max-memory (slower, same result; implied by --workers and --scheduler)")
     p.add_argument("--slice-to", type=int, default=None, metavar="N",
                    help="slice until the largest intermediate has at most N entries")
     group = p.add_mutually_exclusive_group()
@@ -60,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--plot", default=None, metavar="PATH",
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
     p.set_defaults(func=run)
@@ -68,31 +68,28 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ..backends import resolve
     from ..circuits import RAC
-    from ..limits import parse_memory
     from ..network.spectrum import spectrum
     from ..runner import cluster
 
-    max_memory = parse_memory(args.max_memory, "--max-memory")
-    if args.plot is not None:
-        from ..plotting.figure import figure_format
-
-        figure_format(args.plot, "--plot")  # refuse a bad file name before computing
+    max_memory = args.max_memory
+    resolve(args.backend, args.device)   # a bad backend or device fails before any work
     if args.slice_to is not None and args.slice_to < 1:
         raise InvalidParameterError("--slice-to", args.slice_to, "a positive number of entries")
     if args.workers is not None and args.workers < 1:
         raise InvalidParameterError("--workers", args.workers, "a positive number of processes")
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed)
+    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=max_memory)
     with cluster(args.workers, args.scheduler) as client, progress.stage("planning, contracting and the SVD"):
         result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
                           device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory,
                           slicing=args.slice, slice_to=args.slice_to, client=client)
-    if args.json:
-        from ..versions import versions
+    from ..versions import versions
 
-        record = {"kind": "spectrum", "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
-                  "length": args.length, "seed": args.seed, **result.to_dict(), "versions": versions()}
+    record = {"kind": "spectrum", "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
+              "length": args.length, "seed": args.seed, **result.to_dict(), "versions": versions()}
+    if args.json:
         print(json.dumps(record, indent=2))
     else:
         print(f"RAC L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
@@ -101,5 +98,5 @@ def run(args) -> int:
         from ..plotting.spectra import plot_spectrum
 
         with progress.stage("plotting"):
-            plot_spectrum(result, path=args.plot)
+            write_or_rescue(lambda: plot_spectrum(result, path=args.plot), record, "--plot", args.plot, "spectrum")
     return 0

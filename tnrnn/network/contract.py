@@ -109,7 +109,7 @@ def _cost_of(tree, name: str, itemsize: int) -> ContractionCost:
     return ContractionCost(
         optimizer=name,
         num_tensors=tree.N,
-        flops_log10=math.log10(max(float(tree.contraction_cost()), 1.0)),
+        flops_log10=math.log10(max(tree.contraction_cost(), 1)),   # exact for huge integer costs
         largest_intermediate=int(tree.max_size()),
         peak_memory=peak * itemsize,
         output_size=int(output_size),
@@ -162,6 +162,16 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
     output = tuple(output)
     size_dict = {k: int(v) for k, v in size_dict.items()}
     name = optimizer_name(optimize)
+    # the result alone is a lower bound on the peak, whatever the path and the slicing: refuse it
+    # before a search that can take minutes on a big network
+    missing = [i for i in output if i not in size_dict]
+    if missing:
+        raise InvalidParameterError("output", missing[0], "indices that occur in the inputs")
+    out_bytes = math.prod(size_dict[i] for i in output) * itemsize
+    if enforce:
+        check_memory(f"{what} (its result alone, before any path search)", out_bytes, limit,
+                     "choose a cut or method with a smaller result (--method gram for spectra), smaller "
+                     "shapes, or raise --max-memory")
     # cotengra's contraction code wants one character per index, as quimb gives it
     symbol = get_symbol_map((*inputs, output))
     tree = find_tree([tuple(symbol[i] for i in inds) for inds in inputs], tuple(symbol[i] for i in output),
@@ -182,11 +192,11 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
                 tree = sliced
                 break
             target = max(target // 2, 1)
-    hint = ("slice the contraction (slicing=True or slice_to=N entries in Python, --slice in tnrnn spectrum; "
-            "with a Dask client=, or --workers/--scheduler, the slices run on a cluster), use a better path "
-            "(optimize='hyper' or 'kahypar'), or raise the memory limit")
+    hint = ("slice the contraction (--slice on the command line, slicing=True or slice_to=N entries in Python; "
+            "with --workers/--scheduler, or a Dask client=, the slices run on a cluster), use a better path "
+            "(--optimize hyper, optimize='hyper'), or raise --max-memory")
     if cost.num_slices > 1:
-        hint = "slicing could not get the peak under the limit; raise max_memory"
+        hint = "slicing could not get the peak under the limit; raise --max-memory (max_memory)"
     if enforce:
         check_memory(f"{what} ({cost})", cost.peak_memory, limit, hint)
     return ContractionPlan(tree, cost, inputs, output)

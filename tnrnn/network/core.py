@@ -50,7 +50,8 @@ import numpy as np
 
 from ..circuits import RAC, check_positive_int
 from ..errors import InvalidParameterError
-from ..typing import ArrayLike, BackendLike, CutLike, OptimizeLike
+from ..limits import check_memory
+from ..typing import ArrayLike, BackendLike, CutLike, MemoryLike, OptimizeLike
 from .optimizers import DEFAULT_OPTIMIZER
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "TensorSpec",
     "circuit_nodes",
     "compile",
+    "network_memory",
     "copies_closed_form",
     "num_tensors_closed_form",
     "tensor_specs",
@@ -101,6 +103,52 @@ def num_tensors_closed_form(depth: int, length: int) -> int:
     L = check_positive_int(depth, "depth")
     T = check_positive_int(length, "length")
     return 3 * (math.comb(T + L, L) - 1) + 1
+
+
+#: Bytes per tensor of a compiled network with its contraction problem and a path search on it
+#: (4-6 KiB measured with tracemalloc for greedy/cotengra-greedy/recurrence plans, L=1,2 at about
+#: 1e3-2e4 tensors; doubled for the allocator's overhead). tnrnn's own estimate.
+NETWORK_BYTES_PER_TENSOR = 12 * 2**10
+
+
+def _log2_num_tensors(depth: int, length: int) -> float:
+    """``log2`` of :func:`num_tensors_closed_form`, without forming a huge binomial."""
+    L, T = depth, length
+    log2_comb = (math.lgamma(T + L + 1) - math.lgamma(L + 1) - math.lgamma(T + 1)) / math.log(2)
+    return log2_comb + math.log2(3)
+
+
+def network_memory(depth: int, length: int, per_tensor: int = NETWORK_BYTES_PER_TENSOR) -> float:
+    """Estimated bytes of a compiled network (and of planning its contraction): tensors x ``per_tensor``.
+
+    The number of tensors is ``3 (C(T + L, L) - 1) + 1``; for huge shapes the
+    estimate is computed in floating point (``inf`` above ``2^1000`` bytes).
+
+    Examples
+    --------
+    >>> network_memory(1, 5) == 16 * NETWORK_BYTES_PER_TENSOR
+    True
+    >>> network_memory(2, 2000) > 2**34      # about 6 million tensors
+    True
+    """
+    L = check_positive_int(depth, "depth")
+    T = check_positive_int(length, "length")
+    log2 = _log2_num_tensors(L, T)
+    if log2 > 1000:
+        return float("inf")
+    if log2 < 60:
+        return float(num_tensors_closed_form(L, T) * per_tensor)
+    return 2.0 ** log2 * per_tensor
+
+
+def check_network_memory(depth: int, length: int, max_memory: MemoryLike = None,
+                         per_tensor: int = NETWORK_BYTES_PER_TENSOR, what: str = "the compiled network") -> None:
+    """Refuse (:class:`~tnrnn.errors.MemoryLimitError`) a network whose :func:`network_memory` is above the limit."""
+    estimate = network_memory(depth, length, per_tensor)
+    tensors = f"about 2^{_log2_num_tensors(depth, length):.1f}" if estimate > 2.0**60 else str(
+        num_tensors_closed_form(depth, length))
+    check_memory(f"{what} (L={depth}, T={length}: {tensors} tensors)", estimate, max_memory,
+                 "the tensors grow as C(T+L, L): use a smaller --length or --depth, or raise --max-memory")
 
 
 @dataclass(frozen=True)
@@ -577,7 +625,7 @@ class CircuitNetwork:
         return contraction_cost(self, optimize=optimize, **kwargs)
 
 
-def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
+def compile(rac: RAC, length: int, *, output: int | None = 0, max_memory: MemoryLike = None) -> CircuitNetwork:
     """Compile a RAC on ``length`` time steps into a tensor network.
 
     Parameters
@@ -590,6 +638,9 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
     output : int or None
         The output channel contracted into ``WO`` (default 0); ``None``
         keeps all ``C`` channels as an extra open index ``"y"``.
+    max_memory : int, str or None
+        Refuse networks whose :func:`network_memory` is above this limit
+        (default 4 GiB), before building anything.
 
     Returns
     -------
@@ -618,6 +669,7 @@ def compile(rac: RAC, length: int, *, output: int | None = 0) -> CircuitNetwork:
             raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None") from None
         if not 0 <= output < rac.outputs:
             raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None")
+    check_network_memory(rac.depth, T, max_memory)
     nodes = circuit_nodes(rac.depth, T)
     R = rac.hidden
     init = rac.initial_factors()

@@ -45,6 +45,7 @@ import numpy as np
 from ..backends import resolve
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
+from ..limits import check_memory, resolve_memory
 from ..typing import BackendLike, CutLike, MemoryLike, OptimizeLike
 from .contract import _contract_problem, matricize
 from .core import CircuitNetwork, compile
@@ -210,7 +211,10 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     optimize : str, optimizer object or path
         Path optimizer for every contraction (see :mod:`tnrnn.network.optimizers`).
     max_memory : int, str or None
-        Memory limit of each contraction (default 4 GiB).
+        Memory limit of the network, the min-cut and each contraction
+        (default 4 GiB).  The results' sizes (``M^{|S|} x M^{|E|}`` for
+        ``dense``, ``(M^{|S|} + M^{|E|}) D`` for ``factors``, ``2 D^2`` for
+        ``gram``) are checked before any path search.
     slice_to, slicing
         cotengra slicing of each contraction; see
         :func:`tnrnn.network.contract.plan_contraction`.
@@ -240,11 +244,13 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     else:
         if length is None:
             raise InvalidParameterError("length", None, "the number of time steps T when a RAC is given")
-        network = compile(rac_or_network, length)
+        network = compile(rac_or_network, length, max_memory=max_memory)
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError("method", method, "one of " + ", ".join(METHODS))
+    if not isinstance(slicing, bool):
+        raise InvalidParameterError("slicing", slicing, "True or False")
     for name, value in (("tol", tol), ("rtol", rtol)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value) or value < 0):
@@ -258,7 +264,7 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     rows, cols = M ** len(cut.start), M ** len(cut.end)
 
     start = time.perf_counter()
-    mc = mincut_bound(network, cut) if method != "dense" else None
+    mc = mincut_bound(network, cut, max_memory=max_memory) if method != "dense" else None
     if method == "auto":
         D = mc.bound
         if D >= min(rows, cols):
@@ -267,6 +273,16 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
             method = "factors"
         else:
             method = "gram"
+    # the results alone, before any path search (which can take minutes on a big network)
+    results = {"dense": (rows * cols, "the grid matricization"),
+               "factors": (None if mc is None else (rows + cols) * mc.bound, "the two side matrices"),
+               "gram": (None if mc is None else 2 * mc.bound**2, "the two Gram matrices")}
+    entries, what = results[method]
+    gram = results["gram"][0]
+    hint = "use a smaller --length or --inputs, or raise --max-memory"
+    if method != "gram" and gram is not None and 8 * gram <= resolve_memory(max_memory):
+        hint = "the gram method's results fit (--method gram); or " + hint
+    check_memory(f"{what} of the {method} method ({entries} entries)", 8 * entries, max_memory, hint)
     D = None
     sliced = (slice_to, slicing, client)
     if method == "dense":

@@ -15,7 +15,7 @@ from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime
 from ..typing import CutLike, MemoryLike, ProgressLike
 from .bounds import closed_form_upper, theorem_lower
-from .engines import exact_rank
+from .engines import exact_rank, list_engines
 from .records import RankBounds
 
 __all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank"]
@@ -29,7 +29,21 @@ METHODS = ("exact", "closed-form")
 MINCUT_AUTO_TENSORS = 10_000
 
 
-def _mincut(depth, hidden, inputs, cut, mincut):
+def _check_options(engine, samples, margin, threads, progress):
+    """Check the options of the exact engine up front, even where it will not run (depth 1, closed forms)."""
+    engines = ("auto", *list_engines())
+    if not isinstance(engine, str) or engine not in engines:
+        raise InvalidParameterError("engine", engine, "one of " + ", ".join(map(repr, engines)))
+    for name, value, low in (("samples", samples, 1), ("margin", margin, 0), ("threads", threads, 1)):
+        if value is None and name != "margin":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InvalidParameterError(name, value, f"an integer >= {low}" + ("" if name == "margin" else " or None"))
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError("progress", progress, "None or a tqdm-like callable wrapping an iterable")
+
+
+def _mincut(depth, hidden, inputs, cut, mincut, max_memory=None):
     """The min-cut bound, or None when not asked for (or too large for ``"auto"``)."""
     if mincut not in (True, False, "auto"):
         raise InvalidParameterError("mincut", mincut, "True, False or 'auto'")
@@ -40,7 +54,7 @@ def _mincut(depth, hidden, inputs, cut, mincut):
         return None
     from ..network.mincut import mincut_bound_for
 
-    return mincut_bound_for(depth, hidden, inputs, cut.length, cut).bound
+    return mincut_bound_for(depth, hidden, inputs, cut.length, cut, max_memory=max_memory).bound
 
 
 def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem, degree, caps,
@@ -129,10 +143,11 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     p = check_prime(prime, "prime")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidParameterError("seed", seed, "an integer >= 0")
+    _check_options(engine, samples, margin, threads, progress)
     t0 = time.perf_counter()
     closed = closed_form_upper(L, R, M, the_cut)
     caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
-    mc = _mincut(L, R, M, the_cut, mincut)
+    mc = _mincut(L, R, M, the_cut, mincut, max_memory)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"
     theorem = theorem_lower(L, R, M, the_cut)
@@ -140,7 +155,7 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     if theorem is not None:
         lower, lower_source = theorem.value, theorem.source
     if method == "exact" and lower < upper:
-        rac = RAC.random_modular(L, R, M, prime=p, seed=seed)
+        rac = RAC.random_modular(L, R, M, prime=p, seed=seed, max_memory=max_memory)
         result = exact_rank(rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin, upper=upper,
                             max_memory=max_memory, threads=threads, progress=progress)
         if result.rank >= lower:
@@ -190,12 +205,13 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
         length = cut.length
     T = check_positive_int(length, "length", 2)
     the_cut = as_cut(cut, T)
+    _check_options(engine, samples, margin, threads, progress)
     field_rac = rac if rac.modulus is not None else rac.to_field(prime)
     t0 = time.perf_counter()
     L, R, M = rac.depth, rac.hidden, rac.inputs
     closed = closed_form_upper(L, R, M, the_cut)
     caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
-    mc = _mincut(L, R, M, the_cut, mincut)
+    mc = _mincut(L, R, M, the_cut, mincut, max_memory)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"
     result = exact_rank(field_rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin,
