@@ -66,12 +66,13 @@ def test_help_has_examples(command, capsys):
 
 def test_spectrum_slices_on_a_cluster_what_the_memory_limit_refuses(capsys):
     pytest.importorskip("distributed")
-    argv = ["spectrum", "-L", "2", "-R", "8", "-M", "4", "-T", "6", "--method", "dense", "--json"]
+    # T = 8: the contraction's peak (3 MiB) is above a limit (1600 KiB) that the network itself fits under
+    argv = ["spectrum", "-L", "2", "-R", "8", "-M", "4", "-T", "8", "--method", "dense", "--json"]
     assert main(argv) == 0
     plain = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--max-memory", "80KiB"]) == 2
+    assert main([*argv, "--max-memory", "1600KiB"]) == 2
     assert "memory limit" in capsys.readouterr().err
-    assert main([*argv, "--max-memory", "80KiB", "--workers", "2"]) == 0
+    assert main([*argv, "--max-memory", "1600KiB", "--workers", "2"]) == 0
     sliced = json.loads(capsys.readouterr().out)
     assert sliced["numerical_rank"] == plain["numerical_rank"]
     top = plain["singular_values"][0]

@@ -253,12 +253,14 @@ def test_figures_are_written_atomically(tmp_path):
 
 def test_two_runs_appending_to_one_file_are_told_apart(tmp_path):
     out = tmp_path / "b.jsonl"
-    for _ in range(2):
-        assert main(["bench", "-L", "1", "-R", "2", "-M", "2", "-T", "3", "-s", "greedy", "--repeats", "1",
-                     "--no-progress", "--out", str(out), "--json"]) == 0
+    # a file is only continued with --resume, which appends the configurations it does not hold yet
+    for lengths, more in (("3", []), ("3,4", ["--resume"])):
+        assert main(["bench", "-L", "1", "-R", "2", "-M", "2", "-T", lengths, "-s", "greedy", "--repeats", "1",
+                     "--no-progress", "--out", str(out), "--json", *more]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     runs = {(d["run_id"], d["timestamp"]) for d in lines}
-    assert len(lines) == 4 and len(runs) == 2 and all(len(r) == 12 for r, _ in runs)
+    assert len(lines) == 2 and len(runs) == 2 and all(len(r) == 12 for r, _ in runs)
+
 
 
 @given(st.integers(-50, 50), st.integers(-50, 50), st.integers(1, 7))

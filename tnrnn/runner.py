@@ -91,6 +91,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidParameterError, MissingDependencyError
+from .runinfo import new_run
 
 __all__ = [
     "TASKS",
@@ -224,6 +225,9 @@ class TaskRecord:
         Wall time of the task where it ran.
     worker : str
         ``"local"`` or the Dask worker's address.
+    run_id, timestamp : str or None
+        The sweep run that wrote the record (:func:`tnrnn.runinfo.new_run`), so that two runs
+        appending to one file (``resume``) are told apart.
 
     Examples
     --------
@@ -241,6 +245,8 @@ class TaskRecord:
     error: str | None = None
     seconds: float = 0.0
     worker: str = "local"
+    run_id: str | None = field(default=None, compare=False)
+    timestamp: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -254,7 +260,8 @@ class TaskRecord:
     def to_dict(self) -> dict:
         """A JSON-safe dict of every field."""
         return {"task": self.task, "config": self.config, "status": self.status, "result": self.result,
-                "error": self.error, "seconds": self.seconds, "worker": self.worker}
+                "error": self.error, "seconds": self.seconds, "worker": self.worker, "run_id": self.run_id,
+                "timestamp": self.timestamp}
 
     @classmethod
     def from_dict(cls, d: dict) -> TaskRecord:
@@ -262,7 +269,8 @@ class TaskRecord:
         if not isinstance(d, dict) or d.get("status") not in _STATUSES or not isinstance(d.get("config"), dict):
             raise InvalidParameterError("record", d, "a dict with a 'config' dict and a status 'ok' or 'error'")
         return cls(task=d.get("task", ""), config=d["config"], status=d["status"], result=d.get("result"),
-                   error=d.get("error"), seconds=float(d.get("seconds", 0.0)), worker=d.get("worker", "local"))
+                   error=d.get("error"), seconds=float(d.get("seconds", 0.0)), worker=d.get("worker", "local"),
+                   run_id=d.get("run_id"), timestamp=d.get("timestamp"))
 
     def __str__(self) -> str:
         what = "ok" if self.ok else f"failed: {self.error}"
@@ -369,13 +377,26 @@ def _execute(function: Callable[[dict], Any], name: str, config: dict) -> dict:
     started = time.perf_counter()
     try:
         result, status, error = function(dict(config)), "ok", None
-        json.dumps(result, allow_nan=True)  # a result that cannot be written is the task's error
+        with exact_integers():
+            json.dumps(result, allow_nan=True)  # a result that cannot be written is the task's error
     except Exception as err:
         last = traceback.extract_tb(err.__traceback__)[-1:]
         where = f" (at {os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
         result, status, error = None, "error", f"{type(err).__name__}: {err}".splitlines()[0] + where
     return {"task": name, "config": config, "status": status, "result": result, "error": error,
             "seconds": time.perf_counter() - started, "worker": worker}
+
+
+@contextlib.contextmanager
+def exact_integers() -> Iterator[None]:
+    """Let JSON write and read integers of any length (exact ranks and closed forms can have thousands of
+    digits; Python refuses more than 4300 by default)."""
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(digits)
 
 
 def _check_workers(workers, scheduler, client) -> None:
@@ -503,8 +524,9 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
         if os.path.exists(out) and os.path.getsize(out) > 0:
             if not resume:
                 raise InvalidParameterError("out", out, "a new or empty file, or resume to continue this one")
-            for record in read_records(out, name):
-                done.setdefault(record.key, record)
+            with exact_integers():
+                for record in read_records(out, name):
+                    done.setdefault(record.key, record)
             valid = _valid_length(out)
             if valid < os.path.getsize(out):  # drop a line cut short by a crash
                 with open(out, "r+b") as fh:
@@ -520,10 +542,13 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
                leave=False, dynamic_ncols=True)
     fh = open(out, "a") if out is not None else None
 
+    run = new_run()
+
     def finish(line: dict) -> None:
-        record = TaskRecord.from_dict(line)
+        record = TaskRecord.from_dict({**line, **run.to_dict()})
         if fh is not None:
-            fh.write(json.dumps(record.to_dict()) + "\n")
+            with exact_integers():
+                fh.write(json.dumps(record.to_dict()) + "\n")
             fh.flush()
         new[record.key] = record
         bar.update()

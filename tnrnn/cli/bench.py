@@ -94,6 +94,8 @@ def run(args) -> int:
         backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if args.plot_kind == "speedup" and (args.plot is None or not set(backends) & set(GPU_LABELS)):
         raise InvalidParameterError("--plot-kind", "speedup", "a --plot PATH and a GPU backend (torch-cuda, cupy)")
+    if args.seed < 0:
+        raise InvalidParameterError("--seed", args.seed, "an integer >= 0")
     if args.repeats < 1:
         raise InvalidParameterError("--repeats", args.repeats, "an integer >= 1")
     if args.warmup < 0:
@@ -128,7 +130,7 @@ def run(args) -> int:
         raise InvalidParameterError(name, err.value, err.allowed) from None
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
-    else:
+    elif records:
         print(summary_table(records))
         for backend in LABELS:
             try:

@@ -78,7 +78,7 @@ def run(args) -> int:
     from ..limits import check_count
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
     from ..runinfo import new_run
-    from ..runner import exit_status, run_sweep, runner_options
+    from ..runner import exact_integers, exit_status, run_sweep, runner_options
 
     max_memory = args.max_memory
     if args.engine not in ("auto", *list_engines()):
@@ -91,21 +91,18 @@ def run(args) -> int:
     check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
     configs = [dict(depth=L, hidden=R, inputs=M, length=T, **common)
                for L in lists[0] for R in lists[1] for M in lists[2] for T in lists[3]]
-    if args.method == "exact":
-        for config in configs:  # bad input fails here, before anything runs (the closed forms are cheap)
-            rank_bounds(**{**config, "method": "closed-form", "mincut": False})
+    # bad input fails here, before anything runs: the closed forms are cheap, and with --method closed-form
+    # the first configuration checks the options that all share (the sweep computes the rest)
+    for config in configs if args.method == "exact" else configs[:1]:
+        rank_bounds(**{**config, "method": "closed-form", "mincut": False})
     run = new_run()
     sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
                       desc="configurations", **runner_options(args))
     records = [RankBounds.from_dict(r) for r in sweep.results()]
     if records:
         if args.json:
-            digits = sys.get_int_max_str_digits()
-            sys.set_int_max_str_digits(0)   # exact ranks may have thousands of digits (deep circuits, closed forms)
-            try:
+            with exact_integers():   # exact ranks may have thousands of digits (deep circuits, closed forms)
                 print(json.dumps([{**r.to_dict(), **run.to_dict()} for r in records], indent=2))
-            finally:
-                sys.set_int_max_str_digits(digits)
         else:
             print(format_table(records))
     if args.plot is not None and records:
