@@ -439,6 +439,8 @@ def batches(task, batch_size: int, rng) -> Iterator[Batch]:
     rng = _rng(rng)
     if isinstance(task, Digits):
         x, y = task.split("train")
+        if batch_size > len(y):
+            raise InvalidParameterError("batch_size", batch_size, f"an integer <= {len(y)} (the training images)")
         while True:
             order = rng.permutation(len(y))
             for lo in range(0, len(y) - batch_size + 1, batch_size):

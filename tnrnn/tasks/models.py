@@ -11,11 +11,11 @@ from the last step (classification) or ``(N, T, C)`` at every step
     ``matrix_exp`` map by default, ``"cayley"`` on request), and a linear
     readout of the top layer.  tanh rather than modReLU: the trained network
     is then exactly an ``nn.RNN`` (``rnn_tanh``), which the bridge imports and
-    reproduces, and ``nn.RNN``'s fused kernel trains it several times faster
-    than a Python loop over a modReLU cell.  ``matrix_exp`` rather than
-    Cayley by default: both keep ``W_hh`` orthogonal to float precision, the
-    exponential reaches every rotation (the Cayley map cannot reach
-    eigenvalue ``-1``), and torch's trivialisation re-bases it during training.
+    reproduces, and it trains with torch's fused ``nn.RNN`` kernel.
+    ``matrix_exp`` rather than Cayley by default: both keep ``W_hh``
+    orthogonal to float precision and trained alike on the Start-End task
+    (docs: "Reproducing the paper"), and the exponential reaches every
+    rotation, while the Cayley map cannot reach an eigenvalue ``-1``.
 ``"lstm"``, ``"gru"``
     ``torch.nn.LSTM``/``GRU`` of ``depth`` layers with a linear readout.
 ``"rac"``, ``"mirnn"``
