@@ -7,6 +7,7 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
     spec (L, R, M) -> circuits.RAC --cut--> ranks/    closed forms + GF(p) engines -> RankBounds
                          |        --T-->    network/  compile -> optimizers -> contract -> spectrum, min-cut
     trained torch -> bridge/ (nn, files, mapping)  -> RAC or RecurrentModel -> empirical spectra
+    tasks/ (memory tasks, deep orthogonal RNNs, training) -> trained models
     models, kernels -> memory/ memory functions, Hankel analysis, curse of memory, memory measures
     all records   -> plotting/ (figures), bench/ (contraction benchmark), cli/ (the tnrnn command)
     shared leaves:   errors, limits (memory budgets), backends (numpy/torch/cupy), field (GF(p)), cuts, typing
@@ -17,7 +18,7 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
 (140, 140, True, 35)
 """
 
-from . import bridge, errors, memory
+from . import bridge, errors, memory, tasks
 from ._version import __version__
 from .bench import BenchRecord, bench
 
@@ -69,6 +70,7 @@ __all__ = [
     "list_engines",
     "bridge",
     "memory",
+    "tasks",
     "from_module",
     "load_weights",
     "empirical_spectrum",
