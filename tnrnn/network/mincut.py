@@ -44,7 +44,8 @@ from ..circuits import check_positive_int
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
 from ..typing import CutLike, MemoryLike
-from .core import CircuitNetwork, ContractionProblem, check_network_memory, circuit_nodes, tensor_specs
+from .core import CircuitNetwork
+from .structure import ContractionProblem, check_network_memory, circuit_nodes, tensor_specs
 
 #: Bytes per tensor of the min-cut's flow graph (networkx), with the network's specs: about 9 KiB
 #: measured with tracemalloc at 1e3-2e4 tensors, doubled for the allocator's overhead (tnrnn's estimate).
