@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._common import int_list
+from .._common import figure_path, int_list, output_path
 from ._common import check_plot, emit, name_list, note
 
 EXAMPLES = """\
@@ -42,9 +42,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=1000, help="Adam steps per trained model (default 1000)")
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (default 0.01)")
     p.add_argument("--seed", type=int, default=0, help="seed of the trained models (default 0)")
-    p.add_argument("--out", default=None, metavar="PATH", help="append one JSON line per record to PATH (resumes)")
+    p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"), help="append one JSON line per record to PATH (resumes)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    p.add_argument("--plot", default=None, metavar="PATH", help="plot error vs width, one panel per target")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot error vs width, one panel per target")
     p.set_defaults(func=run)
     return p
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._common import figure_path
 from ._common import check_plot, emit
 from ._measures import add_model_arguments, load_model
 
@@ -30,7 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
     p.add_argument("--tol", type=float, default=1e-3, help="horizon tolerance relative to the maximum (default 1e-3)")
-    p.add_argument("--plot", default=None, metavar="PATH", help="plot g(k) to PATH (.png, .svg or .pdf)")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot g(k) to PATH (.png, .svg or .pdf)")
     p.set_defaults(func=run)
     return p
 

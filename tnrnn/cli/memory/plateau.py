@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._common import figure_path, output_path
 from ._common import check_plot, emit, float_list, note
 
 EXAMPLES = """\
@@ -39,9 +40,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=2000, help="steps per run (default 2000)")
     p.add_argument("--threshold", type=float, default=0.5, help="the plateau ends at this loss (default 0.5)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initialisation (default 0)")
-    p.add_argument("--out", default=None, metavar="PATH", help="append one JSON line per record to PATH (resumes)")
+    p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"), help="append one JSON line per record to PATH (resumes)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    p.add_argument("--plot", default=None, metavar="PATH", help="plot loss curves and plateau length vs delay")
+    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot loss curves and plateau length vs delay")
     p.set_defaults(func=run)
     return p
 
