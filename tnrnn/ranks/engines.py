@@ -69,7 +69,7 @@ from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
-    "FactoredMatrices", "factored_matrices",
+    "FactoredMatrices", "factored_matrices", "grid_mode", "SKETCH_MAX_ENTRIES",
 ]
 
 #: Bytes of working memory per block of evaluated columns.
@@ -366,13 +366,128 @@ def _features(states: list, degrees: tuple, p: int) -> np.ndarray:
 # -- engines ---------------------------------------------------------------------------
 
 
+def _all_assignments(M: int, positions: int) -> np.ndarray:
+    """Every input assignment in ``[0, M)^positions``, in lexicographic order."""
+    return np.array(list(product(range(M), repeat=positions)), dtype=np.int64).reshape(M**positions, positions)
+
+
+#: Evaluations (grid entries) the sketched full-grid mode computes at most; above it the grid engine samples.
+SKETCH_MAX_ENTRIES = 2**31
+
+
+def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int) -> str:
+    """How the grid engine computes the rank; see :func:`grid_mode`."""
+    full_bytes = 16 * grid_rows * grid_cols + _BLOCK_BYTES
+    if full_bytes <= limit and min(grid_rows, grid_cols) <= max(2 * want, 4096):
+        return "full"
+    if grid_rows * grid_cols <= SKETCH_MAX_ENTRIES and 16 * want * (want + max(grid_rows, grid_cols)) <= limit:
+        return "sketch"
+    return "sample"
+
+
+def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 16, upper: int | None = None,
+              max_memory=None) -> str:
+    """Which of its three modes the ``grid`` engine uses for ``cut``.
+
+    ``"full"``
+        The whole ``M^|S| x M^|E|`` grid matricization is evaluated and its
+        rank taken: deterministic, the same for every sampling seed.  Chosen
+        when the matrix fits ``max_memory`` and its smaller side is at most
+        ``max(2 (upper + margin), 4096)`` (so that the elimination costs at
+        most a few times the sketch's products).
+    ``"sketch"``
+        Every grid entry is evaluated, streamed by blocks of rows, and the
+        matrix is compressed on the fly to ``A Z B`` with random ``A``
+        (``n x M^|S|``) and ``B`` (``M^|E| x n``) over GF(p),
+        ``n = upper + margin`` (a side with at most ``n`` grid points is kept
+        whole).  ``rank(A Z B) <= rank Z`` always, with equality except with
+        probability at most ``2 rank(Z) / p`` (docs/theory.rst, "Sketched
+        grid ranks").  Chosen when the full matrix does not fit (or would be
+        slower to eliminate) but at most :data:`SKETCH_MAX_ENTRIES` entries
+        are to be evaluated.
+    ``"sample"``
+        Distinct grid rows and columns at random, doubled while the rank
+        fills the sample: a certified lower bound without a guarantee of
+        reaching the rank of the whole grid.  Chosen for grids too large to
+        evaluate, or when ``samples`` is given.
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(3, 2, 3, seed=0)
+    >>> grid_mode(rac, Cut.start_end(8)), grid_mode(rac, Cut.start_end(16))
+    ('full', 'sketch')
+    >>> grid_mode(rac, Cut.start_end(8), samples=20)
+    'sample'
+    """
+    if upper is None:
+        upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
+    if samples is not None:
+        return "sample"
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    M = rac.inputs
+    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit)
+
+
+def _sketch_rank(rac, cut, n, rng, output, max_memory, threads, progress):
+    """``rank(A Z B)`` with random ``A``, ``B`` (identity on a side with at most ``n`` grid points)."""
+    p, M = rac.modulus, rac.inputs
+    grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
+    n_r, n_c = min(n, grid_rows), min(n, grid_cols)
+    A = None if grid_rows <= n else rng.integers(0, p, size=(n, grid_rows), dtype=np.int64)
+    B = None if grid_cols <= n else rng.integers(0, p, size=(grid_cols, n), dtype=np.int64)
+    cols = _all_assignments(M, len(cut.end))
+    block = max(1, _BLOCK_BYTES // (8 * grid_cols))
+    check_memory(f"the sketched {n_r} x {n_c} matrix and a {min(block, grid_rows)} x {grid_cols} block of the grid",
+                 8 * (n_r * n_c + n * (grid_rows + grid_cols) + 3 * min(block, grid_rows) * max(grid_cols, n))
+                 + _BLOCK_BYTES, max_memory, "pass samples= (sampled rows and columns) or raise max_memory")
+    Y = np.zeros((n_r, n_c), dtype=np.int64)
+    t_eval = 0.0
+    all_rows = _all_assignments(M, len(cut.start))
+    starts = range(0, grid_rows, block)
+    for r0 in (progress(starts) if progress else starts):
+        r1 = min(grid_rows, r0 + block)
+        rows = all_rows[r0:r1]
+        t1 = time.perf_counter()
+        Zb = grid_matrix(rac, cut, rows, cols, output)
+        t_eval += time.perf_counter() - t1
+        ZB = Zb if B is None else matmul_mod(Zb, B, p)
+        if A is None:
+            Y[r0:r1] = ZB
+        else:
+            Y = (Y + matmul_mod(A[:, r0:r1], ZB, p)) % p
+    t2 = time.perf_counter()
+    r = rank_mod(Y, p, threads)
+    return r, n_r, n_c, t_eval, time.perf_counter() - t2
+
+
 def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
     M = rac.inputs
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
     want = samples if samples is not None else upper + margin
-    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
-    t_eval = t_rank = 0.0
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit)
     t0 = time.perf_counter()
+    if mode == "full":
+        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 16 * grid_rows * grid_cols
+                     + _BLOCK_BYTES, max_memory, "raise max_memory")
+        rows, cols = _all_assignments(M, len(cut.start)), _all_assignments(M, len(cut.end))
+        t1 = time.perf_counter()
+        Z = grid_matrix(rac, cut, rows, cols, output, progress)
+        t2 = time.perf_counter()
+        r = rank_mod(Z, rac.modulus, threads)
+        return ExactRank(r, "grid", rac.modulus, grid_rows, grid_cols, grid_rows, grid_cols, 1, t2 - t1,
+                         time.perf_counter() - t2, time.perf_counter() - t0, {"mode": "full"})
+    if mode == "sketch":
+        rng = np.random.default_rng([rng_seed, 2])
+        r, n_r, n_c, t_eval, t_rank = _sketch_rank(rac, cut, want, rng, output, max_memory, threads, progress)
+        failure = ((grid_rows > want) + (grid_cols > want)) * r / rac.modulus
+        return ExactRank(r, "grid", rac.modulus, n_r, n_c, grid_rows, grid_cols, 1, t_eval, t_rank,
+                         time.perf_counter() - t0, {"mode": "sketch", "miss_probability": failure})
+    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    if samples is None:  # refuse nothing: shrink the sample to what fits (the rank is still a lower bound)
+        while 16 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:
+            n_rows, n_cols = max(1, (n_rows * 7) // 8), max(1, (n_cols * 7) // 8)
+    t_eval = t_rank = 0.0
     rounds = 0
     while True:
         rounds += 1
@@ -402,7 +517,7 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
             break  # certified as it stands; a larger sample would not fit
         n_rows, n_cols = bigger
     return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
-                     t_eval, t_rank, time.perf_counter() - t0)
+                     t_eval, t_rank, time.perf_counter() - t0, {"mode": "sample"})
 
 
 def _interpolation_points(R: int, degree: int, p: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -559,13 +674,32 @@ def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None 
 
 
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
-    fm = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
-                           max_memory=max_memory, progress=progress)
-    p, D, R = fm.prime, fm.features, rac.hidden
+    M, p, R = rac.inputs, rac.modulus, rac.hidden
+    grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
+    D = degree_bound(rac.depth, R, len(cut.end))
+    n = D + margin
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    # every start and end, sketched to n rows/columns by random combinations (docs/theory.rst)
+    whole = samples is None and (24 * D * (grid_rows + grid_cols) + 8 * n * (grid_rows + grid_cols)
+                                 + 2 * _BLOCK_BYTES <= limit) and grid_rows * D + D * grid_cols <= SKETCH_MAX_ENTRIES
+    fm = factored_matrices(rac, cut, seed=rng_seed, samples=max(grid_rows, grid_cols) if whole else samples,
+                           margin=margin, output=output, max_memory=max_memory, progress=progress)
     t1 = time.perf_counter()
-    r_start = rank_mod(fm.phi, p, threads)
-    r_end = rank_mod(fm.end, p, threads)
-    details = {"features": D, "start_feature_rank": r_start, "end_coefficient_rank": r_end}
+    phi, end = fm.phi, fm.end
+    details = {"features": D, "mode": "sample"}
+    A = B = None
+    if whole:
+        rng = np.random.default_rng([rng_seed, 3])
+        if grid_rows > n:
+            A = rng.integers(0, p, size=(n, grid_rows), dtype=np.int64)
+            phi = matmul_mod(A, np.remainder(phi, p).astype(np.int64), p)
+        if grid_cols > n:
+            B = rng.integers(0, p, size=(grid_cols, n), dtype=np.int64)
+            end = matmul_mod(np.remainder(end, p).astype(np.int64), B, p)
+        details["mode"] = "sketch" if (A is not None or B is not None) else "full"
+    r_start = rank_mod(phi, p, threads)
+    r_end = rank_mod(end, p, threads)
+    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end)
     if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
         r = r_end
     elif r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
@@ -573,14 +707,17 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
     else:  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
         import flint
 
-        psi = fm.end.reshape([R] + [len(V) for V in fm.vandermondes] + [fm.cols])
+        psi = np.remainder(end, p).astype(np.int64).reshape([R] + [len(V) for V in fm.vandermondes] + [-1])
         for axis, V in enumerate(fm.vandermondes, start=1):
             inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
-            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T.astype(psi.dtype), p), -1, axis)
-        r = rank_mod(matmul_mod(fm.phi, psi.reshape(D, fm.cols), p), p, threads)
+            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
+        r = rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
         details["formed_product"] = True
+    if whole:
+        details["miss_probability"] = ((A is not None) + (B is not None)) * D / p
     t3 = time.perf_counter()
-    return ExactRank(r, "factored", p, fm.rows, fm.cols, fm.grid_rows, fm.grid_cols, 1,
+    rows, cols = (phi.shape[0], end.shape[1])
+    return ExactRank(r, "factored", p, rows, cols, fm.grid_rows, fm.grid_cols, 1,
                      fm.seconds, t3 - t1, fm.seconds + t3 - t1, details)
 
 
