@@ -485,7 +485,7 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
                          time.perf_counter() - t0, {"mode": "sketch", "miss_probability": failure})
     n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
     if samples is None:  # refuse nothing: shrink the sample to what fits (the rank is still a lower bound)
-        while 16 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:
+        while 48 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:  # with the elimination
             n_rows, n_cols = max(1, (n_rows * 7) // 8), max(1, (n_cols * 7) // 8)
     t_eval = t_rank = 0.0
     rounds = 0
