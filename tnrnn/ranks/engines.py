@@ -15,8 +15,15 @@ Two engines are registered (see :func:`list_engines`; :func:`register_engine`
 adds more, e.g. for deeper certificates):
 
 ``grid``
-    Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` on sampled distinct grid
-    rows and columns (the whole grid when it fits) and takes its rank.
+    Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` and takes its rank, in
+    one of three modes (:func:`grid_mode`): the whole grid when it fits the
+    memory limit (``full``: independent of the sampling seed); otherwise every
+    grid entry streamed into a random sketch ``A Z B`` with ``upper + margin``
+    rows and columns (``sketch``: rank of the whole grid except with
+    probability at most ``2 upper / p``, proof in docs/theory.rst, "Sketched
+    grid ranks"); only for grids too large to evaluate, sampled distinct
+    one-hot rows and columns (``sample``: a lower bound without a tightness
+    guarantee).
     For prefix cuts :func:`grid_matrix` evaluates by a *trie*: the states at
     the cut are computed once per start, then advanced along the trie of the
     sampled end sequences, so that ends sharing a prefix share its steps;
@@ -26,13 +33,17 @@ adds more, e.g. for deeper certificates):
     representation; the numpy fallback walks the trie level by level.
     Other cuts run the whole recurrence per (start, end) pair, batched.
 ``factored``
-    Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
+    Prefix cuts, every depth. The output is ``Phi(state at the cut) @ Psi(end)`` where
     ``Phi`` lists the monomials of the degrees of
     :func:`tnrnn.ranks.bounds.degree_exponents`.  With ``D`` such monomials, the
     engine evaluates the end part at ``D / R`` interpolation points of the
     lower layers (the top layer is linear and handled by a backward covector,
     compiled for depth 2) and certifies ``rank Z = rank Z_G`` when ``Phi`` of
-    the sampled starts has full column rank ``D``.
+    the sampled starts has full column rank ``D``.  When ``D`` times the
+    numbers of starts and ends fits the memory limit, every start and end is
+    evaluated and both factors are sketched to ``D + margin`` random
+    combinations (``mode`` ``sketch``), so that the ranks are those of the
+    whole grid except with probability at most ``2 D / p``.
 
 Why the factored certificate takes two eliminations, not one product
     ``rank Z = D`` holds iff some ``D x D`` minor ``Z[S, C]`` is nonzero, and
@@ -413,7 +424,7 @@ def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 1
 
     Examples
     --------
-    >>> rac = RAC.random_modular(3, 2, 3, seed=0)
+    >>> rac = RAC.random_modular(3, 2, 3, prime=101, seed=0)
     >>> grid_mode(rac, Cut.start_end(8)), grid_mode(rac, Cut.start_end(16))
     ('full', 'sketch')
     >>> grid_mode(rac, Cut.start_end(8), samples=20)
@@ -722,7 +733,7 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
 
 
 register_engine("grid", _grid_engine, lambda cut: True,
-                "Z[i, j] = y(start_i, end_j) on sampled grid rows and columns, FLINT rank; any cut")
+                "Z[i, j] = y(start_i, end_j): whole grid, a random sketch of it, or sampled rows/columns; any cut")
 register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
                 "monomial features at the cut times end coefficients by interpolation; prefix cuts")
 
