@@ -388,10 +388,11 @@ SKETCH_MAX_ENTRIES = 2**31
 
 def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int) -> str:
     """How the grid engine computes the rank; see :func:`grid_mode`."""
-    full_bytes = 16 * grid_rows * grid_cols + _BLOCK_BYTES
+    full_bytes = 48 * grid_rows * grid_cols + _BLOCK_BYTES  # the matrix and its elimination
     if full_bytes <= limit and min(grid_rows, grid_cols) <= max(2 * want, 4096):
         return "full"
-    if grid_rows * grid_cols <= SKETCH_MAX_ENTRIES and 16 * want * (want + max(grid_rows, grid_cols)) <= limit:
+    sketch_bytes = 48 * want * want + 16 * want * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES
+    if grid_rows * grid_cols <= SKETCH_MAX_ENTRIES and sketch_bytes <= limit:
         return "sketch"
     return "sample"
 
@@ -479,7 +480,7 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
     mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit)
     t0 = time.perf_counter()
     if mode == "full":
-        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 16 * grid_rows * grid_cols
+        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 48 * grid_rows * grid_cols
                      + _BLOCK_BYTES, max_memory, "raise max_memory")
         rows, cols = _all_assignments(M, len(cut.start)), _all_assignments(M, len(cut.end))
         t1 = time.perf_counter()
@@ -684,52 +685,65 @@ def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None 
                             time.perf_counter() - t0)
 
 
+def _factored_ranks(fm, phi, end, R, threads):
+    """``(rank Z, rank Phi, rank Psi side, formed product)`` from the factored matrices."""
+    p, D = fm.prime, fm.features
+    r_start = rank_mod(phi, p, threads)
+    r_end = rank_mod(end, p, threads)
+    if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
+        return r_end, r_start, r_end, False
+    if r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
+        return r_start, r_start, r_end, False
+    import flint  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
+
+    psi = np.remainder(end, p).astype(np.int64).reshape([R] + [len(V) for V in fm.vandermondes] + [-1])
+    for axis, V in enumerate(fm.vandermondes, start=1):
+        inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
+        psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
+    r = rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
+    return r, r_start, r_end, True
+
+
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
     M, p, R = rac.inputs, rac.modulus, rac.hidden
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
     D = degree_bound(rac.depth, R, len(cut.end))
     n = D + margin
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-    # every start and end, sketched to n rows/columns by random combinations (docs/theory.rst)
-    whole = samples is None and (24 * D * (grid_rows + grid_cols) + 8 * n * (grid_rows + grid_cols)
-                                 + 2 * _BLOCK_BYTES <= limit) and grid_rows * D + D * grid_cols <= SKETCH_MAX_ENTRIES
-    fm = factored_matrices(rac, cut, seed=rng_seed, samples=max(grid_rows, grid_cols) if whole else samples,
-                           margin=margin, output=output, max_memory=max_memory, progress=progress)
+    t0 = time.perf_counter()
+    # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified
+    fm = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
+                           max_memory=max_memory, progress=progress)
     t1 = time.perf_counter()
-    phi, end = fm.phi, fm.end
-    details = {"features": D, "mode": "sample"}
-    A = B = None
+    r, r_start, r_end, formed = _factored_ranks(fm, fm.phi, fm.end, R, threads)
+    details = {"features": D, "mode": "sample" if fm.rows < grid_rows or fm.cols < grid_cols else "full"}
+    rows, cols, seconds_eval = fm.rows, fm.cols, fm.seconds
+    # otherwise every start and end, sketched to n rows/columns by random combinations (docs/theory.rst)
+    whole = (samples is None and r < D and (fm.rows < grid_rows or fm.cols < grid_cols)
+             and 24 * D * (grid_rows + grid_cols) + 8 * n * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES <= limit
+             and grid_rows * D + D * grid_cols <= SKETCH_MAX_ENTRIES)
     if whole:
+        fm = factored_matrices(rac, cut, seed=rng_seed, samples=max(grid_rows, grid_cols), margin=margin,
+                               output=output, max_memory=max_memory, progress=progress)
+        seconds_eval += fm.seconds
         rng = np.random.default_rng([rng_seed, 3])
+        phi, end = fm.phi, fm.end
         if grid_rows > n:
-            A = rng.integers(0, p, size=(n, grid_rows), dtype=np.int64)
-            phi = matmul_mod(A, np.remainder(phi, p).astype(np.int64), p)
+            phi = matmul_mod(rng.integers(0, p, size=(n, grid_rows), dtype=np.int64),
+                             np.remainder(phi, p).astype(np.int64), p)
         if grid_cols > n:
-            B = rng.integers(0, p, size=(grid_cols, n), dtype=np.int64)
-            end = matmul_mod(np.remainder(end, p).astype(np.int64), B, p)
-        details["mode"] = "sketch" if (A is not None or B is not None) else "full"
-    r_start = rank_mod(phi, p, threads)
-    r_end = rank_mod(end, p, threads)
+            end = matmul_mod(np.remainder(end, p).astype(np.int64),
+                             rng.integers(0, p, size=(grid_cols, n), dtype=np.int64), p)
+        r, r_start, r_end, formed = _factored_ranks(fm, phi, end, R, threads)
+        rows, cols = phi.shape[0], end.shape[1]
+        sketched = (grid_rows > n) + (grid_cols > n)
+        details.update(mode="sketch" if sketched else "full", miss_probability=sketched * D / p)
     details.update(start_feature_rank=r_start, end_coefficient_rank=r_end)
-    if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
-        r = r_end
-    elif r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
-        r = r_start
-    else:  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
-        import flint
-
-        psi = np.remainder(end, p).astype(np.int64).reshape([R] + [len(V) for V in fm.vandermondes] + [-1])
-        for axis, V in enumerate(fm.vandermondes, start=1):
-            inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
-            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
-        r = rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
+    if formed:
         details["formed_product"] = True
-    if whole:
-        details["miss_probability"] = ((A is not None) + (B is not None)) * D / p
     t3 = time.perf_counter()
-    rows, cols = (phi.shape[0], end.shape[1])
-    return ExactRank(r, "factored", p, rows, cols, fm.grid_rows, fm.grid_cols, 1,
-                     fm.seconds, t3 - t1, fm.seconds + t3 - t1, details)
+    return ExactRank(r, "factored", p, rows, cols, grid_rows, grid_cols, 2 if whole else 1,
+                     seconds_eval, t3 - t1 - (fm.seconds if whole else 0.0), t3 - t0, details)
 
 
 register_engine("grid", _grid_engine, lambda cut: True,
