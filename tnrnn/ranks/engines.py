@@ -752,13 +752,15 @@ register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
                 "monomial features at the cut times end coefficients by interpolation; prefix cuts")
 
 
-def _auto_engine(rac: RAC, cut: Cut) -> str:
+def _auto_engine(rac: RAC, cut: Cut, max_memory=None, margin: int = 16) -> str:
     if not cut.is_prefix:
         return "grid"
     upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut)
-    # the factored certificate needs D sampled starts and ends, and pays off
-    # when the degree bound is the binding upper bound
-    if upper.degree is not None and upper.degree <= min(upper.caps.values()) and upper.degree >= 64:
+    # the factored certificate needs D sampled starts and ends, and pays off when the degree bound is
+    # the binding upper bound and either large or the grid too large to rank whole
+    if upper.degree is not None and upper.degree <= min(upper.caps.values()) and (
+            upper.degree >= 64 or grid_mode(rac, cut, margin=margin, upper=upper.value, max_memory=max_memory)
+            != "full"):
         return "factored"
     return "grid"
 
@@ -811,7 +813,7 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("margin", margin, "an integer >= 0")
     if upper is None:
         upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
-    name = _auto_engine(rac, cut) if engine == "auto" else engine
+    name = _auto_engine(rac, cut, max_memory, margin) if engine == "auto" else engine
     if name not in _ENGINES:
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
     if not _ENGINES[name].applies(cut):
