@@ -6,16 +6,18 @@ Python loops over the circuit's own residues, ranked over GF(p) by FLINT.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from tnrnn import RAC, Cut, cut_rank, rank_bounds
 from tnrnn.field import DEFAULT_PRIME
 from tnrnn.ranks import engines
-from tnrnn.ranks.bounds import closed_form_upper
+from tnrnn.ranks.bounds import closed_form_upper, degree_bound, input_ideal_bound
 from tnrnn.ranks.engines import exact_rank, grid_mode
 
-from ._reference import grid_matrix_python, modular_rank
+from ._reference import forward_python, grid_matrix_python, modular_rank, rational_rank
 
 
 def modular_weights(rac):
@@ -134,3 +136,43 @@ def test_lower_bound_never_exceeds_brute_force_never_exceeds_upper(index, monkey
         assert r.lower <= truth <= r.upper, engine
         if mode == "auto" and engine == "grid":
             assert r.lower == truth  # the full grid: exact
+
+
+# -- the input-ideal bound (depth 2, M < R): sound for every cut state, and attained -----------------------
+
+
+def end_part_matrix(weights, M, E, states, modulus=None):
+    """Rows: given cut states (h^1_{s-1}, h^2_{s-1}); columns: every end sequence; plain Python."""
+    wh, wi, wo = weights
+    eye = [[int(i == j) for j in range(M)] for i in range(M)]
+    cols = list(itertools.product(range(M), repeat=E))
+    return [[forward_python(wh, wi, wo, [eye[d] for d in c], modulus, initial_states=st)[0] for c in cols]
+            for st in states]
+
+
+@pytest.mark.parametrize("modulus", [None, 101])
+def test_input_ideal_bound_holds_for_arbitrary_cut_states_and_is_attained(modulus):
+    """R = 3, M = 2, E = 7: 2^7 = 128 ends, bound 3 * (((3, 7)) - 1) = 105 < degree bound 108.
+
+    The bound's proof uses only the end side, so it must hold even for cut states
+    that no start reaches: 120 random (h^1, h^2) pairs as rows.  Over Q (integer
+    weights) the rank is exactly 105; mod 101 at most 105.
+    """
+    R, M, E = 3, 2, 7
+    bound = input_ideal_bound(2, R, M, E)
+    assert bound == 105 and degree_bound(2, R, E) == 108 and bound < M**E
+    rng = np.random.default_rng(11)
+    weights = ([rng.integers(-999, 1000, size=(R, R)).tolist() for _ in range(2)],
+               [rng.integers(-999, 1000, size=(R, M)).tolist(), rng.integers(-999, 1000, size=(R, R)).tolist()],
+               rng.integers(-999, 1000, size=(1, R)).tolist())
+    states = [[rng.integers(-999, 1000, size=R).tolist() for _ in range(2)] for _ in range(120)]
+    Z = end_part_matrix(weights, M, E, states, modulus)
+    if modulus is None:
+        assert rational_rank(Z) == bound
+    else:
+        assert modular_rank(Z, modulus) <= bound
+
+
+def test_input_ideal_bound_certifies_the_issue_example():
+    r = rank_bounds(2, 3, 2, 20)  # was the open interval [195, 198]
+    assert r.upper_source == "input-ideal bound" and r.exact and r.lower == r.upper == 195
