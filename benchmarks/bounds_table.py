@@ -38,8 +38,11 @@ def reason(res):
     if mode == "sample":
         return ("grid too large to evaluate whole within the memory limit; lower from sampled one-hot "
                 f"rows/columns (no tightness guarantee); upper = {src}")
-    how = {"full": "the whole grid", "sketch": "a sketch of the whole grid (exact w.h.p.)"}.get(mode, mode)
-    return f"lower is the rank of {how}; the upper bound ({src}) is not tight and no tighter bound is proven"
+    how = {"full": "the whole grid matricization (deterministic)",
+           "sketch": "a random sketch of the whole matricization (equal to it except with probability "
+                     f"<= {res['details'].get('miss_probability', 0):.1e})"}.get(mode, mode)
+    return (f"lower is the GF(p) rank of {how}, so the gap is most likely in the upper bound ({src}); "
+            "no tighter upper bound is proven")
 
 
 def main(argv=None):
