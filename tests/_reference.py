@@ -58,3 +58,8 @@ def grid_matrix_python(weights, M, cut, modulus=None):
 def rational_rank(Z) -> int:
     """Exact rank over Q of an integer matrix (FLINT fmpz_mat)."""
     return flint.fmpz_mat(Z).rank()
+
+
+def modular_rank(Z, p: int) -> int:
+    """Rank over GF(p) of an integer matrix (FLINT nmod_mat)."""
+    return flint.nmod_mat([[int(v) % p for v in row] for row in Z], p).rank()

@@ -104,8 +104,9 @@ def test_out_streams_and_resume_runs_only_the_missing(tmp_path, capsys):
 
 def test_a_failing_configuration_is_reported_and_the_others_go_on(tmp_path, capsys):
     out = tmp_path / "ranks.jsonl"
+    # an explicit sample is never shrunk to fit (without --samples the grid engine samples what fits)
     argv = ["bounds", "-L", "2", "-R", "4", "-M", "4", "-T", "4,32", "--engine", "grid", "--max-memory", "200MiB",
-            "--out", str(out), "--no-progress"]
+            "--samples", "4000", "--out", str(out), "--no-progress"]
     assert main(argv) == 2
     captured = capsys.readouterr()
     rows = captured.out.strip().splitlines()

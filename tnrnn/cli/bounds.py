@@ -57,7 +57,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
     p.add_argument("--prime", type=int, default=None, help="prime modulus below 2**31 (default 2**25-39)")
     p.add_argument("--samples", type=int, default=None,
-                   help="grid rows/columns to sample per side (default: upper bound + 16)")
+                   help="sample this many grid rows/columns per side (default: the whole grid, or a random "
+                        "sketch of it to upper bound + 16, when it fits; else a sample of that size)")
     p.add_argument("--mincut", action=argparse.BooleanOptionalAction, default=None,
                    help="compute the min-cut bound of the compiled tensor network (default: for networks "
                         "of at most 10000 tensors)")

@@ -109,7 +109,9 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
         ``"auto"``, ``"grid"`` or ``"factored"`` (see
         :func:`tnrnn.ranks.engines.list_engines`).
     samples, margin : int
-        Sampled rows/columns per side (default: upper bound + margin).
+        Sampled rows/columns per side; by default the engine ranks the whole grid
+        (or a random sketch of it to upper bound + margin) when it fits, see
+        :func:`tnrnn.ranks.engines.grid_mode`.
     mincut : bool or "auto"
         Compute the min-cut bound of the compiled tensor network; ``"auto"``
         (default) does so for networks of at most

@@ -15,8 +15,15 @@ Two engines are registered (see :func:`list_engines`; :func:`register_engine`
 adds more, e.g. for deeper certificates):
 
 ``grid``
-    Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` on sampled distinct grid
-    rows and columns (the whole grid when it fits) and takes its rank.
+    Any cut. Builds ``Z[i, j] = y(start_i, end_j)`` and takes its rank, in
+    one of three modes (:func:`grid_mode`): the whole grid when it fits the
+    memory limit (``full``: independent of the sampling seed); otherwise every
+    grid entry streamed into a random sketch ``A Z B`` with ``upper + margin``
+    rows and columns (``sketch``: rank of the whole grid except with
+    probability at most ``2 upper / p``, proof in docs/theory.rst, "Sketched
+    grid ranks"); only for grids too large to evaluate, sampled distinct
+    one-hot rows and columns (``sample``: a lower bound without a tightness
+    guarantee).
     For prefix cuts :func:`grid_matrix` evaluates by a *trie*: the states at
     the cut are computed once per start, then advanced along the trie of the
     sampled end sequences, so that ends sharing a prefix share its steps;
@@ -26,13 +33,17 @@ adds more, e.g. for deeper certificates):
     representation; the numpy fallback walks the trie level by level.
     Other cuts run the whole recurrence per (start, end) pair, batched.
 ``factored``
-    Prefix cuts. The output is ``Phi(state at the cut) @ Psi(end)`` where
+    Prefix cuts, every depth. The output is ``Phi(state at the cut) @ Psi(end)`` where
     ``Phi`` lists the monomials of the degrees of
     :func:`tnrnn.ranks.bounds.degree_exponents`.  With ``D`` such monomials, the
     engine evaluates the end part at ``D / R`` interpolation points of the
     lower layers (the top layer is linear and handled by a backward covector,
     compiled for depth 2) and certifies ``rank Z = rank Z_G`` when ``Phi`` of
-    the sampled starts has full column rank ``D``.
+    the sampled starts has full column rank ``D``.  When ``D`` times the
+    numbers of starts and ends fits the memory limit, every start and end is
+    evaluated and both factors are sketched to ``D + margin`` random
+    combinations (``mode`` ``sketch``), so that the ranks are those of the
+    whole grid except with probability at most ``2 D / p``.
 
 Why the factored certificate takes two eliminations, not one product
     ``rank Z = D`` holds iff some ``D x D`` minor ``Z[S, C]`` is nonzero, and
@@ -69,7 +80,7 @@ from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
-    "FactoredMatrices", "factored_matrices",
+    "FactoredMatrices", "factored_matrices", "grid_mode", "SKETCH_MAX_ENTRIES",
 ]
 
 #: Bytes of working memory per block of evaluated columns.
@@ -366,13 +377,129 @@ def _features(states: list, degrees: tuple, p: int) -> np.ndarray:
 # -- engines ---------------------------------------------------------------------------
 
 
+def _all_assignments(M: int, positions: int) -> np.ndarray:
+    """Every input assignment in ``[0, M)^positions``, in lexicographic order."""
+    return np.array(list(product(range(M), repeat=positions)), dtype=np.int64).reshape(M**positions, positions)
+
+
+#: Evaluations (grid entries) the sketched full-grid mode computes at most; above it the grid engine samples.
+SKETCH_MAX_ENTRIES = 2**31
+
+
+def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int) -> str:
+    """How the grid engine computes the rank; see :func:`grid_mode`."""
+    full_bytes = 48 * grid_rows * grid_cols + _BLOCK_BYTES  # the matrix and its elimination
+    if full_bytes <= limit and min(grid_rows, grid_cols) <= max(2 * want, 4096):
+        return "full"
+    sketch_bytes = 48 * want * want + 16 * want * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES
+    if grid_rows * grid_cols <= SKETCH_MAX_ENTRIES and sketch_bytes <= limit:
+        return "sketch"
+    return "sample"
+
+
+def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 16, upper: int | None = None,
+              max_memory=None) -> str:
+    """Which of its three modes the ``grid`` engine uses for ``cut``.
+
+    ``"full"``
+        The whole ``M^|S| x M^|E|`` grid matricization is evaluated and its
+        rank taken: deterministic, the same for every sampling seed.  Chosen
+        when the matrix fits ``max_memory`` and its smaller side is at most
+        ``max(2 (upper + margin), 4096)`` (so that the elimination costs at
+        most a few times the sketch's products).
+    ``"sketch"``
+        Every grid entry is evaluated, streamed by blocks of rows, and the
+        matrix is compressed on the fly to ``A Z B`` with random ``A``
+        (``n x M^|S|``) and ``B`` (``M^|E| x n``) over GF(p),
+        ``n = upper + margin`` (a side with at most ``n`` grid points is kept
+        whole).  ``rank(A Z B) <= rank Z`` always, with equality except with
+        probability at most ``2 rank(Z) / p`` (docs/theory.rst, "Sketched
+        grid ranks").  Chosen when the full matrix does not fit (or would be
+        slower to eliminate) but at most :data:`SKETCH_MAX_ENTRIES` entries
+        are to be evaluated.
+    ``"sample"``
+        Distinct grid rows and columns at random, doubled while the rank
+        fills the sample: a certified lower bound without a guarantee of
+        reaching the rank of the whole grid.  Chosen for grids too large to
+        evaluate, or when ``samples`` is given.
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(3, 2, 3, prime=101, seed=0)
+    >>> grid_mode(rac, Cut.start_end(8)), grid_mode(rac, Cut.start_end(16))
+    ('full', 'sketch')
+    >>> grid_mode(rac, Cut.start_end(8), samples=20)
+    'sample'
+    """
+    if upper is None:
+        upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
+    if samples is not None:
+        return "sample"
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    M = rac.inputs
+    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit)
+
+
+def _sketch_rank(rac, cut, n, rng, output, max_memory, threads, progress):
+    """``rank(A Z B)`` with random ``A``, ``B`` (identity on a side with at most ``n`` grid points)."""
+    p, M = rac.modulus, rac.inputs
+    grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
+    n_r, n_c = min(n, grid_rows), min(n, grid_cols)
+    A = None if grid_rows <= n else rng.integers(0, p, size=(n, grid_rows), dtype=np.int64)
+    B = None if grid_cols <= n else rng.integers(0, p, size=(grid_cols, n), dtype=np.int64)
+    cols = _all_assignments(M, len(cut.end))
+    block = max(1, _BLOCK_BYTES // (8 * grid_cols))
+    check_memory(f"the sketched {n_r} x {n_c} matrix and a {min(block, grid_rows)} x {grid_cols} block of the grid",
+                 8 * (n_r * n_c + n * (grid_rows + grid_cols) + 3 * min(block, grid_rows) * max(grid_cols, n))
+                 + _BLOCK_BYTES, max_memory, "pass samples= (sampled rows and columns) or raise max_memory")
+    Y = np.zeros((n_r, n_c), dtype=np.int64)
+    t_eval = 0.0
+    all_rows = _all_assignments(M, len(cut.start))
+    starts = range(0, grid_rows, block)
+    for r0 in (progress(starts) if progress else starts):
+        r1 = min(grid_rows, r0 + block)
+        rows = all_rows[r0:r1]
+        t1 = time.perf_counter()
+        Zb = grid_matrix(rac, cut, rows, cols, output)
+        t_eval += time.perf_counter() - t1
+        ZB = Zb if B is None else matmul_mod(Zb, B, p)
+        if A is None:
+            Y[r0:r1] = ZB
+        else:
+            Y = (Y + matmul_mod(A[:, r0:r1], ZB, p)) % p
+    t2 = time.perf_counter()
+    r = rank_mod(Y, p, threads)
+    return r, n_r, n_c, t_eval, time.perf_counter() - t2
+
+
 def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
     M = rac.inputs
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
     want = samples if samples is not None else upper + margin
-    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
-    t_eval = t_rank = 0.0
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit)
     t0 = time.perf_counter()
+    if mode == "full":
+        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 48 * grid_rows * grid_cols
+                     + _BLOCK_BYTES, max_memory, "raise max_memory")
+        rows, cols = _all_assignments(M, len(cut.start)), _all_assignments(M, len(cut.end))
+        t1 = time.perf_counter()
+        Z = grid_matrix(rac, cut, rows, cols, output, progress)
+        t2 = time.perf_counter()
+        r = rank_mod(Z, rac.modulus, threads)
+        return ExactRank(r, "grid", rac.modulus, grid_rows, grid_cols, grid_rows, grid_cols, 1, t2 - t1,
+                         time.perf_counter() - t2, time.perf_counter() - t0, {"mode": "full"})
+    if mode == "sketch":
+        rng = np.random.default_rng([rng_seed, 2])
+        r, n_r, n_c, t_eval, t_rank = _sketch_rank(rac, cut, want, rng, output, max_memory, threads, progress)
+        failure = ((grid_rows > want) + (grid_cols > want)) * r / rac.modulus
+        return ExactRank(r, "grid", rac.modulus, n_r, n_c, grid_rows, grid_cols, 1, t_eval, t_rank,
+                         time.perf_counter() - t0, {"mode": "sketch", "miss_probability": failure})
+    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    if samples is None:  # refuse nothing: shrink the sample to what fits (the rank is still a lower bound)
+        while 48 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:  # with the elimination
+            n_rows, n_cols = max(1, (n_rows * 7) // 8), max(1, (n_cols * 7) // 8)
+    t_eval = t_rank = 0.0
     rounds = 0
     while True:
         rounds += 1
@@ -402,7 +529,7 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
             break  # certified as it stands; a larger sample would not fit
         n_rows, n_cols = bigger
     return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
-                     t_eval, t_rank, time.perf_counter() - t0)
+                     t_eval, t_rank, time.perf_counter() - t0, {"mode": "sample"})
 
 
 def _interpolation_points(R: int, degree: int, p: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -558,45 +685,82 @@ def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None 
                             time.perf_counter() - t0)
 
 
+def _factored_ranks(fm, phi, end, R, threads):
+    """``(rank Z, rank Phi, rank Psi side, formed product)`` from the factored matrices."""
+    p, D = fm.prime, fm.features
+    r_start = rank_mod(phi, p, threads)
+    r_end = rank_mod(end, p, threads)
+    if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
+        return r_end, r_start, r_end, False
+    if r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
+        return r_start, r_start, r_end, False
+    import flint  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
+
+    psi = np.remainder(end, p).astype(np.int64).reshape([R] + [len(V) for V in fm.vandermondes] + [-1])
+    for axis, V in enumerate(fm.vandermondes, start=1):
+        inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
+        psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
+    r = rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
+    return r, r_start, r_end, True
+
+
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
+    M, p, R = rac.inputs, rac.modulus, rac.hidden
+    grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
+    D = degree_bound(rac.depth, R, len(cut.end))
+    n = D + margin
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    t0 = time.perf_counter()
+    # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified
     fm = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
                            max_memory=max_memory, progress=progress)
-    p, D, R = fm.prime, fm.features, rac.hidden
     t1 = time.perf_counter()
-    r_start = rank_mod(fm.phi, p, threads)
-    r_end = rank_mod(fm.end, p, threads)
-    details = {"features": D, "start_feature_rank": r_start, "end_coefficient_rank": r_end}
-    if r_start == D:  # Phi injective: rank(Phi Psi) = rank(Psi) = rank(Phi_G Psi)
-        r = r_end
-    elif r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
-        r = r_start
-    else:  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
-        import flint
-
-        psi = fm.end.reshape([R] + [len(V) for V in fm.vandermondes] + [fm.cols])
-        for axis, V in enumerate(fm.vandermondes, start=1):
-            inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
-            psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T.astype(psi.dtype), p), -1, axis)
-        r = rank_mod(matmul_mod(fm.phi, psi.reshape(D, fm.cols), p), p, threads)
+    r, r_start, r_end, formed = _factored_ranks(fm, fm.phi, fm.end, R, threads)
+    details = {"features": D, "mode": "sample" if fm.rows < grid_rows or fm.cols < grid_cols else "full"}
+    rows, cols, seconds_eval = fm.rows, fm.cols, fm.seconds
+    # otherwise every start and end, sketched to n rows/columns by random combinations (docs/theory.rst)
+    whole = (samples is None and r < D and (fm.rows < grid_rows or fm.cols < grid_cols)
+             and 24 * D * (grid_rows + grid_cols) + 8 * n * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES <= limit
+             and grid_rows * D + D * grid_cols <= SKETCH_MAX_ENTRIES)
+    if whole:
+        fm = factored_matrices(rac, cut, seed=rng_seed, samples=max(grid_rows, grid_cols), margin=margin,
+                               output=output, max_memory=max_memory, progress=progress)
+        seconds_eval += fm.seconds
+        rng = np.random.default_rng([rng_seed, 3])
+        phi, end = fm.phi, fm.end
+        if grid_rows > n:
+            phi = matmul_mod(rng.integers(0, p, size=(n, grid_rows), dtype=np.int64),
+                             np.remainder(phi, p).astype(np.int64), p)
+        if grid_cols > n:
+            end = matmul_mod(np.remainder(end, p).astype(np.int64),
+                             rng.integers(0, p, size=(grid_cols, n), dtype=np.int64), p)
+        r, r_start, r_end, formed = _factored_ranks(fm, phi, end, R, threads)
+        rows, cols = phi.shape[0], end.shape[1]
+        sketched = (grid_rows > n) + (grid_cols > n)
+        details.update(mode="sketch" if sketched else "full", miss_probability=sketched * D / p)
+    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end)
+    if formed:
         details["formed_product"] = True
     t3 = time.perf_counter()
-    return ExactRank(r, "factored", p, fm.rows, fm.cols, fm.grid_rows, fm.grid_cols, 1,
-                     fm.seconds, t3 - t1, fm.seconds + t3 - t1, details)
+    return ExactRank(r, "factored", p, rows, cols, grid_rows, grid_cols, 2 if whole else 1,
+                     seconds_eval, t3 - t1 - (fm.seconds if whole else 0.0), t3 - t0, details)
 
 
 register_engine("grid", _grid_engine, lambda cut: True,
-                "Z[i, j] = y(start_i, end_j) on sampled grid rows and columns, FLINT rank; any cut")
+                "Z[i, j] = y(start_i, end_j): whole grid, a random sketch of it, or sampled rows/columns; any cut")
 register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
                 "monomial features at the cut times end coefficients by interpolation; prefix cuts")
 
 
-def _auto_engine(rac: RAC, cut: Cut) -> str:
+def _auto_engine(rac: RAC, cut: Cut, max_memory=None, margin: int = 16) -> str:
     if not cut.is_prefix:
         return "grid"
     upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut)
-    # the factored certificate needs D sampled starts and ends, and pays off
-    # when the degree bound is the binding upper bound
-    if upper.degree is not None and upper.degree <= min(upper.caps.values()) and upper.degree >= 64:
+    # the factored certificate needs D sampled starts and ends, and pays off when the degree bound is
+    # the binding upper bound and either large or the grid too large to rank whole
+    if upper.degree is not None and upper.degree <= min(upper.caps.values()) and (
+            upper.degree >= 64 or grid_mode(rac, cut, margin=margin, upper=upper.value, max_memory=max_memory)
+            != "full"):
         return "factored"
     return "grid"
 
@@ -649,7 +813,7 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("margin", margin, "an integer >= 0")
     if upper is None:
         upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
-    name = _auto_engine(rac, cut) if engine == "auto" else engine
+    name = _auto_engine(rac, cut, max_memory, margin) if engine == "auto" else engine
     if name not in _ENGINES:
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
     if not _ENGINES[name].applies(cut):
