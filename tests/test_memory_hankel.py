@@ -217,3 +217,26 @@ def test_memory_limit_and_registry():
     np.testing.assert_allclose(mf.responses[0, :, 0], [1.0, 0.5, 0.25])
     with pytest.raises(InvalidParameterError):
         measure("nope", rnn)
+
+
+@pytest.mark.parametrize("time", ["discrete", "continuous"])
+@pytest.mark.parametrize("m", [1, 4, 9])
+def test_gramian_factors_reproduce_scipy_lyapunov_gramians(time, m):
+    from tnrnn.memory import gramian_factors, gramians
+
+    rnn = LinearRNN.random(m, time=time, dt=0.1 if time == "continuous" else 1.0, seed=10 + m)
+    LP, LQ = gramian_factors(rnn)
+    P, Q = gramians(rnn)
+    np.testing.assert_allclose(LP @ LP.T, P, atol=1e-10 * np.abs(P).max())
+    np.testing.assert_allclose(LQ @ LQ.T, Q, atol=1e-10 * np.abs(Q).max())
+
+
+def test_non_minimal_realisation_has_no_spurious_hankel_singular_value():
+    """0.5**k realised with two unobservable states in a rotated basis: the other values are 0, not sqrt(eps).
+
+    eigh + sqrt of the formed gramians gave 2e-8 and 3e-9 here.
+    """
+    Q = np.linalg.qr(np.random.default_rng(1).normal(size=(3, 3)))[0]
+    rnn = LinearRNN(Q @ np.diag([0.5, 0.3, -0.7]) @ Q.T, Q @ np.ones(3), np.array([[1.0, 0, 0]]) @ Q.T)
+    s = hankel_singular_values(rnn)
+    assert abs(s[0] - 1 / (1 - 0.25)) < 1e-13 and np.all(s[1:] < 1e-14)

@@ -298,15 +298,74 @@ def gramians(system: LinearRNN) -> tuple[np.ndarray, np.ndarray]:
     return (P + P.T) / 2, (Q + Q.T) / 2
 
 
-def _psd_factor(G: np.ndarray) -> np.ndarray:
-    """``L`` with ``L L^T = G`` for a symmetric positive semidefinite ``G`` (eigh; negative rounding clipped)."""
-    w, V = np.linalg.eigh(G)
-    return V * np.sqrt(np.clip(w, 0.0, None))
+def _smith_factor(A: np.ndarray, B: np.ndarray, max_doublings: int = 64) -> np.ndarray:
+    """Square ``L`` with ``L L^T = P``, ``P = A P A^T + B B^T`` (``rho(A) < 1``), never forming ``P``.
+
+    The squared Smith iteration in factored form: ``P = sum_k A^k B B^T A^kT`` is
+    accumulated by doubling, ``Z <- [Z, A^(2^j) Z]``, and every step is compressed
+    back to ``n`` columns by a QR factorisation of ``Z^T`` (``Z Z^T = R^T R``).
+    Each step is orthogonal, so the factor keeps full relative precision in its
+    small singular values, where forming ``P`` and taking ``eigh + sqrt`` loses
+    half the digits (an error of ``eps * ||P||`` in ``P`` is ``sqrt(eps * ||P||)``
+    in its square root).  For a nilpotent ``A`` (the FIR shift register) the sum
+    is exact after ``ceil(log2 n)`` doublings.
+    """
+    from scipy.linalg import qr
+
+    n = A.shape[0]
+    Z = np.asarray(B, dtype=float).reshape(n, -1)
+    Ak = np.asarray(A, dtype=float)
+    for _ in range(max_doublings):
+        AZ = Ak @ Z
+        scale = np.linalg.norm(Z)
+        Z = qr(np.hstack([Z, AZ]).T, mode="r")[0][:n].T  # n x min(n, cols): Z Z^T unchanged
+        if Z.shape[1] < n:
+            Z = np.hstack([Z, np.zeros((n, n - Z.shape[1]))])
+        Ak = Ak @ Ak
+        if not np.any(Ak) or np.linalg.norm(AZ) <= np.finfo(float).eps * 1e-3 * max(scale, np.finfo(float).tiny):
+            return Z
+    raise InvalidParameterError("system", "a spectral radius too close to the stability limit",
+                                f"one whose gramian sum converges within 2^{max_doublings} steps")
+
+
+def gramian_factors(system: LinearRNN) -> tuple[np.ndarray, np.ndarray]:
+    """Square-root factors ``(L_P, L_Q)`` with ``P = L_P L_P^T``, ``Q = L_Q L_Q^T`` (see :func:`gramians`).
+
+    Computed by a factored Lyapunov solver (:func:`_smith_factor`), never from the
+    formed gramians: the Hankel singular values ``svd(L_Q^T L_P)`` keep full
+    relative precision (square-root balanced truncation).  A continuous system is
+    mapped to a discrete one with the same gramians by the Cayley transform
+    ``A_d = (sI - W)^{-1}(sI + W)``, ``B_d = sqrt(2s) (sI - W)^{-1} U``
+    (``(sI - W)(A_d P A_d^T - P)(sI - W)^T = 2s (W P + P W^T)``), ``s`` the geometric
+    mean of the extreme ``|eig(W)|``.
+
+    Examples
+    --------
+    >>> LP, LQ = gramian_factors(LinearRNN([[0.5]], [1.0], [2.0]))   # P = 1/(1 - 0.25), Q = 4 P
+    >>> round(float((LP @ LP.T)[0, 0]), 12), round(float((LQ @ LQ.T)[0, 0]), 12)
+    (1.333333333333, 5.333333333333)
+    """
+    _check_stable(system)
+    W, U, c = (np.asarray(x, dtype=float) for x in (system.W, system.U, system.c))
+    if system.time == "continuous":
+        ev = np.abs(np.linalg.eigvals(W))
+        s = float(np.sqrt(max(ev.max(), np.finfo(float).tiny) * max(ev.min(), np.finfo(float).tiny)))
+        from scipy.linalg import lu_factor, lu_solve
+
+        n = W.shape[0]
+        lu, luT = lu_factor(s * np.eye(n) - W), lu_factor(s * np.eye(n) - W.T)
+        Ad, AdT = lu_solve(lu, s * np.eye(n) + W), lu_solve(luT, s * np.eye(n) + W.T)
+        return (_smith_factor(Ad, np.sqrt(2 * s) * lu_solve(lu, U)),
+                _smith_factor(AdT, np.sqrt(2 * s) * lu_solve(luT, c.T)))
+    return _smith_factor(W, U), _smith_factor(W.T, c.T)
 
 
 @register("hankel-singular-values", "Hankel singular values of a stable linear RNN (its gramians)")
 def hankel_singular_values(system: LinearRNN) -> np.ndarray:
     """``sqrt(eig(P Q))``, descending: the Hankel singular values of a stable linear RNN.
+
+    Computed as ``svd(L_Q^T L_P)`` from the square-root factors of
+    :func:`gramian_factors`, so small values keep full relative precision.
 
     Examples
     --------
@@ -316,8 +375,8 @@ def hankel_singular_values(system: LinearRNN) -> np.ndarray:
     """
     from scipy.linalg import svdvals
 
-    P, Q = gramians(system)
-    return svdvals(_psd_factor(Q).T @ _psd_factor(P))
+    LP, LQ = gramian_factors(system)
+    return svdvals(LQ.T @ LP)
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,8 +471,8 @@ def balanced_truncation(system: LinearRNN, width: int) -> Truncation:
     >>> bt1.width, bt1.lower_bound <= bt1.upper_bound
     (1, True)
     """
-    P, Q = gramians(system)
-    return _truncate(system, _psd_factor(P), _psd_factor(Q), width)
+    LP, LQ = gramian_factors(system)
+    return _truncate(system, LP, LQ, width)
 
 
 def truncate_kernel(kernel, width: int, *, svd=None) -> Truncation:
