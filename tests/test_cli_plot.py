@@ -77,8 +77,13 @@ def test_import_several_models_one_table_one_overlay(tmp_path, capsys):
     figure = tmp_path / "cmp.svg"
     out = _out(capsys, ["import", *paths, "--ignore", "decoder.", "-T", "4", "--spectrum", "--plot", figure, "-q"])
     lines = out.strip().splitlines()
-    assert lines[0].split()[:7] == ["model", "arch", "L", "R", "M", "C", "rank"]
-    assert [line.split()[0] for line in lines[1:]] == ["model0.pt", "model1.pt"]
+    # columns equal on both rows (same architecture and shape) are said once, above the table
+    constant = dict(line.split(": ", 1) for line in lines if ": " in line)
+    assert constant["arch"] == "gru" and constant["R"] == "3" and constant["M"] == "2" and "energy" in constant
+    table = [line for line in lines if ": " not in line]
+    assert table[0].split()[0] == "model" and "arch" not in table[0].split()
+    assert [line.split()[0] for line in table[1:]] == ["model0.pt", "model1.pt"]
+    assert all(line == line.rstrip() for line in lines)
     n_lines, svg = _figure_lines(figure)
     assert n_lines == 2 and "model0.pt" in svg
     # the JSON list re-draws as the same overlay

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tnrnn.errors import InvalidParameterError
-from tnrnn.memory import EchoStateNetwork, LinearRNN, capacity_from_states, hidden_states, memory_capacity, ridge_fit
+from tnrnn.measures import EchoStateNetwork, capacity_from_states, hidden_states, memory_capacity, ridge_fit
+from tnrnn.memory import LinearRNN
 
 
 def test_ridge_fit_matches_sklearn():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tnrnn.errors import InvalidParameterError
-from tnrnn.memory.compare import METRICS, UNITS, comparison_configs, config_key, format_table, summarize
+from tnrnn.measures.compare import METRICS, UNITS, comparison_configs, config_key, format_table, summarize
 
 
 def test_cpu_preset_grid():
@@ -46,7 +46,7 @@ def test_summary_against_numpy():
 
 def test_figure(tmp_path):
     pytest.importorskip("matplotlib")
-    from tnrnn.memory.compare import plot_comparison
+    from tnrnn.measures.compare import plot_comparison
 
     path = tmp_path / "cmp.svg"
     fig = plot_comparison(summarize(_records()), path)

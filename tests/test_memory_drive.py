@@ -5,7 +5,8 @@ import pytest
 
 from tnrnn import RAC
 from tnrnn.errors import InvalidParameterError
-from tnrnn.memory import EchoStateNetwork, LinearRNN, hidden_states, stepper
+from tnrnn.measures import EchoStateNetwork, hidden_states, stepper
+from tnrnn.memory import LinearRNN
 
 
 def test_rac_and_linear_against_their_forward():

@@ -206,7 +206,7 @@ def test_unstable_and_invalid():
 
 def test_memory_limit_and_registry():
     from tnrnn.errors import MemoryLimitError
-    from tnrnn.memory import list_measures, measure
+    from tnrnn.measures import list_measures, measure
 
     with pytest.raises(MemoryLimitError):
         hankel_matrix(np.ones(1000), max_memory="1MiB")

@@ -5,8 +5,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tnrnn.memory import LinearRNN, gradient_horizon, memory_function  # noqa: E402
-from tnrnn.memory.horizon import draw_inputs  # noqa: E402
+from tnrnn.measures import gradient_horizon  # noqa: E402
+from tnrnn.measures.horizon import draw_inputs  # noqa: E402
+from tnrnn.memory import LinearRNN, memory_function  # noqa: E402
 
 
 def test_linear_rnn_equals_impulse_response():
@@ -34,7 +35,7 @@ def test_gru_against_finite_differences():
     gru = torch.nn.GRU(2, 4, batch_first=True).double()
     X = draw_inputs(1, 6, 2, rng=0)
     gh = gradient_horizon(gru, X=X)
-    from tnrnn.memory import hidden_states
+    from tnrnn.measures import hidden_states
 
     eps = 1e-6
     for k in (0, 3, 5):

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from tnrnn.memory import EchoStateNetwork, LinearRNN, hidden_states, lyapunov_spectrum, state_jacobians  # noqa: E402
+from tnrnn.measures import EchoStateNetwork, hidden_states, lyapunov_spectrum, state_jacobians  # noqa: E402
+from tnrnn.memory import LinearRNN  # noqa: E402
 
 
 def test_linear_rnn_exponents_are_log_moduli():
@@ -36,7 +37,7 @@ def test_lstm_jacobians_by_finite_differences():
     lstm = torch.nn.LSTM(2, 3, num_layers=2, batch_first=True).double()
     X = np.random.default_rng(1).normal(size=(1, 4, 2))
     J = state_jacobians(lstm, X)
-    from tnrnn.memory import stepper
+    from tnrnn.measures import stepper
 
     stp = stepper(lstm)
     s = stp.run(X[:, :2], full=True)[:, -1]  # s_1

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tnrnn.errors import InvalidParameterError
-from tnrnn.memory import EchoStateNetwork, LinearRNN, lag_retention, memory_length
+from tnrnn.measures import EchoStateNetwork, lag_retention, memory_length
+from tnrnn.memory import LinearRNN
 
 
 def _register(V, d):

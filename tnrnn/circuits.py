@@ -14,7 +14,6 @@ shape (R, R) and ``W^O`` of shape (C, R).  At ``t = 0`` the hidden factor
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,47 +22,9 @@ from .backends import infer
 from .errors import InvalidParameterError
 from .field import check_prime, matmul_mod, mul_mod, to_field
 from .typing import ArrayLike, MemoryLike
+from .validation import check_positive_int, check_seed
 
 __all__ = ["RAC", "CircuitShape", "check_positive_int", "check_seed", "check_weights_memory", "weights_memory"]
-
-
-def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
-    if isinstance(value, bool):
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}") from None
-    if v < minimum:
-        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
-    return v
-
-
-def check_seed(seed: object, name: str = "seed") -> object:
-    """Return ``seed`` if numpy can seed a generator with it: an integer ``>= 0``, a Generator or ``None``.
-
-    Examples
-    --------
-    >>> check_seed(3)
-    3
-    >>> check_seed(-1)
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.InvalidParameterError: invalid seed=-1: expected an integer >= 0 or a numpy.random.Generator
-    """
-    allowed = "an integer >= 0 or a numpy.random.Generator"
-    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
-        return seed
-    if isinstance(seed, bool):
-        raise InvalidParameterError(name, seed, allowed)
-    try:
-        value = operator.index(seed)
-    except TypeError:
-        raise InvalidParameterError(name, seed, allowed) from None
-    if value < 0:
-        raise InvalidParameterError(name, seed, allowed)
-    return seed
 
 
 def weights_memory(depth: int, hidden: int, inputs: int, outputs: int = 1) -> int:

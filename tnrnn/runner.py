@@ -91,6 +91,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidParameterError, MissingDependencyError
+from .records import exact_integers
 from .runinfo import new_run
 
 __all__ = [
@@ -342,27 +343,17 @@ def read_records(path, task: str | None = None) -> list[TaskRecord]:
     >>> [(r.status, r.result["upper"]) for r in read_records(out)]
     [('ok', 2)]
     """
+    from .records import read_records as read_jsonl
+
     records = []
-    with open(path) as fh:
-        text = fh.read()
-    complete = text.split("\n")[:-1]  # what follows the last newline is a line cut short (or nothing)
-    for number, line in enumerate(complete, 1):
-        if not line.strip():
-            continue
+    for number, d in enumerate(read_jsonl(path, missing_ok=False, name="out"), 1):
         try:
-            record = TaskRecord.from_dict(json.loads(line))
-        except (json.JSONDecodeError, InvalidParameterError):
-            raise InvalidParameterError("out", f"{path}, line {number}", "a JSON-lines file of sweep records") from None
+            record = TaskRecord.from_dict(d)
+        except InvalidParameterError:
+            raise InvalidParameterError("out", f"{path}, record {number}", "a JSON-lines file of sweep records") from None
         if task is None or record.task == task:
             records.append(record)
     return records
-
-
-def _valid_length(path) -> int:
-    """Bytes of ``path`` up to its last newline (what a crash mid-write leaves valid)."""
-    with open(path, "rb") as fh:
-        data = fh.read()
-    return data.rfind(b"\n") + 1
 
 
 # -- running ----------------------------------------------------------------------------------------
@@ -385,18 +376,6 @@ def _execute(function: Callable[[dict], Any], name: str, config: dict) -> dict:
         result, status, error = None, "error", f"{type(err).__name__}: {err}".splitlines()[0] + where
     return {"task": name, "config": config, "status": status, "result": result, "error": error,
             "seconds": time.perf_counter() - started, "worker": worker}
-
-
-@contextlib.contextmanager
-def exact_integers() -> Iterator[None]:
-    """Let JSON write and read integers of any length (exact ranks and closed forms can have thousands of
-    digits; Python refuses more than 4300 by default)."""
-    digits = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        yield
-    finally:
-        sys.set_int_max_str_digits(digits)
 
 
 def _check_workers(workers, scheduler, client) -> None:
@@ -518,19 +497,20 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
         if not isinstance(config, dict):
             raise InvalidParameterError("configs", config, "dicts of JSON-safe values")
         unique.setdefault(config_key(config), json.loads(config_key(config)))
+    from .records import JsonlWriter
+
     done: dict[str, TaskRecord] = {}
-    if out is not None:
-        out = os.fspath(out)
-        if os.path.exists(out) and os.path.getsize(out) > 0:
-            if not resume:
-                raise InvalidParameterError("out", out, "a new or empty file, or resume to continue this one")
-            with exact_integers():
-                for record in read_records(out, name):
-                    done.setdefault(record.key, record)
-            valid = _valid_length(out)
-            if valid < os.path.getsize(out):  # drop a line cut short by a crash
-                with open(out, "r+b") as fh:
-                    fh.truncate(valid)
+    writer = JsonlWriter(out, resume=resume, name="out") if out is not None else None
+    if writer is not None:
+        out = writer.path
+        for number, d in enumerate(writer.existing, 1):
+            try:
+                record = TaskRecord.from_dict(d)
+            except InvalidParameterError:
+                writer.close()
+                raise InvalidParameterError("out", f"{out}, record {number}", "a JSON-lines file of sweep records") from None
+            if record.task == name:
+                done.setdefault(record.key, record)
     todo = [(k, c) for k, c in unique.items() if k not in done]
     resumed = sum(1 for k in unique if k in done)
     new: dict[str, TaskRecord] = {}
@@ -540,16 +520,12 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
 
     bar = tqdm(total=len(todo), disable=not progress, file=sys.stderr, unit="task", desc=desc or name,
                leave=False, dynamic_ncols=True)
-    fh = open(out, "a") if out is not None else None
-
     run = new_run()
 
     def finish(line: dict) -> None:
         record = TaskRecord.from_dict({**line, **run.to_dict()})
-        if fh is not None:
-            with exact_integers():
-                fh.write(json.dumps(record.to_dict()) + "\n")
-            fh.flush()
+        if writer is not None:
+            writer.write(record.to_dict())
         new[record.key] = record
         bar.update()
         if on_record is not None:
@@ -568,8 +544,8 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
         interrupted = True
     finally:
         bar.close()
-        if fh is not None:
-            fh.close()
+        if writer is not None:
+            writer.close()
     records = tuple(new.get(k) or done[k] for k in unique if k in new or k in done)
     return SweepResult(task=name, records=records, ran=len(new), resumed=resumed,
                        failed=sum(1 for r in records if not r.ok), interrupted=interrupted, out=out)

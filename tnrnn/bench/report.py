@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..backends import LABELS
 from ..errors import InvalidParameterError
 from ..limits import format_bytes
+from ..records import format_table
 from .records import BenchRecord
 
 __all__ = ["TimeFit", "fit_time_vs_flops", "machine_info", "summary_table"]
@@ -49,25 +50,21 @@ def summary_table(records: Iterable[BenchRecord]) -> str:
     cols = time_columns(records)
     header = ["L", "R", "M", "T", "tensors", "strategy", "plan[s]", "log10(flops)", "x best", "largest",
               "peak"] + [f"{b}[ms]" for b in cols] + ["note"]
-    rows = [header]
+    rows = []
 
     def fmt(v, spec):
         return "-" if v is None else format(v, spec)
 
     for r in records:
         ratio = None if r.flops_log10 is None else 10 ** (r.flops_log10 - best[r.network])
-        row = [str(r.depth), str(r.hidden), str(r.inputs), str(r.length), str(r.num_tensors),
+        row = [r.depth, r.hidden, r.inputs, r.length, r.num_tensors,
                r.strategy + ("*" if r.default else ""), fmt(r.plan_seconds, ".3f"), fmt(r.flops_log10, ".3f"),
                fmt(ratio, ".3f"), fmt(r.largest_intermediate, "d"),
                "-" if r.peak_memory is None else format_bytes(r.peak_memory).replace(" ", "")]
         row += [fmt(None if b not in r.times else 1e3 * r.times[b], ".3f") for b in cols]
         row.append("" if r.reason is None else "skipped: " + r.reason)
         rows.append(row)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = []
-    for row in rows:
-        cells = [c.rjust(w) if i not in (5,) else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells + [row[-1]]).rstrip())
+    lines = [format_table(rows, header, right=[h for h in header if h not in ("strategy", "note")])]
     if any(r.default for r in records):
         lines.append("* tnrnn's default strategy")
     return "\n".join(lines)

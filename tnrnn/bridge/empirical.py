@@ -39,10 +39,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import resolve
-from ..circuits import RAC, check_positive_int
+from ..circuits import RAC
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory
+from ..validation import check_positive_int
 from .mapping import Imported
 from .models import RecurrentModel
 

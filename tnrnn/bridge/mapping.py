@@ -38,8 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..circuits import RAC, check_positive_int
+from ..circuits import RAC
 from ..errors import InvalidParameterError, WeightsError
+from ..validation import check_positive_int
 from .models import GATES, RecurrentLayer, RecurrentModel
 
 __all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch", "detect_arch"]

@@ -40,8 +40,9 @@ import math
 
 import numpy as np
 
-from ..circuits import CircuitShape, check_positive_int
+from ..circuits import CircuitShape
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import check_positive_int
 
 try:
     import torch

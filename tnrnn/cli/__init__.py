@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    from ._common import add_common_arguments, leaf_parsers
+
+    for _, leaf in leaf_parsers(parser):  # the shared options, by construction (cli/_common.py)
+        add_common_arguments(leaf)
     return parser
 
 

@@ -186,3 +186,81 @@ def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) ->
 def add_cut_argument(p: argparse.ArgumentParser) -> None:
     """``--cut``, defaulting to ``start-end``."""
     p.add_argument("--cut", default="start-end", help=CUT_HELP)
+
+
+#: The options every subcommand has (``tnrnn/cli/__init__.build_parser`` adds the missing ones to every leaf).
+UNIVERSAL_OPTIONS = ("--max-memory", "--progress", "--quiet", "--json", "--debug")
+#: The options of every subcommand that produces records (``produces`` contains ``"records"``).
+RECORD_OPTIONS = ("--out", "--resume")
+#: The option of every subcommand that draws a figure (``produces`` contains ``"figure"``).
+FIGURE_OPTIONS = ("--plot",)
+
+
+def declare(p: argparse.ArgumentParser, *produces: str) -> None:
+    """Declare what a subcommand produces: ``"records"`` (then it has ``--out/--resume``), ``"figure"`` (``--plot``).
+
+    Call it in ``add_parser``; :func:`add_common_arguments`, applied to every
+    subcommand by :func:`tnrnn.cli.build_parser`, adds the options the
+    declaration implies that the subcommand did not define itself.
+    """
+    bad = set(produces) - {"records", "figure"}
+    if bad:
+        raise InvalidParameterError("produces", ", ".join(sorted(bad)), "records, figure")
+    p.set_defaults(produces=tuple(produces))
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    """Add to ``p`` every shared option it lacks (see the module docstring and :data:`UNIVERSAL_OPTIONS`).
+
+    Options a subcommand defines itself (with its own help) are kept; this
+    only fills the gaps, so that every subcommand has the same options by
+    construction.
+    """
+    from ._progress import add_progress_arguments
+
+    have = set(p._option_string_actions)
+    produces = p.get_default("produces") or ()
+    if "--max-memory" not in have:
+        add_max_memory_argument(p)
+    if "--progress" not in have and "--quiet" not in have:
+        add_progress_arguments(p)
+    if "--json" not in have:
+        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout (progress on stderr)")
+    if "--debug" not in have:
+        p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    if "records" in produces:
+        if "--out" not in have:
+            p.add_argument("--out", type=output_path("--out"), default=None, metavar="FILE",
+                           help="append the records to FILE (JSON lines), one line each as it is made")
+        if "--resume" not in have:
+            p.add_argument("--resume", action="store_true",
+                           help="with --out: keep the records FILE already has and skip what they cover")
+    if "figure" in produces and "--plot" not in have:
+        p.add_argument("--plot", type=figure_path("--plot"), default=None, metavar="PATH",
+                       help="also draw the figure to PATH (.png, .svg or .pdf)")
+
+
+def leaf_parsers(parser: argparse.ArgumentParser, prefix: str = "tnrnn"):
+    """``(name, parser)`` of every leaf subcommand (``tnrnn memory capacity`` ...), depth first."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield prefix, parser
+        return
+    for name, sub in subs[0].choices.items():
+        yield from leaf_parsers(sub, f"{prefix} {name}")
+
+
+def write_records(args, records, *, command: str) -> None:
+    """With ``--out FILE``: append ``records`` (dicts or records) to FILE as JSON lines (``--resume`` keeps it).
+
+    Without ``--resume``, an existing non-empty FILE is refused before
+    anything is written.
+    """
+    out = getattr(args, "out", None)
+    if not out:
+        return
+    from ..records import JsonlWriter, jsonable
+
+    items = [jsonable(r) for r in records]
+    with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out") as writer:
+        write_or_rescue(lambda: [writer.write(r) for r in items], items, "--out", out, command)

@@ -8,7 +8,15 @@ import os
 import sys
 
 from ..errors import InvalidParameterError
-from ._common import add_circuit_arguments, add_max_memory_argument, figure_path, int_list, output_path, write_or_rescue
+from ._common import (
+    add_circuit_arguments,
+    add_max_memory_argument,
+    declare,
+    figure_path,
+    int_list,
+    output_path,
+    write_or_rescue,
+)
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
@@ -69,6 +77,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from ..runner import add_runner_arguments
 
     add_runner_arguments(p, out=False)
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 

@@ -13,6 +13,7 @@ from ._common import (
     add_circuit_arguments,
     add_cut_argument,
     add_max_memory_argument,
+    declare,
     figure_path,
     int_list,
     write_or_rescue,
@@ -70,6 +71,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 

@@ -8,7 +8,7 @@ import time
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments, add_max_memory_argument
+from ._common import add_circuit_arguments, add_max_memory_argument, declare, write_records
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -45,6 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_max_memory_argument(p, "networks")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_progress_arguments(p)
+    declare(p, "records")
     p.set_defaults(func=run)
     return p
 
@@ -89,9 +90,10 @@ def run(args) -> int:
             costs.append({"optimizer": name, "error": str(err)})
         except OverflowError:                   # a planner's float cost model overflows (flops beyond 1e308)
             costs.append({"optimizer": name, "error": "its cost model overflows floating point on this network"})
+    record = {"kind": "compile", "network": summary.to_dict(), "costs": costs, "versions": versions()}
+    write_records(args, [record], command="compile")
     if args.json:
-        print(json.dumps({"kind": "compile", "network": summary.to_dict(), "costs": costs,
-                          "versions": versions()}, indent=2))
+        print(json.dumps(record, indent=2))
         return 0
     print(summary)
     print("grid-tensor contraction cost:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, figure_path
+from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, declare, figure_path
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
@@ -43,10 +43,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
                       help="every tensor, whatever the size")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
-    p.add_argument("--output", "-o", required=True, metavar="PATH", type=figure_path("--output"),
+    p.add_argument("--output", "-o", "--plot", required=True, metavar="PATH", type=figure_path("--output"),
                    help="the figure file: .png, .svg or .pdf")
     add_max_memory_argument(p, "drawings")
     add_progress_arguments(p)
+    declare(p, "figure")
     p.set_defaults(func=run)
     return p
 
@@ -67,11 +68,12 @@ def _plain(text: str) -> str:
 
 def run(args) -> int:
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
-    from ..circuits import RAC, check_positive_int
+    from ..circuits import RAC
     from ..cuts import as_cut
     from ..network.core import NETWORK_BYTES_PER_TENSOR, check_network_memory, compile
     from ..network.mincut import MINCUT_BYTES_PER_TENSOR
     from ..plotting.network import draw
+    from ..validation import check_positive_int
 
     for name in ("depth", "hidden", "inputs", "length"):
         check_positive_int(getattr(args, name), f"--{name}")
@@ -86,5 +88,12 @@ def run(args) -> int:
     with progress.stage("min-cut and drawing" if cut is not None and not args.no_mincut else "drawing"):
         fig = draw(network, cut=cut, condensed=args.condensed, show_mincut=not args.no_mincut, path=args.output)
     title = _plain(fig.axes[0].get_title().replace("\n", " "))
-    print(f"wrote {args.output}: {title}")
+    if args.json:
+        import json
+
+        print(json.dumps({"kind": "drawing", "figure": args.output, "title": title, "depth": args.depth,
+                          "hidden": args.hidden, "inputs": args.inputs, "length": args.length,
+                          "cut": None if cut is None else args.cut}))
+    else:
+        print(f"wrote {args.output}: {title}")
     return 0

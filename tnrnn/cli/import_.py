@@ -9,7 +9,7 @@ import os
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
 from ..errors import InvalidParameterError
 from ..versions import versions
-from ._common import add_max_memory_argument, figure_path, write_or_rescue
+from ._common import add_max_memory_argument, declare, figure_path, write_or_rescue, write_records
 
 __all__ = ["add_parser", "run"]
 
@@ -85,6 +85,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf); "
                         "several files share one plot of s_k/s_1")
     add_progress_arguments(p)
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -108,11 +109,10 @@ def _table(rows) -> str:
         else:
             cells += [spec.rank, f"{spec.energy:g}", spec.gap_rank, f"{spec.gap:.1e}",
                       f"{spec.numerical_rank}/{spec.max_rank}", f"{spec.tolerance:.1e}", f"{spec.effective_rank:.2f}"]
-        body.append([str(c) for c in cells])
-    widths = [max(len(r[k]) for r in [list(header), *body]) for k in range(len(header))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in body]
-    return "\n".join(lines)
+        body.append(cells)
+    from ..records import format_table
+
+    return format_table(body, header, drop_constant=len(body) > 1)
 
 
 def run(args) -> int:
@@ -156,6 +156,7 @@ def run(args) -> int:
 
             write_or_rescue(lambda: plot_spectra([spec for _, _, spec in rows], [label for label, _, _ in rows],
                                                  path=args.plot), _records(rows), "--plot", args.plot, "import")
+    write_records(args, _records(rows), command="import")
     if args.json:
         out = _records(rows)
         print(json.dumps(out[0] if len(out) == 1 else out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InvalidParameterError
+from ._common import declare, figure_path
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run", "record_kind"]
@@ -36,11 +37,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("results", help="a .json file (one record or a list) or .jsonl file (one record a line)")
-    p.add_argument("--output", "-o", required=True, metavar="PATH", help="the figure file: .png, .svg or .pdf")
+    p.add_argument("--output", "-o", "--plot", required=True, metavar="PATH", type=figure_path("--output"), help="the figure file: .png, .svg or .pdf")
     p.add_argument("--kind", default="flops", choices=("flops", "time", "speedup"),
                    help="for benchmark records: flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--title", default=None, help="replace the figure's title")
     add_progress_arguments(p)
+    declare(p, "figure")
     p.set_defaults(func=run)
     return p
 
@@ -95,7 +97,12 @@ def run(args) -> int:
     (kind,) = kinds
     with Progress.from_args(args).stage(f"drawing {len(records)} {kind} records"):
         _draw(kind, records, args)
-    print(f"wrote {args.output}: {len(records)} {kind} record{'s' if len(records) != 1 else ''}")
+    if args.json:
+        import json
+
+        print(json.dumps({"kind": "plot", "figure": args.output, "records": len(records), "record_kind": kind}))
+    else:
+        print(f"wrote {args.output}: {len(records)} {kind} record{'s' if len(records) != 1 else ''}")
     return 0
 
 

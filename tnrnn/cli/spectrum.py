@@ -7,7 +7,15 @@ import json
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, figure_path, write_or_rescue
+from ._common import (
+    add_circuit_arguments,
+    add_cut_argument,
+    add_max_memory_argument,
+    declare,
+    figure_path,
+    write_or_rescue,
+    write_records,
+)
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -63,6 +71,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -89,6 +98,7 @@ def run(args) -> int:
 
     record = {"kind": "spectrum", "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
               "length": args.length, "seed": args.seed, **result.to_dict(), "versions": versions()}
+    write_records(args, [record], command="spectrum")
     if args.json:
         print(json.dumps(record, indent=2))
     else:

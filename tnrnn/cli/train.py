@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import int_list
+from ._common import declare, int_list
 
 __all__ = ["add_parser", "run"]
 
@@ -74,6 +74,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="start the records afresh instead of resuming")
     p.add_argument("--no-plot", action="store_true", help="do not write the figures")
     p.add_argument("--json", action="store_true", help="print the records as JSON lines instead of a table")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 

@@ -1,4 +1,7 @@
-"""Memory functions and the curse of memory of linear RNNs (Li, Han, E, Li, ICLR 2021).
+"""Memory functions, Hankel analysis and the curse of memory of linear RNNs (Li, Han, E, Li, ICLR 2021).
+
+The memory-ability measures of trained units (capacity, retention, horizon,
+Lyapunov spectra, the comparison) are the other track, :mod:`tnrnn.measures`.
 
 One module per concern::
 
@@ -10,13 +13,6 @@ One module per concern::
     nn.py         LinearRNNModule (torch)                                            torch
     training.py   fit_linear_rnn (Adam / gradient descent), plateau_length           torch
     curse.py      the approximation and plateau experiments, streamed as JSON records
-    registry.py   named memory measures (register, list_measures, measure): new measures plug in here
-    drive.py      any model as a driven system: state, step map, readout; EchoStateNetwork
-    capacity.py   short-term memory capacity MC_k, MC (Jaeger 2001), ridge readouts
-    retention.py  lag retention and semantic recoverability of linear probes, memory length (tnrnn's own)
-    horizon.py    gradient memory horizon ||dy_T/dx_(T-k)|| (torch autograd)                 torch
-    lyapunov.py   Lyapunov spectrum of the driven state map (QR method)                     torch
-    compare.py    the unit x training-length comparison (tasks' SES data and models)        torch
 
 Importing this package imports numpy only; scipy is imported by the functions
 that use it, torch only by the training and export functions.
@@ -29,8 +25,6 @@ that use it, torch only by the training and export functions.
 2
 """
 
-from .capacity import MemoryCapacity, capacity_from_states, memory_capacity, ridge_fit
-from .drive import EchoStateNetwork, Stepper, hidden_states, stepper
 from .functions import DECAY_KINDS, DecayFit, MemoryFunction, classify_decay, memory_function, memory_horizon
 from .hankel import (
     ExactHankelRank,
@@ -52,11 +46,7 @@ from .hankel import (
     section_bound,
     truncate_kernel,
 )
-from .horizon import GradientHorizon, gradient_horizon
 from .linear import LinearRNN, continuous_kernel, discrete_kernel
-from .lyapunov import LyapunovSpectrum, lyapunov_spectrum, state_jacobians
-from .registry import MEASURES, Measure, get_measure, list_measures, measure, register
-from .retention import Retention, lag_retention, memory_length
 from .targets import INPUT_KINDS, TARGETS, Target, generate_data, sample_kernel, target
 
 __all__ = [
@@ -66,8 +56,4 @@ __all__ = [
     "hankel_matrix", "HankelSpectrum", "hankel_spectrum", "ExactHankelRank", "hankel_rank_exact",
     "fir_realization", "gramians", "gramian_factors", "hankel_singular_values", "Truncation", "balanced_truncation",
     "truncate_kernel", "KernelError", "kernel_error", "MinimalWidth", "minimal_width", "section_bound", "realize_section",
-    "Measure", "MEASURES", "register", "list_measures", "get_measure", "measure",
-    "EchoStateNetwork", "Stepper", "stepper", "hidden_states", "MemoryCapacity", "memory_capacity",
-    "capacity_from_states", "ridge_fit", "Retention", "lag_retention", "memory_length", "GradientHorizon",
-    "gradient_horizon", "LyapunovSpectrum", "lyapunov_spectrum", "state_jacobians",
 ]

@@ -31,14 +31,13 @@ valid when interrupted.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import JsonlWriter, read_records
 from .hankel import kernel_error, realize_section, truncate_kernel
 from .targets import sample_kernel, target
 
@@ -136,7 +135,7 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
     """
     from scipy.linalg import svd, svdvals
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
     from .hankel import hankel_matrix
 
     specs = [target(t) for t in targets]
@@ -200,29 +199,6 @@ def plateau_records(name: str, delays: Iterable[float], *, width: int = 8, horiz
                             fit.final_loss, tuple(int(i) for i in idx), tuple(float(v) for v in losses[idx]))
 
 
-def _read(path) -> tuple[list[dict], int]:
-    out, valid = [], 0
-    if path is None or not os.path.exists(path):
-        return out, valid
-    with open(path, "rb") as fh:
-        for raw in fh:
-            line = raw.strip()
-            if line:
-                try:
-                    out.append(json.loads(line))
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    break
-            if not raw.endswith(b"\n"):
-                break
-            valid += len(raw)
-    return out, valid
-
-
-def read_records(path) -> list[dict]:
-    """The records of a JSON-lines file (a truncated last line, from an interrupted run, is ignored)."""
-    return _read(path)[0]
-
-
 def record_key(d: dict) -> tuple:
     """The resume key of a record read back from JSON."""
     return (d.get("kind"), d.get("target"), d.get("width"), d.get("horizon"), d.get("dt"), d.get("steps"),
@@ -237,10 +213,8 @@ def run_records(make, path=None, *, progress: bool = False, total: int | None = 
     the ones read back from ``path`` (as dicts).  Interrupting leaves every
     finished record in the file.
     """
-    done, valid = _read(path)
-    if path is not None and os.path.exists(path) and os.path.getsize(path) > valid:
-        with open(path, "r+b") as fh:  # drop a line cut by an interruption before appending
-            fh.truncate(valid)
+    writer = JsonlWriter(path, resume=True, name="--out") if path is not None else None
+    done = writer.existing if writer is not None else []
     skip = frozenset(record_key(d) for d in done)
     bar = None
     if progress:
@@ -250,19 +224,17 @@ def run_records(make, path=None, *, progress: bool = False, total: int | None = 
 
         bar = tqdm(total=None if total is None else max(total - len(skip), 0), file=sys.stderr, leave=False)
     fresh = []
-    fh = open(path, "a") if path is not None else None
     try:
         for rec in make(skip):
             d = rec.to_dict()
             fresh.append(d)
-            if fh is not None:
-                fh.write(json.dumps(d) + "\n")
-                fh.flush()
+            if writer is not None:
+                writer.write(d)
             if bar is not None:
                 bar.update(1)
     finally:
-        if fh is not None:
-            fh.close()
+        if writer is not None:
+            writer.close()
         if bar is not None:
             bar.close()
     return done + fresh

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..measures.registry import register
 from .linear import check_time
-from .registry import register
 
 __all__ = ["MemoryFunction", "memory_function", "DecayFit", "classify_decay", "memory_horizon", "DECAY_KINDS"]
 
@@ -190,8 +190,8 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
     >>> mf.responses[0, :, 0].tolist()
     [2.0, 1.0, 0.5, 0.25]
     """
-    from ..circuits import check_positive_int
     from ..limits import check_memory
+    from ..validation import check_positive_int
 
     K = check_positive_int(lags, "lags")
     check_time(time)

@@ -41,8 +41,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime, rank_mod, to_field
+from ..measures.registry import register
 from .linear import LinearRNN
-from .registry import register
 
 __all__ = [
     "hankel_matrix",
@@ -437,7 +437,7 @@ class Truncation:
 def _truncate(system: LinearRNN, LP: np.ndarray, LQ: np.ndarray, width: int, factors=None) -> Truncation:
     from scipy.linalg import svd
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
 
     m = check_positive_int(width, "width")
     Uq, s, Vt = svd(LQ.T @ LP) if factors is None else factors
@@ -518,7 +518,7 @@ def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
     """
     from scipy.linalg import lstsq, svd
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
 
     m = check_positive_int(width, "width")
     h = _kernel(kernel)
@@ -625,7 +625,7 @@ def section_bound(kernel, width: int) -> float:
     """
     from scipy.linalg import svdvals
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
 
     m = check_positive_int(width, "width", minimum=0)
     s = svdvals(hankel_matrix(kernel, section=True))

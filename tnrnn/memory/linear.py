@@ -180,7 +180,7 @@ class LinearRNN:
         ``W = A - (max Re eig(A) + 1 - radius) I`` so that every eigenvalue has
         real part ``<= radius - 1 < 0``.  ``U`` and ``c`` are standard normal.
         """
-        from ..circuits import check_positive_int
+        from ..validation import check_positive_int
 
         m = check_positive_int(width, "width")
         M = check_positive_int(inputs, "inputs")

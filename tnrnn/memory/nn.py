@@ -58,7 +58,7 @@ class LinearRNNModule(torch.nn.Module):
     def __init__(self, width: int, inputs: int = 1, outputs: int = 1, *, dt: float | None = None,
                  dtype=torch.float64):
         super().__init__()
-        from ..circuits import check_positive_int
+        from ..validation import check_positive_int
 
         self.width = check_positive_int(width, "width")
         self.inputs = check_positive_int(inputs, "inputs")

@@ -194,7 +194,7 @@ def generate_data(spec, length: int, samples: int, *, dt: float = 0.1, inputs: s
     """
     from scipy.signal import fftconvolve
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
 
     T = check_positive_int(length, "length")
     N = check_positive_int(samples, "samples")

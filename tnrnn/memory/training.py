@@ -143,7 +143,7 @@ def fit_linear_rnn(kernel, width: int, *, steps: int = 1000, lr: float = 1e-2, o
     require_torch("training a linear RNN")
     import torch
 
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
     from .hankel import _kernel
     from .nn import LinearRNNModule
 

@@ -39,9 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from ..circuits import RAC, check_positive_int
+from ..circuits import RAC
 from ..errors import InvalidParameterError
 from ..typing import ArrayLike, BackendLike, CutLike, MemoryLike, OptimizeLike
+from ..validation import check_positive_int
 from .optimizers import DEFAULT_OPTIMIZER
 from .structure import (
     NETWORK_BYTES_PER_TENSOR,

@@ -40,10 +40,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..circuits import check_positive_int
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
 from ..typing import CutLike, MemoryLike
+from ..validation import check_positive_int
 from .core import CircuitNetwork
 from .structure import ContractionProblem, check_network_memory, circuit_nodes, tensor_specs
 

@@ -29,10 +29,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..circuits import check_positive_int
 from ..errors import InvalidParameterError
 from ..limits import check_memory
 from ..typing import MemoryLike
+from ..validation import check_positive_int
 
 __all__ = [
     "NETWORK_BYTES_PER_TENSOR",

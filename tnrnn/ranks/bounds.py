@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import comb, prod
 
-from ..circuits import check_positive_int
 from ..cuts import Cut
+from ..validation import check_positive_int
 
 __all__ = [
     "multiset",

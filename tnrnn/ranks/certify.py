@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 
-from ..circuits import RAC, check_positive_int
+from ..circuits import RAC
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime
 from ..typing import CutLike, MemoryLike, ProgressLike
+from ..validation import check_positive_int
 from .bounds import closed_form_upper, theorem_lower
 from .engines import exact_rank, list_engines
 from .records import RankBounds

@@ -7,7 +7,6 @@ came from; it converts to a dict (and JSON) and back without loss.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -124,20 +123,6 @@ _COLUMNS = (
 )
 
 
-#: Integers with more bits than this are shown in tables as ``~d.ddde+N`` (their exact value is in ``to_dict``).
-_TABLE_MAX_BITS = 200
-
-
-def _cell(value) -> str:
-    """A table cell: huge integers approximately (no int -> str conversion of thousands of digits)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _TABLE_MAX_BITS:
-        shift = value.bit_length() - 64
-        log10 = math.log10(value >> shift) + shift * math.log10(2)
-        exponent = math.floor(log10)
-        return f"~{10 ** (log10 - exponent):.3f}e+{exponent}"
-    return str(value)
-
-
 def format_table(records: Iterable[RankBounds]) -> str:
     """Records as an aligned text table, one row each.
 
@@ -152,8 +137,8 @@ def format_table(records: Iterable[RankBounds]) -> str:
     L  R  M  T  cut        lower  upper  certified  paper  degree  seconds
     1  3  2  4  start-end  3      3      exact      3      3       0.00
     """
+    from ..records import format_table as table
+
     records = list(records)
     cols = [c for c in _COLUMNS if c[0] != "mincut" or any(r.mincut_upper is not None for r in records)]
-    cells = [[name for name, _ in cols]] + [[_cell(get(r)) for _, get in cols] for r in records]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    return table([[get(r) for _, get in cols] for r in records], [name for name, _ in cols])

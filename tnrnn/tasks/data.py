@@ -59,8 +59,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..circuits import check_positive_int
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import check_positive_int
 
 __all__ = [
     "TASKS",

@@ -21,16 +21,15 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from ..errors import InvalidParameterError
 from ..plotting.figure import figure_format, new_figure, save_figure
+from ..records import read_records
 from .data import TASKS, make_task
 from .models import count_parameters, hidden_for_budget
 from .training import config_key, make_config
@@ -109,27 +108,6 @@ def grid(task: str, depths: Iterable[int], lengths: Iterable[int], seeds: Iterab
     return configs
 
 
-def read_records(path) -> list[dict]:
-    """The records of a JSON-lines file (a truncated last line, from a killed run, is skipped with a warning)."""
-    fspath = os.fspath(path)
-    if not os.path.exists(fspath):
-        return []
-    records = []
-    with open(fspath) as f:
-        lines = f.read().splitlines()
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
-                warnings.warn(f"{fspath}: skipping a truncated last line", stacklevel=2)
-                continue
-            raise InvalidParameterError("path", fspath, f"a JSON-lines file (line {i + 1} is not JSON)") from None
-    return records
-
-
 def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bool = False,
              runner: Callable[..., dict] | None = None) -> list[dict]:
     """Run configurations, appending each record to ``path`` (JSON lines) as soon as it finishes.
@@ -157,13 +135,13 @@ def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bo
     if runner is None:
         from .training import run_config as runner
     configs = list(configs)
+    from ..records import JsonlWriter
+
     fspath = os.fspath(path)
-    folder = os.path.dirname(fspath)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    done = {r["key"]: r for r in read_records(fspath)} if resume else {}
     if not resume and os.path.exists(fspath):
         os.remove(fspath)
+    writer = JsonlWriter(fspath, resume=True, name="--out")
+    done = {r["key"]: r for r in writer.existing}
     results = {}
     todo = [c for c in configs if config_key(c) not in done]
     bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="grid", file=sys.stderr,
@@ -171,14 +149,12 @@ def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bo
     try:
         for c in todo:
             record = runner(c, progress=progress)
-            with open(fspath, "a") as f:
-                f.write(json.dumps(record) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            writer.write(record)
             results[record["key"]] = record
             bar.update(1)
     finally:
         bar.close()
+        writer.close()
     every = {**done, **results}
     return [every[config_key(c)] for c in configs if config_key(c) in every]
 

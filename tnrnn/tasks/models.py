@@ -41,8 +41,8 @@ Examples
 
 from __future__ import annotations
 
-from ..circuits import check_positive_int
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import check_positive_int
 
 __all__ = ["ARCHS", "ORTHOGONAL_MAPS", "build_model", "export_state_dict", "bridge_arch", "count_parameters",
            "hidden_for_budget", "orthogonality_error"]

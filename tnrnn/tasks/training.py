@@ -41,8 +41,8 @@ import time
 
 import numpy as np
 
-from ..circuits import check_positive_int
 from ..errors import InvalidParameterError, MemoryLimitError
+from ..validation import check_positive_int
 from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
 from .models import ARCHS, ORTHOGONAL_MAPS, _torch, bridge_arch, build_model, count_parameters, export_state_dict
 

@@ -41,8 +41,15 @@ def check_plot(path) -> None:
         figure_format(path, "--plot")
 
 
-def emit(args, payload, text: str) -> None:
-    """Print ``payload`` as JSON with ``--json``, else ``text``."""
+def emit(args, payload, text: str, *, written: bool = False) -> None:
+    """Print ``payload`` as JSON with ``--json``, else ``text``; with ``--out``, append its records there.
+
+    ``written``: the action streamed its records to ``--out`` itself (curse, plateau).
+    """
+    if not written:
+        from .._common import write_records
+
+        write_records(args, payload if isinstance(payload, list) else [payload], command=f"memory {args.action}")
     if getattr(args, "json", False):
         print(json.dumps(payload, indent=2))
     else:

@@ -56,7 +56,7 @@ def load_model(args):
         a = _npz(path, ("W", "U", "c"), "linear RNN")
         return LinearRNN(a["W"], a["U"], a["c"])
     if args.arch == "esn":
-        from ...memory import EchoStateNetwork
+        from ...measures import EchoStateNetwork
 
         a = _npz(path, ("W", "W_in"), "reservoir")
         leak = float(a["leak"]) if "leak" in a else 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._common import declare
 from ._common import emit
 from ._measures import add_model_arguments, load_model
 
@@ -34,13 +35,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--test-size", type=float, default=0.2, help="held-out fraction of the rows (default 0.2)")
     p.add_argument("--ridge", type=float, default=1e-6, help="ridge penalty lambda (default 1e-6)")
     p.add_argument("--amplitude", type=float, default=0.8, help="u(t) uniform in [-a, a] (default 0.8)")
+    declare(p, "records")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
     """Run ``tnrnn memory capacity``."""
-    from ...memory import memory_capacity
+    from ...measures import memory_capacity
 
     model = load_model(args)
     mc = memory_capacity(model, args.lags, length=args.length, washout=args.washout, test_size=args.test_size,

@@ -7,6 +7,7 @@ import json
 import os
 
 from ...errors import InvalidParameterError
+from .._common import declare
 from ._common import note
 
 EXAMPLES = """\
@@ -37,6 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, help="seeds, e.g. 0,1,2")
     p.add_argument("--steps", type=int, default=None, help="training steps per network")
     p.add_argument("--json", action="store_true", help="print the summary rows as JSON")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -49,7 +51,7 @@ def _ints(text, name):
 
 def run(args) -> int:
     """Run ``tnrnn memory compare``."""
-    from ...memory.compare import (
+    from ...measures.compare import (
         PRESETS,
         comparison_configs,
         config_key,

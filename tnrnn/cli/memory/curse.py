@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._common import figure_path, int_list, output_path
+from .._common import declare, figure_path, int_list, output_path
 from ._common import check_plot, emit, name_list, note
 
 EXAMPLES = """\
@@ -45,6 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"), help="append one JSON line per record to PATH (resumes)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot error vs width, one panel per target")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -75,7 +76,7 @@ def run(args) -> int:
         f"{'-' if r['trained_l1'] is None else format(r['trained_l1'], '.3e'):>11} {r['fir_l1']:>10.3e} "
         f"{r['aak_lower']:>10.3e} "
         f"{r['bt_upper']:>12.3e}" for r in records]
-    emit(args, records, "\n".join(rows))
+    emit(args, records, "\n".join(rows), written=True)
     if args.out is not None:
         note(f"{len(records)} records in {args.out}")
     if args.plot is not None:

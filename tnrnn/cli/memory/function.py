@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from ...errors import InvalidParameterError
-from .._common import figure_path
+from .._common import declare, figure_path
 from ._common import check_plot, emit
 
 _ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac")
@@ -50,6 +50,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--channel", type=int, default=0, help="output channel (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot |rho(t)| to PATH (.png, .svg or .pdf)")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...errors import InvalidParameterError
-from .._common import figure_path
+from .._common import declare, figure_path
 from ._common import check_plot, emit, float_list, name_list
 
 EXAMPLES = """\
@@ -53,6 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="with --width and one target: save the truncated W, U, c to PATH (.npz)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot the singular values to PATH")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 

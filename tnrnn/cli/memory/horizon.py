@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import figure_path
+from .._common import declare, figure_path
 from ._common import check_plot, emit
 from ._measures import add_model_arguments, load_model
 
@@ -32,13 +32,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
     p.add_argument("--tol", type=float, default=1e-3, help="horizon tolerance relative to the maximum (default 1e-3)")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot g(k) to PATH (.png, .svg or .pdf)")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
     """Run ``tnrnn memory horizon``."""
-    from ...memory import gradient_horizon
+    from ...measures import gradient_horizon
 
     check_plot(args.plot)
     model = load_model(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._common import declare
 from ._common import emit
 from ._measures import add_model_arguments, load_model
 
@@ -31,13 +32,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
     p.add_argument("--exponents", type=int, default=None, help="only the largest p exponents (default all)")
+    declare(p, "records")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
     """Run ``tnrnn memory lyapunov``."""
-    from ...memory import lyapunov_spectrum
+    from ...measures import lyapunov_spectrum
 
     model = load_model(args)
     spec = lyapunov_spectrum(model, args.steps, washout=args.washout, sequences=args.sequences, inputs=args.inputs,

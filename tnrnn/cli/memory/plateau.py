@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .._common import figure_path, output_path
+from .._common import declare, figure_path, output_path
 from ._common import check_plot, emit, float_list, note
 
 EXAMPLES = """\
@@ -43,6 +43,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"), help="append one JSON line per record to PATH (resumes)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot loss curves and plateau length vs delay")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -68,7 +69,7 @@ def run(args) -> int:
     rows = [f"{'target':>10} {'delay':>6} {'plateau':>8} {'final loss':>11}"] + [
         f"{r['target']:>10} {r['delay']:>6g} {'>' + str(r['steps']) if r['plateau'] is None else r['plateau']:>8} "
         f"{r['final_loss']:>11.3e}" for r in records]
-    emit(args, records, "\n".join(rows))
+    emit(args, records, "\n".join(rows), written=True)
     if args.out is not None:
         note(f"{len(records)} records in {args.out}")
     if args.plot is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._common import declare
 from ._common import emit
 from ._measures import add_model_arguments, load_model
 
@@ -35,13 +36,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--test-size", type=float, default=0.25, help="held-out fraction of sequences (default 0.25)")
     p.add_argument("--ridge", type=float, default=1e-3, help="ridge penalty per training row (default 1e-3)")
     p.add_argument("--threshold", type=float, default=0.5, help="memory-length threshold (default 0.5)")
+    declare(p, "records")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
     """Run ``tnrnn memory retention``."""
-    from ...memory import lag_retention
+    from ...measures import lag_retention
 
     model = load_model(args)
     ret = lag_retention(model, args.lags, inputs=args.inputs, window=args.window, sequences=args.sequences,

@@ -150,7 +150,7 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
     Parameters
     ----------
     model
-        Anything :func:`tnrnn.memory.drive.stepper` reads.
+        Anything :func:`tnrnn.measures.drive.stepper` reads.
     lags : int
         ``K``: lags ``0..K-1``.
     inputs : {"onehot", "gaussian"}
@@ -190,8 +190,8 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
     >>> np.round(ret.semantic[:2], 6).tolist()          # windows (t-k, t-k-1) inside the register
     [1.0, 1.0]
     """
-    from ..circuits import check_positive_int
     from ..limits import check_memory
+    from ..validation import check_positive_int
 
     st = stepper(model)
     K = check_positive_int(lags, "lags")

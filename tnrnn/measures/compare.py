@@ -29,16 +29,16 @@ batches of ``batch_size`` fresh sequences from :func:`tnrnn.tasks.batches`
 weights after the last step are kept (no early stopping).  Test accuracy on
 ``test_size`` held-out sequences of the training length.
 
-Measures per network (all on the same imported weights, see :mod:`tnrnn.memory.drive`):
+Measures per network (all on the same imported weights, see :mod:`tnrnn.measures.drive`):
 
 * ``accuracy``: test accuracy on the task at the training length (untrained: at the largest length);
-* ``memory_length`` and ``semantic_length``: :func:`~tnrnn.memory.lag_retention` on i.i.d. one-hot
+* ``memory_length`` and ``semantic_length``: :func:`~tnrnn.measures.lag_retention` on i.i.d. one-hot
   symbols over the task's inputs (``lags`` lags, semantic window = the task's window, threshold 0.5);
-* ``capacity``: :func:`~tnrnn.memory.memory_capacity` (lags ``2H``, series along a seeded unit direction);
+* ``capacity``: :func:`~tnrnn.measures.memory_capacity` (lags ``2H``, series along a seeded unit direction);
 * ``effective_rank``: the effective rank (exp of the entropy of the normalised squared singular values)
   of the empirical Start-End spectrum, :func:`tnrnn.bridge.empirical_spectrum`, at length ``rank_length``
   for every network (one fixed length so that the units compare), one-hot templates;
-* ``horizon``: the gradient horizon at 1e-2 of the maximum (:func:`~tnrnn.memory.gradient_horizon`,
+* ``horizon``: the gradient horizon at 1e-2 of the maximum (:func:`~tnrnn.measures.gradient_horizon`,
   one-hot inputs, ``lags`` lags; ``lags`` when it reaches past them);
 * ``lyapunov``: the largest Lyapunov exponent (nats per step, one-hot inputs).
 
@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -60,6 +59,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import JsonlWriter, read_records
 
 __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "read_records", "summarize",
            "format_table", "plot_comparison", "comparison_configs", "config_key"]
@@ -217,20 +217,6 @@ def _imported(model):
     return from_state_dict({k: v.detach() for k, v in model.state_dict().items()}, "rnn_tanh")
 
 
-def read_records(path) -> list[dict]:
-    """The records of a JSON-lines file (a torn last line, from an interrupted write, is skipped)."""
-    if not os.path.exists(path):
-        return []
-    out = []
-    with open(path) as f:
-        for line in f:
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return out
-
-
 def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> list[dict]:
     """Train and measure every config, appending one JSON line per network to ``path``; skip keys already there.
 
@@ -242,13 +228,13 @@ def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> 
     from ..tasks.data import make_task
 
     configs = list(configs)
-    done = {r["key"] for r in read_records(path)}
+    writer = JsonlWriter(path, resume=True, name="--out")
+    done = {r["key"] for r in writer.existing}
     todo = [c for c in configs if config_key(c) not in done]
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with open(path, "a") as f:
+        with writer as f:
             for c in tqdm(todo, desc="compare", file=sys.stderr, disable=not progress, unit="net"):
                 t0 = time.perf_counter()
                 T = c["length"] or c["max_length"]
@@ -260,8 +246,7 @@ def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> 
                 record = {"key": config_key(c), "unit": c["unit"], "length": c["length"], "seed": c["seed"],
                           "trained": bool(c["length"]), "config": c, "final_loss": loss,
                           **measure_network(model, task, c), "seconds": time.perf_counter() - t0}
-                f.write(json.dumps(record) + "\n")
-                f.flush()
+                f.write(record)
     finally:
         torch.set_num_threads(threads)
     return read_records(path)

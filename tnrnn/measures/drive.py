@@ -1,7 +1,7 @@
 r"""Driving a recurrent model one step at a time: the state, the step map and the readout of any model.
 
-The memory measures (:mod:`~tnrnn.memory.capacity`, :mod:`~tnrnn.memory.retention`,
-:mod:`~tnrnn.memory.horizon`, :mod:`~tnrnn.memory.lyapunov`) see every model as
+The memory measures (:mod:`~tnrnn.measures.capacity`, :mod:`~tnrnn.measures.retention`,
+:mod:`~tnrnn.measures.horizon`, :mod:`~tnrnn.measures.lyapunov`) see every model as
 a driven dynamical system
 
 .. math:: s_{t} = F(s_{t-1}, x_t, t), \qquad s_{-1} = 0, \qquad h_t = P s_t, \qquad y_t = g(h_t),
@@ -98,7 +98,7 @@ class EchoStateNetwork:
     def random(cls, units: int, inputs: int = 1, *, spectral_radius: float = 0.9, input_scaling: float = 1.0,
                leak: float = 1.0, activation: str = "tanh", seed=None) -> EchoStateNetwork:
         """A dense Gaussian reservoir scaled to ``spectral_radius``, inputs uniform in ``[-input_scaling, input_scaling]``."""
-        from ..circuits import check_positive_int
+        from ..validation import check_positive_int
 
         N = check_positive_int(units, "units")
         M = check_positive_int(inputs, "inputs")
@@ -366,7 +366,7 @@ def stepper(model) -> Stepper:
     from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
     from ..circuits import RAC
-    from .linear import LinearRNN
+    from ..memory.linear import LinearRNN
 
     if isinstance(model, Stepper):
         return model

@@ -6,7 +6,7 @@ Rev. Mod. Phys. 1985; for RNNs driven by their inputs: Engelken, Wolf,
 Abbott, "Lyapunov spectra of chaotic recurrent neural networks", 2023;
 Vogt et al., "On Lyapunov exponents for RNNs", 2022).  Along a trajectory
 :math:`s_t = F(s_{t-1}, x_t)` of the full state (every layer's hidden state,
-and the LSTM cell states; :mod:`tnrnn.memory.drive`), with Jacobians
+and the LSTM cell states; :mod:`tnrnn.measures.drive`), with Jacobians
 :math:`J_t = \partial F / \partial s_{t-1}` (torch autograd), set
 :math:`Q_0 = I` and for :math:`t = 1, \dots, T-1`
 
@@ -149,7 +149,7 @@ def lyapunov_spectrum(model, steps: int = 500, *, washout: int = 100, sequences:
     Parameters
     ----------
     model
-        Anything :func:`tnrnn.memory.drive.stepper` reads.
+        Anything :func:`tnrnn.measures.drive.stepper` reads.
     steps : int
         Steps accumulated after the washout.
     washout : int
@@ -157,7 +157,7 @@ def lyapunov_spectrum(model, steps: int = 500, *, washout: int = 100, sequences:
     sequences : int
         Independent input sequences (their spectra are averaged).
     inputs, scale
-        The input distribution (:func:`~tnrnn.memory.horizon.draw_inputs`).
+        The input distribution (:func:`~tnrnn.measures.horizon.draw_inputs`).
     X : array (N, T, M), optional
         The input sequences themselves (then ``steps = T - 1 - washout``).
     exponents : int, optional
@@ -173,8 +173,8 @@ def lyapunov_spectrum(model, steps: int = 500, *, washout: int = 100, sequences:
     >>> np.allclose(spec.exponents, np.log([0.9, 0.5, 0.1]))
     True
     """
-    from ..circuits import check_positive_int
     from ..limits import check_memory
+    from ..validation import check_positive_int
 
     torch = _torch("the Lyapunov spectrum")
 

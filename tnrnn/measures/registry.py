@@ -2,7 +2,7 @@
 
 Each measure is a function of a model (and keyword options) returning a
 frozen-dataclass result with ``to_dict()`` and ``__str__``.  Modules of
-:mod:`tnrnn.memory` register theirs with :func:`register`; the ``tnrnn memory``
+:mod:`tnrnn.memory` and :mod:`tnrnn.measures` register theirs with :func:`register`; the ``tnrnn memory``
 command and :func:`measure` find them by name.  This file only keeps the
 table; the measures live in their own modules (``functions.py`` the memory
 function, ``hankel.py`` the Hankel analysis, ...), and a new kind of measure
@@ -67,13 +67,17 @@ def register(name: str, description: str, *, needs_torch: bool = False):
     return deco
 
 
-def list_measures() -> list[Measure]:
-    """The registered measures.
+#: The modules that register measures, imported by :func:`list_measures` (both tracks).
+MEASURE_MODULES = ("tnrnn.memory.functions", "tnrnn.memory.hankel", "tnrnn.measures.capacity",
+                   "tnrnn.measures.retention", "tnrnn.measures.horizon", "tnrnn.measures.lyapunov")
 
-    Measure modules register themselves when imported, and ``tnrnn/memory/__init__.py`` imports them
-    all, which Python runs before this module is reachable; so the table is full here without this
-    module importing its measures (which would be an import cycle).
-    """
+
+def list_measures() -> list[Measure]:
+    """The registered measures, in registration order (the measure modules are imported here, lazily)."""
+    import importlib
+
+    for name in MEASURE_MODULES:
+        importlib.import_module(name)
     return list(MEASURES.values())
 
 

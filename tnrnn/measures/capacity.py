@@ -206,7 +206,7 @@ def capacity_from_states(states, series, lags: int, *, washout: int | None = Non
     >>> np.round(mc.profile, 6).tolist()[:3], round(mc.total, 1)
     ([1.0, 1.0, 1.0], 3.0)
     """
-    from ..circuits import check_positive_int
+    from ..validation import check_positive_int
 
     S = np.asarray(states, dtype=np.float64)
     u = np.asarray(series, dtype=np.float64).ravel()
@@ -272,7 +272,7 @@ def memory_capacity(model, lags: int | None = None, *, series=None, length: int 
     Parameters
     ----------
     model
-        Anything :func:`tnrnn.memory.drive.stepper` reads: an :class:`~tnrnn.memory.drive.EchoStateNetwork`,
+        Anything :func:`tnrnn.measures.drive.stepper` reads: an :class:`~tnrnn.measures.drive.EchoStateNetwork`,
         a :class:`~tnrnn.memory.LinearRNN`, an imported model, a RAC or a torch recurrent module.
     lags : int, optional
         ``K``; default twice the observed state size (reservoirpy's rule of thumb).
@@ -298,7 +298,7 @@ def memory_capacity(model, lags: int | None = None, *, series=None, length: int 
 
     Examples
     --------
-    >>> from tnrnn.memory import EchoStateNetwork
+    >>> from tnrnn.measures import EchoStateNetwork
 
     A linear reservoir of 5 units holds 5 inputs: the current one and about 4 past ones:
 
@@ -307,8 +307,8 @@ def memory_capacity(model, lags: int | None = None, *, series=None, length: int 
     >>> bool(4.8 < mc.total <= mc.bound), round(float(mc.profile[0]), 3)
     (True, 1.0)
     """
-    from ..circuits import check_positive_int
     from ..limits import check_memory
+    from ..validation import check_positive_int
 
     st = stepper(model)
     H = st.observed.stop - st.observed.start

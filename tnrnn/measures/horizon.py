@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..memory.functions import DecayFit, classify_decay, memory_horizon
 from .drive import model_label, stepper
-from .functions import DecayFit, classify_decay, memory_horizon
 from .registry import register
 
 __all__ = ["GradientHorizon", "gradient_horizon", "INPUT_DISTRIBUTIONS", "draw_inputs"]
@@ -140,7 +140,7 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
     Parameters
     ----------
     model
-        Anything :func:`tnrnn.memory.drive.stepper` reads.
+        Anything :func:`tnrnn.measures.drive.stepper` reads.
     lags : int
         ``K`` (the sequences are ``K`` steps long).
     sequences : int
@@ -161,8 +161,8 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
     >>> gh.mean.tolist()
     [2.0, 1.0, 0.5, 0.25]
     """
-    from ..circuits import check_positive_int
     from ..limits import check_memory
+    from ..validation import check_positive_int
 
     torch = _torch("the gradient horizon")
     st = stepper(model)

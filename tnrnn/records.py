@@ -1,0 +1,494 @@
+"""Records, JSON lines and text tables: the one way every track stores and shows results.
+
+Conventions (every result type, every command)
+----------------------------------------------
+Records
+    A result is a frozen dataclass that mixes in :class:`Record`: it has
+    :meth:`Record.to_dict` (JSON-safe: numpy scalars and arrays become Python
+    numbers and lists, tuples become lists), :meth:`Record.to_json`, and
+    prints as a one-row table (:meth:`Record.table_row` chooses the
+    columns).  :func:`to_pandas` turns a list of records (or of their dicts)
+    into a ``pandas.DataFrame``.
+JSON lines
+    Long runs append one record per line with :class:`JsonlWriter` (flushed and
+    fsynced after every record, so a kill loses at most the record being
+    written) and read back with :func:`read_records`, the one JSON-lines
+    reader.  **The truncated-last-line rule**: a last line without its
+    newline is a write cut short by a kill or a full disk; every reader skips
+    it with a warning, and a writer opened with ``resume=True`` cuts it off
+    before appending.  Any other line that is not a JSON object is an error
+    naming the file and the line.
+Tables
+    :func:`format_table` is the one text-table formatter: columns aligned,
+    no trailing whitespace, ``None`` and non-finite numbers shown as ``n/a``,
+    and (when asked, for tables of several rows) constant columns moved to a
+    ``key: value`` header line instead of repeated on every row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import sys
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from .errors import InvalidParameterError, MissingDependencyError
+
+__all__ = ["Record", "JsonlWriter", "exact_integers", "jsonable", "format_table", "format_value", "read_records", "load_results",
+           "to_pandas", "valid_length"]
+
+
+@contextlib.contextmanager
+def exact_integers() -> Iterator[None]:
+    """Let JSON write and read integers of any length (exact ranks and closed forms can have thousands of
+    digits; Python refuses more than 4300 by default)."""
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(digits)
+
+
+# -- values ---------------------------------------------------------------------------------------
+def jsonable(value: Any) -> Any:
+    """``value`` with numpy scalars/arrays, tuples, records and mappings turned into JSON types (recursively).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.float64(0.5), "b": (1, np.int64(2)), "c": np.arange(2)})
+    {'a': 0.5, 'b': [1, 2], 'c': [0, 1]}
+    """
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    for kind in (bool, int, float, str):  # subclasses: numpy.float64, IntEnum, ...
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, type):
+        return jsonable(to_dict())
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays, torch tensors
+    if callable(tolist):
+        return jsonable(tolist())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise InvalidParameterError("record", type(value).__name__, "JSON-safe values (numbers, strings, lists, dicts)")
+
+
+class Record:
+    """Mixin of every result dataclass: ``to_dict``, ``to_json``, and ``str`` as a one-row table.
+
+    Subclasses are frozen dataclasses; they override :meth:`table_row` to
+    choose and format the columns of their table (default: every scalar
+    field), and may override :meth:`to_dict` when a field needs more than
+    :func:`jsonable`.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Point(Record):
+    ...     x: int
+    ...     y: float
+    >>> p = Point(1, 2.5)
+    >>> p.to_json()
+    '{"x": 1, "y": 2.5}'
+    >>> print(p)
+    x  y
+    1  2.5
+    """
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict of every field."""
+        return jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The record as one JSON object (``kwargs`` go to :func:`json.dumps`)."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def table_row(self) -> dict:
+        """The columns of this record's table row, ``name -> value`` (default: the scalar fields)."""
+        return {k: v for k, v in self.to_dict().items() if v is None or isinstance(v, (bool, int, float, str))}
+
+    def __str__(self) -> str:
+        return format_table([self.table_row()])
+
+
+def to_pandas(records):
+    """A ``pandas.DataFrame`` with one row per record; nested dicts become dotted columns.
+
+    Parameters
+    ----------
+    records : iterable of records or dicts
+        Anything with ``to_dict()``, or the dicts themselves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in the records' order; ``times`` becomes ``times.numpy``,
+        ``versions`` ``versions.tnrnn``, ...
+
+    Raises
+    ------
+    MissingDependencyError
+        When pandas is not installed (``pip install tnrnn[pandas]``).
+
+    Examples
+    --------
+    >>> from tnrnn import rank_bounds
+    >>> df = to_pandas([rank_bounds(1, 2, 2, T, method="closed-form") for T in (2, 4)])
+    >>> list(df["length"]), list(df["upper"])
+    ([2, 4], [2, 2])
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
+        raise MissingDependencyError("pandas", "result tables (to_pandas)", extra="pandas")
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        if isinstance(r, Mapping):
+            rows.append(dict(r))
+        elif callable(getattr(r, "to_dict", None)):
+            rows.append(r.to_dict())
+        else:
+            raise InvalidParameterError("records", type(r).__name__, "records with to_dict() or dicts")
+    return pd.json_normalize(rows, max_level=1) if rows else pd.DataFrame()
+
+
+# -- tables ---------------------------------------------------------------------------------------
+#: Integers with more bits than this are shown in tables as ``~d.ddde+N`` (their exact value is in ``to_dict``).
+TABLE_MAX_BITS = 200
+
+
+def format_value(value: Any, spec: str | None = None) -> str:
+    """One table cell: ``None`` and non-finite floats ``n/a``, huge integers approximately, floats by ``spec``.
+
+    ``spec`` is a format spec for numbers (default ``.4g`` for floats, exact
+    for integers); strings are shown as they are.
+
+    Examples
+    --------
+    >>> format_value(None), format_value(float("nan")), format_value(0.123456), format_value(2 ** 700)[:6]
+    ('n/a', 'n/a', '0.1235', '~5.260')
+    """
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        if value.bit_length() > TABLE_MAX_BITS:
+            shift = value.bit_length() - 64
+            log10 = math.log10(abs(value) >> shift) + shift * math.log10(2)
+            exponent = math.floor(log10)
+            return f"{'-' if value < 0 else ''}~{10 ** (log10 - exponent):.3f}e+{exponent}"
+        return format(value, spec) if spec else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "n/a"
+        return format(value, spec or ".4g")
+    return str(value)
+
+
+def format_table(rows: Iterable[Mapping[str, Any]] | Iterable[Sequence[Any]], columns: Sequence[str] | None = None,
+                 *, formats: Mapping[str, str] | None = None, drop_constant: bool = False,
+                 right: Iterable[str] = (), markdown: bool = False) -> str:
+    """Rows as an aligned text table (or Markdown), one line each, no trailing whitespace.
+
+    Parameters
+    ----------
+    rows : iterable of dict or of sequences
+        ``column -> value`` dicts (columns in first-seen order; a missing
+        value is ``n/a``), or sequences in the order of ``columns``.
+    columns : sequence of str, optional
+        Which columns, in which order (required for sequence rows).
+    formats : dict, optional
+        ``column -> format spec`` for numbers (e.g. ``{"seconds": ".2f"}``);
+        see :func:`format_value`.
+    drop_constant : bool
+        With more than one row, columns whose value is the same on every row
+        are shown once, above the table, as ``name: value`` (columns empty on
+        every row are left out).
+    markdown : bool
+        A Markdown (pipe) table instead of aligned text.
+
+    Examples
+    --------
+    >>> print(format_table([{"T": 4, "rank": 3, "p": 7}, {"T": 8, "rank": 5, "p": 7}], drop_constant=True))
+    p: 7
+    T  rank
+    4  3
+    8  5
+    >>> print(format_table([[1, None]], ["a", "b"], markdown=True))
+    | a | b |
+    |---|---|
+    | 1 | n/a |
+    """
+    rows = list(rows)
+    if rows and isinstance(rows[0], Mapping):
+        if columns is None:
+            seen: dict[str, None] = {}
+            for r in rows:
+                seen.update(dict.fromkeys(r))
+            columns = list(seen)
+        table = [[r.get(c) for c in columns] for r in rows]
+    else:
+        if columns is None:
+            raise InvalidParameterError("columns", None, "column names for rows given as sequences")
+        table = [list(r) for r in rows]
+    columns = list(columns)
+    formats = formats or {}
+    cells = [[format_value(v, formats.get(c)) for c, v in zip(columns, r)] for r in table]
+    head = []
+    keep = list(range(len(columns)))
+    if drop_constant and len(cells) > 1:
+        const = [i for i in keep if len({row[i] for row in cells}) == 1]
+        if len(const) < len(columns):
+            head = [f"{columns[i]}: {cells[0][i]}" for i in const if cells[0][i].strip()]  # empty ones dropped
+            keep = [i for i in keep if i not in const]
+    header = [str(columns[i]) for i in keep]
+    body = [[row[i] for i in keep] for row in cells]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(b) + " |" for b in body]
+    else:
+        widths = [max(len(x) for x in col) for col in zip(header, *body)]
+        right = set(right)
+        just = [str.rjust if h in right else str.ljust for h in header]
+        lines = ["  ".join(j(c, w) for j, c, w in zip(just, row, widths)).rstrip() for row in [header, *body]]
+    return "\n".join(head + lines)
+
+
+# -- JSON lines -----------------------------------------------------------------------------------
+def valid_length(path) -> int:
+    """Bytes of ``path`` up to and including its last newline (what an interrupted write leaves valid)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    return data.rfind(b"\n") + 1
+
+
+def _check_path(path, name: str) -> str:
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise InvalidParameterError(name, path, "a file path")
+    return os.fspath(path)
+
+
+def read_records(path, *, missing_ok: bool = True, name: str = "path", warn: bool = True) -> list[dict]:
+    """The records (JSON objects) of a JSON-lines file, under the truncated-last-line rule.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    missing_ok : bool
+        A missing file gives ``[]`` (resuming a run that has not started);
+        otherwise it is an error.
+    name : str
+        The parameter or option named in errors (``"--out"``, ``"FILE"``).
+    warn : bool
+        Warn when a truncated last line is skipped.
+
+    Raises
+    ------
+    InvalidParameterError
+        A line that is not a JSON object (other than a truncated last one),
+        a file that is not UTF-8, a folder.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write('{"a": 1}\\n{"a": 2}\\n{"a": 3')     # the last write was cut short
+    >>> read_records(path, warn=False)
+    [{'a': 1}, {'a': 2}]
+    """
+    fspath = _check_path(path, name)
+    if not os.path.exists(fspath):
+        if missing_ok:
+            return []
+        raise InvalidParameterError(name, fspath, "an existing JSON-lines file")
+    if not os.path.isfile(fspath):
+        raise InvalidParameterError(name, fspath, "a JSON-lines file (this is not a regular file)")
+    with open(fspath, "rb") as fh:
+        data = fh.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidParameterError(name, fspath, "a UTF-8 JSON-lines file") from None
+    lines = text.split("\n")
+    complete, tail = lines[:-1], lines[-1]
+    if tail.strip() and warn:
+        warnings.warn(f"{fspath}: skipping a truncated last line (an interrupted write)", stacklevel=2)
+    out = []
+    with exact_integers():
+        for number, line in enumerate(complete, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                raise InvalidParameterError(name, f"{fspath}, line {number}", "a JSON-lines file") from None
+            if not isinstance(record, dict):
+                raise InvalidParameterError(name, f"{fspath}, line {number}", "one JSON object per line")
+            out.append(record)
+    return out
+
+
+def load_results(path, *, name: str = "path") -> list[dict]:
+    """The records in a file tnrnn wrote: a JSON list, a JSON object, or JSON lines (sweeps unwrapped).
+
+    Returns
+    -------
+    list of dict
+        One dict per record (a single object gives a one-element list);
+        sweep records of :mod:`tnrnn.runner` are replaced by the results they
+        hold.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a missing file or one that is neither JSON nor JSON lines.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write('{"a": 1}\\n{"a": 2}\\n')
+    >>> load_results(path)
+    [{'a': 1}, {'a': 2}]
+    """
+    fspath = _check_path(path, name)
+    if not os.path.isfile(fspath):
+        raise InvalidParameterError(name, path, "an existing results file (.json or .jsonl)")
+    with open(fspath, "rb") as fh:
+        head = fh.read(1 << 16).lstrip()
+    data = None
+    if head.startswith(b"["):  # one JSON document; JSON lines start with "{" on every line
+        try:
+            with open(fspath, encoding="utf-8") as fh, exact_integers():
+                data = json.load(fh)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise InvalidParameterError(name, fspath, "a JSON document or JSON lines") from None
+    else:
+        try:
+            data = read_records(fspath, missing_ok=False, name=name)
+        except InvalidParameterError:
+            try:  # a single pretty-printed JSON object
+                with open(fspath, encoding="utf-8") as fh, exact_integers():
+                    data = json.load(fh)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                raise InvalidParameterError(name, fspath, "a JSON document or JSON lines") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise InvalidParameterError(name, fspath, "JSON objects (records), one or a list")
+    return _unwrap_sweeps(data)
+
+
+def _unwrap_sweeps(data: list[dict]) -> list[dict]:
+    """Sweep records (``--out`` files of :mod:`tnrnn.runner`) replaced by the records they hold."""
+    out: list[dict] = []
+    for d in data:
+        if {"task", "config", "status"} <= d.keys() and "result" in d:
+            result = d.get("result")
+            items = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
+            out.extend(r for r in items if isinstance(r, dict))
+        else:
+            out.append(d)
+    return out
+
+
+class JsonlWriter:
+    """Append records to a JSON-lines file, one whole line per record, flushed and fsynced.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    resume : bool
+        Keep what the file holds (a truncated last line is cut off first);
+        without it, an existing non-empty file is refused
+        (:class:`~tnrnn.errors.InvalidParameterError` naming ``name``), so
+        that two runs are never mixed by accident.
+    name : str
+        The option named in errors (``"--out"``).
+    fsync : bool
+        ``os.fsync`` after every record (default): a power cut loses at most
+        the record being written.
+
+    Attributes
+    ----------
+    existing : list of dict
+        The records the file held when opened (``resume=True``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
+    >>> with JsonlWriter(path) as out:
+    ...     _ = out.write({"a": 1})
+    >>> with JsonlWriter(path, resume=True) as out:
+    ...     print(out.existing)
+    ...     _ = out.write({"a": 2})
+    [{'a': 1}]
+    >>> read_records(path)
+    [{'a': 1}, {'a': 2}]
+    """
+
+    def __init__(self, path, *, resume: bool = False, name: str = "path", fsync: bool = True):
+        self.path = _check_path(path, name)
+        self.name = name
+        self._fsync = fsync
+        self.existing: list[dict] = []
+        if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+            if not resume:
+                raise InvalidParameterError(name, self.path, "a new or empty file (or resume to add to it)")
+            self.existing = read_records(self.path, name=name, warn=False)
+            valid = valid_length(self.path)
+            if os.path.getsize(self.path) > valid:
+                with open(self.path, "r+b") as fh:
+                    fh.truncate(valid)
+        folder = os.path.dirname(self.path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def write(self, record) -> dict:
+        """Append one record (a dict or anything with ``to_dict``); returns the dict written."""
+        d = jsonable(record)
+        if not isinstance(d, dict):
+            raise InvalidParameterError("record", type(record).__name__, "a record (a JSON object)")
+        with exact_integers():
+            line = json.dumps(d) + "\n"
+        self._fh.write(line)
+        self._fh.flush()
+        if self._fsync:
+            try:
+                os.fsync(self._fh.fileno())
+            except OSError:  # pipes and character devices cannot be synced
+                pass
+        return d
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,105 @@
+"""Validation of parameters shared by every track: a leaf module (it imports only :mod:`tnrnn.errors`).
+
+Every public function checks its parameters with these helpers, so that a bad
+value raises :class:`~tnrnn.errors.InvalidParameterError` naming the
+parameter and the allowed values, whatever the track.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+__all__ = ["check_positive_int", "check_seed", "check_finite", "check_choice"]
+
+
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
+    if isinstance(value, bool):
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}") from None
+    if v < minimum:
+        raise InvalidParameterError(name, value, f"an integer >= {minimum}")
+    return v
+
+
+def check_seed(seed: object, name: str = "seed") -> object:
+    """Return ``seed`` if numpy can seed a generator with it: an integer ``>= 0``, a Generator or ``None``.
+
+    Examples
+    --------
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid seed=-1: expected an integer >= 0 or a numpy.random.Generator
+    """
+    allowed = "an integer >= 0 or a numpy.random.Generator"
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, bool):
+        raise InvalidParameterError(name, seed, allowed)
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise InvalidParameterError(name, seed, allowed) from None
+    if value < 0:
+        raise InvalidParameterError(name, seed, allowed)
+    return seed
+
+
+def check_finite(value: object, name: str, *, low: float | None = None, high: float | None = None,
+                 open_low: bool = False, open_high: bool = False) -> float:
+    """Return ``value`` as a finite float within ``[low, high]`` (ends open when asked), else raise.
+
+    Examples
+    --------
+    >>> check_finite("0.5", "threshold", low=0, high=1)
+    0.5
+    >>> check_finite(2, "threshold", low=0, high=1)
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid threshold=2: expected a finite number in [0, 1]
+    """
+    lo = "(" if open_low else "["
+    hi = ")" if open_high else "]"
+    if low is not None and high is not None:
+        allowed = f"a finite number in {lo}{low:g}, {high:g}{hi}"
+    elif low is not None:
+        allowed = f"a finite number {'>' if open_low else '>='} {low:g}"
+    elif high is not None:
+        allowed = f"a finite number {'<' if open_high else '<='} {high:g}"
+    else:
+        allowed = "a finite number"
+    if isinstance(value, bool):
+        raise InvalidParameterError(name, value, allowed)
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterError(name, value, allowed) from None
+    if not math.isfinite(v) or (low is not None and (v < low or (open_low and v == low))) or (
+            high is not None and (v > high or (open_high and v == high))):
+        raise InvalidParameterError(name, value, allowed)
+    return v
+
+
+def check_choice(value: object, name: str, choices) -> object:
+    """Return ``value`` if it is one of ``choices``, else raise naming them.
+
+    Examples
+    --------
+    >>> check_choice("exp", "target", ("exp", "pol"))
+    'exp'
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        raise InvalidParameterError(name, value, "one of " + ", ".join(map(str, choices)))
+    return value
