@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_positive_int", "check_seed", "check_finite", "check_choice"]
+__all__ = ["check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
@@ -103,3 +103,19 @@ def check_choice(value: object, name: str, choices) -> object:
     if value not in choices:
         raise InvalidParameterError(name, value, "one of " + ", ".join(map(str, choices)))
     return value
+
+
+def rank_tolerance(shape, s_max: float, dtype=np.float64) -> float:
+    """The one numerical-rank tolerance of tnrnn: ``max(shape) * eps * s_max`` (numpy's ``matrix_rank`` rule).
+
+    Singular values at or below it are indistinguishable from rounding in a
+    backward-stable SVD of a matrix of that shape; every numerical rank (empirical
+    spectra, Hankel spectra, network spectra) counts the values above it, and
+    every "at the noise floor" statement compares against it.
+
+    Examples
+    --------
+    >>> rank_tolerance((4, 6), 2.0) == 6 * np.finfo(np.float64).eps * 2.0
+    True
+    """
+    return float(max(shape) * np.finfo(dtype).eps * float(s_max))

@@ -113,7 +113,9 @@ def spectral_ranks(singular_values, energy: float = DEFAULT_ENERGY, tol: float |
     n = s.size
     s_max = float(s[0])
     if tol is None:
-        tol = max(shape if shape is not None else (n, n)) * np.finfo(np.float64).eps * s_max
+        from ..validation import rank_tolerance
+
+        tol = rank_tolerance(shape if shape is not None else (n, n), s_max)
     numerical = int(np.count_nonzero(s > tol))
     power = np.cumsum(s**2)
     total = float(power[-1])

@@ -176,7 +176,9 @@ def hankel_spectrum(kernel, tol: float | None = None, *, rows: int | None = None
     H = hankel_matrix(kernel, rows, cols, section=section)
     s = svdvals(H)
     if tol is None:
-        tol = max(H.shape) * np.finfo(np.float64).eps * (float(s[0]) if s.size else 0.0)
+        from ..validation import rank_tolerance
+
+        tol = rank_tolerance(H.shape, float(s[0]) if s.size else 0.0)
     elif not (np.isfinite(tol) and tol >= 0):
         raise InvalidParameterError("tol", tol, "a number >= 0")
     return HankelSpectrum(tuple(float(v) for v in s), float(tol), int(np.sum(s > tol)), H.shape,

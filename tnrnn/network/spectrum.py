@@ -323,7 +323,9 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
         # over the rows in T/2 steps, not M^{|S|} at once), and squaring halves the digits
         tolerance, rule = math.sqrt(D * eps) * s_max, "sqrt(D * eps) * s_max (Gram route)"
     else:
-        tolerance, rule = max(rows, cols) * eps * s_max, "max(shape) * eps * s_max"
+        from ..validation import rank_tolerance
+
+        tolerance, rule = rank_tolerance((rows, cols), s_max), "max(shape) * eps * s_max"
     return Spectrum(
         singular_values=sv, numerical_rank=int(np.sum(sv > tolerance)), tolerance=tolerance,
         tolerance_rule=rule, method=method, backend=backend, device=str(device), shape=(rows, cols),
