@@ -8,7 +8,7 @@ from ..errors import InvalidParameterError
 from ._common import declare, figure_path
 from ._progress import Progress, add_progress_arguments
 
-__all__ = ["add_parser", "run", "record_kind"]
+__all__ = ["RECORD_KINDS", "add_parser", "register_kind", "run", "record_kind"]
 
 _EXAMPLES = """\
 examples:
@@ -23,7 +23,16 @@ benchmark records (tnrnn bench --json or --out JSON lines), spectra (tnrnn spect
 imports with spectra (tnrnn import --spectrum --json; several are overlaid as s_k/s_1).
 """
 
-KINDS = ("ranks", "bench", "spectrum", "import")
+#: Record kinds ``tnrnn plot`` re-draws, in detection order: kind -> (detector, drawer).
+#: ``detector(record) -> bool`` reads a record's fields; ``drawer(records, args)`` draws
+#: ``args.output`` from a list of records of that kind.  A track that writes a new kind of
+#: record adds one entry here (and a round-trip test in tests/test_cli_plot.py).
+RECORD_KINDS: dict = {}
+
+
+def register_kind(name: str, detect, draw) -> None:
+    """Add a record kind: ``detect(record) -> bool``, ``draw(records, args)``."""
+    RECORD_KINDS[name] = (detect, draw)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -48,23 +57,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def record_kind(record: dict) -> str:
-    """``"ranks"``, ``"bench"``, ``"spectrum"`` or ``"import"``, from a record's fields.
+    """The kind of a record (a key of :data:`RECORD_KINDS`), from its fields.
 
     Examples
     --------
     >>> record_kind({"singular_values": [1.0], "tolerance": 0.0, "numerical_rank": 1})
     'spectrum'
     """
-    if "spectrum" in record and "import" in record:
-        return "import"
-    if "singular_values" in record:
-        return "spectrum"
-    if "strategy" in record and "num_tensors" in record:
-        return "bench"
-    if {"lower", "upper", "cut", "length"} <= set(record):
-        return "ranks"
+    for name, (detect, _) in RECORD_KINDS.items():
+        if detect(record):
+            return name
     raise InvalidParameterError("results", "a record with fields " + ", ".join(sorted(record)[:8]),
-                                "records of tnrnn bounds, bench, spectrum or import --spectrum")
+                                "records of " + ", ".join(RECORD_KINDS))
 
 
 def _spectrum(record: dict):
@@ -107,24 +111,37 @@ def run(args) -> int:
 
 
 def _draw(kind, records, args) -> None:
-    if kind == "ranks":
-        from ..plotting.ranks import plot_ranks
-        from ..ranks.records import RankBounds
+    RECORD_KINDS[kind][1](records, args)
 
-        plot_ranks([RankBounds.from_dict(r) for r in records], path=args.output, title=args.title)
-    elif kind == "bench":
-        from ..bench.records import BenchRecord
-        from ..plotting.bench import plot_bench
 
-        plot_bench([BenchRecord.from_dict(r) for r in records], args.kind, path=args.output, title=args.title)
+def _draw_ranks(records, args) -> None:
+    from ..plotting.ranks import plot_ranks
+    from ..ranks.records import RankBounds
+
+    plot_ranks([RankBounds.from_dict(r) for r in records], path=args.output, title=args.title)
+
+
+def _draw_bench(records, args) -> None:
+    from ..bench.records import BenchRecord
+    from ..plotting.bench import plot_bench
+
+    plot_bench([BenchRecord.from_dict(r) for r in records], args.kind, path=args.output, title=args.title)
+
+
+def _draw_spectra(records, args) -> None:
+    specs = [_spectrum(r["spectrum"] if "import" in r else r) for r in records]
+    if len(specs) == 1:
+        from ..plotting.spectra import plot_spectrum
+
+        plot_spectrum(specs[0], path=args.output, title=args.title)
     else:
-        specs = [_spectrum(r["spectrum"] if kind == "import" else r) for r in records]
-        if len(specs) == 1:
-            from ..plotting.spectra import plot_spectrum
+        from ..plotting.spectra import plot_spectra
 
-            plot_spectrum(specs[0], path=args.output, title=args.title)
-        else:
-            from ..plotting.spectra import plot_spectra
+        labels = [str(r.get("label", k + 1)) for k, r in enumerate(records)]
+        plot_spectra(specs, labels, path=args.output, title=args.title)
 
-            labels = [str(r.get("label", k + 1)) for k, r in enumerate(records)]
-            plot_spectra(specs, labels, path=args.output, title=args.title)
+
+register_kind("import", lambda r: "spectrum" in r and "import" in r, _draw_spectra)
+register_kind("spectrum", lambda r: "singular_values" in r, _draw_spectra)
+register_kind("bench", lambda r: "strategy" in r and "num_tensors" in r, _draw_bench)
+register_kind("ranks", lambda r: {"lower", "upper", "cut", "length"} <= set(r), _draw_ranks)
