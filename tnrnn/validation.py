@@ -115,7 +115,7 @@ def rank_tolerance(shape, s_max: float, dtype=np.float64) -> float:
 
     Examples
     --------
-    >>> rank_tolerance((4, 6), 2.0) == 6 * np.finfo(np.float64).eps * 2.0
+    >>> rank_tolerance((4, 6), 2.0) == 6 * float(np.finfo(np.float64).eps) * 2.0
     True
     """
     return float(max(shape) * np.finfo(dtype).eps * float(s_max))
