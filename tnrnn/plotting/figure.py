@@ -15,7 +15,20 @@ from ..errors import InvalidParameterError
 from ..limits import check_writable
 from ..typing import PathLike
 
-__all__ = ["FIGURE_FORMATS", "figure_format", "new_figure", "save_figure"]
+__all__ = [
+    "FIGURE_FORMATS",
+    "LINE_STYLES",
+    "figure_format",
+    "integer_ticks",
+    "interval_bars",
+    "legend_outside",
+    "line_style",
+    "new_figure",
+    "new_grid",
+    "positive_for_log",
+    "reference_line",
+    "save_figure",
+]
 
 #: File formats that the ``path=`` arguments accept (by extension).
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -59,6 +72,120 @@ def new_figure(figsize: tuple[float, float]):
 
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def new_grid(n: int, cols: int | None = None, size_each: tuple[float, float] = (4.2, 3.4), *,
+             sharey: bool = False):
+    """A constrained-layout ``Figure`` with ``n`` panels in a grid and the flat list of used ``Axes``.
+
+    Panels beyond ``n`` are removed. ``sharey=True`` puts every panel on one
+    y range, which is what a reader comparing panels expects.
+    """
+    import math
+
+    from matplotlib.figure import Figure
+
+    n = max(1, int(n))
+    cols = max(1, min(n, cols or min(n, 3)))
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(size_each[0] * cols, size_each[1] * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=sharey).ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    return fig, list(axes[:n])
+
+
+#: Distinguishable (colour, marker, dash) triples: curves that overlap stay
+#: readable in print and for colour-blind readers.
+LINE_STYLES = (
+    ("#0072B2", "o", "-"),
+    ("#D55E00", "s", "--"),
+    ("#009E73", "^", "-."),
+    ("#CC79A7", "D", ":"),
+    ("#E69F00", "v", (0, (5, 1))),
+    ("#56B4E9", "P", (0, (3, 1, 1, 1))),
+    ("#000000", "X", (0, (1, 1))),
+    ("#F0E442", "*", (0, (5, 2, 1, 2))),
+)
+
+
+def line_style(i: int) -> dict:
+    """Keyword arguments (``color``, ``marker``, ``linestyle``) for the ``i``-th curve of a panel.
+
+    Examples
+    --------
+    >>> line_style(0)["marker"], line_style(9)["marker"]
+    ('o', 's')
+    """
+    color, marker, dash = LINE_STYLES[i % len(LINE_STYLES)]
+    return {"color": color, "marker": marker, "linestyle": dash, "markersize": 4.5}
+
+
+def integer_ticks(ax, axis: str = "x") -> None:
+    """Only integer tick labels on ``axis`` (``"x"``, ``"y"`` or ``"both"``): lengths, depths, ranks."""
+    from matplotlib.ticker import MaxNLocator
+
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, name + "axis").set_major_locator(MaxNLocator(integer=True))
+
+
+def legend_outside(ax, title: str | None = None, **kwargs) -> None:
+    """A legend to the right of the axes, outside the data (no-op when nothing is labelled)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              borderaxespad=0.0, frameon=False, fontsize="small", **kwargs)
+
+
+def interval_bars(ax, x, center, low, high, *, bounds: tuple[float | None, float | None] = (None, None),
+                  **kwargs):
+    """Points with an interval ``[low, high]`` drawn as error bars, clipped to the quantity's range.
+
+    ``bounds`` is the range the quantity can take (``(0, 1)`` for an accuracy
+    or a success rate): no bar is drawn outside it. Intervals are given as
+    endpoints (Wilson, bootstrap), not as symmetric spreads.
+    """
+    import numpy as np
+
+    lo_b, hi_b = bounds
+    center = np.asarray(center, dtype=float)
+    low = np.asarray(low, dtype=float)
+    high = np.asarray(high, dtype=float)
+    if lo_b is not None:
+        low = np.maximum(low, lo_b)
+    if hi_b is not None:
+        high = np.minimum(high, hi_b)
+    yerr = np.vstack([np.maximum(center - low, 0.0), np.maximum(high - center, 0.0)])
+    kwargs.setdefault("capsize", 2.5)
+    return ax.errorbar(np.asarray(x), center, yerr=yerr, **kwargs)
+
+
+def reference_line(ax, y: float, label: str, *, axis: str = "y", **kwargs) -> None:
+    """A labelled horizontal (``axis="y"``) or vertical (``axis="x"``) reference line."""
+    kwargs.setdefault("color", "0.45")
+    kwargs.setdefault("linestyle", ":")
+    kwargs.setdefault("linewidth", 1.0)
+    if axis == "y":
+        ax.axhline(y, label=label, **kwargs)
+    else:
+        ax.axvline(y, label=label, **kwargs)
+
+
+def positive_for_log(x, y, floor: float | None = None):
+    """The points of ``(x, y)`` that a log axis can show: ``y > 0`` and above ``floor``.
+
+    Values at or below ``floor`` (a numerical noise floor) are dropped rather
+    than drawn as data; the caller should draw the floor as a
+    :func:`reference_line` so the reader sees where the measurement ends.
+
+    Examples
+    --------
+    >>> positive_for_log([1, 2, 3], [0.0, 1e-17, 0.5], floor=1e-15)
+    ([3], [0.5])
+    """
+    keep = [(a, b) for a, b in zip(x, y) if b is not None and b == b and b > 0 and (floor is None or b > floor)]
+    return [a for a, _ in keep], [b for _, b in keep]
 
 
 def save_figure(fig, path: PathLike | None, fmt: str | None) -> None:
