@@ -109,35 +109,58 @@ def main(argv=None):
 
 
 def plot(cells, path):
-    from matplotlib.figure import Figure
+    """One panel per (R, M), one series per depth: certified ranks, open cells marked.
+
+    Depths whose curves coincide (L = 3 and L = 4 fill the grid at small T) stay
+    distinguishable: each depth has its own colour, marker and dash, deeper
+    series are drawn underneath with larger hollow markers, and the legend sits
+    outside the panels.
+    """
+    from matplotlib.lines import Line2D
+
+    from tnrnn.plotting.figure import integer_ticks, line_style, new_grid, save_figure
 
     Rs = sorted({k[1] for k in cells})
     Ms = sorted({k[2] for k in cells})
-    fig = Figure(figsize=(3.2 * len(Ms), 2.6 * len(Rs)), layout="constrained")
-    axes = fig.subplots(len(Rs), len(Ms), squeeze=False, sharex=True)
-    colors = {1: "C0", 2: "C1", 3: "C2", 4: "C3"}
+    Ls = sorted({k[0] for k in cells})
+    fig, flat = new_grid(len(Rs) * len(Ms), cols=len(Ms), size_each=(3.3, 2.7), sharey=True)
     for i, R in enumerate(Rs):
         for j, M in enumerate(Ms):
-            ax = axes[i][j]
-            for L in sorted({k[0] for k in cells}):
-                pts = [(k[3], rec["result"]) for k, rec in cells.items()
-                       if k[:3] == (L, R, M) and rec["status"] == "ok"]
+            ax = flat[i * len(Ms) + j]
+            for rank, L in enumerate(Ls):
+                pts = sorted((k[3], rec["result"]) for k, rec in cells.items()
+                             if k[:3] == (L, R, M) and rec["status"] == "ok")
                 if not pts:
                     continue
+                style = line_style(L - 1)
+                size = 3.0 + 2.0 * rank
                 Ts = [t for t, _ in pts]
-                ax.plot(Ts, [r["lower"] for _, r in pts], "o-", color=colors.get(L), ms=3, label=f"L={L}")
-                ax.plot(Ts, [r["upper"] for _, r in pts], ":", color=colors.get(L))
+                ax.plot(Ts, [r["lower"] for _, r in pts], color=style["color"], marker=style["marker"],
+                        linestyle=style["linestyle"], ms=size, mfc="white" if rank else style["color"],
+                        lw=1.3, zorder=10 - rank)
+                if any(not r["exact"] for _, r in pts):
+                    ax.plot(Ts, [r["upper"] for _, r in pts], ":", lw=0.9, color=style["color"], zorder=2)
                 opened = [(t, r["lower"]) for t, r in pts if not r["exact"]]
                 if opened:
-                    ax.plot(*zip(*opened), "x", color="k", ms=6)
+                    ax.plot(*zip(*opened), "x", color="k", ms=6, mew=1.2, zorder=20)
             ax.set_yscale("log")
             ax.set_title(f"R={R}, M={M}", fontsize=9)
+            ax.grid(True, which="major", alpha=0.25)
+            integer_ticks(ax, "x")
             if i == len(Rs) - 1:
-                ax.set_xlabel("T")
+                ax.set_xlabel("sequence length $T$")
             if j == 0:
                 ax.set_ylabel("Start-End rank")
-    axes[0][0].legend(fontsize=7, title="lower (—), upper (⋯), open ×", title_fontsize=6)
-    fig.savefig(path, dpi=120)
+    handles = []
+    for rank, L in enumerate(Ls):
+        style = line_style(L - 1)
+        handles.append(Line2D([], [], color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
+                              mfc="white" if rank else style["color"], label=f"L={L} (lower)"))
+    handles.append(Line2D([], [], color="0.3", linestyle=":", label="proven upper (open cells)"))
+    handles.append(Line2D([], [], color="k", marker="x", linestyle="none", label="open: lower < upper"))
+    fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize="small")
+    fig.suptitle("Certified Start-End separation ranks of RACs (lower = upper unless marked open)", fontsize=10)
+    save_figure(fig, path, path.rsplit(".", 1)[-1].lower())
 
 
 if __name__ == "__main__":
