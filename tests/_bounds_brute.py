@@ -55,3 +55,28 @@ def rank_mod(matrix, p=PRIME):
 
 def brute_rank(weights, inputs, length, start, p=PRIME):
     return rank_mod(matricization(all_outputs(weights, inputs, length, p), inputs, length, start), p)
+
+
+def end_outputs(weights, inputs, end_steps, cut_states, ends=None, p=PRIME):
+    """``y`` mod ``p`` from given cut states (any vectors, reachable or not) over end template sequences.
+
+    ``cut_states[k]`` is a list ``[h^1, ..., h^L]`` of the states at the step before the first end
+    step (which is not step 0: every end step has a real hidden factor). ``ends`` is an
+    ``n x E`` array of template indices (default: all ``M^E``). Returns a
+    ``len(cut_states) x n`` matrix.
+    """
+    wh, wi, wo = weights
+    depth = len(wh)
+    if ends is None:
+        ends = np.indices((inputs,) * end_steps).reshape(end_steps, -1).T
+    digits = np.asarray(ends).T
+    n_states, n_ends = len(cut_states), digits.shape[1]
+    states = [None] + [np.repeat(np.array([cs[layer] for cs in cut_states], dtype=np.int64) % p, n_ends, axis=0)
+                       for layer in range(depth)]
+    for e in range(end_steps):
+        below = np.tile(wi[0][:, digits[e]].T, (n_states, 1)) % p
+        for layer in range(1, depth + 1):
+            if layer > 1:
+                below = (states[layer - 1] @ wi[layer - 1].T) % p
+            states[layer] = (((states[layer] @ wh[layer - 1].T) % p) * below) % p
+    return ((states[depth] @ wo.T) % p)[:, 0].reshape(n_states, n_ends)
