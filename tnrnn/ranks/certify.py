@@ -151,8 +151,13 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     The generic rank is the rank for all weights outside a set of measure
     zero (and the maximum over all weights). ``method="exact"`` draws integer
     weights mod ``prime`` from ``seed`` and computes a GF(p) rank, a certified
-    lower bound; the upper bound is the least of the closed forms. When they
-    meet, the rank is certified exact.
+    lower bound; the upper bound is the least of the closed forms (and the
+    min-cut bound). When they meet, the rank is certified exact. The record's
+    ``miss_bounds`` states, separately, how likely the sketch fell short of the
+    whole grid's GF(p) rank for the drawn weights, and how likely the drawn
+    weights fell short of the generic rank mod ``prime`` (``None`` where no
+    bound is proven or it would be vacuous). A lower bound above the upper
+    bound raises :class:`tnrnn.errors.ConsistencyError`.
 
     Parameters
     ----------
