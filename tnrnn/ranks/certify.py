@@ -15,7 +15,7 @@ from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime
 from ..typing import CutLike, MemoryLike, ProgressLike
 from ..validation import check_positive_int
-from .bounds import closed_form_upper, theorem_lower
+from .bounds import closed_form_upper, theorem_lower, weight_degree
 from .engines import exact_rank, list_engines
 from .records import RankBounds
 
@@ -58,9 +58,72 @@ def _mincut(depth, hidden, inputs, cut, mincut, max_memory=None):
     return mincut_bound_for(depth, hidden, inputs, cut.length, cut, max_memory=max_memory).bound
 
 
+#: What each entry of :attr:`RankBounds.miss_bounds` bounds.
+SKETCH_MISS = ("Pr[lower < the GF(p) rank of the whole grid matricization for the drawn weights], "
+               "over the sketch's random combinations")
+WEIGHTS_MISS = ("Pr[the GF(p) rank for weights drawn uniformly from GF(p) < the generic rank mod p], "
+                "over the weight draw")
+
+
+def _ratio(numerator: int, p: int) -> float | None:
+    """``numerator / p`` when it is below 1 (a bound worth stating), else ``None``."""
+    return numerator / p if numerator < p else None
+
+
+def _sketch_miss(result, upper: int) -> dict:
+    """Claim of docs/theory.rst "Sketched grid ranks": ``k * rank(Z) / p <= k * upper / p``, ``k`` random sides."""
+    if result is None:
+        return {"value": None, "bounds": SKETCH_MISS, "reason": "no GF(p) rank was computed"}
+    mode = result.details.get("mode")
+    if mode == "full":
+        return {"value": 0.0, "bounds": SKETCH_MISS,
+                "reason": "the whole grid matricization (or both whole factors) was ranked: no sketch"}
+    if mode == "sketch":
+        sides = int(result.grid_rows > result.rows) + int(result.grid_cols > result.cols)
+        value = _ratio(sides * upper, result.prime)
+        if value is None:
+            return {"value": None, "bounds": SKETCH_MISS,
+                    "reason": f"vacuous: {sides} * upper / p >= 1 for p = {result.prime}"}
+        return {"value": value, "bounds": SKETCH_MISS,
+                "reason": f"{sides} random side(s) of n >= upper rows/columns: {sides} * upper / p, p = {result.prime}"}
+    if mode == "sample":
+        return {"value": None, "bounds": SKETCH_MISS,
+                "reason": "sampled one-hot rows/columns: no guarantee of reaching the whole grid's rank"}
+    return {"value": None, "bounds": SKETCH_MISS, "reason": f"engine mode {mode!r}: no bound proven"}
+
+
+def _weights_miss(depth, length, lower, upper, weights, result) -> dict:
+    """Schwartz-Zippel on a maximal minor: degree <= upper * weight_degree, prime ``result.prime``."""
+    if weights != "generic":
+        return {"value": None, "bounds": WEIGHTS_MISS, "reason": "given weights: the record bounds their rank"}
+    if result is None:
+        return {"value": None, "bounds": WEIGHTS_MISS, "reason": "no weights were drawn"}
+    if lower == upper:
+        return {"value": 0.0, "bounds": WEIGHTS_MISS,
+                "reason": "certified exact: the drawn weights reach the proven upper bound"}
+    degree = weight_degree(depth, length)
+    value = _ratio(upper * degree, result.prime)
+    if value is None:
+        return {"value": None, "bounds": WEIGHTS_MISS,
+                "reason": f"vacuous: upper * {degree} (degree of an entry in the weights) / p >= 1 "
+                          f"for p = {result.prime}"}
+    return {"value": value, "bounds": WEIGHTS_MISS,
+            "reason": f"Schwartz-Zippel: a maximal minor mod p has degree <= upper * {degree}; "
+                      f"p = {result.prime}; the generic rank mod p is the real one unless p divides "
+                      "every maximal minor (not checked)"}
+
+
 def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem, degree, caps,
             mincut, method, weights, result, seed, seconds):
     L, R, M = rac_shape
+    sketch = _sketch_miss(result, upper)
+    details = {} if result is None else {
+        "evaluate_seconds": round(result.evaluate_seconds, 4),
+        "rank_seconds": round(result.rank_seconds, 4),
+        "gf_rank": result.rank, "rounds": result.rounds, **result.details,
+    }
+    if "miss_probability" in details:  # the engine's figure used the observed rank; the proof needs upper
+        details["miss_probability"] = sketch["value"]
     return RankBounds(
         depth=L, hidden=R, inputs=M, length=cut.length, cut=str(cut),
         lower=lower, upper=upper, exact=lower == upper,
@@ -72,11 +135,9 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
         seed=seed if result is not None else None,
         samples=None if result is None else (result.rows, result.cols),
         seconds=seconds, lower_source=lower_source, upper_source=upper_source,
-        details={} if result is None else {
-            "evaluate_seconds": round(result.evaluate_seconds, 4),
-            "rank_seconds": round(result.rank_seconds, 4),
-            "gf_rank": result.rank, "rounds": result.rounds, **result.details,
-        },
+        miss_bounds={"sketch": sketch,
+                     "weights": _weights_miss(L, cut.length, lower, upper, weights, result)},
+        details=details,
     )
 
 
@@ -90,8 +151,13 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     The generic rank is the rank for all weights outside a set of measure
     zero (and the maximum over all weights). ``method="exact"`` draws integer
     weights mod ``prime`` from ``seed`` and computes a GF(p) rank, a certified
-    lower bound; the upper bound is the least of the closed forms. When they
-    meet, the rank is certified exact.
+    lower bound; the upper bound is the least of the closed forms (and the
+    min-cut bound). When they meet, the rank is certified exact. The record's
+    ``miss_bounds`` states, separately, how likely the sketch fell short of the
+    whole grid's GF(p) rank for the drawn weights, and how likely the drawn
+    weights fell short of the generic rank mod ``prime`` (``None`` where no
+    bound is proven or it would be vacuous). A lower bound above the upper
+    bound raises :class:`tnrnn.errors.ConsistencyError`.
 
     Parameters
     ----------
