@@ -93,8 +93,8 @@ def noise_floor(kernel=None, *, samples: int | None = None, sigma_1: float | Non
 
     Examples
     --------
-    >>> h = 0.5 ** np.arange(10)                      # sigma_1 = 1 / (1 - 0.25) up to the cut
-    >>> round(noise_floor(h) / (10 * np.finfo(float).eps * 4 / 3), 6)
+    >>> h = 0.5 ** np.arange(20)                      # sigma_1 = 4/3 up to the cut at 20 samples
+    >>> round(float(noise_floor(h) / (20 * np.finfo(float).eps * 4 / 3)), 6)
     1.0
     """
     from ..validation import rank_tolerance
