@@ -65,8 +65,8 @@ __all__ = ["ApproximationRecord", "PlateauRecord", "PRESETS", "approximation_rec
 #: Named settings of the approximation experiment (``tnrnn memory curse --preset``).
 #: ``quick`` finishes in a few minutes on 2 cores; ``paper`` is the run behind docs/memory.rst.
 PRESETS: dict = {
-    "quick": {"targets": ("exp", "pol"), "widths": (1, 2, 4, 8), "horizon": 256.0, "dt": 1.0,
-              "lrs": (3e-3, 1e-2, 3e-2), "seeds": (0, 1, 2), "steps": 1500, "patience": 300,
+    "quick": {"targets": ("exp", "pol"), "widths": (1, 2, 4, 8), "horizon": 128.0, "dt": 1.0,
+              "lrs": (1e-2, 3e-2), "seeds": (0, 1, 2), "steps": 1000, "patience": 200,
               "inits": ("timescales",)},
     "paper": {"targets": ("exp", "pol"), "widths": (1, 2, 4, 8, 16), "horizon": 1024.0, "dt": 1.0,
               "lrs": (1e-2, 3e-2), "seeds": (0, 1, 2), "steps": 3000, "patience": 300,

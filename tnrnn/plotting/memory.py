@@ -15,7 +15,8 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
 
     Parameters
     ----------
-    mf : tnrnn.memory.MemoryFunction
+    mf : tnrnn.memory.MemoryFunction or dict
+        The estimate, or its record (``MemoryFunction.to_dict()``, as ``--out`` writes it).
     path : str or path-like, optional
         Also save the figure (``.png``, ``.svg`` or ``.pdf``).
     closed_form : array (K,), optional
@@ -33,7 +34,14 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
 
     fmt = figure_format(path)
     fig, ax = new_figure((7.2, 3.8))
-    t, m, s = mf.times, mf.mean[:, channel], mf.spread[:, channel]
+    if isinstance(mf, dict):
+        t = np.asarray(mf["times"], dtype=np.float64)
+        m = np.asarray(mf["mean"][channel], dtype=np.float64)
+        s = np.asarray(mf["spread"][channel], dtype=np.float64)
+        discrete, decay_kind = mf.get("time") == "discrete", (mf.get("decay") or {}).get("kind", "")
+    else:
+        t, m, s = mf.times, mf.mean[:, channel], mf.spread[:, channel]
+        discrete, decay_kind = mf.time == "discrete", str(mf.decay(channel)).split(" (")[0]
     tiny = np.finfo(np.float64).tiny
     style = line_style(0)
     style["markevery"] = max(1, len(t) // 16)
@@ -47,9 +55,9 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
         ref.update(marker=None, linewidth=1.2)
         ax.plot(t[cf > 0], cf[cf > 0], label="closed form", **ref)
     ax.set_yscale("log")
-    ax.set_xlabel("lag" if mf.time == "discrete" else "t")
+    ax.set_xlabel("lag" if discrete else "t")
     ax.set_ylabel("|memory function|")
-    ax.set_title(title or str(mf.decay(channel)).split(" (")[0])
+    ax.set_title(title or (decay_kind if isinstance(mf, dict) is False else f"decay: {decay_kind}"))
     legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig

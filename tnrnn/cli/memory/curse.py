@@ -37,10 +37,10 @@ noise floor N*eps*sigma_1 are shown as 'floor': they certify nothing. Records ar
 as they finish; --resume skips the configurations already there.
 
 presets (options given explicitly override them):
-  quick   exp,pol; widths 1,2,4,8; horizon 256, dt 1; lrs 0.003,0.01,0.03; seeds 0,1,2; 1500 steps
+  quick   exp,pol; widths 1,2,4,8; horizon 128, dt 1; lrs 0.01,0.03; inits timescales; seeds 0,1,2;
+          1000 steps, --patience 200
   paper   exp,pol; widths 1,2,4,8,16; horizon 1024, dt 1; lrs 0.01,0.03; inits timescales,decay;
-          seeds 0,1,2; 3000 steps (the run behind docs/memory.rst)
-  (both: --patience 300)
+          seeds 0,1,2; 3000 steps, --patience 300 (the run behind docs/memory.rst)
 """
 
 
