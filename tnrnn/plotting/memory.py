@@ -94,7 +94,12 @@ def plot_hankel(spectra: dict, path=None, *, eps=(), floors: dict | None = None,
         top_floor = max(top_floor, floor)
         x, y = positive_for_log(list(range(1, s.size + 1)), s.tolist(), floor=floor)
         most = max(most, len(x))
-        ax.plot(x, y, label=f"{label} ({len(x)} above its floor)", **line_style(i))
+        style = line_style(i)
+        # hollow markers, earlier series larger: coinciding values (exp's section and FIR) stay visible
+        style.update(markerfacecolor="none", markersize=4.5 + 2.5 * max(len(spectra) - 1 - i, 0))
+        if len(x) > 40:
+            style["markevery"] = np.unique(np.geomspace(1, len(x), 30).astype(int) - 1).tolist()
+        ax.plot(x, y, label=f"{label} ({len(x)} above its floor)", **style)
     reference_line(ax, top_floor, f"noise floor N eps sigma_1 = {top_floor:.1e}")
     for k, e in enumerate(eps):
         reference_line(ax, e, "eps levels of m(eps)" if k == 0 else None, color="0.7", linestyle="--")
