@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ...errors import InvalidParameterError
-from ..plot import register_kind
 from .._common import declare, figure_path, output_path
+from ..plot import register_kind
 from ._common import (
     check_plot,
     emit,

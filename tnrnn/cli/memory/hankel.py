@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 
 from ...errors import InvalidParameterError
-from ..plot import register_kind
 from .._common import declare, figure_path
+from ..plot import register_kind
 from ._common import (
     check_plot,
     emit,
@@ -97,6 +97,7 @@ def _parse_kernel(text: str):
 def run(args) -> int:
     """Run ``tnrnn memory hankel``."""
     from ...field import DEFAULT_PRIME
+    from ...limits import check_memory
     from ...memory import (
         hankel_rank_exact,
         hankel_spectrum,
@@ -107,8 +108,6 @@ def run(args) -> int:
         target,
         truncate_kernel,
     )
-
-    from ...limits import check_memory
 
     check_plot(args.plot)
     eps = args.eps
@@ -135,7 +134,7 @@ def run(args) -> int:
                 raise InvalidParameterError("--target", name, err.allowed) from None
     if args.save is not None and len(kernels) != 1:
         raise InvalidParameterError("--save", args.save, "a single --target")
-    records, text, spectra = [], [], {}
+    records, text = [], []
     for name, h in kernels.items():
         sec = hankel_spectrum(h, args.tol, section=True)
         fir = hankel_spectrum(h, args.tol)

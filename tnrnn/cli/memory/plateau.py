@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ...errors import InvalidParameterError
-from ..plot import register_kind
 from .._common import declare, figure_path, output_path
+from ..plot import register_kind
 from ._common import (
     check_plot,
     emit,
@@ -100,8 +100,8 @@ def run(args) -> int:
             sample_kernel(f"{base}:{d:g}", args.horizon, args.dt)
         except InvalidParameterError as err:
             raise InvalidParameterError("--delays", f"{d:g}", err.allowed) from None
-    from ...memory.curse import training_memory
     from ...limits import check_memory
+    from ...memory.curse import training_memory
 
     check_memory(f"training a width-{args.width} linear RNN", training_memory(args.width, round(args.horizon / args.dt)),
                  args.max_memory, "use a smaller --width or a larger --dt")
