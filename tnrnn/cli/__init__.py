@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         if exit.code in (0, None):
             raise
         return int(exit.code) if isinstance(exit.code, int) else 2
-    prefix = f"tnrnn {args.command}"
+    prefix = f"tnrnn {args.command}" + (f" {args.action}" if getattr(args, "action", None) else "")  # the full subcommand
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
