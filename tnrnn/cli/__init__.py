@@ -48,8 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     from ._common import add_common_arguments, leaf_parsers
 
-    for _, leaf in leaf_parsers(parser):  # the shared options, by construction (cli/_common.py)
+    for name, leaf in leaf_parsers(parser):  # the shared options, by construction (cli/_common.py)
         add_common_arguments(leaf)
+        leaf.set_defaults(_command=name)      # "tnrnn memory capacity": the prefix of its errors
     return parser
 
 
@@ -58,14 +59,11 @@ def _one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
-    """``dest -> --option`` for the options of ``command``."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            sub = action.choices.get(command)
-            if sub is not None:
-                return {a.dest: max(a.option_strings, key=len) for a in sub._actions if a.option_strings}
-    return {}
+def _options(leaf: argparse.ArgumentParser | None) -> dict[str, str]:
+    """``dest -> --option`` for the options of a subcommand's parser."""
+    if leaf is None:
+        return {}
+    return {a.dest: max(a.option_strings, key=len) for a in leaf._actions if a.option_strings}
 
 
 def _as_option(err: InvalidParameterError, options: dict[str, str]) -> str:
@@ -91,7 +89,15 @@ def main(argv=None) -> int:
         if exit.code in (0, None):
             raise
         return int(exit.code) if isinstance(exit.code, int) else 2
-    prefix = f"tnrnn {args.command}"
+    from ._common import check_parsed, leaf_parsers
+
+    prefix = getattr(args, "_command", None) or f"tnrnn {args.command}"
+    leaf = dict(leaf_parsers(parser)).get(prefix)
+    if leaf is not None:
+        try:   # checks that need every option's value (conflicts, output paths), before any work
+            check_parsed(args, leaf, argv)
+        except SystemExit as exit:
+            return int(exit.code) if isinstance(exit.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
@@ -103,7 +109,7 @@ def main(argv=None) -> int:
     except InvalidParameterError as err:
         if debug:
             raise
-        print(f"{prefix}: error: {_as_option(err, _options(parser, args.command))}", file=sys.stderr)
+        print(f"{prefix}: error: {_as_option(err, _options(leaf))}", file=sys.stderr)
         return 2
     except OutputError as err:   # the work is done and saved elsewhere: not a bad input
         if debug:

@@ -83,7 +83,12 @@ def run(args) -> int:
     from ..runinfo import new_run
     from ..runner import exact_integers, exit_status, run_sweep, runner_options
 
+    from ..ranks.cost import check_rank_request
+    from ._common import refuse_with
+
     max_memory = args.max_memory
+    if args.method == "closed-form":
+        refuse_with(args, "--method", "closed-form", ("--engine", "--samples", "--prime", "--seed"))
     if args.engine not in ("auto", *list_engines()):
         raise InvalidParameterError("--engine", args.engine, "auto or one of " + ", ".join(list_engines()))
     common = dict(cut=args.cut, method=args.method, seed=args.seed,
@@ -98,6 +103,11 @@ def run(args) -> int:
     # the first configuration checks the options that all share (the sweep computes the rest)
     for config in configs if args.method == "exact" else configs[:1]:
         rank_bounds(**{**config, "method": "closed-form", "mincut": False})
+    if args.method == "exact":   # the work of each configuration, estimated before the sweep starts
+        for config in configs:
+            check_rank_request(config["depth"], config["hidden"], config["inputs"], config["length"],
+                               config["cut"], engine=config["engine"], samples=config["samples"],
+                               max_memory=max_memory)
     run = new_run()
     sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
                       desc="configurations", **runner_options(args))

@@ -37,9 +37,10 @@ from ..errors import InvalidParameterError, TnrnnError
 __all__ = ["MAX_SIZES", "MAX_CLOSED_FORM_BITS", "MAX_EXACT_SECONDS", "closed_form_bits", "exact_seconds",
            "check_rank_request"]
 
-#: The largest accepted ``depth``, ``hidden``, ``inputs``, ``length`` (closed forms loop over the depth, and
-#: build integers with ``length`` digits in the grid caps).
-MAX_SIZES = {"depth": 100_000, "hidden": 2**31, "inputs": 2**31, "length": 1_000_000}
+#: The largest accepted ``depth`` and ``length`` (closed forms loop over the depth, and build integers with
+#: ``length`` digits in the grid caps); ``hidden`` and ``inputs`` are bounded by the memory of the weights and
+#: the size of the closed forms.
+MAX_SIZES = {"depth": 100_000, "length": 1_000_000}
 
 #: The closed-form degree bound is refused above this many bits (computing it takes about a second per 2^23).
 MAX_CLOSED_FORM_BITS = 2**24
@@ -196,7 +197,7 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
     """
     values = {"depth": depth, "hidden": hidden, "inputs": inputs, "length": length}
     for name, value in values.items():
-        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SIZES[name]:
+        if name in MAX_SIZES and isinstance(value, int) and not isinstance(value, bool) and value > MAX_SIZES[name]:
             raise InvalidParameterError(name, value, f"an integer in {2 if name == 'length' else 1}..{MAX_SIZES[name]}")
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values.values()) or length < 2:
         return
@@ -217,6 +218,9 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
         return
     if samples is not None and samples < 1:
         return
+    from ..circuits import check_weights_memory
+
+    check_weights_memory(L, R, M, 1, max_memory)   # the engine draws them first: the memory refusal comes first
     try:
         seconds = exact_seconds(L, R, M, the_cut, engine=engine, samples=samples, margin=margin,
                                 max_memory=max_memory)
@@ -234,6 +238,8 @@ def _duration(seconds: float) -> str:
     """``"3.2e+05 s"``, ``"12 min"``, ``"45 s"``."""
     if seconds >= 1e6:
         return f"{seconds:.2g} s"
+    if seconds >= 7200:
+        return f"{seconds / 3600:.0f} h"
     if seconds >= 120:
         return f"{seconds / 60:.0f} min"
     return f"{seconds:.0f} s"
