@@ -80,10 +80,9 @@ def run(args) -> int:
     from ..field import DEFAULT_PRIME
     from ..limits import check_count
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
+    from ..ranks.cost import check_rank_request
     from ..runinfo import new_run
     from ..runner import exact_integers, exit_status, run_sweep, runner_options
-
-    from ..ranks.cost import check_rank_request
     from ._common import refuse_with
 
     max_memory = args.max_memory
