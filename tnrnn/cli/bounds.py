@@ -122,8 +122,13 @@ def run(args) -> int:
 
         write_or_rescue(lambda: plot_ranks(records, path=args.plot), [r.to_dict() for r in records], "--plot",
                         args.plot, "bounds")
-    if args.out is not None:
-        print(f"{sweep.ran} configurations appended to {args.out} ({sweep.resumed} already there)", file=sys.stderr)
+    if sweep.rescued is not None:
+        print(f"tnrnn bounds: error: could not write --out {args.out} ({sweep.write_error}); the records from then "
+              f"on were saved to {sweep.rescued}", file=sys.stderr)
+    elif args.out is not None:
+        more = f", {sweep.concurrent} written first by a concurrent run" if sweep.concurrent else ""
+        print(f"{sweep.appended} configurations appended to {args.out} ({sweep.resumed} already there{more})",
+              file=sys.stderr)
     for failure in sweep.errors():
         c = failure.config
         print(f"tnrnn bounds: error: L={c['depth']} R={c['hidden']} M={c['inputs']} T={c['length']}: "
