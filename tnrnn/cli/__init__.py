@@ -14,7 +14,9 @@ rerun with ``--debug``, which shows the traceback), 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from ..errors import InvalidParameterError, MemoryLimitError, OutputError, TnrnnError
@@ -98,6 +100,60 @@ def main(argv=None) -> int:
             check_parsed(args, leaf, argv)
         except SystemExit as exit:
             return int(exit.code) if isinstance(exit.code, int) else 2
+    from ..runner import _Interrupts
+
+    guard = _StdoutGuard(prefix)
+    with guard, _Interrupts() as hits:
+        code = _run(args, prefix, leaf, debug)
+        if hits.count and code != 130:   # a Ctrl-C that a C callback swallowed (numba compiling, FLINT)
+            print(f"{prefix}: interrupted", file=sys.stderr)
+            code = 130
+    return 1 if guard.rescued and code == 0 else code
+
+
+class _StdoutGuard:
+    """Hold what a command prints on a non-terminal stdout, and write it at the end; if that fails (``>
+    /dev/full``, a full disk), save it to a file in the temporary folder and say so in one line."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.rescued: str | None = None
+        self._real = None
+
+    def __enter__(self):
+        isatty = getattr(sys.stdout, "isatty", None)
+        if sys.stdout is not None and not (isatty and isatty()):
+            import io
+
+            self._real, sys.stdout = sys.stdout, io.StringIO()
+        return self
+
+    def __exit__(self, *exc):
+        if self._real is None:
+            return
+        held, sys.stdout = sys.stdout, self._real
+        text = held.getvalue()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+        except OSError as err:
+            import tempfile
+            import time
+
+            fd, self.rescued = tempfile.mkstemp(
+                prefix=f"tnrnn-{self.prefix.split()[-1]}-{time.strftime('%Y%m%dT%H%M%S')}-", suffix=".out")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            with contextlib.suppress(OSError, ValueError):   # what could not be written is dropped from stdout
+                sys.stdout = open(os.devnull, "w")
+            print(f"{self.prefix}: error: could not write the output to stdout ({err.strerror or err}); "
+                  f"it was saved to {self.rescued}", file=sys.stderr)
+
+
+def _run(args, prefix: str, leaf, debug: bool) -> int:
+    """Run the subcommand; every error becomes one line and an exit status."""
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
