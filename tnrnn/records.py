@@ -377,7 +377,14 @@ def load_results(path, *, name: str = "path") -> list[dict]:
     with open(fspath, "rb") as fh:
         head = fh.read(1 << 16).lstrip()
     data = None
-    if head.startswith(b"["):  # one JSON document; JSON lines start with "{" on every line
+    if b"\n" not in head.rstrip():
+        # one line without its newline: a JSON document (``--json > file``), not a truncated JSON-lines write
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError), open(fspath, encoding="utf-8") as fh, \
+                exact_integers():
+            data = json.load(fh)
+    if data is not None:
+        pass
+    elif head.startswith(b"["):  # one JSON document; JSON lines start with "{" on every line
         try:
             with open(fspath, encoding="utf-8") as fh, exact_integers():
                 data = json.load(fh)

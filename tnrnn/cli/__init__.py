@@ -103,12 +103,35 @@ def main(argv=None) -> int:
     from ..runner import _Interrupts
 
     guard = _StdoutGuard(prefix)
-    with guard, _Interrupts() as hits:
+    with guard, _Interrupts() as hits, _one_line_warnings(prefix, debug):
         code = _run(args, prefix, leaf, debug)
         if hits.count and code != 130:   # a Ctrl-C that a C callback swallowed (numba compiling, FLINT)
             print(f"{prefix}: interrupted", file=sys.stderr)
             code = 130
     return 1 if guard.rescued and code == 0 else code
+
+
+@contextlib.contextmanager
+def _one_line_warnings(prefix: str, debug: bool):
+    """Warnings as one line each (``tnrnn COMMAND: warning: ...``), each text once; numpy's floating-point
+    warnings (overflow, invalid value) are left out: the commands check finiteness themselves and say so."""
+    import warnings
+
+    if debug:
+        yield
+        return
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"{prefix}: warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        warnings.filterwarnings("ignore", category=RuntimeWarning, message=r"(overflow|invalid value|divide by zero)")
+        yield
 
 
 class _StdoutGuard:
