@@ -88,12 +88,11 @@ def _spectrum(record: dict):
 
 def run(args) -> int:
     """Run ``tnrnn plot`` with parsed arguments; returns the exit code."""
-    from ..plotting.figure import figure_format
-    from ..results import load_results
-
     import os
 
     from ..limits import check_memory
+    from ..plotting.figure import figure_format
+    from ..results import load_results
 
     figure_format(args.output, "--output")
     if os.path.isfile(args.results):   # parsed JSON takes several times the text: refused before it is read
