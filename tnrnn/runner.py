@@ -101,7 +101,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidParameterError, MissingDependencyError
-from .records import exact_integers
+from .records import Record, exact_integers
 from .runinfo import new_run
 
 __all__ = [
@@ -258,7 +258,7 @@ def bench_task(config: dict) -> list[dict]:
 
 # -- records ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TaskRecord:
+class TaskRecord(Record):
     """One finished configuration: one line of the sweep's JSON-lines file.
 
     Attributes
@@ -329,7 +329,7 @@ class TaskRecord:
 
 
 @dataclass(frozen=True)
-class SweepResult:
+class SweepResult(Record):
     """What :func:`run_sweep` did.
 
     Attributes

@@ -43,6 +43,7 @@ from ..circuits import RAC
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory
+from ..records import Record
 from ..validation import check_positive_int
 from .mapping import Imported
 from .models import RecurrentModel
@@ -133,7 +134,7 @@ def spectral_ranks(singular_values, energy: float = DEFAULT_ENERGY, tol: float |
 
 
 @dataclass(frozen=True, eq=False)
-class EmpiricalSpectrum:
+class EmpiricalSpectrum(Record):
     """The singular values of a sampled Start-End matrix of a network's outputs.
 
     Attributes

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..records import JsonlWriter, read_records
+from ..records import JsonlWriter, Record, read_records
 from .hankel import kernel_error, realize_section, truncate_kernel
 from .targets import sample_kernel, target
 
@@ -46,7 +46,7 @@ __all__ = ["ApproximationRecord", "PlateauRecord", "approximation_records", "pla
 
 
 @dataclass(frozen=True)
-class ApproximationRecord:
+class ApproximationRecord(Record):
     """Errors of width-m approximations of one target (see the module docstring).
 
     ``trained_l1``/``trained_loss`` are ``None`` when no model was trained.
@@ -84,7 +84,7 @@ class ApproximationRecord:
 
 
 @dataclass(frozen=True)
-class PlateauRecord:
+class PlateauRecord(Record):
     """The loss curve of one training run on a delayed target, and its plateau length."""
 
     target: str

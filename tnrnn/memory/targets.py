@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 
 __all__ = ["Target", "TARGETS", "target", "sample_kernel", "generate_data", "INPUT_KINDS"]
 
@@ -62,7 +63,7 @@ def _sin(t, d):
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Record):
     """A target memory function ``rho(t)``, ``t >= 0``.
 
     Attributes
