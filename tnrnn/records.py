@@ -567,8 +567,11 @@ class JsonlWriter:
         """The records other writers appended to the file since this writer last looked."""
         if self._rescue_fh is not None or self._fh.closed:
             return []
-        with self._locked():
-            return self._read_new()
+        try:
+            with self._locked():
+                return self._read_new()
+        except OSError:   # unreadable now: the next write finds out, and rescues
+            return []
 
     def write(self, record) -> dict | None:
         """Append one record (a dict or anything with ``to_dict``); returns the dict written.

@@ -183,7 +183,7 @@ def _npz_declared(fspath: str) -> int:
                 if nbytes > info.file_size:
                     raise _bad(fspath, f"{info.filename} declares shape {tuple(shape)} of {dtype}, {nbytes} bytes, "
                                f"but holds {info.file_size}", "an .npz file written by numpy.savez")
-                total += max(nbytes, info.file_size)
+                total += nbytes
     except (WeightsError, UnsafeWeightsError):
         raise
     except (OSError, EOFError, zipfile.BadZipFile, ValueError, SyntaxError) as err:
