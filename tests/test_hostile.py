@@ -518,7 +518,7 @@ INPUTS = [
     (["bounds", *C, "--out", "/dev/full"], "device"),
     (["bounds", *C, "--out", ""], "--out"),
     (["bounds", *C, "--out", "{tmp}/notes.txt", "--resume"], "neither"),
-    (["bounds", *C, "--out", "{tmp}/old.jsonl"], "--resume"),
+    (["bounds", *C, "--out", "{tmp}/old.jsonl"], "--resume"),          # refused by the sweep, before it runs
     (["bounds", *C, "--out", "{tmp}/results.d"], "folder"),
     (["bounds", *C, "--plot", "/proc/x.png"], "--plot"),
     (["bounds", *C, "--plot", "{tmp}/notes.png"], "overwritten"),
@@ -529,6 +529,9 @@ INPUTS = [
     (["plot", "{tmp}/fields.json", "-o", "/proc/x.png"], "--output"),
     (["memory", "hankel", "--target", "exp", "--save", "/proc/s.npz"], "tnrnn memory hankel: error: argument --save"),
     (["memory", "hankel", "--target", "exp", "--save", "{tmp}/notes.npz"], "--save"),
+    (["train", "ses", "--out", ""], "tnrnn train: error: argument --out"),
+    (["train", "ses", "--out", "/proc/run"], "holds files"),
+    (["train", "ses", "--out", "{tmp}/notes.txt"], "folder"),
     # conflicting options
     (["bounds", *C, "--mincut", "--no-mincut"], "--no-mincut"),
     (["bounds", *C, "--no-mincut", "--mincut"], "--mincut"),
@@ -572,7 +575,7 @@ def test_inputs_are_refused_in_one_line_before_any_work(capsys, hostile, argv, n
     line = _one_line(capsys, [a.replace("{tmp}", str(hostile)) for a in argv], 2)
     command = " ".join(a for a in argv[:2] if not a.startswith("-") and "/" not in a and "{" not in a
                        and a in ("bounds", "compile", "spectrum", "draw", "plot", "bench", "import", "memory",
-                                 "hankel", "capacity"))
+                                 "hankel", "capacity", "train"))
     assert line.startswith(f"tnrnn {command}: error: "), line
     assert needle in line and "internal error" not in line, line
 

@@ -252,7 +252,7 @@ def _is_records_file(path: str) -> bool:
         return False
 
 
-def check_output(path: object, name: str = "path", kind: str = "file", *, resume: bool = False) -> str:
+def check_output(path: object, name: str = "path", kind: str = "file", *, resume: bool | None = False) -> str:
     """Return ``path`` if the result of a command can be written there, else raise naming ``name``.
 
     Beyond :func:`check_writable`: the path must not be on a kernel
@@ -262,8 +262,8 @@ def check_output(path: object, name: str = "path", kind: str = "file", *, resume
 
     ``kind="records"``
         A JSON-lines file (``--out``): an existing non-empty file must be one
-        (its first line a JSON object), and is only continued with
-        ``resume``.
+        (its first line a JSON object), and with ``resume=False`` it is
+        refused (``None``: the command decides, e.g. one that always resumes).
     ``kind="figure"``, ``kind="file"``
         An existing non-empty file must start like its suffix says
         (``.png``, ``.pdf``, ``.svg``, ``.npz`` ...); any other is kept.
@@ -319,7 +319,7 @@ def check_output(path: object, name: str = "path", kind: str = "file", *, resume
         if not _is_records_file(text):
             raise InvalidParameterError(name, text, "a new file or a JSON-lines records file (this file is neither, "
                                         "and would be mixed with records)")
-        if not resume:
+        if resume is False:
             raise InvalidParameterError(name, text, "a new or empty file, or --resume to continue this one")
         return text
     suffix = os.path.splitext(text)[1].lower()

@@ -267,7 +267,8 @@ def write_records(args, records, *, command: str) -> None:
 
 
 # -- checks of the parsed arguments, applied to every subcommand by tnrnn.cli.main ------------------------
-#: Options naming a file or folder to write, and what is written there (``metavar="DIR"`` makes it a folder).
+#: Options naming a file or folder to write, and what is written there (``metavar="DIR"``, or a help text
+#: starting "output folder ...", makes it a folder).
 OUTPUT_OPTIONS = {"--out": "records", "--plot": "figure", "--output": "figure", "--save": "file"}
 
 #: ``dest -> minimum`` checked on every subcommand that has the option (an integer below it is refused).
@@ -331,10 +332,11 @@ def check_parsed(args, parser: argparse.ArgumentParser, argv: list[str]) -> None
         if kind is not None:
             if value is None:
                 continue
-            if action.metavar == "DIR":
-                kind = "folder"
+            if action.metavar == "DIR" or any(w in (action.help or "").split()[:3] for w in ("folder", "directory")):
+                kind = "folder"   # train --out, memory compare --out: a folder of records and figures
             try:
-                check_output(value, option, kind, resume=bool(getattr(args, "resume", False)))
+                # an existing records file without --resume is the command's to refuse (some always resume)
+                check_output(value, option, kind, resume=True if getattr(args, "resume", False) else None)
             except InvalidParameterError as err:
                 parser.error(f"argument {option}: {err}")
             continue
