@@ -457,6 +457,7 @@ def hostile(tmp_path):
     rng = np.random.default_rng(0)
     H, M = 3, 2
     good = {"weight_ih_l0": rng.normal(size=(H, M)), "weight_hh_l0": rng.normal(size=(H, H))}
+    np.savez(tmp_path / "lstm.npz", weight_ih_l0=rng.normal(size=(4 * H, M)), weight_hh_l0=rng.normal(size=(4 * H, H)))
     np.savez(tmp_path / "zero.npz", weight_ih_l0=np.zeros((0, M)), weight_hh_l0=np.zeros((0, 0)))
     np.savez(tmp_path / "huge.npz", weight_ih_l0=good["weight_ih_l0"], weight_hh_l0=1e300 * np.eye(H))
     np.savez(tmp_path / "nan.npz", weight_ih_l0=np.full((H, M), np.nan), weight_hh_l0=np.eye(H))
@@ -606,6 +607,8 @@ OVERSIZED_WORK = [
     (["bounds", "-L", "1000", "-R", "1000", "-M", "2", "-T", "1000", "--method", "closed-form"], "digits"),
     (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "300", "--optimize", "greedy"], "planning"),
     (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "250", "--optimize", "random-greedy"], "planning"),
+    (["import", "{tmp}/lstm.npz", "-T", "1000000", "--spectrum"], "empirical matrix"),
+    (["import", "{tmp}/lstm.npz", "-T", "100000", "--spectrum", "--samples", "1000"], "empirical matrix"),
     (["import", "{tmp}/header.npz", "--arch", "rnn"], "declares shape"),
     (["import", "{tmp}/header.npz", "--arch", "rnn", "--max-memory", "1MiB"], "declares shape"),
     (["import", "{tmp}/shape.safetensors", "--arch", "rnn"], "declares shape"),
@@ -813,6 +816,16 @@ def test_ctrl_c_swallowed_by_a_c_callback_stops_the_sweep(tmp_path, capsys):
     assert "Exception ignored" not in capsys.readouterr().err
     again = run_sweep(_swallowing_task, [{"n": 0}, {"n": 2}], out=out, resume=True)
     assert (again.resumed, again.ran, again.interrupted) == (1, 1, False)
+
+
+def test_a_command_whose_ctrl_c_a_c_callback_swallowed_exits_130(capsys, monkeypatch):
+    import tnrnn.cli.compile as compile_cmd
+
+    def swallowed(args):
+        _swallowing_task({"n": 1})
+
+    monkeypatch.setattr(compile_cmd, "run", swallowed)
+    assert _one_line(capsys, ["compile", *C], 130) == "tnrnn compile: interrupted"
 
 
 # -- the Python API ---------------------------------------------------------------------------------------

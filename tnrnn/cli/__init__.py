@@ -104,7 +104,7 @@ def main(argv=None) -> int:
 
     guard = _StdoutGuard(prefix)
     with guard, _Interrupts() as hits, _one_line_warnings(prefix, debug):
-        code = _run(args, prefix, leaf, debug)
+        code = _run(args, prefix, leaf, debug, hits)
         if hits.count and code != 130:   # a Ctrl-C that a C callback swallowed (numba compiling, FLINT)
             print(f"{prefix}: interrupted", file=sys.stderr)
             code = 130
@@ -175,10 +175,15 @@ class _StdoutGuard:
                   f"it was saved to {self.rescued}", file=sys.stderr)
 
 
-def _run(args, prefix: str, leaf, debug: bool) -> int:
+def _run(args, prefix: str, leaf, debug: bool, hits=None) -> int:
     """Run the subcommand; every error becomes one line and an exit status."""
     try:
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except Exception:
+            if hits is not None and hits.count:   # the side effect of a Ctrl-C a C callback swallowed
+                raise KeyboardInterrupt from None
+            raise
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
         sys.stderr.close()
         return 0
