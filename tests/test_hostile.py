@@ -449,10 +449,12 @@ def test_imported_models_take_lists_and_refuse_complex_inputs():
 # round counts them (tried / held).
 # =====================================================================================================
 
-@pytest.fixture
-def hostile(tmp_path):
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
     """Hostile files of every kind the commands read, and files a command must not overwrite."""
     import struct
+
+    tmp_path = tmp_path_factory.mktemp("hostile")
 
     rng = np.random.default_rng(0)
     H, M = 3, 2
@@ -685,22 +687,26 @@ def _keys(path):
     return Counter(config_key(json.loads(line)["config"]) for line in Path(path).read_text().splitlines())
 
 
-SWEEP = ["bounds", "-L", "1:3", "-R", "2,3", "-M", "2", "-T", "4:14:2", "-q"]     # 36 configurations
+#: 600 configurations of closed forms (milliseconds each, one fsynced line each: the two writers overlap)
+SWEEP = ["bounds", "-L", "1:10", "-R", "2:4", "-M", "2", "--method", "closed-form", "--no-mincut", "-T", "4:42:2", "-q"]
 
 
 @pytest.mark.parametrize("resume", [False, True], ids=["fresh", "resume"])
 def test_two_concurrent_writers_leave_every_configuration_once(tmp_path, resume):
+    """Before this round (main at eda51de) the resume case ended with 1050 lines for 600 configurations."""
     out = tmp_path / "same.jsonl"
-    if resume:   # half of it already there: two --resume runs complete it together
-        assert main([*SWEEP[:-2], "4:8:2", "-q", "--out", str(out)]) == 0
+    if resume:   # a part of it already there: two --resume runs complete it together
+        assert main([*SWEEP[:-2], "4:12:2", "-q", "--out", str(out)]) == 0
     argv = [*SWEEP, "--out", str(out), *(["--resume"] if resume else [])]
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     procs = [subprocess.Popen([sys.executable, "-m", "tnrnn.cli", *argv], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT) for _ in range(2)]
     errs = [p.communicate(timeout=120)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], errs
+    codes = sorted(p.returncode for p in procs)
+    # without --resume, a run that opens the file after the other wrote its first line is refused (exit 2)
+    assert codes == [0, 0] or (not resume and codes == [0, 2] and "--resume" in "".join(errs)), errs
     counts = _keys(out)
-    assert len(counts) == 36 and set(counts.values()) == {1}
+    assert len(counts) == 600 and set(counts.values()) == {1}
 
 
 def test_resume_retries_transient_failures_only(tmp_path, capsys):
