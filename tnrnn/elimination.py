@@ -113,6 +113,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 from .limits import check_memory
+from .records import Record
 
 __all__ = ["MAX_BLAS_PRIME", "blas_prime_ok", "reduce_sym", "matmul_sym", "Pluq", "pluq", "rank_blas",
            "memory_estimate"]
@@ -370,7 +371,7 @@ def matmul_sym(a, b, p: int, ops: _Ops | None = None):
 
 
 @dataclass(frozen=True)
-class Pluq:
+class Pluq(Record):
     """Pivots of an exact elimination over GF(p).
 
     Attributes

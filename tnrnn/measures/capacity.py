@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 from .drive import hidden_states, model_label, stepper
 from .registry import register
 
@@ -101,7 +102,7 @@ def _squared_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class MemoryCapacity:
+class MemoryCapacity(Record):
     """The memory capacity profile of a model.
 
     Attributes

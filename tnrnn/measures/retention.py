@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 from .capacity import ridge_fit
 from .drive import hidden_states, model_label, stepper
 from .registry import register
@@ -76,7 +77,7 @@ def _r2(y, pred) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class Retention:
+class Retention(Record):
     """Per-lag retention and semantic recoverability of a model.
 
     Attributes

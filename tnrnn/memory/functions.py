@@ -50,6 +50,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..measures.registry import register
+from ..records import Record
 from .linear import check_time
 
 __all__ = ["MemoryFunction", "memory_function", "DecayFit", "classify_decay", "memory_horizon", "DECAY_KINDS"]
@@ -161,7 +162,7 @@ def _last(out: np.ndarray, n: int, T: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class MemoryFunction:
+class MemoryFunction(Record):
     """An estimated memory function.
 
     Attributes
@@ -341,7 +342,7 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
 
 
 @dataclass(frozen=True)
-class DecayFit:
+class DecayFit(Record):
     """Least-squares fits of the log envelope of ``|rho|`` on the tail: exponential vs power law.
 
     The envelope is ``max_{s >= t} |rho(s)|`` (so that oscillating memories are

@@ -50,6 +50,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime, rank_mod, to_field
 from ..measures.registry import register
+from ..records import Record
 from .linear import LinearRNN
 
 __all__ = [
@@ -170,7 +171,7 @@ def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, s
 
 
 @dataclass(frozen=True)
-class HankelSpectrum:
+class HankelSpectrum(Record):
     """Singular values of a Hankel matrix, with the tolerance of the numerical rank.
 
     Attributes
@@ -231,7 +232,7 @@ def hankel_spectrum(kernel, tol: float | None = None, *, rows: int | None = None
 
 
 @dataclass(frozen=True)
-class ExactHankelRank:
+class ExactHankelRank(Record):
     """The rank of a Hankel section over GF(p), a certified lower bound on its rank over the rationals.
 
     ``rank`` over GF(p) is at most the rank over Q; a realisation of width
@@ -427,7 +428,7 @@ def hankel_singular_values(system: LinearRNN) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Truncation:
+class Truncation(Record):
     """A balanced truncation: the width-m model and the bounds on its error.
 
     Attributes
@@ -614,7 +615,7 @@ def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
 
 
 @dataclass(frozen=True)
-class KernelError:
+class KernelError(Record):
     """Norms of the error ``e = h - h_hat`` over the lags ``0 .. lags - 1`` (``h`` zero beyond its samples).
 
     Attributes
@@ -706,7 +707,7 @@ def section_bound(kernel, width: int) -> float:
 
 
 @dataclass(frozen=True)
-class MinimalWidth:
+class MinimalWidth(Record):
     """Widths a sampled kernel needs for an error ``eps`` (absolute, in the kernel's units).
 
     Attributes

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 
 __all__ = ["Target", "TARGETS", "target", "sample_kernel", "generate_data", "INPUT_KINDS", "input_process"]
 
@@ -85,7 +86,7 @@ def _sin(t, d):
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Record):
     """A target memory function ``rho(t)``, ``t >= 0``.
 
     Attributes

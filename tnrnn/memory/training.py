@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..records import Record
 from .linear import LinearRNN
 
 __all__ = ["Fit", "fit_linear_rnn", "plateau_length", "OPTIMIZERS", "LOSSES", "INITS", "require_torch"]
@@ -56,7 +57,7 @@ def require_torch(feature: str) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class Fit:
+class Fit(Record):
     """A trained linear RNN and its loss curve.
 
     Attributes

@@ -16,6 +16,7 @@ from ..field import DEFAULT_PRIME, check_prime
 from ..typing import CutLike, MemoryLike, ProgressLike
 from ..validation import check_positive_int
 from .bounds import closed_form_upper, theorem_lower, weight_degree
+from .cost import check_rank_request
 from .engines import exact_rank, list_engines
 from .records import RankBounds
 
@@ -202,6 +203,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     >>> rank_bounds(depth=2, hidden=4, inputs=4, length=32, method="closed-form").upper
     3876
     """
+    check_rank_request(depth, hidden, inputs, length, cut, method, engine=engine, samples=samples, margin=margin,
+                       max_memory=max_memory)   # sizes and work bounded before anything runs (ranks/cost.py)
     L = check_positive_int(depth, "depth")
     R = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")

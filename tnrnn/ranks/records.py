@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..records import Record
+
 __all__ = ["RankBounds", "format_table"]
 
 
@@ -21,7 +23,7 @@ def _versions() -> dict:
 
 
 @dataclass(frozen=True)
-class RankBounds:
+class RankBounds(Record):
     """Proven lower and upper bounds on a separation rank, with their sources.
 
     Attributes
