@@ -18,6 +18,9 @@ tnrnn's requirements) compiles them on first use and caches the machine code.
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,9 +38,68 @@ def chunk(p: int) -> int:
     return max(1, _t1(p))
 
 
-def _compiled():
+#: The line written on stderr before numba compiles the kernels (first run of an install).
+COMPILE_MESSAGE = "compiling rank kernels (once per install)…"
+
+
+def _cached(nk) -> bool:
+    """Whether numba's on-disk cache holds every kernel (an index file per kernel)."""
+    for name in ("trie_outputs", "covectors_depth2", "leaf_lu", "reduce_block", "reduce_into",
+                 "unit_lower_inverse", "check_reduce"):
+        cache = getattr(getattr(nk, name), "_cache", None)
+        path = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        if path is None or not os.path.exists(path):
+            return False
+    return True
+
+
+def _warm_up(nk) -> None:
+    """Call every kernel once on tiny inputs of the layouts the engines pass, so that compiling
+    (or loading the cached machine code) happens here and not inside a timed computation."""
+    p, t1 = 101.0, chunk(101)
+    wf = np.asfortranarray(np.arange(12.0).reshape(4, 3))
+    for w in (wf, np.asfortranarray(np.arange(30.0).reshape(5, 6))[1:, 1:4]):  # contiguous and strided
+        w = w.copy(order="F") if w.flags.f_contiguous else w
+        nk.leaf_lu(w, p, 0, t1, np.arange(4), np.arange(3))
+        nk.reduce_block(w, p)
+        nk.check_reduce(w, p)
+        nk.reduce_into(wf, w, p)
+        nk.unit_lower_inverse(w[:3, :3], p, t1)
+    strided = np.asfortranarray(np.zeros((5, 6)))[1:, 1:4]
+    for src in (np.ones((4, 3)), np.asfortranarray(np.ones((4, 3)))):
+        for dst in (wf, strided):
+            nk.reduce_into(src, dst, p)
+    nk.unit_lower_inverse(np.eye(3), p, t1)
+    nk.unit_lower_inverse(np.asfortranarray(np.eye(3)), p, t1)
+    nk.trie_outputs(np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1)),
+                    np.zeros(1), np.zeros(1, np.int64), np.array([0, 1]), np.array([0, 1]), np.zeros(1, np.int64),
+                    1, p, t1)
+    nk.covectors_depth2(np.zeros((1, 1)), np.zeros((1, 1, 1, 1)), np.zeros((1, 1)), np.zeros(1), p, t1)
+
+
+@lru_cache(maxsize=1)
+def compiled():
+    """The numba kernels module, compiled or loaded from cache and warmed up (once per process).
+
+    Before the first compilation of an install one line, :data:`COMPILE_MESSAGE`,
+    goes to stderr (where progress goes; stdout stays clean).
+    """
     from . import _numba_kernels as nk
 
+    if not _cached(nk):
+        print(COMPILE_MESSAGE, file=sys.stderr, flush=True)
+    _warm_up(nk)
+    return nk
+
+
+def warm_up() -> None:
+    """Compile or load the kernels now (if numba is installed), outside any timed region."""
+    if available():
+        compiled()
+
+
+def _compiled():
+    nk = compiled()
     return nk.trie_outputs, nk.covectors_depth2
 
 
