@@ -27,36 +27,64 @@ integer.  A multiple of ``p`` reduces to exactly ``0``
 representatives is an integer of absolute value at most ``k * H**2``; every
 partial sum that BLAS forms, in whatever order and with or without fused
 multiply-adds, is such a sum over a subset of the terms, hence an integer of
-absolute value at most ``k * H**2``.  If ``k * H**2 <= B < 2**53`` every
+absolute value at most ``k * H**2`` (for an update ``C - A B`` by ``dgemm`` with
+``alpha = -1, beta = 1``, ``c`` plus or minus such a sum).  If ``k * H**2 <= B < 2**53`` every
 partial sum is exactly representable, the float64 result is the exact
 integer, and it can be reduced.
 Hence:
 
 * ``A @ B`` with inner dimension ``k <= K1 = floor(B / H**2)`` is one
-  GEMM followed by one reduction (``K1 = 32`` for the default prime
-  ``2**25 - 39``; ``K1 >= 1`` for every ``p <=`` :data:`MAX_BLAS_PRIME`).
-* Longer products split ``B = B_hi * beta + B_lo`` with the power of two
+  GEMM followed by one reduction (``K1 >= 1`` for every ``p <=`` :data:`MAX_BLAS_PRIME`).
+* The trailing updates ``C <- C - A @ B`` of the elimination need no reduction
+  in between (delayed reduction): an entry that was reduced (``|c| <= H``) and
+  has since absorbed updates of ``t`` products in all is at most
+  ``H + t * H**2``, exact and reducible while
+  ``t <= T1 = floor((B - H) / H**2)``.  The elimination counts ``t`` per block
+  (``pending``) and reduces a block only before it would exceed ``T1``, and
+  wherever an entry is read as a factor of a product or tested for zero.
+* Longer products (only for primes above ``2**20``, or inner dimensions above
+  ``T1``) split ``B = B_hi * beta + B_lo`` with the power of two
   ``beta = 2**ceil(bits(p) / 2)``, ``B_hi = rint(B / beta)`` (exact: division
   by a power of two) and ``B_lo = B - B_hi * beta``, so ``|B_lo| <= beta / 2``
   and ``|B_hi| <= H / beta + 1/2``; each of ``A @ B_hi`` and ``A @ B_lo`` is
   exact for inner dimension ``k <= K2 = floor(B / (H * m))`` with
-  ``m = max(beta / 2, ceil(H / beta) + 1)`` (``K2 ~ 2**17`` for the default
-  prime, ``K2 >= 2**13`` for every admissible prime), and
+  ``m = max(beta / 2, ceil(H / beta) + 1)`` (``K2 >= 2**13`` for every
+  admissible prime), and
   ``A @ B = reduce(reduce(A @ B_hi) * beta + reduce(A @ B_lo))`` (the
   intermediate is at most ``H * beta + H <= B``).  Inner dimensions beyond
   ``K2`` are cut into chunks of ``K2`` whose reduced results are summed and
-  reduced after each addition (``2 H <= B``).
-* The trailing updates ``C <- C - A @ B`` of the elimination fuse the
-  subtraction: with inner dimension ``k <= T1`` (next bullet) one GEMM is
-  subtracted from the reduced ``C`` and the result reduced once; otherwise,
-  per chunk of ``k <= K3 = floor((B - H - H * beta) / (H * m))``
-  terms, ``C -= reduce(A @ B_hi) * beta`` and then ``C -= A @ B_lo`` keep
-  ``|C| <= H + H * beta + k * H * m <= B`` before one reduction (two
-  reductions per chunk instead of four).
-* A rank-one update ``W -= l u^T`` adds at most ``H**2`` to an entry; a block
-  that starts reduced absorbs ``t`` updates while ``H + t * H**2 <= B``,
-  i.e. ``t <= T1 = floor((B - H) / H**2)``, before it is reduced again
-  (the eliminations below count the updates and reduce when ``T1`` is reached).
+  reduced after each addition (``2 H <= B``); a fused trailing update takes
+  chunks of ``K3 = floor((B - H - H * beta) / (H * m))`` terms, with
+  ``C -= reduce(A @ B_hi) * beta`` and then ``C -= A @ B_lo`` keeping
+  ``|C| <= H + H * beta + k * H * m <= B`` before one reduction.
+* A rank-one update ``W -= l u^T`` adds at most ``H**2`` to an entry and
+  counts as one product in ``pending``.
+
+**The default prime: every trailing update is one GEMM.**
+:data:`tnrnn.field.DEFAULT_PRIME` is ``p = 1048573 = 2**20 - 3``, the largest
+prime below ``2**20``.  Then ``H = (p + 3) / 2 = 2**19`` exactly, ``H**2 = 2**38``
+and ``B = 2**53 - p``, so
+
+    ``k * H**2 <= B  <=>  k <= (2**53 - p) / 2**38 = 2**15 - p / 2**38``,
+
+i.e. ``K1 = T1 = 32767 = 2**15 - 1`` (``H + 32767 * 2**38 = 2**53 - 2**38 + 2**19
+<= 2**53 - p``, and one more term, ``32768 * 2**38 = 2**53``, is beyond ``B``;
+``tests/test_elimination.py`` checks this edge).  This is the classical
+criterion ``k * ((p - 1) / 2)**2 < 2**53`` of FFLAS-FFPACK for symmetric
+residues, with the representative bound ``H = (p - 1) / 2 + 2`` of the
+inexact quotient above.  The elimination's blocks never have a larger inner
+dimension: a trailing update of an ``m x n`` matrix has inner dimension at most
+``min(m, n)``, and the products an entry absorbs between two reductions number
+at most the rank found to its left, again at most ``min(m, n)``.  So for
+every matrix with ``min(m, n) <= 32767`` (a ``32767 x 32767`` float64 matrix
+is 8.6 GB) and the default prime, every product-sum that BLAS forms in a
+trailing-update GEMM, the triangular solves' GEMMs and the leaves' rank-one
+updates is an exact integer, each update is a single GEMM, and entries are
+reduced only once before they are read (``O(m n)`` reductions in all, none
+after a GEMM).  The old default ``2**25 - 39``
+(:data:`tnrnn.field.PREVIOUS_DEFAULT_PRIME`, still accepted everywhere) has
+``K1 = T1 = 32``, which forces the two-limb products of the previous bullet:
+twice the flops, and the reductions after every product.
 
 :data:`MAX_BLAS_PRIME` is the largest odd bound on ``p`` with
 ``H**2 + H <= B`` (so that ``T1 >= 1`` and ``K1 >= 1``), about ``2**27.5``
@@ -86,11 +114,23 @@ the (reduced) column is the pivot, ``l = column / pivot`` becomes a column of
 ``L`` and the rank-one update ``W -= l W[pivot]`` clears the pivot row; a zero
 column is skipped, which is how rank deficiency is handled.  The result does
 not depend on floating-point rounding: every operation is exact by the bounds
-above.  The flop count is that of an LU (``~ m n r`` multiply-adds) times two
-for the limb split of long products.
+above.  The flop count is that of an LU (``~ m n r`` multiply-adds); primes above
+``2**20`` double it (the limb split of long products).
 
-The same code runs on numpy, torch (CPU or CUDA) and cupy arrays: it only
-uses matrix products, elementwise arithmetic, ``rint`` and indexing.
+On CPU (numpy arrays, numba installed) the same recursion runs *in place*
+on one Fortran-order float64 array, like LAPACK's recursive ``getrf``: the
+pivot rows are swapped to the top of the block and the pivot columns to its
+left, so ``L`` sits below the diagonal of the leading columns and ``U`` above
+it; the triangular solve overwrites ``A2[R1]`` (blocks of at most 64 rows are
+inverted outright and applied by one GEMM); the Schur complement is one
+in-place BLAS ``dgemm`` (``C <- C - A B``, no temporary); the leaves (at most
+32 columns) are compiled (:mod:`tnrnn.ranks._numba_kernels`), and the pivot
+is the first nonzero entry of the reduced column, so that on a matrix with
+nonzero leading minors no row moves at all.  Row and column permutations are
+applied only to the rows and columns that move.  With the default prime no
+reduction follows any GEMM (previous section).  The generic code below
+serves torch (CPU or CUDA) and cupy arrays: it only uses matrix products,
+elementwise arithmetic, ``rint`` and indexing.
 
 Examples
 --------
@@ -142,7 +182,7 @@ def blas_prime_ok(p: int) -> bool:
 
     Examples
     --------
-    >>> blas_prime_ok(2**25 - 39), blas_prime_ok(2**31 - 1)
+    >>> blas_prime_ok(2**20 - 3), blas_prime_ok(2**31 - 1)
     (True, False)
     """
     return 3 <= p <= MAX_BLAS_PRIME

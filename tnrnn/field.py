@@ -44,6 +44,8 @@ from .errors import InvalidParameterError
 
 __all__ = [
     "DEFAULT_PRIME",
+    "RETRY_PRIME",
+    "PREVIOUS_DEFAULT_PRIME",
     "MAX_PRIME",
     "check_prime",
     "is_prime",
@@ -59,9 +61,17 @@ __all__ = [
 #: least this many entries (FLINT was faster at 2000 and slower at 3876 in benchmarks/bench_rank.py).
 BLAS_MIN_SIZE = 3000
 
-#: The default modulus, 2**25 - 39: the largest prime below 2**25, small enough
-#: for exact float64 arithmetic (see :func:`field_dtype`).
-DEFAULT_PRIME = 2**25 - 39
+#: The default modulus, 1048573 = 2**20 - 3: the largest prime below 2**20.  With it every
+#: trailing update of the elimination is one float64 GEMM (inner dimension up to 32767,
+#: proof in :mod:`tnrnn.elimination`), and a GF(p) rank is as sound a lower bound as
+#: with any prime; only the chance that it falls short of the generic rank grows (at most
+#: ``2 D / p`` for the engines' random sketches), which :func:`tnrnn.rank_bounds` detects
+#: and answers with a second prime (:data:`RETRY_PRIME`).
+DEFAULT_PRIME = 2**20 - 3
+#: The second prime of a retry: the largest prime below ``DEFAULT_PRIME``.
+RETRY_PRIME = 2**20 - 5
+#: The default before tnrnn 0.2 (records made with it replay with ``prime=PREVIOUS_DEFAULT_PRIME``).
+PREVIOUS_DEFAULT_PRIME = 2**25 - 39
 #: Moduli must be below this bound.
 MAX_PRIME = 2**31
 

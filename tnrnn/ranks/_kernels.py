@@ -7,12 +7,17 @@ registers: float64 residues reduced as ``x - rint(x / p) * p`` (exact while
 ``|x| <= 2**53 - p``, see :mod:`tnrnn.elimination`), with the sums of ``R``
 products split into chunks of ``chunk`` terms so that each partial sum stays
 within that bound (``chunk = floor((2**53 - p - H) / H**2)``, ``H = (p + 3) / 2``;
-32 terms for the default prime).  They apply to the primes of the float64
+32767 terms for the default prime, 32 for ``2**25 - 39``).  The compiled leaves of
+the CPU elimination (:mod:`tnrnn.elimination`) live here too.  They apply to the primes of the float64
 field representation (:func:`tnrnn.field.field_dtype`); the engines fall back
 to their numpy paths for larger primes and when numba is absent.
 
-The kernels are tnrnn's own; numba (a dependency of quimb, hence present with
-tnrnn's requirements) compiles them on first use and caches the machine code.
+The kernels are tnrnn's own; numba (a requirement) compiles them on first use
+and caches the machine code next to the module (``cache=True``), so the
+compilation happens once per install: :func:`compiled` announces it with one
+line on stderr (:data:`COMPILE_MESSAGE`) and warms every kernel up on tiny
+inputs, and :func:`tnrnn.rank_bounds` calls :func:`warm_up` before it starts
+its clock, so no record's ``seconds`` includes compilation.
 """
 
 from __future__ import annotations
