@@ -56,6 +56,10 @@ class RankBounds:
         Where ``lower`` and ``upper`` come from.
     details : dict
         Engine timings and facts.
+    attempts : list of dict or None
+        Every run of the exact engine, in order: ``prime``, ``seed``, ``lower``
+        (its GF(p) rank), ``engine``, ``seconds``; two when the first fell short of
+        ``upper`` and :func:`tnrnn.rank_bounds` retried with a second prime and seed.
     versions : dict
         tnrnn's and its dependencies' versions when the record was made
         (:func:`tnrnn.versions.versions`); not compared.
@@ -83,6 +87,7 @@ class RankBounds:
     lower_source: str
     upper_source: str
     details: dict = field(default_factory=dict)
+    attempts: list | None = None
     versions: dict = field(default_factory=_versions, compare=False)
 
     def to_dict(self) -> dict:
