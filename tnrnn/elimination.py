@@ -665,10 +665,27 @@ def _trsm_cpu(T, B, p, pend, tb, K):
     _trsm_cpu(T[h:, h:], B[h:], p, pend2, tb, K)
 
 
+#: Columns moved at a time by the CPU elimination's row and column permutations (bounds their temporaries).
+_MOVE_CHUNK = 1024
+
+
 def _apply_rows(X, perm):
+    """In place: ``X <- X[perm]``, moving only the rows that move, a chunk of columns at a time."""
     moved = np.flatnonzero(perm != np.arange(len(perm)))
     if len(moved):
-        X[moved] = X[perm[moved]]
+        src = perm[moved]
+        for c0 in range(0, X.shape[1], _MOVE_CHUNK):
+            X[moved, c0 : c0 + _MOVE_CHUNK] = X[src, c0 : c0 + _MOVE_CHUNK]
+
+
+def _move_columns(A, dst: int, src: int, count: int):
+    """In place: columns ``src .. src + count`` to ``dst .. dst + count`` (``dst < src``; what the
+    destination held, non-pivot columns, is never read again), left to right in chunks that do not
+    overlap their sources."""
+    step = min(src - dst, _MOVE_CHUNK)
+    for c0 in range(0, count, step):
+        c1 = min(count, c0 + step)
+        A[:, dst + c0 : dst + c1] = A[:, src + c0 : src + c1]
 
 
 def _lu_cpu(A, p, pend, nb, tb, K):
@@ -693,12 +710,11 @@ def _lu_cpu(A, p, pend, nb, tb, K):
     r2, rperm2, cperm2 = _lu_cpu(A2[r1:], p, pend2, nb, tb, K)
     cperm = np.concatenate([cperm1, n1 + cperm2])
     if r2:
-        _apply_rows(A[r1:, :n1], rperm2)
+        _apply_rows(A[r1:, :r1], rperm2)  # the rows of L1; the left block's other columns are not read again
         rperm[r1:] = rperm[r1:][rperm2]
         if r1 < n1:  # bring the right block's pivot columns next to the left block's
-            idx = np.concatenate([np.arange(n1, n1 + r2), np.arange(r1, n1)])
-            A[:, r1 : n1 + r2] = A[:, idx]
-            cperm[r1 : n1 + r2] = cperm[idx]
+            _move_columns(A, r1, n1, r2)
+            cperm[r1 : r1 + r2] = cperm[n1 : n1 + r2]  # only the first r1 + r2 entries are read
     return r1 + r2, rperm, cperm
 
 

@@ -303,7 +303,7 @@ def _rank_objects(z: np.ndarray, p: int) -> int:
     return int(flint.nmod_mat(z.tolist(), p).rank())
 
 
-def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
+def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite: bool = False) -> int:
     """The rank of a residue matrix over GF(p).
 
     Parameters
@@ -321,6 +321,9 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
         python-flint's ``nmod_mat``. ``"auto"`` takes ``"blas"`` for primes it
         supports on matrices with both sides ``>=`` :data:`BLAS_MIN_SIZE`, else
         FLINT (``"clib"`` when its C library loads).
+    overwrite : bool
+        Let the BLAS elimination use a contiguous float64 ``z`` as its
+        workspace (``z`` is destroyed; no copy of the matrix is made).
 
     Examples
     --------
@@ -341,7 +344,7 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
     if z.size == 0:
         return 0
     if via == "blas" or (via == "auto" and p % 2 and blas_prime_ok(p) and min(z.shape) >= BLAS_MIN_SIZE):
-        return rank_blas(z, p)
+        return rank_blas(z, p, overwrite=overwrite)
     if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
         z = z.astype(np.int64)
     if z.min() < 0 or z.max() >= p:  # FLINT requires reduced residues

@@ -99,9 +99,9 @@ def retry_prime(p: int) -> int:
 
 
 def _attempt(prime: int, seed: int, result) -> dict:
-    """One attempt of the exact engine, as recorded in ``RankBounds.attempts``."""
-    return {"prime": prime, "seed": seed, "lower": result.rank, "engine": result.engine,
-            "seconds": round(result.seconds, 4)}
+    """One attempt of the exact engine, as recorded in ``RankBounds.attempts`` (untimed, so that a
+    rerun reproduces it; the record's ``seconds`` covers both)."""
+    return {"prime": prime, "seed": seed, "lower": result.rank, "engine": result.engine}
 
 
 def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike = "start-end",

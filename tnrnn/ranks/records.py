@@ -58,7 +58,7 @@ class RankBounds:
         Engine timings and facts.
     attempts : list of dict or None
         Every run of the exact engine, in order: ``prime``, ``seed``, ``lower``
-        (its GF(p) rank), ``engine``, ``seconds``; two when the first fell short of
+        (its GF(p) rank) and ``engine``; two when the first fell short of
         ``upper`` and :func:`tnrnn.rank_bounds` retried with a second prime and seed.
     versions : dict
         tnrnn's and its dependencies' versions when the record was made
