@@ -50,7 +50,7 @@ COMPILE_MESSAGE = "compiling rank kernels (once per install)…"
 def _cached(nk) -> bool:
     """Whether numba's on-disk cache holds every kernel (an index file per kernel)."""
     for name in ("trie_outputs", "covectors_depth2", "leaf_lu", "reduce_block", "reduce_into",
-                 "unit_lower_inverse", "check_reduce"):
+                 "unit_lower_inverse", "check_reduce", "reduce_flat"):
         cache = getattr(getattr(nk, name), "_cache", None)
         path = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
         if path is None or not os.path.exists(path):
@@ -74,6 +74,7 @@ def _warm_up(nk) -> None:
     for src in (np.ones((4, 3)), np.asfortranarray(np.ones((4, 3)))):
         for dst in (wf, strided):
             nk.reduce_into(src, dst, p)
+    nk.reduce_flat(np.ones(4), p)
     nk.unit_lower_inverse(np.eye(3), p, t1)
     nk.unit_lower_inverse(np.asfortranarray(np.eye(3)), p, t1)
     nk.trie_outputs(np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1)),
@@ -126,8 +127,8 @@ def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p):
 
 
 def covectors_depth2(pts, transfers, w_top, w_out, p):
-    """Run the compiled depth-2 backward covectors: shape ``(len(pts), n_cols, R)``."""
+    """Run the compiled depth-2 backward covectors: shape ``(n_cols, R, len(pts))``."""
     kernel = _compiled()[1]
     f = np.ascontiguousarray
-    return kernel(f(pts, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64), f(w_top, dtype=np.float64),
-                  f(w_out, dtype=np.float64), float(p), int(chunk(p)))
+    return kernel(f(pts.T, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64),
+                  f(w_top, dtype=np.float64), f(w_out, dtype=np.float64), float(p), int(chunk(p)))

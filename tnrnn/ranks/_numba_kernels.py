@@ -130,29 +130,62 @@ def trie_outputs(start, wh, win, feed, w_out, syms, offs, cstart, coffs, n_leave
 
 
 @numba.njit(cache=True, parallel=True)
-def covectors_depth2(pts, transfers_t, w_top, w_out, p, chunk):
-    """Depth 2: ``out[g, j] = c`` with ``c <- (c * u_i) W`` backwards from ``w_out``, where
+def covectors_depth2(pts_t, transfers_t, w_top, w_out, p, chunk):
+    """Depth 2: ``out[j, :, g] = c`` with ``c <- (c * u_i) W`` backwards from ``w_out``, where
     ``u_i = transfers_t[i, j] @ pts[g]`` (``transfers_t`` holds the transposed transfer
-    matrices) is the top layer's input factor at end step ``i``."""
-    n_g, R = pts.shape
+    matrices, ``pts_t`` the points as columns) is the top layer's input factor at end step ``i``.
+
+    Columns ``j`` run in parallel; for one column all points ``g`` advance together, so that
+    every inner loop runs over ``g``, contiguous (vectorised), with ``R x R`` weights as scalars.
+    """
+    R, n_g = pts_t.shape
     E, n_b = transfers_t.shape[0], transfers_t.shape[1]
     pinv = 1.0 / p
-    out = np.empty((n_g, n_b, R))
-    for g in numba.prange(n_g):
-        c = np.empty(R)
-        v = np.empty(R)
-        u = np.empty(R)
-        wt = w_top.T.copy()
-        for j in range(n_b):
-            for r in range(R):
-                c[r] = w_out[r]
-            for i in range(E - 1, -1, -1):
-                matvec(transfers_t[i, j], pts[g], u, p, pinv, chunk)  # u = pts[g] @ T
-                for r in range(R):
-                    v[r] = red(c[r] * u[r], p, pinv)
-                matvec(wt, v, c, p, pinv, chunk)  # c = v @ W
-            for r in range(R):
-                out[g, j, r] = c[r]
+    out = np.empty((n_b, R, n_g))
+    for j in numba.prange(n_b):
+        c = np.empty((R, n_g))
+        u = np.empty((R, n_g))
+        v = np.empty((R, n_g))
+        for r in range(R):
+            for g in range(n_g):
+                c[r, g] = w_out[r]
+        for i in range(E - 1, -1, -1):
+            t = transfers_t[i, j]
+            for r in range(R):  # u = T^T pts, reduced every `chunk` terms
+                ur = u[r]
+                for g in range(n_g):
+                    ur[g] = 0.0
+                n = 0
+                for k in range(R):
+                    a = t[r, k]
+                    pk = pts_t[k]
+                    for g in range(n_g):
+                        ur[g] += a * pk[g]
+                    n += 1
+                    if n == chunk or k == R - 1:
+                        for g in range(n_g):
+                            ur[g] = red(ur[g], p, pinv)
+                        n = 0
+                vr = v[r]
+                cr = c[r]
+                for g in range(n_g):
+                    vr[g] = red(cr[g] * ur[g], p, pinv)
+            for r in range(R):  # c = v W
+                cr = c[r]
+                for g in range(n_g):
+                    cr[g] = 0.0
+                n = 0
+                for k in range(R):
+                    a = w_top[k, r]
+                    vk = v[k]
+                    for g in range(n_g):
+                        cr[g] += a * vk[g]
+                    n += 1
+                    if n == chunk or k == R - 1:
+                        for g in range(n_g):
+                            cr[g] = red(cr[g], p, pinv)
+                        n = 0
+        out[j] = c
     return out
 
 
@@ -334,3 +367,11 @@ def check_reduce(x, p):
                 v = np.fmod(v, p)
             x[i, c] = red(v, p, pinv)
     return bad.sum()
+
+
+@numba.njit(cache=True)
+def reduce_flat(x, p):
+    """In place: ``x - rint(x / p) * p`` for a contiguous 1-d array (one pass)."""
+    pinv = 1.0 / p
+    for i in range(x.shape[0]):
+        x[i] = red(x[i], p, pinv)

@@ -369,7 +369,7 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
             pts = points[L - 2]  # the distinct layer-1 points
             if L == 2 and _kernels.available() and dt == np.float64:  # compiled backward covectors
                 c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p)
-                out[:, :, c0 : c0 + n_b] = c.transpose(2, 0, 1)
+                out[:, :, c0 : c0 + n_b] = c.transpose(1, 2, 0)
                 continue
             H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)
             if L == 2:
