@@ -323,6 +323,32 @@ def _rank_objects(z: np.ndarray, p: int) -> int:
     return int(flint.nmod_mat(z.tolist(), p).rank())
 
 
+def _on_rank_device(z):
+    """``z`` on the device named by ``TNRNN_RANK_DEVICE`` (see :func:`rank_mod`)."""
+    device = os.environ.get("TNRNN_RANK_DEVICE", "cpu").strip().lower()
+    if device in ("", "cpu", "numpy"):
+        return z
+    if device in ("cuda", "torch-cuda"):
+        import torch
+
+        return torch.as_tensor(np.asarray(z, dtype=np.float64), device="cuda")
+    if device == "cupy":
+        import cupy
+
+        return cupy.asarray(np.asarray(z, dtype=np.float64))
+    raise InvalidParameterError("TNRNN_RANK_DEVICE", device, "cpu, cuda or cupy")
+
+
+def _device_free_bytes(zd) -> int:
+    if type(zd).__module__.split(".")[0] == "torch":
+        import torch
+
+        return int(torch.cuda.mem_get_info(zd.device)[0])
+    import cupy
+
+    return int(cupy.cuda.runtime.memGetInfo()[0])
+
+
 def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite: bool = False) -> int:
     """The rank of a residue matrix over GF(p).
 
@@ -345,6 +371,14 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite
         Let the BLAS elimination use a contiguous float64 ``z`` as its
         workspace (``z`` is destroyed; no copy of the matrix is made).
 
+    Notes
+    -----
+    The environment variable ``TNRNN_RANK_DEVICE`` (read at each call, for the
+    BLAS elimination only) moves the matrix to a GPU first: ``cuda`` (torch)
+    or ``cupy``.  Unset or ``cpu``: numpy on the CPU.  It is how whole
+    pipelines (``tnrnn bounds``) run their eliminations on a GPU
+    (benchmarks/device_check.sh).
+
     Examples
     --------
     >>> rank_mod(np.array([[1, 2], [2, 4]]), 7), rank_mod(np.array([[1, 2], [3, 4]]), 7)
@@ -364,7 +398,10 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite
     if z.size == 0:
         return 0
     if via == "blas" or (via == "auto" and p % 2 and blas_prime_ok(p) and min(z.shape) >= BLAS_MIN_SIZE):
-        return rank_blas(z, p, overwrite=overwrite)
+        zd = _on_rank_device(z)
+        if zd is z:
+            return rank_blas(z, p, overwrite=overwrite)
+        return rank_blas(zd, p, max_memory=_device_free_bytes(zd))  # the device's memory is the limit there
     if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
         z = z.astype(np.int64)
     if z.min() < 0 or z.max() >= p:  # FLINT requires reduced residues
