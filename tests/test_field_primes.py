@@ -56,3 +56,18 @@ def test_old_records_without_attempts_still_load():
     d = rank_bounds(1, 2, 2, 4, method="closed-form").to_dict()
     d.pop("attempts")
     assert RankBounds.from_dict(d).attempts is None
+
+
+def test_rank_device_variable(monkeypatch):
+    import pytest
+
+    from tnrnn.errors import InvalidParameterError
+    from tnrnn.field import DEFAULT_PRIME, rank_mod
+
+    z = np.random.default_rng(0).integers(0, DEFAULT_PRIME, size=(40, 30))
+    want = flint.nmod_mat(z.tolist(), DEFAULT_PRIME).rank()
+    monkeypatch.setenv("TNRNN_RANK_DEVICE", "cpu")
+    assert rank_mod(z, DEFAULT_PRIME, via="blas") == want == 30
+    monkeypatch.setenv("TNRNN_RANK_DEVICE", "tpu")
+    with pytest.raises(InvalidParameterError, match="TNRNN_RANK_DEVICE"):
+        rank_mod(z, DEFAULT_PRIME, via="blas")

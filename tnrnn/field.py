@@ -58,8 +58,9 @@ __all__ = [
 ]
 
 #: ``rank_mod(via="auto")`` uses the BLAS elimination when both sides of the matrix have at
-#: least this many entries (FLINT was faster at 2000 and slower at 3876 in benchmarks/bench_rank.py).
-BLAS_MIN_SIZE = 3000
+#: least this many entries (with the default prime it took 0.54x FLINT's time at 1000 x 1000
+#: and 0.36x at 2000 in benchmarks/bench_rank.py).
+BLAS_MIN_SIZE = 1000
 
 #: The default modulus, 1048573 = 2**20 - 3: the largest prime below 2**20.  With it every
 #: trailing update of the elimination is one float64 GEMM (inner dimension up to 32767,

@@ -439,10 +439,19 @@ class _FactoredPlan:
     seconds: float
 
 
-def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end")) -> int:
-    """Bytes :func:`factored_matrices` needs for ``parts``: the float64 matrices themselves
-    (``rows x features`` and ``features x cols``) and two blocks of evaluation temporaries."""
-    return 8 * features * (rows * ("phi" in parts) + cols * ("end" in parts)) + 2 * _BLOCK_BYTES
+def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end"), hidden: int = 1) -> int:
+    """Bytes :func:`factored_matrices` needs for ``parts``, at most.
+
+    The float64 matrices themselves (``rows x features`` and ``features x cols``),
+    two blocks of evaluation temporaries, and on the start side the monomials of
+    the lower layers and their products while the features are assembled (at
+    most ``2 rows features / hidden`` more entries).  Measured (``ru_maxrss`` of a
+    process, benchmarks/README.md): ``L = 2, R = M = 4`` peaked at 0.94 GiB
+    (``T = 40``) and 1.94 GiB (``T = 48``) in all, the interpreter's 0.17 GiB
+    included; with the elimination's, the estimates are 0.93 and 1.94 GiB.
+    """
+    start = rows * features + 2 * rows * (features // max(hidden, 1))
+    return 8 * (start * ("phi" in parts) + features * cols * ("end" in parts)) + 2 * _BLOCK_BYTES
 
 
 def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False) -> _FactoredPlan:
@@ -458,10 +467,10 @@ def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequentia
     what = (" or " if sequential else " and ").join({"phi": f"{n_rows} x {D}", "end": f"{D} x {n_cols}"}[part]
                                                      for part in parts)
     if sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
-        need = max(factored_memory(D, n_rows, n_cols, (part,)) + memory_estimate(*shape, overwrite=True)
+        need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
                    for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
     else:
-        need = factored_memory(D, n_rows, n_cols, parts)
+        need = factored_memory(D, n_rows, n_cols, parts, R)
     check_memory(f"the factored engine's {what} matrix" + ("" if sequential else "es"), need, max_memory,
                  "use engine='grid' with samples= below the degree bound, or raise max_memory")
     t0 = time.perf_counter()
