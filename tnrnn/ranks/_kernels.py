@@ -5,7 +5,8 @@ products, each followed by a reduction mod ``p``; in numpy every one is a pass
 over memory. The kernels here run the same arithmetic per (start, end) pair in
 registers: float64 residues reduced as ``x - rint(x / p) * p`` (exact while
 ``|x| <= 2**53 - p``, see :mod:`tnrnn.elimination`), with the sums of ``R``
-products split into chunks of ``chunk`` terms so that each partial sum stays
+products split into chunks of ``chunk`` terms (the callers pass ``T1`` of
+:mod:`tnrnn.elimination`) so that each partial sum stays
 within that bound (``chunk = floor((2**53 - p - H) / H**2)``, ``H = (p + 3) / 2``;
 32767 terms for the default prime, 32 for ``2**25 - 39``).  The compiled leaves of
 the CPU elimination (:mod:`tnrnn.elimination`) live here too.  They apply to the primes of the float64
@@ -29,18 +30,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..elimination import _t1
-
 
 def available() -> bool:
     """Whether numba can be imported."""
     return importlib.util.find_spec("numba") is not None
-
-
-def chunk(p: int) -> int:
-    """Products added to a reduced partial sum before it is reduced again (``T1`` of
-    :mod:`tnrnn.elimination`: ``H + chunk * H**2 <= 2**53 - p``)."""
-    return max(1, _t1(p))
 
 
 #: The line written on stderr before numba compiles the kernels (first run of an install).
@@ -61,7 +54,7 @@ def _cached(nk) -> bool:
 def _warm_up(nk) -> None:
     """Call every kernel once on tiny inputs of the layouts the engines pass, so that compiling
     (or loading the cached machine code) happens here and not inside a timed computation."""
-    p, t1 = 101.0, chunk(101)
+    p, t1 = 101.0, 1  # any chunk: warming up compiles for the argument types only
     wf = np.asfortranarray(np.arange(12.0).reshape(4, 3))
     for w in (wf, np.asfortranarray(np.arange(30.0).reshape(5, 6))[1:, 1:4]):  # contiguous and strided
         w = w.copy(order="F") if w.flags.f_contiguous else w
@@ -109,8 +102,9 @@ def _compiled():
     return nk.trie_outputs, nk.covectors_depth2
 
 
-def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p):
-    """Run the compiled trie evaluation; ``levels`` as built by the grid engine's ``_trie``."""
+def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p, chunk):
+    """Run the compiled trie evaluation; ``levels`` as built by the grid engine's ``_trie``;
+    ``chunk`` is ``T1`` of :mod:`tnrnn.elimination` (products between two reductions)."""
     kernel = _compiled()[0]
     syms = np.concatenate([sym for _, sym in levels]).astype(np.int64)
     offs = np.cumsum([0] + [len(sym) for _, sym in levels]).astype(np.int64)
@@ -123,12 +117,12 @@ def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p):
     f = np.ascontiguousarray
     return kernel(f(start, dtype=np.float64), f(wh, dtype=np.float64), f(win, dtype=np.float64),
                   f(feed, dtype=np.float64), f(w_out, dtype=np.float64), syms, offs, cstart,
-                  np.array(coffs[:-1], dtype=np.int64), int(n_leaves), float(p), int(chunk(p)))
+                  np.array(coffs[:-1], dtype=np.int64), int(n_leaves), float(p), max(1, int(chunk)))
 
 
-def covectors_depth2(pts, transfers, w_top, w_out, p):
+def covectors_depth2(pts, transfers, w_top, w_out, p, chunk):
     """Run the compiled depth-2 backward covectors: shape ``(n_cols, R, len(pts))``."""
     kernel = _compiled()[1]
     f = np.ascontiguousarray
     return kernel(f(pts.T, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64),
-                  f(w_top, dtype=np.float64), f(w_out, dtype=np.float64), float(p), int(chunk(p)))
+                  f(w_top, dtype=np.float64), f(w_out, dtype=np.float64), float(p), max(1, int(chunk)))

@@ -73,7 +73,7 @@ import numpy as np
 
 from ..circuits import RAC
 from ..cuts import Cut
-from ..elimination import memory_estimate
+from ..elimination import _t1, memory_estimate
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
@@ -368,7 +368,7 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
                 T_all = matmul_mod(T_all, w_top_in, p)
             pts = points[L - 2]  # the distinct layer-1 points
             if L == 2 and _kernels.available() and dt == np.float64:  # compiled backward covectors
-                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p)
+                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p, _t1(p))
                 out[:, :, c0 : c0 + n_b] = c.transpose(1, 2, 0)
                 continue
             H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)

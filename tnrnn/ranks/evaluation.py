@@ -19,6 +19,7 @@ import numpy as np
 
 from ..circuits import RAC, CircuitShape
 from ..cuts import Cut
+from ..elimination import _t1
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod
 from . import _kernels
@@ -173,7 +174,7 @@ def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
         start_all = np.stack(start, axis=1)  # (n_rows, L, R)
         for r0 in (progress(starts) if progress else starts):
             y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
-                                      levels, n_leaves, p)
+                                      levels, n_leaves, p, _t1(p))
             Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
         return Z
     # rows per block: L state arrays and ~4 temporaries of (block, widest, R) float64/int64
