@@ -56,7 +56,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="exact: GF(p) ranks as lower bounds (default); closed-form: theorems only")
     p.add_argument("--engine", default="auto", help="exact engine: auto, grid or factored")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
-    p.add_argument("--prime", type=int, default=None, help="prime modulus below 2**31 (default 2**25-39)")
+    p.add_argument("--prime", type=int, default=None,
+                   help="prime modulus below 2**31 (default 2**20-3 = 1048573; the old default was 2**25-39)")
     p.add_argument("--samples", type=int, default=None,
                    help="sample this many grid rows/columns per side (default: the whole grid, or a random "
                         "sketch of it to upper bound + 16, when it fits; else a sample of that size)")

@@ -69,6 +69,10 @@ class RankBounds(Record):
         bound is proven or the bound would be vacuous (``>= 1``).
     details : dict
         Engine timings and facts.
+    attempts : list of dict or None
+        Every run of the exact engine, in order: ``prime``, ``seed``, ``lower``
+        (its GF(p) rank) and ``engine``; two when the first fell short of
+        ``upper`` and :func:`tnrnn.rank_bounds` retried with a second prime and seed.
     versions : dict
         tnrnn's and its dependencies' versions when the record was made
         (:func:`tnrnn.versions.versions`); not compared.
@@ -97,6 +101,7 @@ class RankBounds(Record):
     upper_source: str
     miss_bounds: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    attempts: list | None = None
     versions: dict = field(default_factory=_versions, compare=False)
 
     def __post_init__(self):
