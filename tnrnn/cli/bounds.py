@@ -108,7 +108,7 @@ def run(args) -> int:
                   prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
                   samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory)
     if args.max_seconds is not None:   # the sweep's own rank_bounds calls (and local workers) read the limit here;
-        import os                      # it is not part of a configuration's identity (--resume keys)
+        import os  # it is not part of a configuration's identity (--resume keys)
 
         os.environ["TNRNN_MAX_SECONDS"] = repr(args.max_seconds)
     lists = [int_list(args.depth, "--depth", minimum=1), int_list(args.hidden, "--hidden", minimum=1),
