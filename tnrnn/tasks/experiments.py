@@ -98,7 +98,8 @@ def grid(task: str, depths: Iterable[int], lengths: Iterable[int], seeds: Iterab
     for T in lengths:
         shape = make_task(task, T, alphabet=params.get("alphabet"), window=params.get("window"),
                           classes=params.get("classes", 2), memory=params.get("memory"),
-                          permuted=params.get("permuted", False))
+                          permuted=params.get("permuted", False), matches=params.get("matches", "official"),
+                          layout=params.get("layout", "official"))
         target = count_parameters(arch, depths[0], hidden, shape.inputs, shape.outputs)
         for L in depths:
             H = hidden if budget == "none" or L == depths[0] else hidden_for_budget(

@@ -55,6 +55,7 @@ OPTIMIZERS = ("adam", "rmsprop")
 DEFAULTS = {
     "task": "ses", "arch": "ortho", "depth": 1, "hidden": 16, "length": 64, "seed": 0,
     "alphabet": None, "window": None, "classes": 2, "memory": None, "permuted": False,
+    "matches": "official", "layout": "official",
     "optimizer": "adam", "lr": 1e-3, "batch_size": 64, "max_steps": 2000, "eval_every": 100, "patience": 5,
     "val_size": 512, "test_size": 1024, "orthogonal_map": "matrix_exp", "dtype": "float32",
     "spectrum_samples": 64, "rank_length": None, "device": "cpu", "out": None,
@@ -126,18 +127,18 @@ def config_key(config: dict) -> str:
 
 def _task(c):
     return make_task(c["task"], c["length"], alphabet=c["alphabet"], window=c["window"], classes=c["classes"],
-                     memory=c["memory"], permuted=c["permuted"])
+                     memory=c["memory"], permuted=c["permuted"], matches=c["matches"], layout=c["layout"])
 
 
 def _task_dict(task) -> dict:
     if isinstance(task, CopyMemory):
         return {"name": "copy", "memory": task.memory, "blanks": task.blanks, "alphabet": task.alphabet,
-                "length": task.length}
+                "length": task.length, "layout": task.layout}
     if isinstance(task, Digits):
         return {"name": "digits", "permuted": task.permuted, "permutation_seed": task.permutation_seed,
                 "length": 64}
     return {"name": "ses", "length": task.length, "alphabet": task.alphabet, "window": task.window,
-            "classes": task.classes}
+            "classes": task.classes, "matches": task.matches}
 
 
 def _metrics(model, x, y, per_step, recall, batch, torch):
@@ -270,7 +271,7 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
 
     xv, yv = to(val)
     xt, yt = to(test)
-    recall = slice(task.memory + task.blanks, None) if per_step else None
+    recall = slice(task.recall_start, None) if per_step else None
     model = build_model(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs, per_step=per_step,
                         orthogonal_map=c["orthogonal_map"], seed=c["seed"], dtype=dtype).to(device)
     untrained = export_state_dict(model)
