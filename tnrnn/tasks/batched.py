@@ -125,8 +125,8 @@ class SeedStack:
                  per_step: bool = False, dtype=None, device="cpu"):
         torch = _torch()
         self.arch = check_choice(arch, "arch", STACKED_ARCHS)
-        self.depth = L = check_positive_int(depth, "depth")
-        self.hidden = H = check_positive_int(hidden, "hidden")
+        self.depth = check_positive_int(depth, "depth")
+        self.hidden = check_positive_int(hidden, "hidden")
         self.inputs = check_positive_int(inputs, "inputs")
         self.outputs = check_positive_int(outputs, "outputs")
         self.seeds = [int(s) for s in seeds]

@@ -43,8 +43,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError, MemoryLimitError
 from ..validation import check_finite, check_positive_int
-from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
 from .batched import STACKED_ARCHS, SeedStack, StackedOptimizer, stack_memory_bytes
+from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
 from .models import (
     ARCHS,
     ORTHOGONAL_MAPS,
