@@ -242,7 +242,7 @@ class ModReLUModel:
 
     def __init__(self, weight_ih, weight_hh, bias, h0, readout_weight, readout_bias):
         def f64(a):
-            return tuple(np.array(w.detach().cpu().double() if hasattr(w, "detach") else w, dtype=np.float64)
+            return tuple(np.array(w.detach().cpu().double().numpy() if hasattr(w, "detach") else w, dtype=np.float64)
                          for w in a)
         self.weight_ih, self.weight_hh, self.bias, self.h0 = (f64(weight_ih), f64(weight_hh), f64(bias), f64(h0))
         self.readout_weight, self.readout_bias = f64((readout_weight, readout_bias))
@@ -323,7 +323,7 @@ def from_scornn_state(state, *, source: str = "state dict") -> Imported:
         if name not in keys:
             raise InvalidParameterError("state", name, "present in a scoRNN state dict (missing)")
         v = keys[name]
-        return np.array(v.detach().cpu().double() if hasattr(v, "detach") else v, dtype=np.float64)
+        return np.array(v.detach().cpu().double().numpy() if hasattr(v, "detach") else v, dtype=np.float64)
     for k in range(depth):
         if f"rnn.skew_l{k}" in keys and f"rnn.diag_l{k}" in keys:
             A, d = get(f"rnn.skew_l{k}"), get(f"rnn.diag_l{k}")
