@@ -199,7 +199,7 @@ class SeedStack:
         S, N, T, _ = x.shape
         h_in = x
         for k in range(self.depth):
-            W_t = self.recurrent(k).transpose(1, 2)
+            W_t = self.recurrent(k).transpose(1, 2).contiguous()
             Wih = self.params[f"weight_ih_{k}"]
             b = self.params[f"bias_{k}"]
             if self.arch == "ortho":
@@ -209,8 +209,10 @@ class SeedStack:
                 pre = torch.einsum("snti,shi->snth", h_in, Wih)
                 h = self.buffers[f"_h0_{k}"].to(x.dtype)[:, None, :].expand(S, N, self.hidden)
             outs = []
-            for t in range(T):
-                z = torch.baddbmm(pre[:, :, t], h, W_t)
+            # unbind once: indexing pre[:, :, t] in the loop makes autograd fill a full-size zero gradient per
+            # step (quadratic in T)
+            for p_t in pre.unbind(2):
+                z = torch.baddbmm(p_t, h, W_t)
                 h = torch.tanh(z) if self.arch == "ortho" else modrelu(z, b[:, None, :])
                 outs.append(h)
             h_in = torch.stack(outs, 2) if (k < self.depth - 1 or self.per_step) else h

@@ -289,8 +289,10 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     (5, True, [4, 4])
     """
     c = make_config(**config)
-    if c["arch"] in STACKED_ARCHS:
+    if c["arch"] in STACKED_ARCHS and c["task"] != "digits":
         return run_seeds([c], progress=progress)[0]
+    if c["arch"] == "scornn":
+        raise InvalidParameterError("task", c["task"], "ses or copy for scornn (stacked training)")
     torch = _torch()
     from tqdm.auto import tqdm
 
