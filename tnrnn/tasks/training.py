@@ -14,7 +14,10 @@ accuracy reaches 1, or at ``max_steps``), then measures:
   (:func:`tnrnn.bridge.empirical_spectrum` on the weights re-imported through
   the bridge, at the task's length rounded up to even; one-hot templates, or
   the pixel values 0 and 1 for digits; output channel 0, read at the last
-  step), and its effective rank;
+  step), centred: its headline ``rank`` is the energy rank of the centred
+  matrix, with the constant part (``constant``, ``constant_share``) and the
+  raw spectrum (``raw_rank``, ``raw_singular_values``, ``numerical_rank``)
+  beside it, and the effective rank of the centred spectrum;
 * for ``rac``/``mirnn`` models, the certified GF(p) rank of the trained
   weights (:func:`tnrnn.cut_rank`, Start-End cut at ``rank_length`` steps,
   default ``min(T, 6)``: the exact rank at the training length is out of reach).
@@ -213,11 +216,17 @@ def _spectrum(state, arch, length, samples, templates, device):
     # on a GPU run, evaluate there too (float64 either way); the numbers agree to rounding
     backend = "numpy" if device == "cpu" else "torch"
     spec = empirical_spectrum(imported, length, samples=samples, seed=0, templates=templates, backend=backend,
-                              device=None if device == "cpu" else device)
+                              device=None if device == "cpu" else device, centre=True)
+    from ..bridge import effective_rank
+
+    # the headline: the energy rank of the centred spectrum; the constant part and the raw spectrum beside it
     return imported, {
-        "effective_rank": spec.effective_rank, "numerical_rank": spec.numerical_rank,
-        "shape": list(spec.shape), "exhaustive": spec.exhaustive,
+        "rank": spec.rank, "energy": spec.energy, "centred": True, "effective_rank": spec.effective_rank,
+        "gap_rank": spec.gap_rank, "gap": spec.gap, "constant": spec.constant, "constant_share": spec.constant_share,
+        "raw_rank": spec.raw_rank, "raw_effective_rank": effective_rank(spec.raw_singular_values),
+        "numerical_rank": spec.numerical_rank, "shape": list(spec.shape), "exhaustive": spec.exhaustive,
         "singular_values": [float(s) for s in spec.singular_values[:32]],
+        "raw_singular_values": [float(s) for s in spec.raw_singular_values[:32]],
     }
 
 
