@@ -107,8 +107,8 @@ PRESETS = {
     "repro-cpu": {
         "ses": {"arch": "scornn", "alphabet": 4, "window": 4, "hidden": 16, "lengths": [8, 16, 24, 32],
                 "seeds": 30, "depths": [1, 2, 3], "budgets": ["dof", "none"], "batch_size": 64,
-                "max_steps": 1500, "eval_every": 100, "patience": 3, "lr_decays": 1, "lr": 3e-3,
-                "lr_recurrent": 3e-4, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
+                "max_steps": 3000, "eval_every": 100, "patience": 4, "lr_decays": 1, "lr": 1e-2,
+                "lr_recurrent": 1e-3, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
     },
     "paper": {
         "ses": {"arch": "scornn", "alphabet": 32, "window": 30, "hidden": 64, "lengths": [64, 100, 150],
