@@ -112,7 +112,7 @@ PRESETS = {
     },
     "paper": {
         "ses": {"arch": "scornn", "alphabet": 32, "window": 30, "hidden": 64, "lengths": [64, 100, 150],
-                "seeds": 32, "depths": [1, 2, 3], "budgets": ["dof"], "batch_size": 128, "max_steps": 3000,
+                "seeds": 32, "depths": [1, 2, 3], "budgets": ["dof"], "batch_size": 128, "max_steps": 1500,
                 "eval_every": 250, "patience": 3, "lr_decays": 1, "val_size": 1024, "test_size": 2048,
                 "spectrum_samples": 64, "device": "cuda"},
     },
