@@ -485,6 +485,14 @@ def _curves(rows):
     return out
 
 
+def _length_ticks(ax, records):
+    """Integer ticks at the lengths that were run (a few lengths: each one labelled)."""
+    lengths = sorted({r["config"]["length"] for r in records})
+    integer_ticks(ax, "x")
+    if len(lengths) <= 12:
+        ax.set_xticks(lengths)
+
+
 def _chance(ax, records, copy):
     task = records[0]["config"]["task"]
     if task == "ses":
@@ -509,7 +517,7 @@ def plot_success(records: Iterable[dict], path=None, *, threshold: float = DEFAU
                       [r["success_low"] for r in rows], [r["success_high"] for r in rows], bounds=(0, 1),
                       label=label, **line_style(i))
     ax.set_ylim(-0.03, 1.03)
-    integer_ticks(ax, "x")
+    _length_ticks(ax, records)
     ax.set_xlabel("sequence length $T$")
     copy = all("test_recall_accuracy" in r for r in records)
     ax.set_ylabel(f"success rate ({'recall ' if copy else ''}accuracy >= {threshold:g})")
@@ -538,7 +546,7 @@ def plot_accuracy(records: Iterable[dict], path=None, *, ax=None):
                       [r["mean_high"] if math.isfinite(r["mean_high"]) else r["mean"] for r in rows],
                       bounds=(0, 1), label=label, **line_style(i))
     _chance(ax, records, copy)
-    integer_ticks(ax, "x")
+    _length_ticks(ax, records)
     ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("test accuracy on the recalled symbols" if copy else "test accuracy")
     ax.set_title(f"{records[0]['config']['task']}: mean accuracy by depth (bootstrap 95 %)")
@@ -574,7 +582,8 @@ def plot_effective_rank(records: Iterable[dict], path=None, *, ax=None):
                           [v.low if math.isfinite(v.low) else v.estimate for v in ivs],
                           [v.high if math.isfinite(v.high) else v.estimate for v in ivs], bounds=(0, None),
                           label=f"{label} {side}", **style)
-    integer_ticks(ax, "both")
+    integer_ticks(ax, "y")
+    _length_ticks(ax, records)
     ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("Start-End rank (centred, energy)")
     ax.set_title(f"{records[0]['config']['task']}: empirical Start-End rank by depth")
