@@ -21,7 +21,7 @@ stacked model (:func:`~tnrnn.tasks.training.run_seeds`), for the
 architectures that support it (``ortho``, ``scornn``).
 
 Statistics (:func:`summarize_runs`, :func:`compare_depths`, :mod:`tnrnn.stats`)
-------------------------------------------------------------------------------
+-------------------------------------------------------------------------------
 Per configuration: the success rate (test accuracy -- for the copying task
 the accuracy on the recalled symbols -- at least ``threshold``) with its
 Wilson 95 % interval; the mean accuracy with its BCa bootstrap 95 % interval;
