@@ -32,7 +32,7 @@ _NAMES = {
     "get_measure": "registry", "measure": "registry",
     "EchoStateNetwork": "drive", "Stepper": "drive", "stepper": "drive", "hidden_states": "drive",
     "MemoryCapacity": "capacity", "memory_capacity": "capacity", "capacity_from_states": "capacity",
-    "ridge_fit": "capacity",
+    "ridge_fit": "capacity", "linear_capacity": "capacity", "state_degeneracy": "quality", "Censored": "quality",
     "Retention": "retention", "lag_retention": "retention", "memory_length": "retention",
     "GradientHorizon": "horizon", "gradient_horizon": "horizon",
     "LyapunovSpectrum": "lyapunov", "lyapunov_spectrum": "lyapunov", "state_jacobians": "lyapunov",
