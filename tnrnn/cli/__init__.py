@@ -58,12 +58,14 @@ def _one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _options(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
-    """``dest -> --option`` for the options of ``command``."""
+def _options(parser: argparse.ArgumentParser, command: str, action_name: str | None = None) -> dict[str, str]:
+    """``dest -> --option`` for the options of ``command`` (and of its ``action``, e.g. ``memory capacity``)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             sub = action.choices.get(command)
             if sub is not None:
+                if action_name is not None:
+                    return _options(sub, action_name)
                 return {a.dest: max(a.option_strings, key=len) for a in sub._actions if a.option_strings}
     return {}
 
@@ -91,7 +93,8 @@ def main(argv=None) -> int:
         if exit.code in (0, None):
             raise
         return int(exit.code) if isinstance(exit.code, int) else 2
-    prefix = f"tnrnn {args.command}"
+    action = getattr(args, "action", None) if isinstance(getattr(args, "action", None), str) else None
+    prefix = f"tnrnn {args.command}" + (f" {action}" if action else "")  # the full subcommand
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
@@ -103,7 +106,7 @@ def main(argv=None) -> int:
     except InvalidParameterError as err:
         if debug:
             raise
-        print(f"{prefix}: error: {_as_option(err, _options(parser, args.command))}", file=sys.stderr)
+        print(f"{prefix}: error: {_as_option(err, _options(parser, args.command, action))}", file=sys.stderr)
         return 2
     except OutputError as err:   # the work is done and saved elsewhere: not a bad input
         if debug:

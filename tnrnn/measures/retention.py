@@ -26,7 +26,11 @@ Probe: ridge regression of the target on the observed state :math:`h_t`
 * **Lag retention** :math:`r(k)`, :math:`k = 0..K-1`: for symbols, the
   held-out accuracy of the argmax of the ridge regression onto the one-hot
   target :math:`s_{t-k}` (a linear classifier), reported raw and normalised
-  to chance, :math:`\tilde r(k) = (a(k) - 1/V) / (1 - 1/V)`; for Gaussian
+  to chance, :math:`\tilde r(k) = (a(k) - c_k) / (1 - c_k)` with :math:`c_k`
+  the held-out accuracy of always guessing the most frequent training
+  symbol at that lag (:math:`\approx 1/V` for i.i.d. symbols; the padding
+  symbol's share for task sequences; :math:`\tilde r(k) = 0` when the
+  symbol at lag :math:`k` is constant); for Gaussian
   inputs the held-out :math:`R^2` of :math:`x_{t-k}`.
 * **Semantic recoverability** :math:`q(k)`: the held-out :math:`R^2` of the
   semantic vector of the window of :math:`w` tokens ending :math:`k` steps
@@ -72,7 +76,7 @@ from ..errors import InvalidParameterError
 from ..records import format_table
 from .capacity import ridge_fit
 from .drive import hidden_states, model_label, stepper
-from .quality import state_degeneracy
+from .quality import single_threaded, state_degeneracy
 from .registry import register
 
 __all__ = ["Retention", "lag_retention", "memory_length", "curve_area", "kernel_probe"]
@@ -445,7 +449,7 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
     Z = (feats[:, keep] - mu[keep]) / sd[keep]
     lam = float(ridge) * int(train.sum())
     # every lag's targets side by side: one-hot codes (or inputs), then the semantic vectors
-    targets, sems, labels = [], [], []
+    targets, sems = [], []
     for k in range(K):
         lagged = t_rows - k
         if V:
@@ -460,7 +464,9 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
     groups = np.concatenate([np.repeat(np.arange(K), cr), K + np.repeat(np.arange(K), cs)])
     W_, b_ = ridge_fit(Z[train], Y[train], lam)
     lin = Z[~train] @ W_ + b_
-    ker = kernel_probe(Z[train], Y[train], Z[~train], groups, landmarks=m_landmarks, rng=rng) if kernel else None
+    if kernel:
+        with single_threaded():
+            ker = kernel_probe(Z[train], Y[train], Z[~train], groups, landmarks=m_landmarks, rng=rng)
 
     def scores(pred):
         ret, score, sem = np.empty(K), np.empty(K), np.empty(K)
@@ -469,8 +475,11 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
             ps = pred[:, K * cr + k * cs:K * cr + (k + 1) * cs]
             yr, ys = Yr[~train][:, k * cr:(k + 1) * cr], Ys[~train][:, k * cs:(k + 1) * cs]
             if V:
-                ret[k] = float(np.mean(np.argmax(pr, axis=1) == np.argmax(yr, axis=1)))
-                score[k] = (ret[k] - 1.0 / V) / (1.0 - 1.0 / V)
+                truth = np.argmax(yr, axis=1)
+                ret[k] = float(np.mean(np.argmax(pr, axis=1) == truth))
+                # chance: the accuracy of always guessing the training rows' most frequent symbol
+                base = float(np.mean(truth == np.argmax(Yr[train][:, k * cr:(k + 1) * cr].sum(axis=0))))
+                score[k] = (ret[k] - base) / (1.0 - base) if base < 1 else 0.0
             else:
                 ret[k] = score[k] = _r2(yr, pr)
             sem[k] = _r2(ys, ps)
