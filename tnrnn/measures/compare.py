@@ -29,7 +29,9 @@ read at the last step, batches of ``batch_size`` fresh sequences from
 float64, one thread per network.  Every ``eval_every`` steps the accuracy
 on ``val_size`` validation sequences is measured; training stops once it
 reaches ``target`` or after ``max_steps`` steps, and the weights of the best
-validation accuracy are kept.  The test accuracy on ``test_size`` held-out
+validation accuracy are kept; it also stops when ``patience`` evaluations
+in a row bring no better validation accuracy (a unit that does not learn
+the task in this budget is not trained for the whole budget).  The test accuracy on ``test_size`` held-out
 sequences is reported with its Wilson 95 % interval; a network is **at
 chance** when the lower end of that interval is below
 ``chance + margin`` (chance = 1 / classes).  A (unit, length) row is at
@@ -54,13 +56,13 @@ SES task, of the length the probe needs):
   (:func:`tnrnn.bridge.empirical_spectrum`, length ``rank_length`` for every
   network, one-hot templates);
 * ``horizon``: the gradient horizon at 1e-2 of the maximum on task
-  sequences of ``lags`` steps (:func:`~tnrnn.measures.gradient_horizon`); a
-  horizon at the probe limit is censored (``>= lags``), and a row with any
-  censored seed shows ``>= lags (c/n censored)``, never a mean;
+  sequences of ``horizon_lags`` steps (:func:`~tnrnn.measures.gradient_horizon`); a
+  horizon at the probe limit is censored (``>= horizon_lags``), and a row with any
+  censored seed shows ``>= horizon_lags (c/n censored)``, never a mean;
   ``horizon_area`` (:math:`\sum_k g(k)/\max g`) is its threshold-free summary;
 * ``lyapunov``: the largest Lyapunov exponent (nats per step) on task sequences.
 
-**Flags.** A metric whose per-seed values are identical (to 1e-9 relative)
+**Flags.** A real-valued metric whose per-seed values are identical (to 1e-9 relative)
 for two different units at the same training length is flagged
 ``identical to UNIT``: a value shared by different units is a property of
 the measure's degenerate case, not of the units.
@@ -113,16 +115,20 @@ METRICS = {
     "lyapunov": ("lyapunov", None, None),
 }
 
+#: Metrics whose values are real numbers (the integer memory lengths coincide across units at 0 or at the
+#: number of lags without meaning anything: they are not checked for identical values).
+CONTINUOUS = tuple(m for m in METRICS if m not in ("memory_length", "kernel_length"))
+
 #: ``cpu``: the documented run (8 units x (untrained + 2 lengths) x 10 seeds = 240 networks).
 #: ``smoke``: a seconds-long run of the same code (tests, trying the command).
 PRESETS = {
     "cpu": {"units": list(UNITS), "lengths": [8, 16], "seeds": list(range(10)), "hidden": 16, "alphabet": 4,
-            "window": 2, "max_steps": 3000, "eval_every": 100, "target": 0.95, "batch_size": 64, "lr": 1e-2,
-            "val_size": 256, "test_size": 512, "margin": 0.1, "lags": 12, "rank_length": 8,
+            "window": 2, "max_steps": 3000, "eval_every": 100, "patience": 10, "target": 0.95, "batch_size": 64, "lr": 1e-2,
+            "val_size": 256, "test_size": 512, "margin": 0.1, "lags": 12, "horizon_lags": 32, "rank_length": 8,
             "spectrum_samples": 64, "sequences": 128, "capacity_rows": 10000},
     "smoke": {"units": ["gru", "ortho1"], "lengths": [8], "seeds": [0, 1, 2], "hidden": 6, "alphabet": 3,
-              "window": 2, "max_steps": 40, "eval_every": 20, "target": 0.95, "batch_size": 16, "lr": 1e-2,
-              "val_size": 64, "test_size": 64, "margin": 0.1, "lags": 6, "rank_length": 4,
+              "window": 2, "max_steps": 40, "eval_every": 20, "patience": 2, "target": 0.95, "batch_size": 16, "lr": 1e-2,
+              "val_size": 64, "test_size": 64, "margin": 0.1, "lags": 6, "horizon_lags": 8, "rank_length": 4,
               "spectrum_samples": 16, "sequences": 32, "capacity_rows": 1000},
 }
 
@@ -157,7 +163,8 @@ def comparison_configs(preset: str = "cpu", **overrides) -> list[dict]:
             raise InvalidParameterError("units", u, "names from " + ", ".join(UNITS))
     for s in p["seeds"]:
         check_seed(s, "seeds")
-    for name in ("hidden", "max_steps", "eval_every", "batch_size", "val_size", "test_size", "lags", "rank_length",
+    for name in ("hidden", "max_steps", "eval_every", "patience", "batch_size", "val_size", "test_size", "lags",
+                 "horizon_lags", "rank_length",
                  "spectrum_samples", "capacity_rows"):
         check_positive_int(p[name], name)
     check_positive_int(p["sequences"], "sequences", 4)
@@ -234,7 +241,8 @@ def _accuracy(model, batch, torch) -> float:
 
 
 def _train(model, task, c: dict, torch) -> dict:
-    """Adam until the validation accuracy reaches ``target`` or ``max_steps``; the best weights are kept."""
+    """Adam until the validation accuracy reaches ``target``, stalls for ``patience`` evaluations, or ``max_steps``;
+    the weights of the best validation accuracy are kept."""
     import copy
 
     from ..tasks.data import batches, split_seeds
@@ -243,7 +251,7 @@ def _train(model, task, c: dict, torch) -> dict:
     val = task.batch(c["val_size"], g_val)
     opt = torch.optim.Adam(model.parameters(), lr=c["lr"])
     stream = batches(task, c["batch_size"], g_train)
-    best, best_state, loss, step = -1.0, None, float("nan"), 0
+    best, best_state, loss, step, stale = -1.0, None, float("nan"), 0, 0
     while step < c["max_steps"]:
         b = next(stream)
         logits = model(torch.as_tensor(b.x, dtype=torch.float64))
@@ -258,8 +266,10 @@ def _train(model, task, c: dict, torch) -> dict:
                 break
             acc = _accuracy(model, val, torch)
             if acc > best:
-                best, best_state = acc, copy.deepcopy(model.state_dict())
-            if acc >= c["target"]:
+                best, best_state, stale = acc, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+            if acc >= c["target"] or stale >= c["patience"]:
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -318,7 +328,7 @@ def measure_network(model, task, c: dict) -> dict:
                         templates=onehot, seed=c["seed"])
     mc = memory_capacity(st, 2 * c["hidden"], length=2 * c["hidden"] + c["capacity_rows"], seed=c["seed"])
     spec = empirical_spectrum(_imported(model), c["rank_length"], samples=c["spectrum_samples"], seed=c["seed"])
-    hx = onehot[_task_tokens(c, c["lags"], 8, rng)[:, -c["lags"]:]]
+    hx = onehot[_task_tokens(c, c["horizon_lags"], 8, rng)[:, -c["horizon_lags"]:]]
     gh = gradient_horizon(st, X=hx, tol=1e-2)
     lx = onehot[_task_tokens(c, 150, 2, rng)[:, -150:]]
     ly = lyapunov_spectrum(st, X=lx, washout=50, exponents=1)
@@ -343,7 +353,7 @@ def measure_network(model, task, c: dict) -> dict:
             "capacity": num(mc.total), "capacity_stderr": num(mc.total_stderr),
             "effective_rank": num(spec.effective_rank),
             "horizon": gh.horizon(), "horizon_censored": gh.censored(),
-            "horizon_at_least": c["lags"] if gh.censored() else None, "horizon_area": num(gh.area),
+            "horizon_at_least": c["horizon_lags"] if gh.censored() else None, "horizon_area": num(gh.area),
             "lyapunov": num(ly.maximal) if ly.reason is None else None, "reasons": reasons}
 
 
@@ -360,7 +370,6 @@ def _imported(model):
 def run_network(c: dict) -> dict:
     """Train (unless ``length`` is 0) and measure one config: its record."""
     torch = _torch()
-    from ..tasks.data import make_task
 
     from .quality import single_threaded
 
@@ -452,6 +461,13 @@ def bootstrap_interval(values, *, resamples: int = 4000, level: float = 0.95, se
     return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
 
+def _reason(text):
+    """A reason without its per-network numbers (the parenthesised details), so that seeds group."""
+    if not text:
+        return None
+    return text.split(" (")[0]
+
+
 def _identical(a: list, b: list) -> bool:
     if len(a) != len(b) or not a or any(x is None for x in a + b):
         return False
@@ -489,14 +505,16 @@ def summarize(records: Iterable[dict]) -> list[dict]:
         for m in METRICS:
             vals = [r.get(m) for r in rs]
             good = [float(v) for v in vals if v is not None and math.isfinite(v)]
-            reasons = sorted({r.get("reasons", {}).get(m) for r in rs} - {None})
+            why = [_reason(r.get("reasons", {}).get(m)) for r in rs]
+            reasons = [f"{w} ({why.count(w)}/{len(rs)} seeds)" for w in sorted(set(why) - {None})]
             censored = sum(bool(r.get("horizon_censored")) for r in rs) if m == "horizon" else 0
             lo, hi = bootstrap_interval(good, seed=[order.get(unit, 99), length, len(m)])
             row[m] = {"mean": float(np.mean(good)) if good and not censored else None,
                       "low": lo if not censored else None, "high": hi if not censored else None,
                       "n": len(good), "na": len(vals) - len(good) - censored, "reason": "; ".join(reasons) or None,
                       "censored": censored,
-                      "at_least": (rs[0].get("config", {}).get("lags") if censored else None),
+                      "at_least": (next((r["horizon_at_least"] for r in rs if r.get("horizon_at_least")), None)
+                                   if censored else None),
                       "values": vals, "identical_to": []}
         acc = row["accuracy"]
         if not length:
@@ -506,7 +524,7 @@ def summarize(records: Iterable[dict]) -> list[dict]:
         else:  # fewer than 2 seeds: every network's own Wilson interval decides
             row["at_chance"] = all(r.get("at_chance", True) for r in rs)
         rows.append(row)
-    for m in METRICS:
+    for m in CONTINUOUS:
         for a in rows:
             for b in rows:
                 if a is not b and a["unit"] != b["unit"] and a["length"] == b["length"] and \

@@ -33,7 +33,10 @@ def _arr(values):
 
 
 def _label(r: dict, i: int) -> str:
-    return str(r.get("file") or r.get("model") or f"record {i + 1}")
+    import os
+
+    name = r.get("file")
+    return os.path.basename(str(name)) if name else str(r.get("model") or f"record {i + 1}")
 
 
 def _na_note(ax, records, what: str) -> None:

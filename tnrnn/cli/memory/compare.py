@@ -118,6 +118,6 @@ def run(args) -> int:
         print(json.dumps({"rows": summary_json(rows), "tests": tests}, indent=1))
     else:
         print(format_summary(rows))
-        print("\n".join(lines[2:]))
+        print(lines[2] + f" The list is in {os.path.join(args.out, 'compare.md')}.")
     note(f"wrote {path}, compare.md and {os.path.basename(figure)} in {args.out}")
     return 0
