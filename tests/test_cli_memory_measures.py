@@ -167,3 +167,46 @@ def test_reads_a_train_checkpoint_through_its_sidecar(capsys, tmp_path):
     assert main(["memory", "capacity", ckpt, "--lags", "4", "--length", "200", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert rec["state_dim"] == 5 and rec["model"].startswith("gru")
+
+
+@pytest.mark.parametrize("action, extra", [
+    ("capacity", ["--lags", "4", "--length", "600"]),
+    ("retention", ["--lags", "3", "--window", "1", "--sequences", "40", "--inputs", "gaussian"]),
+    ("horizon", ["--lags", "6", "--sequences", "2"]),
+    ("lyapunov", ["--steps", "20", "--washout", "5", "--sequences", "1"]),
+])
+def test_tnrnn_plot_redraws_every_measure_record(capsys, delay_line, tmp_path, action, extra):
+    """Round trip per record kind: the command's --out records -> tnrnn plot FILE -> the same figure kind."""
+    pytest.importorskip("matplotlib")
+    if action in ("horizon", "lyapunov"):
+        pytest.importorskip("torch")
+    path, _ = delay_line
+    out, direct, redrawn = tmp_path / f"{action}.jsonl", tmp_path / "direct.svg", tmp_path / "redrawn.svg"
+    assert main(["memory", action, str(path), "--arch", "linear", *extra, "--out", str(out),
+                 "--plot", str(direct)]) == 0
+    capsys.readouterr()
+    assert main(["plot", str(out), "-o", str(redrawn), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["record_kind"] == action and info["records"] == 1
+    assert redrawn.read_text().startswith("<?xml") and direct.stat().st_size > 0
+
+
+def test_tnrnn_plot_redraws_compare_records(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from tnrnn.records import JsonlWriter
+
+    rng = np.random.default_rng(0)
+    recs = [{"kind": "compare", "key": f"{u}-{t}-{s}", "unit": u, "length": t, "seed": s, "chance": 1 / 3,
+             "config": {"margin": 0.1, "lags": 12}, "reasons": {}, "accuracy": 0.9 if t else 0.33,
+             "horizon_censored": False, **{m: float(rng.random()) for m in
+                                           ("retention_area", "kernel_area", "memory_length", "kernel_length",
+                                            "semantic_area", "capacity", "effective_rank", "horizon",
+                                            "horizon_area", "lyapunov")}}
+            for u in ("gru", "rac") for t in (0, 8) for s in range(3)]
+    path = tmp_path / "compare.jsonl"
+    with JsonlWriter(path) as w:
+        for r in recs:
+            w.write(r)
+    figure = tmp_path / "compare.png"
+    assert main(["plot", str(path), "-o", str(figure), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["record_kind"] == "compare" and figure.stat().st_size > 0

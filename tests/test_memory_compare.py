@@ -126,10 +126,10 @@ def test_censored_horizons_are_never_averaged():
 
 def test_figure(tmp_path):
     pytest.importorskip("matplotlib")
-    from tnrnn.measures.compare import plot_comparison
+    from tnrnn.plotting.measures import plot_compare
 
     path = tmp_path / "cmp.svg"
-    fig = plot_comparison(summarize(_records()), path)
+    fig = plot_compare(summarize(_records()), path)
     assert len(fig.axes) == 6 and path.read_text().startswith("<?xml")
     assert fig.axes[1].get_ylim()[0] >= 0  # areas are never drawn below 0
     assert fig.legends and not fig.axes[0].get_legend()  # one legend, outside the panels

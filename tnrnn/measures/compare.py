@@ -92,7 +92,7 @@ from ..errors import InvalidParameterError
 from ..records import JsonlWriter, format_table, format_value, read_records
 
 __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "read_records", "summarize",
-           "format_table", "format_summary", "plot_comparison", "comparison_configs", "config_key",
+           "format_table", "format_summary", "comparison_configs", "config_key",
            "bootstrap_interval", "wilson_interval", "significant_differences", "estimate_seconds"]
 
 #: Unit name -> (tasks arch, depth); ``rnn`` is the unconstrained Elman RNN built here.
@@ -620,13 +620,6 @@ def format_summary(rows: list[dict], markdown: bool = False) -> str:
             seen.add(n)
             lines.append(n)
     return text + ("\n" + "\n".join(lines) if lines else "")
-
-
-def plot_comparison(rows: list[dict], path=None):
-    """The comparison figure (:func:`tnrnn.plotting.measures.plot_compare`)."""
-    from ..plotting.measures import plot_compare
-
-    return plot_compare(rows, path)
 
 
 def summary_json(rows: list[dict]) -> list[dict]:

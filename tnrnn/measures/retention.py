@@ -406,6 +406,9 @@ def lag_retention(model, lags: int = 16, *, inputs: str = "onehot", templates=No
     if n_train < 1:
         raise InvalidParameterError("test_size", test_size, f"a fraction leaving training sequences of {n_seq}")
     if inputs == "onehot":
+        if templates is None and M < 2:
+            raise InvalidParameterError("inputs", inputs, "'gaussian' for a model with one input (one-hot symbols "
+                                        "need at least 2 inputs, or templates)")
         E_in = np.eye(M) if templates is None else np.asarray(templates, dtype=np.float64)
         if E_in.ndim != 2 or E_in.shape[1] != M or E_in.shape[0] < 2:
             raise InvalidParameterError("templates", E_in.shape, f"an array (V, {M}) with V >= 2")

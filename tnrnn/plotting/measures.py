@@ -199,5 +199,5 @@ def plot_compare(rows: list[dict], path=None, *, title: str | None = None):
     labels.append("at chance (excluded)")
     fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize="small")
     seeds = sorted({r["seeds"] for r in rows})
-    return _finish(fig, path, title or f"memory measures of trained units (mean and bootstrap 95 % interval over "
-                                        f"{'/'.join(map(str, seeds))} seeds; open markers: at chance)")
+    return _finish(fig, path, title or f"memory measures of units trained on SES\nmean and bootstrap 95 % interval "
+                                        f"over {'/'.join(map(str, seeds))} seeds; open markers: at chance")

@@ -58,7 +58,6 @@ def run(args) -> int:
         config_key,
         estimate_seconds,
         format_summary,
-        plot_comparison,
         print_progress,
         run_comparison,
         significant_differences,
@@ -113,7 +112,9 @@ def run(args) -> int:
     with open(os.path.join(args.out, "compare.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     figure = args.plot or os.path.join(args.out, "compare.png")
-    plot_comparison(rows, figure)
+    from ...plotting.measures import plot_compare
+
+    plot_compare(rows, figure)
     if args.json:
         print(json.dumps({"rows": summary_json(rows), "tests": tests}, indent=1))
     else:
