@@ -184,6 +184,10 @@ def plot_compare(rows: list[dict], path=None, *, title: str | None = None):
             if chance:
                 ax.plot(x[chance], mean[chance], linestyle="none", marker=style["marker"], markersize=7,
                         markerfacecolor="white", markeredgecolor=style["color"])
+        missing = [u for u in units if not any(r["unit"] == u and r[metric]["mean"] is not None for r in rows)]
+        if missing:
+            ax.text(0.98, 0.97, "n/a: " + ", ".join(missing), transform=ax.transAxes, ha="right", va="top",
+                    fontsize="small", color="0.3")
         if metric == "accuracy" and rows:
             reference_line(ax, rows[0]["chance"], "chance")
             ax.set_ylim(0.0, 1.02)
