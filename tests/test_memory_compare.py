@@ -133,3 +133,23 @@ def test_figure(tmp_path):
     assert len(fig.axes) == 6 and path.read_text().startswith("<?xml")
     assert fig.axes[1].get_ylim()[0] >= 0  # areas are never drawn below 0
     assert fig.legends and not fig.axes[0].get_legend()  # one legend, outside the panels
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=15))
+def test_bootstrap_interval_lies_within_the_data(values):
+    lo, hi = bootstrap_interval(values, resamples=500)
+    eps = 1e-9 * (1 + max(abs(v) for v in values))
+    assert min(values) - eps <= lo <= hi <= max(values) + eps
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 200), st.integers(1, 200))
+def test_wilson_interval_contains_the_proportion(k, extra):
+    n = k + extra
+    lo, hi = wilson_interval(k, n)
+    assert 0 <= lo <= k / n <= hi <= 1
