@@ -72,6 +72,7 @@ def test_horizon_and_lyapunov_of_a_linear_model(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, flag", [
     (["memory", "capacity", "missing.npz", "--arch", "esn"], "MODEL"),
+    (["memory", "capacity", "{npz}"], "'linear' for an .npz"),
     (["memory", "capacity", "{npz}", "--arch", "esn"], "MODEL"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--seed", "-1"], "--seed"),

@@ -117,6 +117,16 @@ def load_model(args):
         return EchoStateNetwork(a["W"], a["W_in"], a.get("bias"), leak, args.activation)
     from ...bridge import load_weights, resolve_arch
 
+    if args.arch is None and str(path).lower().endswith(".npz"):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                keys = set(z.files)
+        except (OSError, ValueError):
+            keys = set()
+        for want, arch in (({"W", "U", "c"}, "linear"), ({"W", "W_in"}, "esn")):
+            if want <= keys:
+                raise InvalidParameterError("--arch", None, f"'{arch}' for an .npz with arrays "
+                                            f"{', '.join(sorted(want))} (tnrnn import reads only torch-style keys)")
     model = load_weights(path, arch=resolve_arch(path, args.arch), nonlinearity=args.nonlinearity,
                          max_memory=getattr(args, "max_memory", None))
     _check_finite_weights(model, path)
