@@ -3,18 +3,29 @@
 Stages (``--stages``, default all):
 
 ``rank``
-    For each size, one random matrix mod p (the default prime 2**25 - 39) ranked by
-    tnrnn's BLAS elimination (``rank_mod(via="blas")``), FLINT (``rank_mod(via="clib")``:
+    For each size, one random matrix mod p (the default prime 2**20 - 3, float64 residues:
+    the elimination's dtype) ranked by tnrnn's BLAS elimination (``rank_mod(via="blas")``,
+    which copies the matrix as ``lu_factor`` does), FLINT (``rank_mod(via="clib")``:
     rows copied into ``nmod_mat``, then ``nmod_mat_rank``), LinBox / FFLAS-FFPACK through
     passagemath-linbox's ``Matrix_modn_dense_double.rank()`` when it is installed (optional:
     skipped with the reason otherwise; matrix construction not timed), and scipy's float64
-    ``lu_factor`` of a random float matrix of the same shape as the floor. All ranks must agree.
+    ``lu_factor`` of a random float matrix of the same shape as the floor, timed just before
+    and just after the elimination (the ratio uses the faster of the two). All ranks must agree.
+``pipeline``
+    ``tnrnn.rank_bounds`` (default memory limit) for L = 2, R = M = 4, T = 32, 40, 48 and
+    L = 3, R = M = 3, T = 16, each against ``lu_factor`` of its grid's shape (the certified
+    rank ``D`` by ``D + 16``) in the same run.
 ``cli``
     ``python -m tnrnn.cli bounds --depth 2 --hidden 4 --inputs 4 --length 32`` wall time
     (a subprocess), against one FLINT rank of a random 3876 x 3892 matrix in the same run.
 ``long``
     Certified ranks: L = 2, R = M = 4 at T = 36 and 40 (factored engine) and L = 3,
     R = M = 3, T = 16 (grid engine, trie evaluation), with the evaluation and rank times.
+``gpu``
+    The elimination on GPU arrays (``--backends``: ``torch-cuda``, ``cupy``; ``numpy`` runs the
+    same steps on the CPU, as ``benchmarks/device_check.sh --dry-run`` does) at ``--gpu-sizes``,
+    against the float64 LU of the same backend and shape and, up to 8000, the CPU elimination
+    (ranks must agree).
 ``eval``
     The L = 3, R = M = 3, T = 16 grid (6561 x 6561) by the compiled trie walk, against the
     numpy trie and the previous pair-by-pair evaluation on 1/20 of the rows (scaled up).
@@ -24,12 +35,13 @@ already there (``--fresh`` starts over). ``--plot`` draws the rank times.
 
 Usage::
 
-    python benchmarks/bench_rank.py [--sizes 1000,2000,3876x3892,8000] [--stages rank,cli,long]
+    python benchmarks/bench_rank.py [--sizes 1000,2000,3876x3892,8000] [--stages rank,pipeline]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -117,10 +129,16 @@ def stage_rank(sizes, p, skip, emit):
         if key in skip:
             continue
         rng = np.random.default_rng([m, n])
-        z = rng.integers(0, p, size=(m, n))
+        z = rng.integers(0, p, size=(m, n)).astype(np.float64)
+        f = rng.standard_normal((m, n))
         rec = {"stage": "rank", "key": key, "rows": m, "cols": n, "prime": p, "load_before": os.getloadavg()[0]}
+        _, lu_before = _timed(scipy.linalg.lu_factor, f)
+        lu_before_cpu = _CPU["last"]
         rec["tnrnn_rank"], rec["tnrnn_s"] = _timed(rank_mod, z, p, None, "blas")
         rec["tnrnn_cpu_s"] = _CPU["last"]
+        _, lu_after = _timed(scipy.linalg.lu_factor, f)
+        rec["lu_factor_s"], rec["lu_factor_cpu_s"] = min((lu_before, lu_before_cpu), (lu_after, _CPU["last"]))
+        rec["lu_factor_runs_s"] = [lu_before, lu_after]
         rec["flint_rank"], rec["flint_s"] = _timed(rank_mod, z, p, None, "clib")
         rec["flint_cpu_s"] = _CPU["last"]
         if linbox is not None:
@@ -129,12 +147,10 @@ def stage_rank(sizes, p, skip, emit):
             rec["linbox_cpu_s"] = time.process_time() - c0  # includes building Sage's matrix
         else:
             rec["linbox_skipped"] = why
-        f = rng.standard_normal((m, n))
-        _, rec["lu_factor_s"] = _timed(scipy.linalg.lu_factor, f)
-        rec["lu_factor_cpu_s"] = _CPU["last"]
         assert rec["tnrnn_rank"] == rec["flint_rank"] == rec.get("linbox_rank", rec["flint_rank"]), rec
         rec["flint_over_tnrnn"] = rec["flint_s"] / rec["tnrnn_s"]
         rec["tnrnn_over_lu"] = rec["tnrnn_s"] / rec["lu_factor_s"]
+        rec["tnrnn_over_lu_cpu"] = rec["tnrnn_cpu_s"] / rec["lu_factor_cpu_s"]
         if "linbox_s" in rec:
             rec["linbox_over_tnrnn"] = rec["linbox_s"] / rec["tnrnn_s"]
         rec["load_after"] = os.getloadavg()[0]
@@ -178,6 +194,104 @@ def stage_long(p, skip, emit):
         emit(rec)
 
 
+def stage_pipeline(p, skip, emit, configs):
+    import resource
+
+    import scipy.linalg
+
+    for L, R, M, T in configs:
+        key = f"pipeline L{L} R{R} M{M} T{T} p{p}"
+        if key in skip:
+            continue
+        rec = {"stage": "pipeline", "key": key, "depth": L, "hidden": R, "inputs": M, "length": T, "prime": p,
+               "load_before": os.getloadavg()[0]}
+        b, rec["wall_s"] = _timed(functools.partial(tnrnn.rank_bounds, L, R, M, T, method="exact", prime=p))
+        rec["cpu_s"] = _CPU["last"]
+        rec["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        rec.update({k: v for k, v in b.to_dict().items() if k not in ("versions", "caps")})
+        f = np.random.default_rng(T).standard_normal((b.upper, b.upper + 16))
+        _, rec["lu_factor_s"] = _timed(scipy.linalg.lu_factor, f)
+        rec["lu_factor_cpu_s"] = _CPU["last"]
+        del f
+        rec["pipeline_over_lu"] = b.seconds / rec["lu_factor_s"]
+        rec["load_after"] = os.getloadavg()[0]
+        emit(rec)
+
+
+def _sync(backend):
+    if backend == "torch-cuda":
+        import torch
+
+        torch.cuda.synchronize()
+    elif backend == "cupy":
+        import cupy
+
+        cupy.cuda.Device().synchronize()
+
+
+def _on(backend, x):
+    if backend == "torch-cuda":
+        import torch
+
+        return torch.as_tensor(x, device="cuda")
+    if backend == "cupy":
+        import cupy
+
+        return cupy.asarray(x)
+    return x
+
+
+def _float_lu(backend, f):
+    if backend == "torch-cuda":
+        import torch
+
+        return torch.linalg.lu_factor(f)
+    if backend == "cupy":
+        import cupyx.scipy.linalg
+
+        return cupyx.scipy.linalg.lu_factor(f)
+    import scipy.linalg
+
+    return scipy.linalg.lu_factor(f)
+
+
+def _synced(backend, func, *args):
+    """``func(*args)`` (a trailing int is ``max_memory``), then wait for the device."""
+    if func.__name__ == "rank_blas":
+        out = func(args[0], args[1], max_memory=args[2])
+    else:
+        out = func(*args)
+    _sync(backend)
+    return out
+
+
+def stage_gpu(p, skip, emit, sizes, backends):
+    from tnrnn.elimination import rank_blas
+
+    for backend in backends:
+        for n in sizes:
+            key = f"gpu {backend} {n} p{p}"
+            if key in skip:
+                continue
+            rng = np.random.default_rng(n)
+            z = rng.integers(0, p, size=(n, n + 16)).astype(np.float64)
+            rec = {"stage": "gpu", "key": key, "backend": backend, "rows": n, "cols": n + 16, "prime": p}
+            rank_blas(_on(backend, z[:64, :80]), p)  # warm-up: library handles, kernels
+            _sync(backend)
+            rec["rank"], rec["elimination_s"] = _timed(_synced, backend, rank_blas, _on(backend, z), p, 2**40)
+            f = _on(backend, rng.standard_normal((n, n)))
+            _float_lu(backend, f[:64, :64])
+            _sync(backend)
+            _, rec["float_lu_s"] = _timed(_synced, backend, _float_lu, backend, f)
+            del f
+            rec["elimination_over_float_lu"] = rec["elimination_s"] / rec["float_lu_s"]
+            if n <= 8000 and backend != "numpy":
+                rec["cpu_rank"], rec["cpu_elimination_s"] = _timed(rank_blas, z, p)
+                assert rec["cpu_rank"] == rec["rank"], rec
+                rec["cpu_over_gpu"] = rec["cpu_elimination_s"] / rec["elimination_s"]
+            emit(rec)
+
+
 def stage_eval(p, skip, emit, fraction=20):
     """L = 3, R = M = 3, T = 16: the 6561 x 6561 grid by the compiled trie, against the numpy
     trie and the previous pair-by-pair engine on 1/fraction of the rows (times scaled up)."""
@@ -215,7 +329,7 @@ def plot(records, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = sorted((r for r in records if r["stage"] == "rank"), key=lambda r: r["rows"] * r["cols"])
+    rows = sorted((r for r in records if r["stage"] == "rank" and r.get("prime") == records[-1].get("prime")), key=lambda r: r["rows"] * r["cols"])
     if not rows:
         return
     x = [np.sqrt(r["rows"] * r["cols"]) for r in rows]
@@ -237,8 +351,12 @@ def plot(records, path):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1000,2000,3876x3892,8000")
-    ap.add_argument("--stages", default="rank,cli,long,eval")
+    ap.add_argument("--stages", default="rank,pipeline")
     ap.add_argument("--prime", type=int, default=DEFAULT_PRIME)
+    ap.add_argument("--pipeline", default="2,4,4,32;2,4,4,40;3,3,3,16;2,4,4,48",
+                    help="L,R,M,T configurations of the pipeline stage, separated by ';'")
+    ap.add_argument("--gpu-sizes", default="4000,8000,16000,32000")
+    ap.add_argument("--backends", default="torch-cuda,cupy")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "rank.jsonl"))
     ap.add_argument("--plot", default=os.path.join(HERE, "results", "rank.png"))
     ap.add_argument("--fresh", action="store_true", help="start over instead of resuming")
@@ -262,6 +380,9 @@ def main(argv=None) -> int:
                               if k != "details"}), flush=True)
 
         stages = args.stages.split(",")
+        from tnrnn.ranks import _kernels
+
+        _kernels.warm_up()  # compile or load the kernels before anything is timed
         try:
             if "rank" in stages:
                 stage_rank(parse_sizes(args.sizes), args.prime, skip, emit)
@@ -269,6 +390,12 @@ def main(argv=None) -> int:
                 stage_cli(args.prime, skip, emit)
             if "long" in stages:
                 stage_long(args.prime, skip, emit)
+            if "pipeline" in stages:
+                stage_pipeline(args.prime, skip, emit, tuple(
+                    tuple(int(v) for v in c.split(",")) for c in args.pipeline.split(";")))
+            if "gpu" in stages:
+                stage_gpu(args.prime, skip, emit, [int(v) for v in args.gpu_sizes.split(",")],
+                          args.backends.split(","))
             if "eval" in stages:
                 stage_eval(args.prime, skip, emit)
         except KeyboardInterrupt:  # what finished stays in the file

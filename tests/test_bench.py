@@ -283,3 +283,22 @@ def test_cli_time_budget_run_writes_sweep_records(tmp_path):
         [("bench", "ok", 3, 100.0), ("bench", "ok", 4, 100.0)]
     assert sorted((r.length, r.strategy) for r in load_records(out)) == sorted(
         (T, s) for T in (3, 4) for s in ("greedy", default_strategy()))
+
+
+def test_flops_figure_draws_coinciding_strategies_as_one_labelled_curve():
+    recs = bench([(1, 2, 2, T) for T in (3, 4, 5)] + [(2, 2, 2, 4)], ["greedy", "recurrence", "optimal"],
+                 repeats=1, progress=False)
+    fig = plot_bench(recs, "flops")
+    for ax in fig.axes[:2]:
+        fam = ax.get_title()
+        L = int(fam.split(",")[0].split("=")[1])
+        # the groups, from the records alone: strategies with the same (T, flops) series
+        series = {}
+        for s in dict.fromkeys(r.strategy for r in recs):
+            pts = tuple(sorted((r.length, r.flops_log10) for r in recs if r.network[0] == L and r.strategy == s and r.flops_log10 is not None))
+            if pts:
+                series.setdefault(pts, set()).add(s)
+        drawn = {frozenset(line.get_gid().split(":", 1)[1].split("=")) for line in ax.get_lines()}
+        assert drawn == {frozenset(g) for g in series.values()}
+        assert len({line.get_marker() for line in ax.get_lines()}) == len(drawn)
+    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])

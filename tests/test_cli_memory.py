@@ -67,7 +67,7 @@ def test_curse_without_training(capsys, tmp_path):
     recs = json.loads(capsys.readouterr().out)
     assert len(recs) == 6 and all(r["trained_l1"] is None for r in recs)
     assert all(r["bt_l1"] >= r["lower_bound"] * (1 - 1e-9) for r in recs)
-    assert main(argv) == 0  # resumed: nothing recomputed, same table
+    assert main(argv + ["--resume"]) == 0  # resumed: nothing recomputed, same table
     assert len(out.read_text().splitlines()) == 6
 
 

@@ -9,12 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tnrnn.elimination as elimination
 from tnrnn.elimination import (
     MAX_BLAS_PRIME,
     _bound,
+    _gemm_sub,
+    _k1,
     _limbs,
     _Ops,
     _sub_product,
+    _t1,
     blas_prime_ok,
     matmul_sym,
     pluq,
@@ -22,7 +26,7 @@ from tnrnn.elimination import (
     reduce_sym,
 )
 from tnrnn.errors import InvalidParameterError
-from tnrnn.field import DEFAULT_PRIME, is_prime, rank_mod
+from tnrnn.field import DEFAULT_PRIME, PREVIOUS_DEFAULT_PRIME, is_prime, rank_mod
 
 
 def _prime_below(n: int) -> int:
@@ -34,7 +38,7 @@ def _prime_below(n: int) -> int:
 
 TOP = _prime_below(MAX_BLAS_PRIME + 1)  # the largest prime the elimination takes
 FLOAT_TOP = 94906249  # the largest prime of tnrnn.field's float64 path
-PRIMES = [TOP, _prime_below(TOP), FLOAT_TOP, DEFAULT_PRIME, 65521, 7]
+PRIMES = [TOP, _prime_below(TOP), FLOAT_TOP, PREVIOUS_DEFAULT_PRIME, DEFAULT_PRIME, 65521, 7]
 
 
 def flint_rank(z, p):
@@ -102,6 +106,87 @@ def test_rank_equals_flint_on_random_matrices(kind, p):
         assert len(set(got.rows.tolist())) == got.rank == len(set(got.cols.tolist()))
 
 
+@pytest.mark.parametrize("p", [DEFAULT_PRIME, TOP])
+def test_two_hundred_matrices_at_the_default_and_the_largest_prime(p):
+    """7 kinds x 30 = 210 matrices per prime, against FLINT's nmod_mat rank (python-flint)."""
+    import flint
+
+    rng = np.random.default_rng([p, 200])
+    for i in range(210):
+        kind = KINDS[i % len(KINDS)]
+        z = make_matrix(kind, rng, p, size=24 if i % 5 else 70)
+        want = flint.nmod_mat(np.remainder(z, p).tolist(), p).rank() if z.size else 0
+        assert rank_blas(z, p, base=int(rng.integers(1, 20))) == want, (kind, z.shape)
+
+
+@pytest.mark.parametrize("p", [DEFAULT_PRIME, PREVIOUS_DEFAULT_PRIME, TOP])
+def test_generic_path_on_numpy_equals_flint(p, monkeypatch):
+    # the code torch and cupy arrays take, run on numpy by hiding the compiled CPU leaves
+    monkeypatch.setattr(elimination, "_cpu_kernels", lambda: None)
+    rng = np.random.default_rng(p % 1000)
+    for kind in KINDS:
+        z = make_matrix(kind, rng, p, size=50)
+        assert rank_blas(z, p, base=int(rng.integers(1, 9))) == flint_rank(z, p), kind
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_overwrite_uses_the_input_as_workspace(order):
+    p = DEFAULT_PRIME
+    rng = np.random.default_rng(9)
+    z = _product(rng, 130, 97, 61, p)
+    x = np.array(z, dtype=np.float64, order=order)
+    res = pluq(x, p, overwrite=True, base=8)
+    assert res.rank == flint_rank(z, p) == 61
+    assert flint_rank(z[np.ix_(res.rows, res.cols)], p) == 61
+    assert not np.array_equal(x, z)  # the workspace was used
+
+
+def test_old_prime_with_leaves_wider_than_its_exact_chunk():
+    # 2**25 - 39 allows 32 products between reductions: a leaf of 64 columns reduces inside
+    p = PREVIOUS_DEFAULT_PRIME
+    assert _t1(p) == 32
+    rng = np.random.default_rng(11)
+    for kind in KINDS:
+        z = make_matrix(kind, rng, p, size=120)
+        assert rank_blas(z, p, base=64) == flint_rank(z, p), kind
+
+
+# -- the exactness bound at its edge -------------------------------------------------------------------
+
+
+def test_default_prime_allows_32767_products_and_not_one_more():
+    p = DEFAULT_PRIME
+    H = _bound(p)
+    assert H == 2**19 and _k1(p) == _t1(p) == 2**15 - 1
+    k = _k1(p)
+    # k products of the largest representatives plus one unit term: an exact integer below 2**53
+    a = np.full(k + 1, float(H))
+    a[-1] = 1.0
+    exact = k * H * H + 1
+    assert exact + H <= 2**53 - p and float(a @ a) == exact
+    # one more full term: 2**53 + 1 is not a float64, the product-sum is no longer exact
+    b = np.concatenate([np.full(k + 1, float(H)), [1.0]])
+    assert (k + 1) * H * H + 1 == 2**53 + 1 and int(b @ b) != (k + 1) * H * H + 1
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_trailing_update_at_the_edge_of_delayed_reduction(extra):
+    """An entry carrying ``pending`` products absorbs a GEMM of ``k`` more while pending + k <= T1;
+    one product more and the update reduces the block first. Both results equal Python's."""
+    p = DEFAULT_PRIME
+    H, t1 = _bound(p), _t1(p)
+    k = 300
+    pending = t1 - k + extra
+    c = np.asfortranarray(np.array([[float(H + (t1 - k) * H * H)]]))  # the largest a pending entry can be
+    a = np.full((1, k), float(H))
+    b = np.asfortranarray(np.full((k, 1), float(-H)))
+    want = (int(c[0, 0]) + k * H * H) % p
+    K = elimination._cpu_kernels()
+    got = _gemm_sub(c, a, b, p, pending, K)
+    assert got == (pending + k if not extra else k)
+    assert abs(c[0, 0]) <= 2**53 - p and int(c[0, 0]) % p == want
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.sampled_from(PRIMES), st.sampled_from(KINDS), st.integers(1, 12), st.integers(0, 2**32 - 1))
 def test_rank_equals_flint_property(p, kind, base, seed):
@@ -109,9 +194,9 @@ def test_rank_equals_flint_property(p, kind, base, seed):
     assert rank_blas(z, p, base=base) == flint_rank(z, p)
 
 
-@pytest.mark.parametrize("p", [TOP, DEFAULT_PRIME])
+@pytest.mark.parametrize("p", [TOP, PREVIOUS_DEFAULT_PRIME, DEFAULT_PRIME])
 def test_larger_matrices_cross_the_limb_products(p):
-    # inner dimensions beyond T1 = 32 (default prime) and T1 = 1 (top prime) go through two limbs
+    # inner dimensions beyond T1 = 32 (the old default) and T1 = 1 (top prime) go through two limbs
     rng = np.random.default_rng(5)
     for m, n, r in [(260, 250, 250), (300, 280, 131), (150, 420, 149)]:
         z = _product(rng, m, n, r, p)
@@ -230,7 +315,8 @@ def test_torch_cpu_tensors_give_the_same_pivots():
     z = _product(rng, 120, 90, 57, p)
     a, b = pluq(z, p, base=8), pluq(torch.as_tensor(z), p, base=8)
     assert a.rank == b.rank == 57
-    assert a.rows.tolist() == b.rows.tolist() and a.cols.tolist() == b.cols.tolist()
+    for res in (a, b):  # both select an invertible minor
+        assert flint_rank(z[np.ix_(res.rows, res.cols)], p) == 57
 
 
 def _cuda_torch():
@@ -274,3 +360,18 @@ def test_memory_is_estimated_before_allocation():
 
     with pytest.raises(MemoryLimitError):
         pluq(np.zeros((1000, 1000), dtype=np.int64), 7, max_memory="1MB")
+
+
+def test_kernel_compilation_is_announced_once_on_stderr(monkeypatch, capsys):
+    from tnrnn.ranks import _kernels
+
+    monkeypatch.setattr(_kernels, "_cached", lambda nk: False)  # as on the first run of an install
+    _kernels.compiled.cache_clear()
+    _kernels.compiled()
+    _kernels.compiled()
+    captured = capsys.readouterr()
+    assert captured.err.count(_kernels.COMPILE_MESSAGE) == 1 and captured.out == ""
+    monkeypatch.setattr(_kernels, "_cached", lambda nk: True)
+    _kernels.compiled.cache_clear()
+    _kernels.warm_up()
+    assert _kernels.COMPILE_MESSAGE not in capsys.readouterr().err

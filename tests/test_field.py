@@ -114,3 +114,16 @@ def test_rank_mod_sees_characteristic():
 def test_check_prime_rejects(bad):
     with pytest.raises(InvalidParameterError, match="prime"):
         check_prime(bad)
+
+
+def _prime_by_trial_division(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, int(n**0.5) + 1))
+
+
+def test_default_and_retry_primes_are_the_two_largest_below_2_to_the_20():
+    from tnrnn.field import PREVIOUS_DEFAULT_PRIME, RETRY_PRIME
+
+    below = [q for q in range(2**20 - 1, 2**20 - 60, -1) if _prime_by_trial_division(q)]
+    assert (DEFAULT_PRIME, RETRY_PRIME) == tuple(below[:2])
+    assert _prime_by_trial_division(PREVIOUS_DEFAULT_PRIME) and PREVIOUS_DEFAULT_PRIME == 2**25 - 39
+    assert field_dtype(DEFAULT_PRIME) == np.float64

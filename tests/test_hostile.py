@@ -442,3 +442,464 @@ def test_imported_models_take_lists_and_refuse_complex_inputs():
     with pytest.raises(errors.InvalidParameterError, match="complex") as info:
         model(X.astype(complex))
     assert info.value.name == "X"
+
+
+# =====================================================================================================
+# Hardening round (issue 23): cases by category.  Each table is one category; the closing note of the
+# round counts them (tried / held).
+# =====================================================================================================
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Hostile files of every kind the commands read, and files a command must not overwrite."""
+    import struct
+
+    tmp_path = tmp_path_factory.mktemp("hostile")
+
+    rng = np.random.default_rng(0)
+    H, M = 3, 2
+    good = {"weight_ih_l0": rng.normal(size=(H, M)), "weight_hh_l0": rng.normal(size=(H, H))}
+    np.savez(tmp_path / "lstm.npz", weight_ih_l0=rng.normal(size=(4 * H, M)), weight_hh_l0=rng.normal(size=(4 * H, H)))
+    np.savez(tmp_path / "zero.npz", weight_ih_l0=np.zeros((0, M)), weight_hh_l0=np.zeros((0, 0)))
+    np.savez(tmp_path / "huge.npz", weight_ih_l0=good["weight_ih_l0"], weight_hh_l0=1e300 * np.eye(H))
+    np.savez(tmp_path / "nan.npz", weight_ih_l0=np.full((H, M), np.nan), weight_hh_l0=np.eye(H))
+    np.savez(tmp_path / "inf.npz", weight_ih_l0=good["weight_ih_l0"], weight_hh_l0=np.full((H, H), np.inf))
+    np.savez(tmp_path / "objects.npz", weight_ih_l0=np.array([None, 1], dtype=object), weight_hh_l0=np.eye(H))
+    np.savez(tmp_path / "rac100.npz", **{"hidden_weights.0": 1e100 * np.eye(H),
+                                         "input_weights.0": 1e100 * np.ones((H, M)), "output_weights": np.ones((1, H))})
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+    header["shape"] = (10**6, 10**6)
+    with zipfile.ZipFile(tmp_path / "header.npz", "w") as archive:     # declares 8 TB, holds 64 bytes
+        with archive.open("weight_hh_l0.npy", "w") as fh:
+            np.lib.format.write_array_header_1_0(fh, header)
+            fh.write(bytes(64))
+    for name in ("random.pt", "random.npz", "random.safetensors"):
+        (tmp_path / name).write_bytes(np.random.default_rng(1).bytes(4096))
+    (tmp_path / "header.safetensors").write_bytes(struct.pack("<Q", 2**60) + b"{}")
+    meta = json.dumps({"weight_hh_l0": {"dtype": "F64", "shape": [10**6, 10**6],
+                                        "data_offsets": [0, 8 * 10**12]}}).encode()
+    (tmp_path / "shape.safetensors").write_bytes(struct.pack("<Q", len(meta)) + meta + bytes(64))
+    (tmp_path / "dtype.safetensors").write_bytes(
+        struct.pack("<Q", 60) + json.dumps({"w": {"dtype": "X9", "shape": [1], "data_offsets": [0, 1]}}).encode()
+        .ljust(60) + b"\0")
+    # results files for tnrnn plot
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"a": "\xff\xfe"}\n')
+    (tmp_path / "nested.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "nested.jsonl").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    (tmp_path / "number.json").write_text("42")
+    (tmp_path / "noise.jsonl").write_bytes(np.random.default_rng(2).bytes(2000))
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "fields.json").write_text(json.dumps(
+        [{"depth": 1, "hidden": 2, "inputs": 2, "length": 4, "cut": "start-end", "lower": 2, "upper": 2}]))
+    (tmp_path / "typed.json").write_text(json.dumps({"singular_values": "abc", "tolerance": 0, "numerical_rank": 1}))
+    (tmp_path / "nonfinite.json").write_text('[{"singular_values": [1.0, NaN], "tolerance": "x", '
+                                             '"numerical_rank": 1}]')
+    (tmp_path / "results.d").mkdir()
+    # outputs that must not be overwritten or mixed into
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    (tmp_path / "notes.png").write_text("not a figure\n")
+    (tmp_path / "notes.npz").write_text("not an archive\n")
+    (tmp_path / "old.jsonl").write_text(json.dumps({"task": "bounds", "config": {}, "status": "ok"}) + "\n")
+    if HAS_TORCH:
+        import torch
+
+        torch.save({"weight_ih_l0": torch.ones(H, M), "weight_hh_l0": torch.eye(H).to_sparse()},
+                   tmp_path / "sparse.pt")
+        torch.save({"weight_hh_l0": torch.zeros(7, 7)}, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+        data = bytearray((tmp_path / "legacy.pt").read_bytes())
+        at = data.find(bytes([ord("K"), 49]), data.find(b"cpu"))    # the storage's element count, 49
+        data[at:at + 2] = b"J" + struct.pack("<i", 700_000_000)     # now it declares 2.8 GB
+        (tmp_path / "legacy-big.pt").write_bytes(bytes(data))
+    return tmp_path
+
+
+#: inputs: bad invocations of every kind, refused in one line naming the option and the full subcommand.
+INPUTS = [
+    # output paths, checked before any work on every subcommand
+    (["bounds", *C, "--out", "/nonexistent/dir/x.jsonl"], "--out"),
+    (["bounds", *C, "--out", "/proc/x.jsonl"], "proc"),
+    (["bounds", *C, "--out", "/dev/full"], "device"),
+    (["bounds", *C, "--out", ""], "--out"),
+    (["bounds", *C, "--out", "{tmp}/notes.txt", "--resume"], "neither"),
+    (["bounds", *C, "--out", "{tmp}/old.jsonl"], "--resume"),          # refused by the sweep, before it runs
+    (["bounds", *C, "--out", "{tmp}/results.d"], "folder"),
+    (["bounds", *C, "--plot", "/proc/x.png"], "--plot"),
+    (["bounds", *C, "--plot", "{tmp}/notes.png"], "overwritten"),
+    (["compile", *C, "--out", "/sys/x.jsonl"], "--out"),
+    (["compile", *C, "--out", "/dev/zero"], "device"),
+    (["spectrum", *C, "--plot", "/proc/x.svg"], "--plot"),
+    (["draw", *C, "-o", "/proc/x.png"], "--output"),
+    (["plot", "{tmp}/fields.json", "-o", "/proc/x.png"], "--output"),
+    (["memory", "hankel", "--target", "exp", "--save", "/proc/s.npz"], "tnrnn memory hankel: error: argument --save"),
+    (["memory", "hankel", "--target", "exp", "--save", "{tmp}/notes.npz"], "--save"),
+    (["train", "ses", "--out", ""], "tnrnn train: error: argument --out"),
+    (["train", "ses", "--out", "/proc/run"], "holds files"),
+    (["train", "ses", "--out", "{tmp}/notes.txt"], "folder"),
+    # conflicting options
+    (["bounds", *C, "--mincut", "--no-mincut"], "--no-mincut"),
+    (["bounds", *C, "--no-mincut", "--mincut"], "--mincut"),
+    (["bounds", *C, "--method", "closed-form", "--engine", "grid"], "--engine"),
+    (["bounds", *C, "--method", "closed-form", "--samples", "10"], "--samples"),
+    (["bounds", *C, "--method", "closed-form", "--prime", "101"], "--prime"),
+    (["bounds", *C, "--workers", "2", "--scheduler", "tcp://x:1"], "--scheduler"),
+    # empty list items, numeric ranges
+    (["bounds", "-L", "1,", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4,,6"], "--length"),
+    (["compile", *C, "--optimize", "greedy,"], "--optimize"),
+    (["bench", *C, "-s", ",greedy", "--no-progress"], "--strategies"),
+    (["spectrum", *C, "--tol", "nan"], "--tol"),
+    (["bench", *C, "--budget", "inf", "--no-progress"], "--budget"),
+    (["bounds", *C, "--seed", "-1"], "--seed"),
+    (["import", "{tmp}/zero.npz", "--seed", "-1"], "tnrnn import: error: argument --seed"),
+    (["memory", "capacity", "model.pt", "--seed", "-1"], "tnrnn memory capacity: error: argument --seed"),
+    (["bounds", *C, "--workers", "0"], "--workers"),
+    (["bounds", *C, "--max-memory", "1e999"], "--max-memory"),
+    (["bounds", "-L", "99999999999999999999", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["bounds", "-L", "2", "-R", "2", "-M", "2", "-T", "99999999999999999999"], "--length"),
+    (["compile", "-L", "2", "-R", "2", "-M", "99999999999999999999", "-T", "4"], "--inputs"),
+    # tnrnn plot on results files that are not records
+    (["plot", "{tmp}/latin1.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/nested.json", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/nested.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/number.json", "-o", "{tmp}/x.png"], "JSON objects"),
+    (["plot", "{tmp}/noise.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/empty.jsonl", "-o", "{tmp}/x.png"], "at least one record"),
+    (["plot", "{tmp}/fields.json", "-o", "{tmp}/x.png"], "fields"),
+    (["plot", "{tmp}/typed.json", "-o", "{tmp}/x.png"], "fields"),
+    (["plot", "{tmp}/nonfinite.json", "-o", "{tmp}/x.png"], "spectrum"),
+    (["plot", "{tmp}/results.d", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "/dev/zero", "-o", "{tmp}/x.png"], "RESULTS"),
+]
+
+
+@pytest.mark.parametrize("argv,needle", INPUTS, ids=[" ".join(c[0])[:70] for c in INPUTS])
+def test_inputs_are_refused_in_one_line_before_any_work(capsys, hostile, argv, needle):
+    pytest.importorskip("matplotlib")
+    line = _one_line(capsys, [a.replace("{tmp}", str(hostile)) for a in argv], 2)
+    command = " ".join(a for a in argv[:2] if not a.startswith("-") and "/" not in a and "{" not in a
+                       and a in ("bounds", "compile", "spectrum", "draw", "plot", "bench", "import", "memory",
+                                 "hankel", "capacity", "train"))
+    assert line.startswith(f"tnrnn {command}: error: "), line
+    assert needle in line and "internal error" not in line, line
+
+
+def _cli(argv, *, limit=ADDRESS_SPACE, timeout=60, env=None, stdout=subprocess.PIPE):
+    """``python -m tnrnn.cli argv`` in a subprocess under an address-space cap; ``(proc, seconds)``."""
+    import time
+
+    def cap():   # pragma: no cover - runs in the child
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    full = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(ROOT),
+                **(env or {}))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "tnrnn.cli", *argv], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, env=full, cwd=ROOT, timeout=timeout, preexec_fn=cap)
+    return proc, time.perf_counter() - start
+
+
+#: oversized: each would run for minutes or allocate gigabytes; refused by its estimate, under a 3 GiB cap.
+OVERSIZED_WORK = [
+    (["bounds", "-L", "2", "-R", "1000", "-M", "1000", "-T", "8"], "would take an estimated"),
+    (["bounds", "-L", "4", "-R", "4", "-M", "4", "-T", "24"], "would take an estimated"),
+    (["bounds", "-L", "3", "-R", "3", "-M", "3", "-T", "30", "--engine", "grid"], "would take an estimated"),
+    (["bounds", "-L", "99999999999999999999", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["bounds", "-L", "1000", "-R", "1000", "-M", "2", "-T", "1000", "--method", "closed-form"], "digits"),
+    (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "300", "--optimize", "greedy"], "planning"),
+    (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "250", "--optimize", "random-greedy"], "planning"),
+    (["import", "{tmp}/lstm.npz", "-T", "1000000", "--spectrum"], "empirical matrix"),
+    (["import", "{tmp}/lstm.npz", "-T", "100000", "--spectrum", "--samples", "1000"], "empirical matrix"),
+    (["import", "{tmp}/header.npz", "--arch", "rnn"], "declares shape"),
+    (["import", "{tmp}/header.npz", "--arch", "rnn", "--max-memory", "1MiB"], "declares shape"),
+    (["import", "{tmp}/shape.safetensors", "--arch", "rnn"], "declares shape"),
+    (["import", "{tmp}/header.safetensors", "--arch", "rnn"], "header declares"),
+    (["import", "{tmp}/legacy-big.pt", "--arch", "rnn"], "storages declare"),
+    (["plot", "{tmp}/nested.json", "-o", "{tmp}/x.png", "--max-memory", "64KiB"], "memory limit"),
+]
+
+
+@pytest.mark.parametrize("argv,needle", OVERSIZED_WORK, ids=[" ".join(c[0])[:70] for c in OVERSIZED_WORK])
+def test_oversized_work_is_refused_within_five_seconds(hostile, argv, needle):
+    if any(a.endswith(".pt") for a in argv) and not HAS_TORCH:
+        pytest.skip("needs torch")
+    proc, seconds = _cli([a.replace("{tmp}", str(hostile)) for a in argv])
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert len(lines) == 1 and needle in lines[0] and "internal error" not in lines[0], proc.stderr[-2000:]
+    assert seconds < 5 + 2, seconds     # the refusal itself is milliseconds; the rest is starting Python and numpy
+
+
+#: files: hostile weight files, each one line naming the file or the key (exit 2), nothing executed.
+FILES = [
+    ("zero.npz", "rnn", "non-empty"),
+    ("huge.npz", "rnn", "overflows float64"),
+    ("nan.npz", "rnn", "non-finite"),
+    ("inf.npz", "rnn", "non-finite"),
+    ("objects.npz", "rnn", "pickle"),
+    ("random.pt", "rnn", "random.pt"),
+    ("random.npz", "rnn", "not a zip archive"),
+    ("random.safetensors", "rnn", "random.safetensors"),
+    ("dtype.safetensors", "rnn", "dtype"),
+    ("sparse.pt", "rnn", "sparse"),
+]
+
+
+@pytest.mark.parametrize("name,arch,needle", FILES, ids=[c[0] for c in FILES])
+def test_hostile_weight_files_give_one_line(capsys, hostile, name, arch, needle):
+    if name.endswith(".pt") and not HAS_TORCH:
+        pytest.skip("needs torch")
+    line = _one_line(capsys, ["import", str(hostile / name), "--arch", arch], 2)
+    assert line.startswith("tnrnn import: error: ") and needle in line, line
+    assert name == "objects.npz" or "execute code" not in line, line     # random bytes are not called unsafe
+
+
+def test_overflowing_states_are_an_error_not_nan(capsys, hostile):
+    """Weights of 1e100 are finite, their products over six steps are not: an error, never nan with exit 0."""
+    line = _one_line(capsys, ["import", str(hostile / "rac100.npz"), "--arch", "rac", "--length", "6",
+                              "--spectrum"], 2)
+    assert "non-finite" in line
+
+
+def test_declared_bytes_match_an_independent_count(hostile):
+    """The sizes read from headers equal numel * itemsize of what the files hold (counted by numpy/torch)."""
+    from tnrnn.bridge.files import declared_bytes
+
+    arrays = {"a": np.zeros((3, 5)), "b": np.ones(7, dtype=np.int32)}
+    np.savez_compressed(hostile / "two.npz", **arrays)
+    assert declared_bytes(hostile / "two.npz") == sum(a.nbytes for a in arrays.values())
+    if HAS_TORCH:
+        import torch
+
+        state = {"w": torch.zeros(3, 4), "b": torch.zeros(5, dtype=torch.float64), "i": torch.zeros(2, dtype=torch.int16)}
+        torch.save(state, hostile / "old.pt", _use_new_zipfile_serialization=False)
+        assert declared_bytes(hostile / "old.pt") == sum(t.numel() * t.element_size() for t in state.values())
+
+
+# -- data safety ------------------------------------------------------------------------------------------
+
+def _keys(path):
+    from collections import Counter
+
+    from tnrnn.runner import config_key
+
+    return Counter(config_key(json.loads(line)["config"]) for line in Path(path).read_text().splitlines())
+
+
+#: 600 configurations of closed forms (milliseconds each, one fsynced line each: the two writers overlap)
+SWEEP = ["bounds", "-L", "1:10", "-R", "2:4", "-M", "2", "--method", "closed-form", "--no-mincut", "-T", "4:42:2", "-q"]
+
+
+@pytest.mark.parametrize("resume", [False, True], ids=["fresh", "resume"])
+def test_two_concurrent_writers_leave_every_configuration_once(tmp_path, resume):
+    """Before this round (main at eda51de) the resume case ended with 1050 lines for 600 configurations."""
+    out = tmp_path / "same.jsonl"
+    if resume:   # a part of it already there: two --resume runs complete it together
+        assert main([*SWEEP[:-2], "4:12:2", "-q", "--out", str(out)]) == 0
+    argv = [*SWEEP, "--out", str(out), *(["--resume"] if resume else [])]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    procs = [subprocess.Popen([sys.executable, "-m", "tnrnn.cli", *argv], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT) for _ in range(2)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    # without --resume, a run that opens the file after the other wrote its first line is refused (exit 2)
+    assert codes == [0, 0] or (not resume and codes == [0, 2] and "--resume" in "".join(errs)), errs
+    counts = _keys(out)
+    assert len(counts) == 600 and set(counts.values()) == {1}
+
+
+def test_resume_retries_transient_failures_only(tmp_path, capsys):
+    from tnrnn.runner import config_key
+
+    out = tmp_path / "r.jsonl"
+    assert main(["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4,6,8", "-q", "--out", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    lines[0].update(status="error", result=None, error="RuntimeError: no compiled object yet")   # Ctrl-C in numba
+    lines[1].update(status="error", result=None, error="MemoryError: ")
+    lines[2].update(status="error", result=None, error="InvalidParameterError: invalid x=1: expected y")  # lasting
+    out.write_text("".join(json.dumps(d) + "\n" for d in lines))
+    capsys.readouterr()
+    assert main(["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4,6,8", "-q", "--out", str(out), "--resume"]) == 2
+    after = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(after) == 5                           # the two transient ones ran again, the lasting one did not
+    ok = {config_key(d["config"]) for d in after if d["status"] == "ok"}
+    assert ok == {config_key(lines[0]["config"]), config_key(lines[1]["config"])}
+
+
+def test_json_to_a_full_device_is_rescued_to_a_named_file(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "tnrnn.cli", "bounds", *C, "--json"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1 and "No space left" in lines[0], proc.stderr
+    rescued = Path(lines[0].rsplit(" ", 1)[1])
+    assert rescued.parent == tmp_path
+    (record,) = json.loads(rescued.read_text())
+    assert (record["lower"], record["upper"]) == (2, 2)             # min(R, M^{T/2}) = min(2, 4)
+
+
+def test_a_full_disk_during_a_sweep_rescues_the_records(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from tnrnn.records import JsonlWriter
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    real, calls = JsonlWriter._read_new, []
+
+    def full_after_two(self):
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        return real(self)
+
+    monkeypatch.setattr(JsonlWriter, "_read_new", full_after_two)
+    out = tmp_path / "r.jsonl"
+    code = main(["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4,6,8,10", "-q", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "No space left" in err[0], err
+    rescued = Path(err[0].rsplit(" ", 1)[1])
+    lengths = [json.loads(line)["config"]["length"] for line in out.read_text().splitlines()]
+    lengths += [json.loads(line)["config"]["length"] for line in rescued.read_text().splitlines()]
+    assert sorted(lengths) == [4, 6, 8, 10]                         # nothing lost, nothing twice
+
+
+def test_writer_to_a_full_device_rescues(tmp_path, monkeypatch):
+    import tempfile
+
+    from tnrnn.records import JsonlWriter, read_records
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with JsonlWriter("/dev/full", rescue=True) as writer:
+        writer.write({"a": 1})
+        writer.write({"a": 2})
+    assert writer.write_error and read_records(writer.rescued) == [{"a": 1}, {"a": 2}]
+    with pytest.raises(OSError), JsonlWriter("/dev/full") as plain:
+        plain.write({"a": 1})
+
+
+def test_two_writers_in_one_process_keep_each_key_once(tmp_path):
+    from tnrnn.records import JsonlWriter, read_records
+
+    path = tmp_path / "k.jsonl"
+    a = JsonlWriter(path, key=lambda r: r["k"])
+    b = JsonlWriter(path, key=lambda r: r["k"])
+    assert a.write({"k": 1, "by": "a"}) is not None
+    assert b.write({"k": 1, "by": "b"}) is None                     # b sees a's line under the lock
+    assert b.write({"k": 2, "by": "b"}) is not None and a.write({"k": 2, "by": "a"}) is None
+    assert [b.poll(), a.poll()] == [[], []]
+    a.close()
+    b.close()
+    assert [(r["k"], r["by"]) for r in read_records(path)] == [(1, "a"), (2, "b")]
+
+
+def _swallowing_task(config):
+    """A task whose Ctrl-C happens inside a C callback (as in numba's compiler): the exception is swallowed and
+    the task then fails with a side effect, the way numba reports 'no compiled object yet'."""
+    import ctypes
+
+    if config["n"] == 1:
+        @ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+        def compare(a, b):
+            raise KeyboardInterrupt
+
+        values = (ctypes.c_int * 2)(2, 1)
+        ctypes.CDLL(None).qsort(values, 2, ctypes.sizeof(ctypes.c_int), compare)
+        raise RuntimeError("no compiled object yet")
+    return {"n": config["n"]}
+
+
+def test_ctrl_c_swallowed_by_a_c_callback_stops_the_sweep(tmp_path, capsys):
+    from tnrnn.runner import exit_status, read_records, run_sweep
+
+    out = tmp_path / "s.jsonl"
+    sweep = run_sweep(_swallowing_task, [{"n": 0}, {"n": 1}, {"n": 2}], out=out)
+    assert sweep.interrupted and exit_status(sweep) == 130
+    assert [r.result for r in read_records(out)] == [{"n": 0}]      # the side effect is not a result
+    assert "Exception ignored" not in capsys.readouterr().err
+    again = run_sweep(_swallowing_task, [{"n": 0}, {"n": 2}], out=out, resume=True)
+    assert (again.resumed, again.ran, again.interrupted) == (1, 1, False)
+
+
+def test_a_command_whose_ctrl_c_a_c_callback_swallowed_exits_130(capsys, monkeypatch):
+    import tnrnn.cli.compile as compile_cmd
+
+    def swallowed(args):
+        _swallowing_task({"n": 1})
+
+    monkeypatch.setattr(compile_cmd, "run", swallowed)
+    assert _one_line(capsys, ["compile", *C], 130) == "tnrnn compile: interrupted"
+
+
+# -- the Python API ---------------------------------------------------------------------------------------
+
+def test_api_refuses_hangs_at_once():
+    import time
+
+    from tnrnn.network import mincut_bound
+    from tnrnn.ranks import rank_bounds
+
+    start = time.perf_counter()
+    cases = [
+        (lambda: rank_bounds(depth=10**30, hidden=2, inputs=2, length=4), errors.InvalidParameterError, "depth"),
+        (lambda: rank_bounds(2, 2, 2, 10**7), errors.InvalidParameterError, "length"),
+        (lambda: rank_bounds(4, 4, 4, 24), errors.TnrnnError, "would take"),
+        (lambda: rank_bounds(2, 1000, 1000, 8), errors.TnrnnError, "would take"),
+        (lambda: rank_bounds(1000, 1000, 2, 1000, method="closed-form"), errors.TnrnnError, "digits"),
+        (lambda: mincut_bound("x"), errors.InvalidParameterError, "network"),
+        (lambda: mincut_bound(None, "start-end"), errors.InvalidParameterError, "network"),
+    ]
+    for call, kind, needle in cases:
+        with pytest.raises(kind, match=needle):
+            call()
+    assert time.perf_counter() - start < 5
+
+
+def test_work_estimates_order_real_runs():
+    """The exact-engine estimate is an order of magnitude of a measured run (measured here, same process)."""
+    import time
+
+    from tnrnn.cuts import Cut
+    from tnrnn.ranks import rank_bounds
+    from tnrnn.ranks.cost import exact_seconds
+
+    rank_bounds(2, 2, 2, 4)                               # compile the kernels first
+    start = time.perf_counter()
+    rank_bounds(3, 4, 4, 10, mincut=False)
+    ran = time.perf_counter() - start
+    estimate = exact_seconds(3, 4, 4, Cut.start_end(10))
+    assert ran / 20 < estimate < ran * 20
+
+
+def test_closed_form_bits_match_the_integers():
+    from tnrnn.ranks.bounds import degree_bound
+    from tnrnn.ranks.cost import closed_form_bits
+
+    for L, R, E in [(1, 5, 3), (2, 4, 8), (3, 3, 10), (5, 7, 6), (40, 3, 2), (2, 200, 50)]:
+        assert abs(closed_form_bits(L, R, E) - degree_bound(L, R, E).bit_length()) <= 1.5
+
+
+def test_check_output_rules(tmp_path):
+    from tnrnn.limits import check_output
+
+    (tmp_path / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n....")
+    (tmp_path / "recs.jsonl").write_text('{"a": 1}\n')
+    assert check_output(tmp_path / "fig.png", "--plot", "figure") == str(tmp_path / "fig.png")   # redrawn
+    assert check_output(tmp_path / "recs.jsonl", "--out", "records", resume=True)
+    assert check_output(os.devnull, "--out", "records") == os.devnull
+    assert check_output(tmp_path / "new-folder", "--out", "folder")
+    for path, kind, needle in [(tmp_path / "recs.jsonl", "records", "--resume"), ("/dev/full", "file", "device"),
+                               ("/proc/x", "file", "proc"), (tmp_path / "recs.jsonl", "folder", "folder"),
+                               ("   ", "file", "path"), ("/proc/new", "folder", "proc")]:
+        with pytest.raises(errors.InvalidParameterError, match=needle):
+            check_output(path, "--x", kind)
+
+
+def test_python_api_is_quiet_without_progress(capfd):
+    import tnrnn
+
+    tnrnn.bench([(1, 2, 2, 3)], ["greedy"], repeats=1)
+    assert capfd.readouterr().err == ""

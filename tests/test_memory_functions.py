@@ -116,3 +116,74 @@ def test_horizon():
     assert memory_horizon(t, np.ones(20), tol=0.01) is None
     with pytest.raises(InvalidParameterError):
         memory_horizon(t, t, tol=0)
+
+
+class _TanhRNN:
+    """h_{t+1} = tanh(W h_t + U x_t + b), y_t = c h_{t+1} + d, h_0 = 0 (numpy; per-step or last outputs)."""
+
+    def __init__(self, seed, per_step=True, n=4):
+        rng = np.random.default_rng(seed)
+        self.W, self.U = 0.4 * rng.normal(size=(n, n)) / np.sqrt(n), rng.normal(size=(n, 1))
+        self.b, self.c, self.d = rng.normal(size=n), rng.normal(size=(1, n)), 0.3
+        self.per_step, self.inputs = per_step, 1
+
+    def __call__(self, X):
+        h = np.zeros((X.shape[0], self.W.shape[0]))
+        ys = []
+        for t in range(X.shape[1]):
+            h = np.tanh(h @ self.W.T + X[:, t] @ self.U.T + self.b)
+            ys.append(h @ self.c.T + self.d)
+        Y = np.stack(ys, axis=1)
+        return Y if self.per_step else Y[:, -1]
+
+
+def _by_hand(net, a, K, start):
+    """rho(k) = S(k+1) - S(k) from one explicit simulation starting at state ``start``."""
+    h, S = start.copy(), []
+    h0 = np.tanh(net.W @ start + net.b)          # one silent step (S(0))
+    S.append(float((net.c @ h0)[0] + net.d))
+    for _ in range(K):
+        h = np.tanh(net.W @ h + net.U[:, 0] * a + net.b)
+        S.append(float((net.c @ h)[0] + net.d))
+    return np.diff(S) / a
+
+
+@pytest.mark.parametrize("per_step", [True, False])
+def test_reference_states_against_explicit_simulations(per_step):
+    net = _TanhRNN(0, per_step)
+    steady = np.zeros(4)
+    for _ in range(500):
+        steady = np.tanh(net.W @ steady + net.b)
+    K = 20
+    st_ = memory_function(net, K, directions=[[1.0]], reference="steady", preroll=200)
+    zr = memory_function(net, K, directions=[[1.0]], reference="zero")
+    # the steady convention: S(0) is the silent steady output, every lag steps from the steady state
+    h, S = steady.copy(), [float((net.c @ np.tanh(net.W @ steady + net.b))[0] + net.d)]
+    for _ in range(K):
+        h = np.tanh(net.W @ h + net.U[:, 0] + net.b)
+        S.append(float((net.c @ h)[0] + net.d))
+    np.testing.assert_allclose(st_.responses[0, :, 0], np.diff(S), atol=1e-12)
+    np.testing.assert_allclose(zr.responses[0, :, 0], _by_hand(net, 1.0, K, np.zeros(4)), atol=1e-12)
+    assert st_.steady_drift < 1e-12 and zr.steady_drift is None and zr.preroll == 0
+    assert np.max(np.abs(st_.responses - zr.responses)) > 1e-3     # a model with biases: the choice matters
+
+
+def test_full_preroll_for_every_lag():
+    """The last lags get the same pre-roll as the first (the old estimator gave them ever shorter ones)."""
+    net = _TanhRNN(3)
+    K = 20
+    default = memory_function(net, K, directions=[[1.0]])
+    long = memory_function(net, K, directions=[[1.0]], preroll=400)
+    assert default.preroll == K
+    # with a contraction of about 0.4 per step, a pre-roll of K leaves ~0.4**K of transient at every lag alike
+    np.testing.assert_allclose(default.responses, long.responses, atol=1e-6)
+    assert default.steady_drift < 1e-4     # y(P) - y(P/2): a conservative diagnostic
+
+
+def test_linear_models_do_not_depend_on_the_reference():
+    rnn = LinearRNN.random(3, 2, seed=4)
+    a = memory_function(rnn, 15, directions=3, seed=0, reference="steady")
+    b = memory_function(rnn, 15, directions=3, seed=0, reference="zero")
+    np.testing.assert_allclose(a.responses, b.responses, atol=1e-12)
+    with pytest.raises(InvalidParameterError):
+        memory_function(rnn, 5, directions=2, reference="other")

@@ -240,3 +240,42 @@ def test_non_minimal_realisation_has_no_spurious_hankel_singular_value():
     rnn = LinearRNN(Q @ np.diag([0.5, 0.3, -0.7]) @ Q.T, Q @ np.ones(3), np.array([[1.0, 0, 0]]) @ Q.T)
     s = hankel_singular_values(rnn)
     assert abs(s[0] - 1 / (1 - 0.25)) < 1e-13 and np.all(s[1:] < 1e-14)
+
+
+def _scrambled_half_power(seed):
+    """0.5**k from a width-3 realisation: mode 0.3 unobservable, mode -0.7 uncontrollable, basis rotated."""
+    Q = np.linalg.qr(np.random.default_rng(seed).normal(size=(3, 3)))[0]
+    W = np.diag([0.5, 0.3, -0.7])
+    U = np.array([1.0, 1.0, 0.0])      # the -0.7 mode gets no input
+    c = np.array([[1.0, 0.0, 1.0]])    # the 0.3 mode is not read
+    return LinearRNN(Q @ W @ Q.T, Q @ U, c @ Q.T)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scrambled_non_minimal_half_power_has_hsvs_four_thirds_and_zeros(seed):
+    """The done-when case of issue 21: HSVs (4/3, <= 1e-13 relative, <= 1e-13 relative)."""
+    rnn = _scrambled_half_power(seed)
+    # the kernel really is 0.5**k (independent check by matrix powers)
+    k = [float((rnn.c @ np.linalg.matrix_power(rnn.W, j) @ rnn.U).ravel()[0]) for j in range(12)]
+    np.testing.assert_allclose(k, 0.5 ** np.arange(12), atol=1e-14)
+    s = hankel_singular_values(rnn)
+    assert s.shape == (3,)
+    assert abs(s[0] - 4 / 3) <= 1e-13 * 4 / 3
+    assert s[1] <= 1e-13 * s[0] and s[2] <= 1e-13 * s[0]
+    bt = balanced_truncation(rnn, 1)
+    assert bt.lower_at_floor and bt.upper_at_floor          # sigma_2 is rounding: no certificate, no violation
+    assert "at the noise floor" in str(bt)
+
+
+def test_noise_floor_rule():
+    from tnrnn.memory import at_noise_floor, noise_floor
+    from tnrnn.validation import rank_tolerance
+
+    h = np.random.default_rng(3).normal(size=9)
+    s1 = np.linalg.svd(hankel_matrix(h), compute_uv=False)[0]
+    assert noise_floor(h) == rank_tolerance((9, 9), s1) == noise_floor(samples=9, sigma_1=s1)
+    assert at_noise_floor(noise_floor(h), noise_floor(h)) and not at_noise_floor(2 * noise_floor(h), noise_floor(h))
+    # an eps below the floor gives the widths of the floor, flagged
+    exp = sample_kernel("exp", 32.0, 0.1)
+    w = minimal_width(exp, [1e-30, 1e-3])
+    assert w[0].at_noise_floor and not w[1].at_noise_floor and w[0].lower == w[1].lower == 1

@@ -53,3 +53,21 @@ def test_brownian_increments():
     assert abs(inc.var() / 0.04 - 1) < 0.05
     with pytest.raises(InvalidParameterError):
         generate_data("exp", 10, 2, inputs="pink")
+
+
+def test_reference_brownian_convention_is_a_sqrt_dt_smaller():
+    """'brownian-dt' (the Curse-of-memory code's cumsum of dt*xi) has increments N(0, dt^2)."""
+    dt = 0.04
+    x, _ = generate_data("exp", length=200, samples=400, dt=dt, inputs="brownian-dt", seed=0)
+    inc = np.diff(x, axis=1, prepend=0.0)
+    assert abs(inc.var() / dt ** 2 - 1) < 0.02
+    a, _ = generate_data("exp", length=50, samples=3, dt=dt, inputs="brownian", seed=5)
+    b, _ = generate_data("exp", length=50, samples=3, dt=dt, inputs="brownian-dt", seed=5)
+    np.testing.assert_allclose(b, a * np.sqrt(dt), rtol=1e-12)
+
+
+def test_a_target_zero_on_the_horizon_is_refused():
+    from tnrnn.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="memory inside the horizon"):
+        sample_kernel("shift:1000", 64.0, 0.1)

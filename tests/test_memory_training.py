@@ -73,7 +73,7 @@ def test_plateaus_grow_with_the_delay():
     pytest.importorskip("torch")
     from tnrnn.memory.curse import plateau_records
 
-    recs = list(plateau_records("shift", [2, 5], width=4, horizon=8.0, dt=0.2, lr=0.05, steps=400))
+    recs = list(plateau_records("shift", [2, 5], width=4, horizon=8.0, dt=0.2, lr=0.05, steps=400, seeds=0))
     assert [r.delay for r in recs] == [2.0, 5.0]
     assert recs[0].plateau is not None
     assert recs[1].plateau is None or recs[1].plateau > recs[0].plateau
@@ -103,3 +103,15 @@ def test_records_stream_and_resume(tmp_path):
     assert len(run_records(more, path)) == 5 and len(read_records(path)) == 5  # the cut line was dropped
     rec = first[2]
     assert rec["target"] == "airy" and rec["lower_bound"] <= rec["bt_l1"] and rec["aak_lower"] <= rec["bt_upper"]
+
+
+def test_the_plateau_decay_rule_stops_a_converged_fit():
+    pytest.importorskip("torch")
+    from tnrnn.memory.targets import sample_kernel
+    from tnrnn.memory.training import fit_linear_rnn
+
+    h = sample_kernel("exp", 8.0, 0.5)
+    fit = fit_linear_rnn(h, 1, steps=5000, lr=0.05, dt=0.5, seed=0, patience=50)
+    assert fit.converged and len(fit.losses) < 5001 and fit.final_loss < 1e-8
+    budget = fit_linear_rnn(h, 1, steps=20, lr=1e-4, dt=0.5, seed=0, patience=50)
+    assert not budget.converged and len(budget.losses) == 21

@@ -279,23 +279,32 @@ def test_plot_ranks_draws_series_bands_and_the_papers_bounds():
     assert ax.get_yscale() == "log"
     assert ax.get_xlabel() == "sequence length $T$"
     assert ax.get_ylabel() == "separation rank (start-end cut)"
-    assert sorted(a.get_gid() for a in by_gid(ax, "band:")) == ["band:L=1", "band:L=2", "band:L=3"]
+    exact = {L for L in (1, 2, 3) if all(r.lower == r.upper for r in records if r.depth == L)}
+    assert exact == {1, 2}  # depth 3 closed-form only: lower < upper
+    # a band (and a dotted upper line) only where the rank is open
+    assert sorted(a.get_gid() for a in by_gid(ax, "band:")) == ["band:L=3"]
+    assert sorted(a.get_gid() for a in by_gid(ax, "upper:")) == ["upper:L=3"]
     for L in (1, 2, 3):
         (line,) = by_gid(ax, f"lower:L={L}")
         ys = [r.lower for r in records if r.depth == L]
         assert list(line.get_ydata()) == ys and list(line.get_xdata()) == [2, 4, 6]
-        # the band spans [lower, upper]
-        (band,) = by_gid(ax, f"band:L={L}")
-        verts = band.get_paths()[0].vertices
-        assert verts[:, 1].min() == min(ys)
-        assert verts[:, 1].max() == max(r.upper for r in records if r.depth == L)
+    (band,) = by_gid(ax, "band:L=3")
+    verts = band.get_paths()[0].vertices
+    assert verts[:, 1].min() == min(r.lower for r in records if r.depth == 3)
+    assert verts[:, 1].max() == max(r.upper for r in records if r.depth == 3)
+    # every series has its own marker (overlapping curves stay distinguishable)
+    markers = {by_gid(ax, f"lower:L={L}")[0].get_marker() for L in (1, 2, 3)}
+    assert len(markers) == 3
     # the paper's bounds are dashed, where the paper gives one (depth 1 and 2 here)
-    dashed = [a for a in by_gid(ax, "paper:") if a.get_linestyle() == "--"]
-    assert sorted(a.get_gid() for a in dashed) == ["paper:L=1", "paper:L=2"]
+    paper = by_gid(ax, "paper:")
+    assert sorted(a.get_gid() for a in paper) == ["paper:L=1", "paper:L=2"]
     (paper2,) = by_gid(ax, "paper:L=2")
     assert list(paper2.get_ydata()) == [r.theorem_lower for r in records if r.depth == 2]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["L=1", "L=2", "L=3", "certified interval", "paper's lower bound"]
+    assert legend == ["L=1", "L=2", "L=3", "proven upper bound", "open interval [lower, upper]",
+                      "paper's lower bound"]
+    # the legend sits outside the data
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1
 
 
 def test_plot_ranks_labels_the_varying_parameters():

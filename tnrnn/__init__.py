@@ -47,6 +47,9 @@ from .network import (
 from .plotting import draw, plot_ranks, plot_spectra, plot_spectrum
 from .ranks import RankBounds, cut_rank, exact_rank, format_table, list_engines, rank_bounds
 
+# records of every track: JSON lines, tables
+from .records import Record, load_results, read_records, to_pandas
+
 __all__ = [
     "__version__",
     "errors",
@@ -81,4 +84,8 @@ __all__ = [
     "plot_spectra",
     "bench",
     "BenchRecord",
+    "Record",
+    "to_pandas",
+    "load_results",
+    "read_records",
 ]

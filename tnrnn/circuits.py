@@ -44,7 +44,7 @@ def check_weights_memory(L: int, R: int, M: int, C: int = 1, max_memory: MemoryL
     from .limits import check_memory
 
     check_memory(f"the weights of a RAC with L={L}, R={R}, M={M}", weights_memory(L, R, M, C), max_memory,
-                 "use a smaller --hidden (R) or raise --max-memory")
+                 f"use a smaller {'--hidden (R)' if R >= M else '--inputs (M)'} or raise --max-memory")
 
 
 def _asarray(w, name):

@@ -16,6 +16,7 @@ __all__ = [
     "WeightsError",
     "UnsafeWeightsError",
     "OutputError",
+    "ConsistencyError",
 ]
 
 
@@ -98,4 +99,13 @@ class OutputError(TnrnnError, OSError):
 
     The message says where the results were saved instead; the command
     exits with status 1 (not a bad input: the path was checked beforehand).
+    """
+
+
+class ConsistencyError(TnrnnError, RuntimeError):
+    """An internal-consistency check failed: a bug in tnrnn, not a bad input.
+
+    Raised, for example, when a certified lower bound exceeds a proven upper
+    bound (one of the two proofs or their code is wrong). Please report it with
+    the record's prime and seed.
     """

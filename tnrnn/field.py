@@ -44,6 +44,8 @@ from .errors import InvalidParameterError
 
 __all__ = [
     "DEFAULT_PRIME",
+    "RETRY_PRIME",
+    "PREVIOUS_DEFAULT_PRIME",
     "MAX_PRIME",
     "check_prime",
     "is_prime",
@@ -56,12 +58,21 @@ __all__ = [
 ]
 
 #: ``rank_mod(via="auto")`` uses the BLAS elimination when both sides of the matrix have at
-#: least this many entries (FLINT was faster at 2000 and slower at 3876 in benchmarks/bench_rank.py).
-BLAS_MIN_SIZE = 3000
+#: least this many entries (with the default prime it took 0.54x FLINT's time at 1000 x 1000
+#: and 0.36x at 2000 in benchmarks/bench_rank.py).
+BLAS_MIN_SIZE = 1000
 
-#: The default modulus, 2**25 - 39: the largest prime below 2**25, small enough
-#: for exact float64 arithmetic (see :func:`field_dtype`).
-DEFAULT_PRIME = 2**25 - 39
+#: The default modulus, 1048573 = 2**20 - 3: the largest prime below 2**20.  With it every
+#: trailing update of the elimination is one float64 GEMM (inner dimension up to 32767,
+#: proof in :mod:`tnrnn.elimination`), and a GF(p) rank is as sound a lower bound as
+#: with any prime; only the chance that it falls short of the generic rank grows (at most
+#: ``2 D / p`` for the engines' random sketches), which :func:`tnrnn.rank_bounds` detects
+#: and answers with a second prime (:data:`RETRY_PRIME`).
+DEFAULT_PRIME = 2**20 - 3
+#: The second prime of a retry: the largest prime below ``DEFAULT_PRIME``.
+RETRY_PRIME = 2**20 - 5
+#: The default before tnrnn 0.2 (records made with it replay with ``prime=PREVIOUS_DEFAULT_PRIME``).
+PREVIOUS_DEFAULT_PRIME = 2**25 - 39
 #: Moduli must be below this bound.
 MAX_PRIME = 2**31
 
@@ -108,8 +119,28 @@ def field_dtype(p: int) -> np.dtype:
     return np.dtype(np.float64) if (p - 1) ** 2 < 2**53 else np.dtype(np.int64)
 
 
+#: Arrays with at least this many entries are reduced by one compiled pass (numba) instead of four numpy passes.
+_COMPILED_REDUCE_SIZE = 2**16
+
+
+@lru_cache(maxsize=1)
+def _compiled_reduce():
+    import importlib.util
+
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from .ranks import _kernels
+
+    return _kernels.compiled().reduce_flat
+
+
 def _reduce_float(x: np.ndarray, p: int) -> np.ndarray:
     """In place: the representative of ``x`` mod ``p`` in ``[-(p+1)/2, (p+1)/2]``."""
+    if x.size >= _COMPILED_REDUCE_SIZE and x.dtype == np.float64 and x.flags.c_contiguous:
+        kernel = _compiled_reduce()
+        if kernel is not None:
+            kernel(x.reshape(-1), float(p))
+            return x
     q = np.multiply(x, 1.0 / p)
     np.rint(q, out=q)
     q *= p
@@ -293,7 +324,33 @@ def _rank_objects(z: np.ndarray, p: int) -> int:
     return int(flint.nmod_mat(z.tolist(), p).rank())
 
 
-def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
+def _on_rank_device(z):
+    """``z`` on the device named by ``TNRNN_RANK_DEVICE`` (see :func:`rank_mod`)."""
+    device = os.environ.get("TNRNN_RANK_DEVICE", "cpu").strip().lower()
+    if device in ("", "cpu", "numpy"):
+        return z
+    if device in ("cuda", "torch-cuda"):
+        import torch
+
+        return torch.as_tensor(np.asarray(z, dtype=np.float64), device="cuda")
+    if device == "cupy":
+        import cupy
+
+        return cupy.asarray(np.asarray(z, dtype=np.float64))
+    raise InvalidParameterError("TNRNN_RANK_DEVICE", device, "cpu, cuda or cupy")
+
+
+def _device_free_bytes(zd) -> int:
+    if type(zd).__module__.split(".")[0] == "torch":
+        import torch
+
+        return int(torch.cuda.mem_get_info(zd.device)[0])
+    import cupy
+
+    return int(cupy.cuda.runtime.memGetInfo()[0])
+
+
+def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite: bool = False) -> int:
     """The rank of a residue matrix over GF(p).
 
     Parameters
@@ -311,6 +368,17 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
         python-flint's ``nmod_mat``. ``"auto"`` takes ``"blas"`` for primes it
         supports on matrices with both sides ``>=`` :data:`BLAS_MIN_SIZE`, else
         FLINT (``"clib"`` when its C library loads).
+    overwrite : bool
+        Let the BLAS elimination use a contiguous float64 ``z`` as its
+        workspace (``z`` is destroyed; no copy of the matrix is made).
+
+    Notes
+    -----
+    The environment variable ``TNRNN_RANK_DEVICE`` (read at each call, for the
+    BLAS elimination only) moves the matrix to a GPU first: ``cuda`` (torch)
+    or ``cupy``.  Unset or ``cpu``: numpy on the CPU.  It is how whole
+    pipelines (``tnrnn bounds``) run their eliminations on a GPU
+    (benchmarks/device_check.sh).
 
     Examples
     --------
@@ -331,7 +399,10 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto") -> int:
     if z.size == 0:
         return 0
     if via == "blas" or (via == "auto" and p % 2 and blas_prime_ok(p) and min(z.shape) >= BLAS_MIN_SIZE):
-        return rank_blas(z, p)
+        zd = _on_rank_device(z)
+        if zd is z:
+            return rank_blas(z, p, overwrite=overwrite)
+        return rank_blas(zd, p, max_memory=_device_free_bytes(zd))  # the device's memory is the limit there
     if z.dtype.kind == "f":  # float64 residues (see field_dtype) are exact integers
         z = z.astype(np.int64)
     if z.min() < 0 or z.max() >= p:  # FLINT requires reduced residues

@@ -17,7 +17,7 @@ import re
 from .errors import InvalidParameterError, MemoryLimitError
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "parse_memory", "resolve_memory", "format_bytes", "check_memory", "check_count",
-           "check_writable"]
+           "check_writable", "check_output", "filesystem_type"]
 
 #: Default cap on a single computation's working memory: 4 GiB.
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
@@ -197,3 +197,142 @@ def check_writable(path: object, name: str = "path") -> str:
     elif not os.access(folder, os.W_OK | os.X_OK):
         raise InvalidParameterError(name, text, f"a path in a writable folder ({shown} is not writable)")
     return text
+
+
+#: Filesystems that hold no files of ours (kernel interfaces): an output path there is refused.
+SPECIAL_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs",
+    "devpts", "mqueue", "fusectl", "binfmt_misc", "efivarfs", "autofs", "rpc_pipefs", "nsfs", "hugetlbfs",
+})
+
+#: What an existing file must start with to be overwritten, by suffix (figures are redrawn, archives resaved).
+_MAGIC = {".png": (b"\x89PNG",), ".pdf": (b"%PDF",), ".svg": (b"<?xml", b"<svg"), ".npz": (b"PK",),
+          ".zip": (b"PK",), ".safetensors": (), ".pt": (b"PK", b"\x80"), ".pth": (b"PK", b"\x80"),
+          ".npy": (b"\x93NUMPY",), ".json": (b"{", b"["), ".jsonl": (b"{",)}
+
+
+def filesystem_type(path) -> str | None:
+    """The type of the filesystem holding ``path`` (``"ext4"``, ``"proc"``, ...), from ``/proc/self/mounts``.
+
+    ``None`` where the mount table cannot be read (not Linux).
+
+    Examples
+    --------
+    >>> filesystem_type("/proc/self") in ("proc", None)
+    True
+    """
+    import os
+
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as fh:
+            mounts = [line.split()[1:3] for line in fh if len(line.split()) >= 3]
+    except OSError:
+        return None
+    real = os.path.realpath(os.fspath(path))
+    best, kind = "", None
+    for point, fstype in mounts:
+        point = point.replace("\\040", " ")
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, kind = point, fstype
+    return kind
+
+
+def _is_records_file(path: str) -> bool:
+    """Whether the first line of ``path`` is a JSON object (a JSON-lines records file)."""
+    import json
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    line = head.split(b"\n", 1)[0].strip()
+    if not line:
+        return True
+    try:
+        return isinstance(json.loads(line.decode("utf-8")), dict)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+
+
+def check_output(path: object, name: str = "path", kind: str = "file", *, resume: bool | None = False) -> str:
+    """Return ``path`` if the result of a command can be written there, else raise naming ``name``.
+
+    Beyond :func:`check_writable`: the path must not be on a kernel
+    filesystem (``/proc``, ``/sys``), nor a device other than ``/dev/null``
+    (``/dev/full`` cannot hold anything), and an existing file is only
+    overwritten or extended when it is of the kind being written:
+
+    ``kind="records"``
+        A JSON-lines file (``--out``): an existing non-empty file must be one
+        (its first line a JSON object), and with ``resume=False`` it is
+        refused (``None``: the command decides, e.g. one that always resumes).
+    ``kind="figure"``, ``kind="file"``
+        An existing non-empty file must start like its suffix says
+        (``.png``, ``.pdf``, ``.svg``, ``.npz`` ...); any other is kept.
+    ``kind="folder"``
+        A folder that exists (and is writable) or can be created in a
+        writable folder.
+
+    Examples
+    --------
+    >>> check_output("/dev/full", "--out")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid --out='/dev/full': expected a regular file (/dev/full is a device)
+    """
+    import os
+    import stat
+
+    if kind not in ("file", "records", "figure", "folder"):
+        raise InvalidParameterError("kind", kind, "file, records, figure or folder")
+    if isinstance(path, str) and (not path.strip() or "\x00" in path):
+        raise InvalidParameterError(name, path, "a file path" if kind != "folder" else "a folder path")
+    if kind == "folder":
+        text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        if not text:
+            raise InvalidParameterError(name, path, "a folder path")
+        if os.path.exists(text) and not os.path.isdir(text):
+            raise InvalidParameterError(name, text, "a folder (this is a file)")
+        parent = text if os.path.isdir(text) else (os.path.dirname(os.path.abspath(text)) or ".")
+        if not os.path.isdir(parent):
+            raise InvalidParameterError(name, text, f"a folder in an existing folder ({parent} does not exist)")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InvalidParameterError(name, text, f"a writable folder ({parent} is not writable)")
+        fstype = filesystem_type(parent)
+        if fstype in SPECIAL_FILESYSTEMS:
+            raise InvalidParameterError(name, text, f"a folder on a filesystem that holds files ({fstype} does not)")
+        return text
+    text = check_writable(path, name)
+    folder = os.path.dirname(os.path.abspath(text)) or "."
+    fstype = filesystem_type(folder)
+    if fstype in SPECIAL_FILESYSTEMS:
+        raise InvalidParameterError(name, text, f"a path on a filesystem that holds files ({folder} is {fstype})")
+    try:
+        st = os.stat(text)
+    except OSError:
+        return text
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        if os.path.realpath(text) == os.devnull:
+            return text
+        raise InvalidParameterError(name, text, f"a regular file ({text} is a device)")
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return text   # a pipe, or an empty file
+    if kind == "records":
+        if not _is_records_file(text):
+            raise InvalidParameterError(name, text, "a new file or a JSON-lines records file (this file is neither, "
+                                        "and would be mixed with records)")
+        if resume is False:
+            raise InvalidParameterError(name, text, "a new or empty file, or --resume to continue this one")
+        return text
+    suffix = os.path.splitext(text)[1].lower()
+    magic = _MAGIC.get(suffix)
+    if magic is None or magic == ():
+        return text if magic == () else _refuse_clobber(name, text)
+    with open(text, "rb") as fh:
+        head = fh.read(64).lstrip()
+    if not any(head.startswith(m) for m in magic):
+        _refuse_clobber(name, text)
+    return text
+
+
+def _refuse_clobber(name: str, text: str):
+    raise InvalidParameterError(name, text, "a new file, or one of the kind its suffix names (an existing file of "
+                                "another kind would be overwritten; remove it first)")

@@ -377,7 +377,14 @@ def load_results(path, *, name: str = "path") -> list[dict]:
     with open(fspath, "rb") as fh:
         head = fh.read(1 << 16).lstrip()
     data = None
-    if head.startswith(b"["):  # one JSON document; JSON lines start with "{" on every line
+    if b"\n" not in head.rstrip():
+        # one line without its newline: a JSON document (``--json > file``), not a truncated JSON-lines write
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError), open(fspath, encoding="utf-8") as fh, \
+                exact_integers():
+            data = json.load(fh)
+    if data is not None:
+        pass
+    elif head.startswith(b"["):  # one JSON document; JSON lines start with "{" on every line
         try:
             with open(fspath, encoding="utf-8") as fh, exact_integers():
                 data = json.load(fh)
@@ -413,7 +420,7 @@ def _unwrap_sweeps(data: list[dict]) -> list[dict]:
 
 
 class JsonlWriter:
-    """Append records to a JSON-lines file, one whole line per record, flushed and fsynced.
+    """Append records to a JSON-lines file, one whole line per record, flushed and fsynced, under a lock.
 
     Parameters
     ----------
@@ -428,11 +435,31 @@ class JsonlWriter:
     fsync : bool
         ``os.fsync`` after every record (default): a power cut loses at most
         the record being written.
+    key : callable, optional
+        ``key(record_dict)`` -> a hashable or ``None``.  With it, a record
+        whose key is already in the file (written by this writer or by
+        another process appending to the same file) is not written again:
+        :meth:`write` returns ``None``.  Records whose key is ``None`` are
+        always written.
+    rescue : bool
+        When a write fails (``OSError``: a full disk, a removed folder), keep
+        going in a new file in the temporary folder instead of raising:
+        :attr:`rescued` names it and :attr:`write_error` says why.
 
     Attributes
     ----------
     existing : list of dict
         The records the file held when opened (``resume=True``).
+
+    Notes
+    -----
+    **Concurrent writers** (the append protocol): every write takes an
+    exclusive ``fcntl.flock`` on the file, reads what other writers appended
+    since its last look, and appends its whole line only if the key is new,
+    then fsyncs and releases the lock.  Two processes appending to one file
+    (two ``tnrnn bounds --out same.jsonl``, two ``--resume`` runs) therefore
+    leave every key exactly once, and no line interleaved.  A truncated last
+    line can only be a crash: a live writer never leaves one between locks.
 
     Examples
     --------
@@ -440,52 +467,177 @@ class JsonlWriter:
     >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
     >>> with JsonlWriter(path) as out:
     ...     _ = out.write({"a": 1})
-    >>> with JsonlWriter(path, resume=True) as out:
-    ...     print(out.existing)
-    ...     _ = out.write({"a": 2})
-    [{'a': 1}]
+    >>> with JsonlWriter(path, resume=True, key=lambda r: r["a"]) as out:
+    ...     print(out.existing, out.write({"a": 1}), out.write({"a": 2}))
+    [{'a': 1}] None {'a': 2}
     >>> read_records(path)
     [{'a': 1}, {'a': 2}]
     """
 
-    def __init__(self, path, *, resume: bool = False, name: str = "path", fsync: bool = True):
+    def __init__(self, path, *, resume: bool = False, name: str = "path", fsync: bool = True, key=None,
+                 rescue: bool = False):
         self.path = _check_path(path, name)
         self.name = name
         self._fsync = fsync
+        self._key = key
+        self._rescue = rescue
         self.existing: list[dict] = []
-        if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
-            if not resume:
-                raise InvalidParameterError(name, self.path, "a new or empty file (or resume to add to it)")
-            self.existing = read_records(self.path, name=name, warn=False)
-            valid = valid_length(self.path)
-            if os.path.getsize(self.path) > valid:
-                with open(self.path, "r+b") as fh:
-                    fh.truncate(valid)
+        self.keys: set = set()
+        self.rescued: str | None = None
+        self.write_error: str | None = None
+        self._rescue_fh = None
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        self._fh = open(self.path, "a", encoding="utf-8")
+        self._fh = open(self.path, "ab")
+        try:
+            with self._locked():
+                size = self._size()
+                if size > 0 and self._regular():
+                    if not resume:
+                        raise InvalidParameterError(name, self.path, "a new or empty file (or resume to add to it)")
+                    self.existing = read_records(self.path, name=name, warn=False)
+                    valid = valid_length(self.path)
+                    if size > valid:
+                        os.ftruncate(self._fh.fileno(), valid)
+                self._offset = self._size()
+        except BaseException:
+            self._fh.close()
+            raise
+        self._remember(self.existing)
 
-    def write(self, record) -> dict:
-        """Append one record (a dict or anything with ``to_dict``); returns the dict written."""
+    # -- the lock and what others appended
+    def _regular(self) -> bool:
+        import stat
+
+        return stat.S_ISREG(os.fstat(self._fh.fileno()).st_mode)
+
+    def _size(self) -> int:
+        return os.fstat(self._fh.fileno()).st_size if self._regular() else 0
+
+    @contextlib.contextmanager
+    def _locked(self):
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): one writer per file
+            yield
+            return
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            yield
+            return
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+
+    def _remember(self, records) -> None:
+        if self._key is not None:
+            for r in records:
+                k = self._key(r)
+                if k is not None:
+                    self.keys.add(k)
+
+    def _read_new(self) -> list[dict]:
+        """Records appended (by others) since this writer last looked; call with the lock held."""
+        if not self._regular():
+            return []
+        size = self._size()
+        if size <= self._offset:
+            return []
+        with open(self.path, "rb") as fh:
+            fh.seek(self._offset)
+            data = fh.read(size - self._offset)
+        end = data.rfind(b"\n") + 1
+        self._offset += end
+        out = []
+        with exact_integers():
+            for line in data[:end].split(b"\n"):
+                try:
+                    record = json.loads(line) if line.strip() else None
+                except (ValueError, RecursionError):
+                    record = None
+                if isinstance(record, dict):
+                    out.append(record)
+        self._remember(out)
+        return out
+
+    def poll(self) -> list[dict]:
+        """The records other writers appended to the file since this writer last looked."""
+        if self._rescue_fh is not None or self._fh.closed:
+            return []
+        try:
+            with self._locked():
+                return self._read_new()
+        except OSError:   # unreadable now: the next write finds out, and rescues
+            return []
+
+    def write(self, record) -> dict | None:
+        """Append one record (a dict or anything with ``to_dict``); returns the dict written.
+
+        ``None`` when a ``key`` was given and the file already holds a record
+        with this key (this writer's or another process's).
+        """
         d = jsonable(record)
         if not isinstance(d, dict):
             raise InvalidParameterError("record", type(record).__name__, "a record (a JSON object)")
         with exact_integers():
-            line = json.dumps(d) + "\n"
-        self._fh.write(line)
-        self._fh.flush()
-        if self._fsync:
-            try:
-                os.fsync(self._fh.fileno())
-            except OSError:  # pipes and character devices cannot be synced
-                pass
+            line = (json.dumps(d) + "\n").encode("utf-8")
+        k = self._key(d) if self._key is not None else None
+        if self._rescue_fh is not None:
+            return self._write_rescue(d, line, k)
+        try:
+            with self._locked():
+                self._read_new()
+                if k is not None and k in self.keys:
+                    return None
+                self._fh.write(line)
+                self._fh.flush()
+                if self._fsync:
+                    with contextlib.suppress(OSError):  # pipes and character devices cannot be synced
+                        os.fsync(self._fh.fileno())
+                self._offset = self._size() if self._regular() else self._offset
+        except OSError as err:
+            if not self._rescue:
+                raise
+            self._start_rescue(err)
+            return self._write_rescue(d, line, k)
+        if k is not None:
+            self.keys.add(k)
+        return d
+
+    def _start_rescue(self, err: OSError) -> None:
+        import tempfile
+        import time
+
+        self.write_error = err.strerror or str(err)
+        with contextlib.suppress(OSError, ValueError):   # drop a partial line, keep every whole one
+            self._fh.close()
+        with contextlib.suppress(OSError):
+            if os.path.isfile(self.path) and os.path.getsize(self.path) > self._offset:
+                os.truncate(self.path, self._offset)
+        fd, self.rescued = tempfile.mkstemp(prefix=f"tnrnn-records-{time.strftime('%Y%m%dT%H%M%S')}-",
+                                            suffix=".jsonl")
+        self._rescue_fh = os.fdopen(fd, "ab")
+
+    def _write_rescue(self, d: dict, line: bytes, k) -> dict | None:
+        if k is not None and k in self.keys:
+            return None
+        self._rescue_fh.write(line)
+        self._rescue_fh.flush()
+        if k is not None:
+            self.keys.add(k)
         return d
 
     def close(self) -> None:
         """Close the file (idempotent)."""
-        if not self._fh.closed:
-            self._fh.close()
+        for fh in (self._fh, self._rescue_fh):
+            if fh is not None and not fh.closed:
+                try:
+                    fh.close()
+                except OSError as err:   # the last flush failed: say so through write_error
+                    self.write_error = self.write_error or err.strerror or str(err)
 
     def __enter__(self) -> JsonlWriter:
         return self

@@ -12,11 +12,13 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from .records import Record
+
 __all__ = ["RunInfo", "new_run"]
 
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunInfo(Record):
     """A run's id (12 hex digits, random) and its start time (ISO 8601, UTC, to the second)."""
 
     run_id: str

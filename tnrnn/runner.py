@@ -38,8 +38,18 @@ Guarantees:
   line each, flushed; Ctrl-C (``KeyboardInterrupt``) cancels what is pending
   and leaves every finished record on disk, valid.
 * ``resume=True`` reads ``out`` and skips every configuration already there
-  (finished or failed: delete a failed line, or use another file, to run it
-  again); a last line cut short by a crash is dropped.  Without ``resume``, an
+  (finished, or failed for a lasting reason: delete a failed line, or use
+  another file, to run it again); a configuration whose record failed for a
+  transient reason (:func:`is_transient`: memory, a lost worker, an
+  interrupt) runs again, and its new record supersedes the old one.  A last
+  line cut short by a crash is dropped.
+* Several processes may append to one ``out`` at once (two sweeps, two
+  ``resume`` runs): the writer's lock (:class:`tnrnn.records.JsonlWriter`)
+  keeps every configuration exactly once in the file, and a sweep skips what
+  a concurrent one has finished meanwhile.
+* A write that fails after the work (a full disk) loses nothing: the records
+  go on in a file in the temporary folder, named by
+  :attr:`SweepResult.rescued`.  Without ``resume``, an
   existing non-empty ``out`` is refused rather than mixed into.
 * A task raising an ``Exception`` becomes an error record; the sweep goes on.
 * The records are those of the serial run: the same configurations give the
@@ -91,7 +101,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidParameterError, MissingDependencyError
-from .records import exact_integers
+from .records import Record, exact_integers
 from .runinfo import new_run
 
 __all__ = [
@@ -101,6 +111,7 @@ __all__ = [
     "add_runner_arguments",
     "bench_task",
     "exit_status",
+    "is_transient",
     "bounds_task",
     "cluster",
     "config_key",
@@ -118,6 +129,45 @@ TASKS: dict[str, str | Callable[[dict], Any]] = {
 }
 
 _STATUSES = ("ok", "error")
+
+#: Error types of a record that failed for a reason outside its configuration (memory pressure, a lost worker,
+#: an interrupt swallowed by a C callback): ``resume`` runs such configurations again.
+TRANSIENT_ERRORS = ("MemoryError", "OSError", "TimeoutError", "KilledWorker", "CommClosedError", "ConnectionError",
+                    "ConnectionResetError", "BrokenPipeError", "InterruptedError", "BrokenProcessPool",
+                    "KeyboardInterrupt", "CancelledError")
+_TRANSIENT_TEXT = ("no compiled object yet", "interrupted")
+
+
+def is_transient(error: str | None) -> bool:
+    """Whether an error record's ``error`` is transient (:data:`TRANSIENT_ERRORS`): ``resume`` retries it.
+
+    Examples
+    --------
+    >>> is_transient("KilledWorker: lost"), is_transient("RuntimeError: no compiled object yet")
+    (True, True)
+    >>> is_transient("InvalidParameterError: invalid length=5: expected an even length")
+    False
+    """
+    if not error:
+        return False
+    kind = error.split(":", 1)[0].strip()
+    return kind in TRANSIENT_ERRORS or any(t in error for t in _TRANSIENT_TEXT)
+
+
+def _final_key(task: str):
+    """The writer's key of a record that settles its configuration: ok, or failed for a lasting reason."""
+
+    def key(d: dict):
+        if not isinstance(d, dict) or d.get("task") != task or not isinstance(d.get("config"), dict):
+            return None
+        if d.get("status") != "ok" and is_transient(d.get("error")):
+            return None
+        try:
+            return config_key(d["config"])
+        except InvalidParameterError:
+            return None
+
+    return key
 
 
 # -- tasks ------------------------------------------------------------------------------------------
@@ -208,7 +258,7 @@ def bench_task(config: dict) -> list[dict]:
 
 # -- records ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TaskRecord:
+class TaskRecord(Record):
     """One finished configuration: one line of the sweep's JSON-lines file.
 
     Attributes
@@ -279,7 +329,7 @@ class TaskRecord:
 
 
 @dataclass(frozen=True)
-class SweepResult:
+class SweepResult(Record):
     """What :func:`run_sweep` did.
 
     Attributes
@@ -299,6 +349,12 @@ class SweepResult:
         are what is left to run (``resume=True``).
     out : str or None
         The JSON-lines file.
+    rescued : str or None
+        Where the records went when writing ``out`` failed (a full disk), else ``None``.
+    write_error : str or None
+        Why writing ``out`` failed.
+    concurrent : int
+        Configurations run here whose record another process appended to ``out`` first (kept: its line).
     """
 
     task: str
@@ -308,6 +364,14 @@ class SweepResult:
     failed: int
     interrupted: bool = False
     out: str | None = None
+    rescued: str | None = None
+    write_error: str | None = None
+    concurrent: int = 0
+
+    @property
+    def appended(self) -> int:
+        """Records this sweep appended to the file (``ran`` less those a concurrent run wrote first)."""
+        return self.ran - self.concurrent
 
     def results(self) -> list:
         """The ``result`` of every ``ok`` record, in configuration order."""
@@ -500,19 +564,26 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
     from .records import JsonlWriter
 
     done: dict[str, TaskRecord] = {}
-    writer = JsonlWriter(out, resume=resume, name="out") if out is not None else None
-    if writer is not None:
-        out = writer.path
-        for number, d in enumerate(writer.existing, 1):
+    writer = JsonlWriter(out, resume=resume, name="out", key=_final_key(name), rescue=True) if out is not None else None
+
+    def adopt(records, check: bool) -> None:
+        """Records in the file settle their configurations (ok, or a lasting error; transient ones rerun)."""
+        for number, d in enumerate(records, 1):
             try:
                 record = TaskRecord.from_dict(d)
             except InvalidParameterError:
+                if not check:
+                    continue
                 writer.close()
                 raise InvalidParameterError("out", f"{out}, record {number}", "a JSON-lines file of sweep records") from None
-            if record.task == name:
-                done.setdefault(record.key, record)
+            if record.task == name and (record.ok or not is_transient(record.error)):
+                if record.ok or record.key not in done:
+                    done[record.key] = record
+
+    if writer is not None:
+        out = writer.path
+        adopt(writer.existing, True)
     todo = [(k, c) for k, c in unique.items() if k not in done]
-    resumed = sum(1 for k in unique if k in done)
     new: dict[str, TaskRecord] = {}
     interrupted = False
 
@@ -522,19 +593,34 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
                leave=False, dynamic_ncols=True)
     run = new_run()
 
+    concurrent = 0
+
     def finish(line: dict) -> None:
+        nonlocal concurrent
         record = TaskRecord.from_dict({**line, **run.to_dict()})
-        if writer is not None:
-            writer.write(record.to_dict())
+        if writer is not None and writer.write(record.to_dict()) is None:
+            concurrent += 1   # another process appending to the same file settled it first: its line stays
         new[record.key] = record
         bar.update()
         if on_record is not None:
             on_record(record)
 
+    hit = _Interrupts()
     try:
         if client is None and workers is None and scheduler is None:
-            for _, config in todo:
-                finish(_execute(function, name, config))
+            with hit:
+                for key, config in todo:
+                    if writer is not None:   # what a concurrent run appended meanwhile is not run again
+                        adopt(writer.poll(), False)
+                        if key in done:
+                            bar.update()
+                            continue
+                    line = _execute(function, name, config)
+                    if hit.count and line["status"] != "ok":
+                        raise KeyboardInterrupt   # swallowed by a C callback and turned into an error: not a result
+                    finish(line)
+                    if hit.count:
+                        raise KeyboardInterrupt
         else:
             if client is None:
                 _require_distributed("running on a Dask cluster (--workers, --scheduler)")
@@ -546,9 +632,49 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
         bar.close()
         if writer is not None:
             writer.close()
-    records = tuple(new.get(k) or done[k] for k in unique if k in new or k in done)
-    return SweepResult(task=name, records=records, ran=len(new), resumed=resumed,
-                       failed=sum(1 for r in records if not r.ok), interrupted=interrupted, out=out)
+    ran = {k: r for k, r in new.items() if k not in done}
+    records = tuple(ran.get(k) or done[k] for k in unique if k in ran or k in done)
+    return SweepResult(task=name, records=records, ran=len(ran), resumed=len(records) - len(ran),
+                       failed=sum(1 for r in records if not r.ok), interrupted=interrupted, out=out,
+                       rescued=None if writer is None else writer.rescued,
+                       write_error=None if writer is None else writer.write_error, concurrent=concurrent)
+
+
+class _Interrupts:
+    """Count Ctrl-C while a sweep runs in this process, even when a C callback swallows the exception.
+
+    A ``KeyboardInterrupt`` raised inside a ctypes callback (numba compiling its kernels, a FLINT or BLAS
+    callback) is printed as "Exception ignored on calling ctypes callback" and lost; the C code goes on,
+    and may fail later with another error (numba: "no compiled object yet").  The handler counts the
+    signal before raising, and the unraisable hook silences that message, so the sweep can stop with what
+    finished (exit 130) instead of recording the side effect as the configuration's result.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self._previous = self._hook = None
+
+    def _handler(self, signum, frame):
+        self.count += 1
+        raise KeyboardInterrupt
+
+    def _unraisable(self, info):
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            self.count += 1
+            return
+        self._hook(info)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(ValueError, TypeError):
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+        self._hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
+        return self
+
+    def __exit__(self, *exc):
+        sys.unraisablehook = self._hook
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _run_on(client, function, name, todo, finish) -> None:
@@ -579,7 +705,7 @@ def _run_on(client, function, name, todo, finish) -> None:
 def exit_status(sweep: SweepResult) -> int:
     """The exit status of a command that ran ``sweep``.
 
-    130 if interrupted; 0 if nothing failed; 2 if every failure is a tnrnn
+    130 if interrupted; 1 if the records had to be rescued to another file; 0 if nothing failed; 2 if every failure is a tnrnn
     error (bad input or a memory limit: the user's to fix); 1 otherwise.
 
     Examples
@@ -589,6 +715,8 @@ def exit_status(sweep: SweepResult) -> int:
     """
     if sweep.interrupted:
         return 130
+    if sweep.rescued is not None:   # the work is done, but not where it was asked to go
+        return 1
     if not sweep.failed:
         return 0
     from . import errors

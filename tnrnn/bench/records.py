@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..records import Record
 from ..typing import PathLike
 
 __all__ = ["BenchRecord", "BenchResults", "load_records"]
@@ -19,7 +20,7 @@ def _versions() -> dict:
 
 
 @dataclass(frozen=True)
-class BenchRecord:
+class BenchRecord(Record):
     """One strategy on one network: its plan and its measured times.
 
     Attributes

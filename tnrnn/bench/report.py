@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..backends import LABELS
 from ..errors import InvalidParameterError
 from ..limits import format_bytes
-from ..records import format_table
+from ..records import Record, format_table
 from .records import BenchRecord
 
 __all__ = ["TimeFit", "fit_time_vs_flops", "machine_info", "summary_table"]
@@ -71,7 +71,7 @@ def summary_table(records: Iterable[BenchRecord]) -> str:
 
 
 @dataclass(frozen=True)
-class TimeFit:
+class TimeFit(Record):
     """A least-squares fit ``log10(seconds) = slope * log10(flops) + intercept``.
 
     ``correlation`` is Pearson's r of the two logarithms over ``points``

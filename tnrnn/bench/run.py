@@ -274,7 +274,7 @@ def _number(value, name: str, *, integer: bool, minimum: float, allow_none: bool
 
 def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *, repeats: int = 5,
           warmup: int = 1, time_budget: float | None = None, per_strategy_budget: float = 10.0, out=None,
-          progress: bool = True, max_memory: MemoryLike = None, seed: int = 0) -> BenchResults:
+          progress: bool = False, max_memory: MemoryLike = None, seed: int = 0) -> BenchResults:
     """Benchmark path strategies on the grid tensors of compiled RACs.
 
     For each network ``(L, R, M, T)`` of ``grid`` (a RAC with random weights
@@ -306,7 +306,8 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
         A JSON-lines file; each record is appended (and flushed) as soon as it
         is measured, so an interrupted run keeps what it did.
     progress : bool
-        A tqdm progress bar on stderr.
+        A tqdm progress bar on stderr (default off: the Python API is quiet unless asked, as quimb and
+        cotengra are; ``tnrnn bench`` turns it on on a terminal).
     max_memory : int, str or None
         Paths whose estimated peak memory exceeds it are not contracted
         (default :data:`tnrnn.limits.DEFAULT_MEMORY_LIMIT`).

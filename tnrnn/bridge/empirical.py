@@ -43,6 +43,7 @@ from ..circuits import RAC
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory
+from ..records import Record
 from ..validation import check_positive_int
 from .mapping import Imported
 from .models import RecurrentModel
@@ -133,7 +134,7 @@ def spectral_ranks(singular_values, energy: float = DEFAULT_ENERGY, tol: float |
 
 
 @dataclass(frozen=True, eq=False)
-class EmpiricalSpectrum:
+class EmpiricalSpectrum(Record):
     """The singular values of a sampled Start-End matrix of a network's outputs.
 
     Attributes
@@ -358,6 +359,16 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         raise InvalidParameterError("energy", energy, "a number in (0, 1]")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise InvalidParameterError("seed", seed, "an integer or None")
+    # every array below, estimated from the shapes first: the sampled assignments (drawn twice over), the
+    # rows x cols sequences of T template indices, the matrix and its SVD, one batch of inputs
+    def side(n):
+        whole = n * math.log(K) <= math.log(samples) + 1e-9
+        return (K**n if whole else samples), (0 if whole else 16 * samples * n) + 8 * samples * n
+
+    (rows, assign_r), (cols, assign_c) = side(len(c.start)), side(len(c.end))
+    check_memory(f"the {rows} x {cols} empirical matrix of length-{c.length} sequences",
+                 assign_r + assign_c + 8.0 * rows * cols * (c.length + 2) + 2**25, max_memory,
+                 "lower --samples (samples=) or --length")
     rng = np.random.default_rng(seed)
     starts, all_starts = _assignments(K, len(c.start), samples, rng)
     ends, all_ends = _assignments(K, len(c.end), samples, rng)

@@ -9,10 +9,21 @@ before anything in it runs.  ``.npz`` files are read with
 ``allow_pickle=False``; ``.safetensors`` files hold no code by design.
 
 Before anything is read, the memory the file will take is estimated from
-what it declares, not from its size on disk: the uncompressed sizes of the
-members of a zip archive (``.npz``, and ``.pt`` files since torch 1.6), so a
-small compressed file that inflates to gigabytes is refused before it is
-decompressed; the file size for the other formats.
+what it declares, not from its size on disk (:func:`declared_bytes`):
+
+* ``.npz``: the shape and dtype in the header of every ``.npy`` member
+  (read from the archive without decompressing the data), and the members'
+  uncompressed sizes, so a small compressed file that inflates to gigabytes,
+  or a header that declares a huge shape, is refused before numpy allocates;
+* ``.safetensors``: the JSON header (its length bounded first), every
+  tensor's dtype, shape and byte range checked against the file;
+* ``.pt``: a zip archive (torch >= 1.6) by its members' uncompressed sizes; a
+  legacy pickle by the element counts its storages declare, read from the
+  pickle's opcodes (:mod:`pickletools`, nothing executed).
+
+After reading, empty arrays, sparse tensors and weights so large that a
+product of two overflows float64 (``|w| > 1e154``) are refused naming the
+key, rather than failing later with a ``ZeroDivisionError`` or a ``nan``.
 """
 
 from __future__ import annotations
@@ -29,7 +40,21 @@ from ..errors import InvalidParameterError, MissingDependencyError, UnsafeWeight
 from ..limits import check_memory
 from .mapping import Imported, _Text, from_state_dict
 
-__all__ = ["WEIGHT_FORMATS", "payload_bytes", "read_state_dict", "load_weights"]
+__all__ = ["WEIGHT_FORMATS", "MAX_WEIGHT_MAGNITUDE", "declared_bytes", "payload_bytes", "read_state_dict",
+           "load_weights"]
+
+#: Weights above this magnitude are refused: the product of two overflows float64 (sqrt(1.8e308) = 1.3e154).
+MAX_WEIGHT_MAGNITUDE = 1e154
+
+#: A safetensors header longer than this is refused before it is read (real headers are kilobytes).
+MAX_SAFETENSORS_HEADER = 100 * 2**20
+
+_SAFETENSORS_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "I16": 2, "U16": 2, "F16": 2,
+                      "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8, "C64": 8, "C128": 16}
+
+_STORAGE_BYTES = {"Double": 8, "Float": 4, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2, "Char": 1,
+                  "Byte": 1, "Bool": 1, "ComplexFloat": 8, "ComplexDouble": 16, "Untyped": 1, "QInt8": 1,
+                  "QUInt8": 1, "QInt32": 4}
 
 #: File suffixes understood by :func:`read_state_dict`.
 WEIGHT_FORMATS = (".pt", ".pth", ".safetensors", ".npz")
@@ -70,6 +95,9 @@ def _read_torch(path):
             warnings.simplefilter("ignore")  # the restricted unpickler warns about protocols before refusing
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        if "Unsupported global" not in str(err) and "WeightsUnpickler" not in str(err):
+            raise WeightsError("path", _Text(f"{os.fspath(path)} (not a torch file: {' '.join(str(err).split())[:120]})"),
+                               "a .pt/.pth file written by torch.save") from None
         raise UnsafeWeightsError(
             f"refused to load {os.fspath(path)}: unpickling it would execute code, which weights_only=True "
             f"forbids{_culprit(str(err))}; save a state dict instead: torch.save(model.state_dict(), path)"
@@ -124,6 +152,170 @@ def payload_bytes(path) -> int:
             raise WeightsError("path", _Text(f"{fspath} ({type(err).__name__}: {err})"),
                                "a readable weights file") from None
     return os.path.getsize(fspath)
+
+
+def _bad(fspath: str, why: str, allowed: str):
+    return WeightsError("path", _Text(f"{fspath} ({why})"), allowed)
+
+
+def _npz_declared(fspath: str) -> int:
+    """Bytes the ``.npy`` members of an ``.npz`` declare in their headers (nothing decompressed beyond them)."""
+    total = 0
+    try:
+        with zipfile.ZipFile(fspath) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith(".npy"):
+                    total += info.file_size
+                    continue
+                with archive.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format._read_array_header(fh, version)
+                nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize if shape else dtype.itemsize
+                if dtype.hasobject:
+                    raise UnsafeWeightsError(
+                        f"refused to load {fspath}: {info.filename} is an object array, which needs pickle (and "
+                        "could execute code) to read; save numeric arrays only")
+                if nbytes > info.file_size:
+                    raise _bad(fspath, f"{info.filename} declares shape {tuple(shape)} of {dtype}, {nbytes} bytes, "
+                               f"but holds {info.file_size}", "an .npz file written by numpy.savez")
+                total += nbytes
+    except (WeightsError, UnsafeWeightsError):
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError, SyntaxError) as err:
+        raise _bad(fspath, f"{type(err).__name__}: {' '.join(str(err).split())[:200]}",
+                   "an .npz file written by numpy.savez") from None
+    return total
+
+
+def _safetensors_declared(fspath: str) -> int:
+    """Bytes the tensors of a ``.safetensors`` file declare in its header, checked against the file."""
+    import json
+    import struct
+
+    allowed = "a .safetensors file"
+    size = os.path.getsize(fspath)
+    with open(fspath, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise _bad(fspath, "shorter than a safetensors header", allowed)
+        (n,) = struct.unpack("<Q", head)
+        if n > min(size - 8, MAX_SAFETENSORS_HEADER):
+            raise _bad(fspath, f"its header declares {n} bytes, more than the file or {MAX_SAFETENSORS_HEADER} holds",
+                       allowed)
+        try:
+            header = json.loads(fh.read(n).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise _bad(fspath, "its header is not JSON", allowed) from None
+    if not isinstance(header, dict):
+        raise _bad(fspath, "its header is not a JSON object", allowed)
+    total, data = 0, size - 8 - n
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        try:
+            dtype, shape, (start, stop) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)
+                    and isinstance(start, int) and isinstance(stop, int)):
+                raise TypeError
+        except (KeyError, TypeError, ValueError):
+            raise _bad(fspath, f"tensor {key!r} has no valid dtype, shape and data_offsets", allowed) from None
+        if dtype not in _SAFETENSORS_BYTES:
+            raise _bad(fspath, f"tensor {key!r} has an unknown dtype {dtype!r}", allowed)
+        nbytes = _SAFETENSORS_BYTES[dtype] * int(np.prod(shape, dtype=object)) if shape else _SAFETENSORS_BYTES[dtype]
+        if not 0 <= start <= stop <= data or stop - start != nbytes:
+            raise _bad(fspath, f"tensor {key!r} declares shape {tuple(shape)} of {dtype} ({nbytes} bytes) at bytes "
+                       f"{start}..{stop} of {data}", allowed)
+        total += nbytes
+    return total
+
+
+def _legacy_torch_declared(fspath: str) -> int:
+    """Bytes the storages of a legacy (pickle, pre-1.6) ``.pt`` file declare, read from its opcodes."""
+    import io
+    import pickletools
+
+    allowed = "a .pt/.pth file written by torch.save"
+    with open(fspath, "rb") as fh:
+        data = fh.read()
+    stream = io.BytesIO(data)
+    total = 0
+    try:
+        for _ in range(3):   # magic number, protocol version, system info
+            for _op in pickletools.genops(stream):
+                pass
+        pending = None
+        for opcode, arg, _pos in pickletools.genops(stream):
+            if opcode.name in ("GLOBAL", "STACK_GLOBAL") and isinstance(arg, str) and arg.endswith("Storage"):
+                pending = _STORAGE_BYTES.get(arg.split()[-1][: -len("Storage")], 8)
+            elif pending is not None and opcode.name in ("BININT", "BININT1", "BININT2", "LONG1", "LONG4", "INT",
+                                                         "LONG") and isinstance(arg, int):
+                total += pending * max(arg, 0)
+                pending = None
+    except (ValueError, EOFError, pickle.UnpicklingError, UnicodeDecodeError):
+        return len(data)   # not torch's legacy layout (a plain pickle): torch.load's restricted unpickler judges it
+    if total > len(data):
+        raise _bad(fspath, f"its storages declare {total} bytes but the file holds {len(data)}", allowed)
+    return total
+
+
+def declared_bytes(path) -> int:
+    """Bytes the arrays of a weights file declare, read from its headers without loading the data.
+
+    ``.npz``: the ``.npy`` headers of its members; ``.safetensors``: its
+    JSON header; ``.pt``/``.pth``: the members of its zip archive, or the
+    storages a legacy pickle declares.  A header that declares more data
+    than the file holds is refused (:class:`~tnrnn.errors.WeightsError`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> np.savez_compressed(path, w=np.zeros((100, 100)))
+    >>> declared_bytes(path) >= 80_000
+    True
+    """
+    fspath = os.fspath(path)
+    suffix = os.path.splitext(fspath)[1].lower()
+    if suffix == ".npz" and zipfile.is_zipfile(fspath):
+        return _npz_declared(fspath)
+    if suffix == ".safetensors":
+        return _safetensors_declared(fspath)
+    if suffix in (".pt", ".pth") and not zipfile.is_zipfile(fspath):
+        with open(fspath, "rb") as fh:
+            magic = fh.read(2)
+        if magic[:1] != b"\x80":
+            raise _bad(fspath, "neither a zip archive nor a pickle", "a .pt/.pth file written by torch.save")
+        return _legacy_torch_declared(fspath)
+    return payload_bytes(fspath)
+
+
+def _check_arrays(state: dict, fspath: str) -> dict:
+    """Refuse sparse tensors, empty arrays and weights too large for float64 products, naming the key."""
+    for key, value in state.items():
+        layout = getattr(value, "layout", None)
+        if layout is not None and "strided" not in str(layout):
+            raise WeightsError(str(key), _Text(f"a {str(layout).replace('torch.', '')} tensor in {fspath}"),
+                               "a dense tensor (call .to_dense() before saving)")
+        shape = tuple(getattr(value, "shape", ()))
+        if 0 in shape:
+            raise WeightsError(str(key), _Text(f"shape {shape} in {fspath}"), "a non-empty array")
+        kind = getattr(getattr(value, "dtype", None), "kind", None)
+        if kind is None and getattr(value, "is_floating_point", None) is not None:
+            kind = "f" if value.is_floating_point() else "i"
+        if kind in ("f", "c") and shape:
+            import math
+
+            biggest = float(abs(value).max())
+            if biggest > MAX_WEIGHT_MAGNITUDE and math.isfinite(biggest):
+                raise WeightsError(str(key), _Text(f"max |w| = {biggest:.3g} in {fspath}"),
+                                   f"weights of magnitude at most {MAX_WEIGHT_MAGNITUDE:.0e} (a product of two larger "
+                                   "ones overflows float64); rescale them")
+    return state
 
 
 def _read_npz(path):
@@ -196,11 +388,16 @@ def read_state_dict(path, *, max_memory=None) -> dict:
     check_memory(f"the arrays of {fspath}", payload_bytes(fspath), max_memory,
                  "the file declares more data than the limit (a compressed archive is checked by its "
                  "uncompressed size); raise --max-memory only for a file you trust")
+    check_memory(f"the arrays {fspath} declares", declared_bytes(fspath), max_memory,
+                 "its headers declare more data than the limit (checked before anything is read); raise "
+                 "--max-memory only for a file you trust")
     if suffix in (".pt", ".pth"):
-        return _read_torch(fspath)
-    if suffix == ".safetensors":
-        return _read_safetensors(fspath)
-    return _read_npz(fspath)
+        state = _read_torch(fspath)
+    elif suffix == ".safetensors":
+        state = _read_safetensors(fspath)
+    else:
+        state = _read_npz(fspath)
+    return _check_arrays(state, fspath)
 
 
 def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,

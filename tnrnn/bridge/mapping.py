@@ -40,6 +40,7 @@ import numpy as np
 
 from ..circuits import RAC
 from ..errors import InvalidParameterError, WeightsError
+from ..records import Record
 from ..validation import check_positive_int
 from .models import GATES, RecurrentLayer, RecurrentModel
 
@@ -85,7 +86,7 @@ def canonical_arch(arch, nonlinearity=None) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Imported:
+class Imported(Record):
     """An imported network: a model that reproduces it, and its RAC when it has one.
 
     Attributes

@@ -14,7 +14,9 @@ rerun with ``--debug``, which shows the traceback), 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from ..errors import InvalidParameterError, MemoryLimitError, OutputError, TnrnnError
@@ -48,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     from ._common import add_common_arguments, leaf_parsers
 
-    for _, leaf in leaf_parsers(parser):  # the shared options, by construction (cli/_common.py)
+    for name, leaf in leaf_parsers(parser):  # the shared options, by construction (cli/_common.py)
         add_common_arguments(leaf)
+        leaf.set_defaults(_command=name)      # "tnrnn memory capacity": the prefix of its errors
     return parser
 
 
@@ -58,16 +61,11 @@ def _one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _options(parser: argparse.ArgumentParser, command: str, action_name: str | None = None) -> dict[str, str]:
-    """``dest -> --option`` for the options of ``command`` (and of its ``action``, e.g. ``memory capacity``)."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            sub = action.choices.get(command)
-            if sub is not None:
-                if action_name is not None:
-                    return _options(sub, action_name)
-                return {a.dest: max(a.option_strings, key=len) for a in sub._actions if a.option_strings}
-    return {}
+def _options(leaf: argparse.ArgumentParser | None) -> dict[str, str]:
+    """``dest -> --option`` for the options of a subcommand's parser."""
+    if leaf is None:
+        return {}
+    return {a.dest: max(a.option_strings, key=len) for a in leaf._actions if a.option_strings}
 
 
 def _as_option(err: InvalidParameterError, options: dict[str, str]) -> str:
@@ -93,10 +91,99 @@ def main(argv=None) -> int:
         if exit.code in (0, None):
             raise
         return int(exit.code) if isinstance(exit.code, int) else 2
-    action = getattr(args, "action", None) if isinstance(getattr(args, "action", None), str) else None
-    prefix = f"tnrnn {args.command}" + (f" {action}" if action else "")  # the full subcommand
+    from ._common import check_parsed, leaf_parsers
+
+    prefix = getattr(args, "_command", None) or f"tnrnn {args.command}"
+    leaf = dict(leaf_parsers(parser)).get(prefix)
+    if leaf is not None:
+        try:   # checks that need every option's value (conflicts, output paths), before any work
+            check_parsed(args, leaf, argv)
+        except SystemExit as exit:
+            return int(exit.code) if isinstance(exit.code, int) else 2
+    from ..runner import _Interrupts
+
+    guard = _StdoutGuard(prefix)
+    with guard, _Interrupts() as hits, _one_line_warnings(prefix, debug):
+        code = _run(args, prefix, leaf, debug, hits)
+        if hits.count and code != 130:   # a Ctrl-C that a C callback swallowed (numba compiling, FLINT)
+            print(f"{prefix}: interrupted", file=sys.stderr)
+            code = 130
+    return 1 if guard.rescued and code == 0 else code
+
+
+@contextlib.contextmanager
+def _one_line_warnings(prefix: str, debug: bool):
+    """Warnings as one line each (``tnrnn COMMAND: warning: ...``), each text once; numpy's floating-point
+    warnings (overflow, invalid value) are left out: the commands check finiteness themselves and say so."""
+    import warnings
+
+    if debug:
+        yield
+        return
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"{prefix}: warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        warnings.filterwarnings("ignore", category=RuntimeWarning, message=r"(overflow|invalid value|divide by zero)")
+        yield
+
+
+class _StdoutGuard:
+    """Hold what a command prints on a non-terminal stdout, and write it at the end; if that fails (``>
+    /dev/full``, a full disk), save it to a file in the temporary folder and say so in one line."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.rescued: str | None = None
+        self._real = None
+
+    def __enter__(self):
+        isatty = getattr(sys.stdout, "isatty", None)
+        if sys.stdout is not None and not (isatty and isatty()):
+            import io
+
+            self._real, sys.stdout = sys.stdout, io.StringIO()
+        return self
+
+    def __exit__(self, *exc):
+        if self._real is None:
+            return
+        held, sys.stdout = sys.stdout, self._real
+        text = held.getvalue()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+        except OSError as err:
+            import tempfile
+            import time
+
+            fd, self.rescued = tempfile.mkstemp(
+                prefix=f"tnrnn-{self.prefix.split()[-1]}-{time.strftime('%Y%m%dT%H%M%S')}-", suffix=".out")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            with contextlib.suppress(OSError, ValueError):   # what could not be written is dropped from stdout
+                sys.stdout = open(os.devnull, "w")
+            print(f"{self.prefix}: error: could not write the output to stdout ({err.strerror or err}); "
+                  f"it was saved to {self.rescued}", file=sys.stderr)
+
+
+def _run(args, prefix: str, leaf, debug: bool, hits=None) -> int:
+    """Run the subcommand; every error becomes one line and an exit status."""
     try:
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except Exception:
+            if hits is not None and hits.count:   # the side effect of a Ctrl-C a C callback swallowed
+                raise KeyboardInterrupt from None
+            raise
     except BrokenPipeError:  # e.g. piped into head: not an error of ours
         sys.stderr.close()
         return 0
@@ -106,7 +193,7 @@ def main(argv=None) -> int:
     except InvalidParameterError as err:
         if debug:
             raise
-        print(f"{prefix}: error: {_as_option(err, _options(parser, args.command, action))}", file=sys.stderr)
+        print(f"{prefix}: error: {_as_option(err, _options(leaf))}", file=sys.stderr)
         return 2
     except OutputError as err:   # the work is done and saved elsewhere: not a bad input
         if debug:

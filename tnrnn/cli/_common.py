@@ -264,3 +264,100 @@ def write_records(args, records, *, command: str) -> None:
     items = [jsonable(r) for r in records]
     with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out") as writer:
         write_or_rescue(lambda: [writer.write(r) for r in items], items, "--out", out, command)
+
+
+# -- checks of the parsed arguments, applied to every subcommand by tnrnn.cli.main ------------------------
+#: Options naming a file or folder to write, and what is written there (``metavar="DIR"``, or a help text
+#: starting "output folder ...", makes it a folder).
+OUTPUT_OPTIONS = {"--out": "records", "--plot": "figure", "--output": "figure", "--save": "file"}
+
+#: ``dest -> minimum`` checked on every subcommand that has the option (an integer below it is refused).
+INTEGER_MINIMUMS = {"seed": 0, "workers": 1}
+
+#: Options whose value is free text (a path, an address, a cut), not a comma-separated list.
+_FREE_TEXT = {"cut", "scheduler", "prefix"}
+
+
+def _given(parser: argparse.ArgumentParser, argv: list[str]) -> dict[str, list[str]]:
+    """``dest -> [option strings as typed]`` of the options given on the command line (abbreviations resolved)."""
+    given: dict[str, list[str]] = {}
+    table = parser._option_string_actions
+    for token in argv:
+        if token == "--":
+            break
+        if not token.startswith("-") or token == "-" or (len(token) > 1 and token[1].isdigit()):
+            continue
+        head = token.split("=", 1)[0]
+        action = table.get(head)
+        if action is None and head.startswith("--"):
+            matches = {a for s, a in table.items() if s.startswith(head)}
+            action = matches.pop() if len(matches) == 1 else None
+        if action is None and not head.startswith("--") and head[:2] in table:
+            action, head = table[head[:2]], head[:2]
+        if action is not None:
+            full = head if head in table else next(s for s, a in table.items() if a is action and s.startswith(head))
+            given.setdefault(action.dest, []).append(full)
+    return given
+
+
+def check_parsed(args, parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Checks every subcommand gets after parsing and before any work; a failure calls ``parser.error``.
+
+    * an option and its ``--no-`` twin both given (``--mincut --no-mincut``);
+    * output paths (:data:`OUTPUT_OPTIONS`): :func:`tnrnn.limits.check_output` (no ``/proc``, no device
+      such as ``/dev/full``, no overwriting a file of another kind, ``--out`` records continued only with
+      ``--resume``);
+    * empty items in comma-separated lists (``--depth 1,,2``, ``--optimize greedy,``);
+    * non-finite numbers (``--tol nan``) and the minimums of :data:`INTEGER_MINIMUMS` (``--seed -1``).
+
+    The line is argparse's: ``tnrnn COMMAND: error: argument --option: ...``, exit status 2.
+    """
+    from ..limits import check_output
+
+    given = _given(parser, argv)
+    args._given = frozenset(given)
+    for action in parser._actions:
+        if isinstance(action, argparse.BooleanOptionalAction):
+            typed = set(given.get(action.dest, ()))
+            yes = [s for s in action.option_strings if not s.startswith("--no-")]
+            no = [s for s in action.option_strings if s.startswith("--no-")]
+            if typed & set(yes) and typed & set(no):
+                parser.error(f"argument {no[0]}: not allowed with argument {yes[0]}")
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "version"):
+            continue
+        option = max(action.option_strings, key=len)
+        value = getattr(args, action.dest, None)
+        kind = next((k for s, k in OUTPUT_OPTIONS.items() if s in action.option_strings), None)
+        if kind is not None:
+            if value is None:
+                continue
+            if action.metavar == "DIR" or any(w in (action.help or "").split()[:3] for w in ("folder", "directory")):
+                kind = "folder"   # train --out, memory compare --out: a folder of records and figures
+            try:
+                # an existing records file without --resume is the command's to refuse (some always resume)
+                check_output(value, option, kind, resume=True if getattr(args, "resume", False) else None)
+            except InvalidParameterError as err:
+                parser.error(f"argument {option}: {err}")
+            continue
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            parser.error(f"argument {option}: invalid {option}={value}: expected a finite number")
+        minimum = INTEGER_MINIMUMS.get(action.dest)
+        if minimum is not None and isinstance(value, int) and not isinstance(value, bool) and value < minimum:
+            parser.error(f"argument {option}: invalid {option}={value}: expected an integer >= {minimum}")
+        if isinstance(value, str) and action.dest not in _FREE_TEXT and "," in value:
+            if any(not item.strip() for item in value.split(",")):
+                parser.error(f"argument {option}: invalid {option}={value!r}: expected a list without empty items")
+
+
+def refuse_with(args, option: str, value, options: tuple[str, ...]) -> None:
+    """Refuse ``options`` given on the command line together with ``option=value``, which ignores them.
+
+    For instance ``refuse_with(args, "--method", "closed-form", ("--engine", "--samples"))``: a closed form
+    runs no engine, so ``--engine grid`` would be silently ignored.
+    """
+    given = getattr(args, "_given", frozenset())
+    for other in options:
+        if other.lstrip("-").replace("-", "_") in given:
+            raise InvalidParameterError(other, getattr(args, other.lstrip("-").replace("-", "_"), None),
+                                        f"no {other} with {option} {value}, which does not use it")

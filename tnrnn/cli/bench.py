@@ -158,7 +158,10 @@ def run(args) -> int:
             write_or_rescue(lambda: plot_bench(records, args.plot_kind, path=args.plot),
                             [r.to_dict() for r in records], "--plot", args.plot, "bench")
             print(f"wrote {args.plot}", file=sys.stderr)
-    if args.out is not None:
+    if sweep is not None and sweep.rescued is not None:
+        print(f"tnrnn bench: error: could not write --out {args.out} ({sweep.write_error}); the records from then "
+              f"on were saved to {sweep.rescued}", file=sys.stderr)
+    elif args.out is not None:
         print(f"{len(records)} records in {args.out}", file=sys.stderr)
     for failure in sweep.errors() if sweep is not None else []:
         c = failure.config

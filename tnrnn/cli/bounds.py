@@ -56,7 +56,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="exact: GF(p) ranks as lower bounds (default); closed-form: theorems only")
     p.add_argument("--engine", default="auto", help="exact engine: auto, grid or factored")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
-    p.add_argument("--prime", type=int, default=None, help="prime modulus below 2**31 (default 2**25-39)")
+    p.add_argument("--prime", type=int, default=None,
+                   help="prime modulus below 2**31 (default 2**20-3 = 1048573; the old default was 2**25-39)")
     p.add_argument("--samples", type=int, default=None,
                    help="sample this many grid rows/columns per side (default: the whole grid, or a random "
                         "sketch of it to upper bound + 16, when it fits; else a sample of that size)")
@@ -80,10 +81,14 @@ def run(args) -> int:
     from ..field import DEFAULT_PRIME
     from ..limits import check_count
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
+    from ..ranks.cost import check_rank_request
     from ..runinfo import new_run
     from ..runner import exact_integers, exit_status, run_sweep, runner_options
+    from ._common import refuse_with
 
     max_memory = args.max_memory
+    if args.method == "closed-form":
+        refuse_with(args, "--method", "closed-form", ("--engine", "--samples", "--prime", "--seed"))
     if args.engine not in ("auto", *list_engines()):
         raise InvalidParameterError("--engine", args.engine, "auto or one of " + ", ".join(list_engines()))
     common = dict(cut=args.cut, method=args.method, seed=args.seed,
@@ -98,6 +103,11 @@ def run(args) -> int:
     # the first configuration checks the options that all share (the sweep computes the rest)
     for config in configs if args.method == "exact" else configs[:1]:
         rank_bounds(**{**config, "method": "closed-form", "mincut": False})
+    if args.method == "exact":   # the work of each configuration, estimated before the sweep starts
+        for config in configs:
+            check_rank_request(config["depth"], config["hidden"], config["inputs"], config["length"],
+                               config["cut"], engine=config["engine"], samples=config["samples"],
+                               max_memory=max_memory)
     run = new_run()
     sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
                       desc="configurations", **runner_options(args))
@@ -113,8 +123,13 @@ def run(args) -> int:
 
         write_or_rescue(lambda: plot_ranks(records, path=args.plot), [r.to_dict() for r in records], "--plot",
                         args.plot, "bounds")
-    if args.out is not None:
-        print(f"{sweep.ran} configurations appended to {args.out} ({sweep.resumed} already there)", file=sys.stderr)
+    if sweep.rescued is not None:
+        print(f"tnrnn bounds: error: could not write --out {args.out} ({sweep.write_error}); the records from then "
+              f"on were saved to {sweep.rescued}", file=sys.stderr)
+    elif args.out is not None:
+        more = f", {sweep.concurrent} written first by a concurrent run" if sweep.concurrent else ""
+        print(f"{sweep.appended} configurations appended to {args.out} ({sweep.resumed} already there{more})",
+              file=sys.stderr)
     for failure in sweep.errors():
         c = failure.config
         print(f"tnrnn bounds: error: L={c['depth']} R={c['hidden']} M={c['inputs']} T={c['length']}: "

@@ -88,14 +88,25 @@ def _spectrum(record: dict):
 
 def run(args) -> int:
     """Run ``tnrnn plot`` with parsed arguments; returns the exit code."""
+    import os
+
+    from ..limits import check_memory
     from ..plotting.figure import figure_format
     from ..results import load_results
 
     figure_format(args.output, "--output")
-    records = load_results(args.results)
+    if os.path.isfile(args.results):   # parsed JSON takes several times the text: refused before it is read
+        check_memory(f"reading {args.results}", JSON_BYTES_PER_BYTE * os.path.getsize(args.results),
+                     args.max_memory, "raise --max-memory for a file this large")
+    records = load_results(args.results, name="RESULTS")
     if not records:
-        raise InvalidParameterError("results", args.results, "a file with at least one record")
-    kinds = {record_kind(r) for r in records}
+        raise InvalidParameterError("RESULTS", args.results, "a file with at least one record")
+    try:
+        kinds = {record_kind(r) for r in records}
+    except InvalidParameterError:
+        raise
+    except Exception as err:   # a detector tripped on a wrongly typed field
+        raise InvalidParameterError("RESULTS", args.results, f"records tnrnn wrote ({type(err).__name__}: {err})") from None
     if len(kinds) > 1:
         raise InvalidParameterError("results", "records of kinds " + ", ".join(sorted(kinds)), "records of one kind")
     (kind,) = kinds
@@ -110,8 +121,25 @@ def run(args) -> int:
     return 0
 
 
+#: Parsed JSON records take up to this many bytes per byte of text (Python objects); the size estimate of
+#: ``tnrnn plot`` before it reads a file.
+JSON_BYTES_PER_BYTE = 16
+
+
 def _draw(kind, records, args) -> None:
-    RECORD_KINDS[kind][1](records, args)
+    """Draw with the kind's drawer; records whose fields are missing or wrongly typed are one error line."""
+    from ..errors import OutputError, TnrnnError
+
+    try:
+        RECORD_KINDS[kind][1](records, args)
+    except TnrnnError:
+        raise
+    except OSError as err:
+        raise OutputError(f"could not write --output {args.output} ({err.strerror or err})") from None
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError) as err:
+        text = " ".join(str(err).split())[:200]
+        raise InvalidParameterError("RESULTS", args.results,
+                                    f"{kind} records with the fields tnrnn writes ({type(err).__name__}: {text})") from None
 
 
 def _draw_ranks(records, args) -> None:

@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..memory.functions import DecayFit, classify_decay, memory_horizon
+from ..records import Record
 from .drive import model_label, stepper
 from .registry import register
 
@@ -80,7 +81,7 @@ def draw_inputs(n: int, T: int, M: int, inputs: str = "gaussian", *, scale: floa
 
 
 @dataclass(frozen=True, eq=False)
-class GradientHorizon:
+class GradientHorizon(Record):
     """Gradient norms ``g(k)`` per lag, their spread, decay fit and horizon.
 
     Attributes

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 from .drive import model_label, stepper
 from .horizon import _torch, draw_inputs
 from .registry import register
@@ -41,7 +42,7 @@ __all__ = ["LyapunovSpectrum", "lyapunov_spectrum", "state_jacobians"]
 
 
 @dataclass(frozen=True, eq=False)
-class LyapunovSpectrum:
+class LyapunovSpectrum(Record):
     """Lyapunov exponents (nats per step), largest first.
 
     Attributes

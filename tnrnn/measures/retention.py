@@ -73,7 +73,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..records import format_table
+from ..records import Record, format_table
 from .capacity import ridge_fit
 from .drive import hidden_states, model_label, stepper
 from .quality import single_threaded, state_degeneracy
@@ -185,7 +185,7 @@ def _r2(y, pred) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class Retention:
+class Retention(Record):
     """Per-lag retention and semantic recoverability of a model, by a linear and a kernel probe.
 
     Attributes

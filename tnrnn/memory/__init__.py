@@ -32,6 +32,7 @@ from .hankel import (
     KernelError,
     MinimalWidth,
     Truncation,
+    at_noise_floor,
     balanced_truncation,
     fir_realization,
     gramian_factors,
@@ -42,6 +43,7 @@ from .hankel import (
     hankel_spectrum,
     kernel_error,
     minimal_width,
+    noise_floor,
     realize_section,
     section_bound,
     truncate_kernel,
@@ -56,4 +58,5 @@ __all__ = [
     "hankel_matrix", "HankelSpectrum", "hankel_spectrum", "ExactHankelRank", "hankel_rank_exact",
     "fir_realization", "gramians", "gramian_factors", "hankel_singular_values", "Truncation", "balanced_truncation",
     "truncate_kernel", "KernelError", "kernel_error", "MinimalWidth", "minimal_width", "section_bound", "realize_section",
+    "noise_floor", "at_noise_floor",
 ]

@@ -14,9 +14,22 @@ at time :math:`t` after the input :math:`a u` has been on for time :math:`t`
 .. math:: \rho_u(t) = \frac{1}{a} \frac{d}{dt} S_u(t).
 
 For a linear model :math:`\rho_u(t) = \rho(t) u` exactly.  The estimate is
-averaged over random directions, with the spread reported.  All step responses
-come from one batched call: row ``j`` of the batch holds ``J - j`` zeros then
-``j`` steps of ``a u``, so the final output is :math:`S_u(j\,dt)`.
+averaged over random directions, with the spread reported.
+
+Reference state (``reference=``): where the step starts.  ``"steady"``
+(tnrnn's default): after the same silent pre-roll of ``P`` steps for every lag
+(default ``P`` = the number of step lengths), i.e. from the state silence
+settles to, so :math:`S_u(0)` is the response to silence and
+:math:`\rho_u` measures the effect of the input alone; the record says how far
+the pre-roll is from settled (``steady_drift``).  ``"zero"``: from the
+model's initial state ``h = 0``, as the Curse-of-memory reference code (Li et
+al.) does; :math:`S_u(0)` is then the output after one silent step from
+``h = 0``.  The two agree for linear models without biases; for a tanh RNN
+with biases they differ by the transient of ``h = 0`` towards its silent state
+(sign flips at lag 0 are possible).  When the model gives per-step outputs
+(``(N, T, C)``, causal models) all step responses come from one batched call
+(one row per direction, all lags read off it); otherwise one call per step
+length, each with the full pre-roll.
 
 * discrete time: :math:`\rho_u(k) = (S_u(k+1) - S_u(k)) / a` (exact for linear models);
 * continuous time (a model sampled every ``dt``, e.g. a continuous
@@ -37,6 +50,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..measures.registry import register
+from ..records import Record
 from .linear import check_time
 
 __all__ = ["MemoryFunction", "memory_function", "DecayFit", "classify_decay", "memory_horizon", "DECAY_KINDS"]
@@ -80,6 +94,62 @@ def _as_callable(model):
     return (lambda X: np.asarray(model(X), dtype=np.float64)), inputs
 
 
+#: Reference states of :func:`memory_function`: where the step starts.
+REFERENCES = ("steady", "zero")
+
+
+def _outputs(f, X: np.ndarray):
+    """``(outputs, per_step)``: the model's outputs on ``X`` (N, T, M), per step (N, T, C) when it gives them."""
+    n, T = X.shape[:2]
+    out = np.asarray(f(X), dtype=np.float64)
+    if out.ndim == 3 and out.shape[:2] == (n, T):
+        return out, True
+    return _last(out, n, T), False
+
+
+def _step_responses(f, steps: np.ndarray, J: int, P: int, reference: str):
+    """``S`` (D, J + 1, C) with ``S[:, j]`` the output after ``j`` steps of input ``steps[d]``, and the drift.
+
+    ``"steady"``: every row starts after the same ``P`` silent steps (``S[:, 0]`` is the
+    output after them); ``drift`` is ``max |y(P) - y(P // 2)|`` of the silent output
+    (0 for a state that has settled).  ``"zero"``: the step starts at the model's
+    initial state; ``S[:, 0]`` is the output after one silent step from it (the readout
+    needs a step), ``drift`` is ``None``.  One batched call when the model gives
+    per-step outputs (causal models), else one call per step length.
+    """
+    D, M = steps.shape
+    if reference == "steady":
+        X = np.zeros((D + 1, P + J, M))
+        X[:D, P:] = steps[:, None, :]
+        out, per_step = _outputs(f, X)
+        if per_step:
+            S = out[:D, P - 1:]
+            drift = float(np.max(np.abs(out[D, P - 1] - out[D, P // 2 - 1]))) if P >= 2 else None
+            return S, drift
+        S = np.empty((D, J + 1, out.shape[1]))
+        S[:, J] = out[:D]
+        for j in range(J):
+            Xj = np.zeros((D, P + j, M))
+            Xj[:, P:] = steps[:, None, :]
+            S[:, j] = _outputs(f, Xj)[0]
+        drift = None
+        if P >= 2:
+            half = _outputs(f, np.zeros((1, P // 2, M)))[0]
+            drift = float(np.max(np.abs(S[0, 0] - half[0]))) if D else None
+        return S, drift
+    X = np.concatenate([np.broadcast_to(steps[:, None, :], (D, J, M)), np.zeros((1, J, M))])
+    out, per_step = _outputs(f, X)
+    if per_step:
+        S = np.concatenate([np.broadcast_to(out[D, 0], (D, 1, out.shape[2])), out[:D]], axis=1)
+        return S, None
+    S = np.empty((D, J + 1, out.shape[1]))
+    S[:, J] = out[:D]
+    S[:, 0] = _outputs(f, np.zeros((1, 1, M)))[0][0]
+    for j in range(1, J):
+        S[:, j] = _outputs(f, np.broadcast_to(steps[:, None, :], (D, j, M)).copy())[0]
+    return S, None
+
+
 def _last(out: np.ndarray, n: int, T: int) -> np.ndarray:
     out = np.asarray(out, dtype=np.float64)
     if out.ndim == 3 and out.shape[:2] == (n, T):
@@ -92,7 +162,7 @@ def _last(out: np.ndarray, n: int, T: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class MemoryFunction:
+class MemoryFunction(Record):
     """An estimated memory function.
 
     Attributes
@@ -106,6 +176,14 @@ class MemoryFunction:
     time : str
     dt : float
     amplitude : float
+    reference : str
+        Where each step starts: ``"steady"`` (after :attr:`preroll` silent
+        steps) or ``"zero"`` (the model's initial state).
+    preroll : int
+        Silent steps before every step (``"steady"``; 0 for ``"zero"``).
+    steady_drift : float or None
+        ``max |y(P) - y(P/2)|`` of the silent output (``"steady"``): how far the
+        pre-roll is from a steady state (0 when settled); ``None`` otherwise.
     """
 
     times: np.ndarray
@@ -114,6 +192,9 @@ class MemoryFunction:
     time: str
     dt: float
     amplitude: float
+    reference: str = "steady"
+    preroll: int = 0
+    steady_drift: float | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -135,7 +216,8 @@ class MemoryFunction:
 
     def to_dict(self, tol: float = 1e-3) -> dict:
         """JSON-safe: times, mean, spread (channel-major lists), decay fit and horizon of channel 0."""
-        return {"time": self.time, "dt": self.dt, "amplitude": self.amplitude,
+        return {"kind": "memory-function", "time": self.time, "dt": self.dt, "amplitude": self.amplitude,
+                "reference": self.reference, "preroll": self.preroll, "steady_drift": self.steady_drift,
                 "directions": int(self.directions.shape[0]), "times": self.times.tolist(),
                 "mean": self.mean.T.tolist(), "spread": self.spread.T.tolist(),
                 "decay": self.decay().to_dict(), "horizon": self.horizon(tol), "horizon_tol": tol}
@@ -144,8 +226,10 @@ class MemoryFunction:
         m, s = self.mean[:, 0], self.spread[:, 0]
         K = len(self.times)
         pick = sorted({0, 1, 2, K // 4, K // 2, K - 1} & set(range(K)))
+        ref = (f"from the steady state after {self.preroll} silent steps" if self.reference == "steady"
+               else "from the zero state")
         rows = [f"memory function ({self.time} time, {self.directions.shape[0]} directions, "
-                f"amplitude {self.amplitude:g})", f"{'t':>10}  {'|rho|':>12}  {'spread':>10}"]
+                f"amplitude {self.amplitude:g}, {ref})", f"{'t':>10}  {'|rho|':>12}  {'spread':>10}"]
         rows += [f"{self.times[k]:>10.4g}  {m[k]:>12.5e}  {s[k]:>10.3e}" for k in pick]
         rows.append(str(self.decay()))
         h = self.horizon()
@@ -156,7 +240,7 @@ class MemoryFunction:
 @register("function", "memory function: derivative of the step response, averaged over input directions")
 def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float = 1.0, directions=8,
                     amplitude: float = 1.0, inputs: int | None = None, seed=None,
-                    max_memory=None) -> MemoryFunction:
+                    reference: str = "steady", preroll: int | None = None, max_memory=None) -> MemoryFunction:
     """Estimate the memory function of ``model`` from its step responses (see the module docstring).
 
     Parameters
@@ -179,6 +263,16 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
         ``M``, when the model does not say (``model.inputs``/``input_size``).
     seed : int, optional
         Seed of the random directions.
+    reference : {"steady", "zero"}
+        Where the step starts (the module docstring): ``"steady"`` (default,
+        tnrnn's) after ``preroll`` silent steps, the same for every lag;
+        ``"zero"`` from the model's initial state ``h = 0``, as the
+        Curse-of-memory reference code does.  They agree for linear models
+        without biases and differ for models whose silent state is not 0.
+    preroll : int, optional
+        Silent steps before every step with ``"steady"`` (default: the number
+        of step lengths, ``lags`` in discrete time); :attr:`MemoryFunction.steady_drift`
+        says whether it sufficed.
     max_memory : int or str, optional
         Refuse batches above this estimate (default 4 GiB).
 
@@ -219,12 +313,14 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
     u = u / norms[:, None]
     D, M = u.shape
     J = K if time == "discrete" else max(K + 1, 5)  # step lengths 0..J
-    rows = D * (J + 1)
-    check_memory("the step-response batch", 8.0 * rows * J * M * 3, max_memory, "use fewer --lags or --directions")
-    on = np.arange(J)[None, :] >= (J - np.arange(J + 1))[:, None]  # row j: the last j steps on
-    X = on[None, :, :, None] * (amplitude * u)[:, None, None, :]  # (D, J + 1, J, M)
-    out = _last(f(X.reshape(rows, J, M)), rows, J)
-    S = out.reshape(D, J + 1, -1) / amplitude  # S[d, j] = response after j steps
+    P = J if preroll is None else check_positive_int(preroll, "preroll")
+    if reference not in REFERENCES:
+        raise InvalidParameterError("reference", reference, "one of " + ", ".join(REFERENCES))
+    T = P + J if reference == "steady" else J
+    check_memory("the step-response batch", 8.0 * (D + 1) * T * M * 3 * 2, max_memory,
+                 "use fewer --lags or --directions (or a shorter --preroll)")
+    S, drift = _step_responses(f, u * amplitude, J, P, reference)
+    S = S / amplitude
     if time == "discrete":
         rho = S[:, 1:K + 1] - S[:, :K]
         times = np.arange(K, dtype=np.float64)
@@ -238,14 +334,15 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
                              - 3 * S[:, k + 4]) / 12
         rho /= dt
         times = dt * np.arange(K, dtype=np.float64)
-    return MemoryFunction(times, rho, u, time, float(dt), float(amplitude))
+    return MemoryFunction(times, rho, u, time, float(dt), float(amplitude), reference,
+                          P if reference == "steady" else 0, drift)
 
 
 # -- decay ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class DecayFit:
+class DecayFit(Record):
     """Least-squares fits of the log envelope of ``|rho|`` on the tail: exponential vs power law.
 
     The envelope is ``max_{s >= t} |rho(s)|`` (so that oscillating memories are

@@ -30,6 +30,14 @@ sampled kernels tnrnn works with.  Conventions (tnrnn's own):
   it over GF(p);
 * errors are measured over the lags :math:`0 \dots 2N-2` (:func:`kernel_error`),
   where the Hankel bound provably holds.
+
+Noise floor (tnrnn's rule, :func:`noise_floor`): every bound and error is
+computed in float64, so values at or below ``N * eps * sigma_1``
+(:func:`tnrnn.validation.rank_tolerance` of the ``N x N`` FIR operator, ``eps``
+the machine epsilon, ``sigma_1`` its largest singular value, which is at least
+``max |h_k|``) are rounding, not information.  Such a bound is reported *at the
+noise floor* (a field and the text say so): it certifies nothing, and an error
+below it is not a violation.
 """
 
 from __future__ import annotations
@@ -42,9 +50,12 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, check_prime, rank_mod, to_field
 from ..measures.registry import register
+from ..records import Record
 from .linear import LinearRNN
 
 __all__ = [
+    "noise_floor",
+    "at_noise_floor",
     "hankel_matrix",
     "HankelSpectrum",
     "hankel_spectrum",
@@ -73,6 +84,41 @@ def _kernel(kernel, name: str = "kernel") -> np.ndarray:
     if not np.all(np.isfinite(h)):
         raise InvalidParameterError(name, "non-finite values", "finite numbers")
     return h
+
+
+def noise_floor(kernel=None, *, samples: int | None = None, sigma_1: float | None = None) -> float:
+    """The numerical floor of the bounds of a sampled kernel: ``N * eps * sigma_1`` (the module docstring).
+
+    Give the kernel (``sigma_1`` is then the largest singular value of its
+    ``N x N`` FIR operator), or ``samples`` and ``sigma_1`` directly.
+
+    Examples
+    --------
+    >>> h = 0.5 ** np.arange(20)                      # sigma_1 = 4/3 up to the cut at 20 samples
+    >>> round(float(noise_floor(h) / (20 * np.finfo(float).eps * 4 / 3)), 6)
+    1.0
+    """
+    from ..validation import rank_tolerance
+
+    if kernel is not None:
+        from scipy.linalg import svdvals
+
+        h = _kernel(kernel)
+        return rank_tolerance((h.size, h.size), float(svdvals(hankel_matrix(h))[0]))
+    if samples is None or sigma_1 is None:
+        raise InvalidParameterError("kernel", None, "a kernel, or samples and sigma_1")
+    return rank_tolerance((int(samples), int(samples)), float(sigma_1))
+
+
+def at_noise_floor(value, floor: float) -> bool:
+    """Whether a bound or error ``value`` is at or below the noise ``floor`` (``None`` is not).
+
+    Examples
+    --------
+    >>> at_noise_floor(1e-17, 1e-14), at_noise_floor(1e-3, 1e-14), at_noise_floor(None, 1e-14)
+    (True, False, False)
+    """
+    return value is not None and abs(float(value)) <= floor
 
 
 def _section_shape(n: int, rows, cols) -> tuple[int, int]:
@@ -125,7 +171,7 @@ def hankel_matrix(kernel, rows: int | None = None, cols: int | None = None, *, s
 
 
 @dataclass(frozen=True)
-class HankelSpectrum:
+class HankelSpectrum(Record):
     """Singular values of a Hankel matrix, with the tolerance of the numerical rank.
 
     Attributes
@@ -186,7 +232,7 @@ def hankel_spectrum(kernel, tol: float | None = None, *, rows: int | None = None
 
 
 @dataclass(frozen=True)
-class ExactHankelRank:
+class ExactHankelRank(Record):
     """The rank of a Hankel section over GF(p), a certified lower bound on its rank over the rationals.
 
     ``rank`` over GF(p) is at most the rank over Q; a realisation of width
@@ -382,7 +428,7 @@ def hankel_singular_values(system: LinearRNN) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Truncation:
+class Truncation(Record):
     """A balanced truncation: the width-m model and the bounds on its error.
 
     Attributes
@@ -411,6 +457,17 @@ class Truncation:
     lower_bound: float
     upper_bound: float | None
     method: str = "gramian"
+    noise_floor: float = 0.0
+
+    @property
+    def lower_at_floor(self) -> bool:
+        """The lower bound is at the noise floor: it certifies nothing (:func:`at_noise_floor`)."""
+        return at_noise_floor(self.lower_bound, self.noise_floor)
+
+    @property
+    def upper_at_floor(self) -> bool:
+        """The upper bound is at the noise floor: the error is zero up to rounding."""
+        return at_noise_floor(self.upper_bound, self.noise_floor)
 
     @property
     def matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -426,14 +483,23 @@ class Truncation:
     def to_dict(self) -> dict:
         """JSON-safe (the matrices included)."""
         return {"width": self.width, "method": self.method, "lower_bound": self.lower_bound,
-                "upper_bound": self.upper_bound, "hankel_singular_values": list(self.hankel_singular_values), "model": self.model.to_dict()}
+                "upper_bound": self.upper_bound, "noise_floor": self.noise_floor,
+                "lower_at_floor": self.lower_at_floor, "upper_at_floor": self.upper_at_floor,
+                "hankel_singular_values": list(self.hankel_singular_values), "model": self.model.to_dict()}
+
+    def _bound_text(self, value) -> str:
+        if at_noise_floor(value, self.noise_floor):
+            return f"at the noise floor (<= {self.noise_floor:.1e})"
+        return f"{value:.3e}"
 
     def __str__(self) -> str:
         if self.method == "section":
             return (f"Kung realisation of width {self.width} from a Hankel section of rank "
-                    f"{len(self.hankel_singular_values)}: l1 error >= {self.lower_bound:.3e} (no upper bound)")
+                    f"{len(self.hankel_singular_values)}: l1 error >= {self._bound_text(self.lower_bound)} "
+                    f"(no upper bound)")
         return (f"balanced truncation to width {self.width} (source width {len(self.hankel_singular_values)}): "
-                f"Hankel lower bound {self.lower_bound:.3e} <= error, H-infinity error <= {self.upper_bound:.3e}")
+                f"Hankel lower bound {self._bound_text(self.lower_bound)} <= error, "
+                f"H-infinity error <= {self._bound_text(self.upper_bound)}")
 
 
 def _truncate(system: LinearRNN, LP: np.ndarray, LQ: np.ndarray, width: int, factors=None) -> Truncation:
@@ -452,7 +518,10 @@ def _truncate(system: LinearRNN, LP: np.ndarray, LQ: np.ndarray, width: int, fac
     model = LinearRNN(Ti @ system.W @ T, Ti @ system.U, system.c @ T, time=system.time, dt=system.dt)
     tail = s[m:]
     lower = float(tail[0]) if tail.size else 0.0
-    return Truncation(model, keep, tuple(float(v) for v in s), lower, float(2 * np.sum(tail)), "gramian")
+    from ..validation import rank_tolerance
+
+    floor = rank_tolerance((LP.shape[0], LP.shape[0]), float(s[0]))
+    return Truncation(model, keep, tuple(float(v) for v in s), lower, float(2 * np.sum(tail)), "gramian", floor)
 
 
 def balanced_truncation(system: LinearRNN, width: int) -> Truncation:
@@ -536,14 +605,17 @@ def realize_section(kernel, width: int, rows: int | None = None) -> Truncation:
     W = lstsq(obs[:-1], obs[1:])[0]
     tail = s[m:]
     lower = float(tail[0]) if tail.size and tail[0] > s[0] * 1e-13 else 0.0
-    return Truncation(LinearRNN(W, ctrl[:, 0], obs[0]), keep, tuple(float(v) for v in s[:rank]), lower, None, "section")
+    from ..validation import rank_tolerance
+
+    return Truncation(LinearRNN(W, ctrl[:, 0], obs[0]), keep, tuple(float(v) for v in s[:rank]), lower, None,
+                      "section", rank_tolerance(H.shape, float(s[0])))
 
 
 # -- errors and widths -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class KernelError:
+class KernelError(Record):
     """Norms of the error ``e = h - h_hat`` over the lags ``0 .. lags - 1`` (``h`` zero beyond its samples).
 
     Attributes
@@ -635,7 +707,7 @@ def section_bound(kernel, width: int) -> float:
 
 
 @dataclass(frozen=True)
-class MinimalWidth:
+class MinimalWidth(Record):
     """Widths a sampled kernel needs for an error ``eps`` (absolute, in the kernel's units).
 
     Attributes
@@ -652,18 +724,30 @@ class MinimalWidth:
         Sufficient against the FIR target: balanced truncation to this width has
         H-infinity error <= ``eps`` (smallest m with ``2 sum_{i>m} sigma_i <= eps``;
         ``lower_fir <= upper``).
+    noise_floor : float
+        :func:`noise_floor` of the kernel; singular values at or below it are
+        not counted (they are rounding).
+    at_noise_floor : bool
+        ``eps`` is at or below the noise floor: the widths are those of the
+        floor (no float computation resolves a smaller error).
     """
 
     eps: float
     lower: int
     lower_fir: int
     upper: int
+    noise_floor: float = 0.0
+    at_noise_floor: bool = False
 
     def to_dict(self) -> dict:
         """JSON-safe."""
-        return {"eps": self.eps, "lower": self.lower, "lower_fir": self.lower_fir, "upper": self.upper}
+        return {"eps": self.eps, "lower": self.lower, "lower_fir": self.lower_fir, "upper": self.upper,
+                "noise_floor": self.noise_floor, "at_noise_floor": self.at_noise_floor}
 
     def __str__(self) -> str:
+        if self.at_noise_floor:
+            return (f"eps {self.eps:.0e}: at the noise floor ({self.noise_floor:.1e}); the widths of the floor: "
+                    f">= {self.lower} (horizon), >= {self.lower_fir} (FIR), {self.upper} suffice")
         return (f"eps {self.eps:.0e}: width >= {self.lower} needed on the horizon (l1), >= {self.lower_fir} "
                 f"against the FIR target (H-inf); {self.upper} suffice (balanced truncation, H-inf)")
 
@@ -682,9 +766,18 @@ def minimal_width(kernel, eps) -> list[MinimalWidth]:
     for e in eps_list:
         if not (isinstance(e, (int, float, np.floating)) and np.isfinite(e) and e > 0):
             raise InvalidParameterError("eps", e, "numbers > 0")
+    from ..validation import rank_tolerance
+
     h = _kernel(kernel)
     sec = svdvals(hankel_matrix(h, section=True))
     s = svdvals(hankel_matrix(h))
+    floor = rank_tolerance((h.size, h.size), float(s[0]))
+    s = np.where(s > floor, s, 0.0)  # rounding is not memory
+    sec = np.where(sec > floor, sec, 0.0)
     tails = 2 * np.concatenate([np.cumsum(s[::-1])[::-1], [0.0]])  # tails[m] = 2 sum_{i>m} sigma_i
-    return [MinimalWidth(float(e), int(np.sum(sec > e)), int(np.sum(s > e)), int(np.argmax(tails <= e)))
-            for e in eps_list]
+    out = []
+    for e in eps_list:
+        f = max(float(e), floor)
+        out.append(MinimalWidth(float(e), int(np.sum(sec > f)), int(np.sum(s > f)), int(np.argmax(tails <= f)),
+                                floor, bool(e <= floor)))
+    return out

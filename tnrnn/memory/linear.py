@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 
 __all__ = ["LinearRNN", "continuous_kernel", "discrete_kernel", "TIMES", "check_time"]
 
@@ -129,7 +130,7 @@ def _parts(W, U, c):
 
 
 @dataclass(frozen=True, eq=False)
-class LinearRNN:
+class LinearRNN(Record):
     """A linear RNN ``(W, U, c)`` in discrete or continuous time (see the module docstring).
 
     Parameters

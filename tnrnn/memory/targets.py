@@ -28,11 +28,35 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..records import Record
 
-__all__ = ["Target", "TARGETS", "target", "sample_kernel", "generate_data", "INPUT_KINDS"]
+__all__ = ["Target", "TARGETS", "target", "sample_kernel", "generate_data", "INPUT_KINDS", "input_process"]
 
-#: Input processes of :func:`generate_data`.
-INPUT_KINDS = ("white", "brownian")
+#: Input processes of :func:`generate_data`: ``"brownian"`` is tnrnn's (increments ``N(0, dt)``, a Brownian
+#: path sampled every ``dt``); ``"brownian-dt"`` is the Curse-of-memory reference code's (cumulative sums of
+#: ``dt * xi``, ``xi`` standard normal: increments ``N(0, dt^2)``, a factor ``sqrt(dt)`` smaller).
+INPUT_KINDS = ("white", "brownian", "brownian-dt")
+
+
+def input_process(kind: str, rng, shape, dt: float) -> np.ndarray:
+    """Inputs of :data:`INPUT_KINDS` ``kind`` of ``shape`` (sequences along the last axis).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = input_process("brownian", np.random.default_rng(0), (1, 4), 0.25)
+    >>> b = input_process("brownian-dt", np.random.default_rng(0), (1, 4), 0.25)
+    >>> bool(np.allclose(b, a * np.sqrt(0.25)))       # the sqrt(dt) between the two conventions
+    True
+    """
+    if kind not in INPUT_KINDS:
+        raise InvalidParameterError("inputs", kind, "one of " + ", ".join(INPUT_KINDS))
+    xi = rng.standard_normal(shape)
+    if kind == "white":
+        return xi
+    if kind == "brownian":
+        return np.cumsum(xi * np.sqrt(dt), axis=-1)
+    return np.cumsum(dt * xi, axis=-1)
 
 
 def _exp(t, d):
@@ -62,7 +86,7 @@ def _sin(t, d):
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Record):
     """A target memory function ``rho(t)``, ``t >= 0``.
 
     Attributes
@@ -156,7 +180,16 @@ def sample_kernel(spec, horizon: float = 64.0, dt: float = 0.1) -> np.ndarray:
     True
     """
     n = _check_grid(horizon, dt)
-    return dt * target(spec)(dt * np.arange(n))
+    spec = target(spec)
+    with np.errstate(over="ignore", invalid="ignore"):
+        h = dt * spec(dt * np.arange(n))
+    if not np.all(np.isfinite(h)):
+        raise InvalidParameterError("target", spec.name, f"a target finite on the horizon [0, {horizon:g})")
+    if not np.any(h):
+        raise InvalidParameterError("target", spec.name,
+                                    f"a target with memory inside the horizon (it is zero on [0, {horizon:g}); "
+                                    "use a longer horizon or a smaller delay)")
+    return h
 
 
 def generate_data(spec, length: int, samples: int, *, dt: float = 0.1, inputs: str = "white",
@@ -175,9 +208,11 @@ def generate_data(spec, length: int, samples: int, *, dt: float = 0.1, inputs: s
         Number of sequences (``N``).
     dt : float
         The time step.
-    inputs : {"white", "brownian"}
+    inputs : {"white", "brownian", "brownian-dt"}
         ``"white"``: i.i.d. standard normal ``x_t``; ``"brownian"``: a Brownian
-        path sampled every ``dt`` (cumulative sums of ``N(0, dt)`` steps).
+        path sampled every ``dt`` (cumulative sums of ``N(0, dt)`` steps, tnrnn's);
+        ``"brownian-dt"``: cumulative sums of ``dt * xi`` (the Curse-of-memory
+        reference code's convention, :data:`INPUT_KINDS`).
     seed : int, optional
         Seed of the inputs.
 
@@ -199,12 +234,8 @@ def generate_data(spec, length: int, samples: int, *, dt: float = 0.1, inputs: s
     T = check_positive_int(length, "length")
     N = check_positive_int(samples, "samples")
     if inputs not in INPUT_KINDS:
-        raise InvalidParameterError("inputs", inputs, "'white' or 'brownian'")
+        raise InvalidParameterError("inputs", inputs, "one of " + ", ".join(INPUT_KINDS))
     h = sample_kernel(spec, horizon=T * dt, dt=dt) if T >= 2 else dt * target(spec)(np.zeros(1))
-    rng = np.random.default_rng(seed)
-    if inputs == "white":
-        x = rng.standard_normal((N, T))
-    else:
-        x = np.cumsum(rng.standard_normal((N, T)) * np.sqrt(dt), axis=1)
+    x = input_process(inputs, np.random.default_rng(seed), (N, T), dt)
     y = fftconvolve(x, h[None, :], axes=1)[:, :T]
     return x, y

@@ -22,6 +22,7 @@ from ..backends import infer, resolve
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory, format_bytes, resolve_memory
+from ..records import Record
 from ..typing import BackendLike, MemoryLike, OptimizeLike
 from .optimizers import DEFAULT_OPTIMIZER, find_tree, optimizer_name
 
@@ -42,7 +43,7 @@ Inputs = Sequence[Sequence[str]]
 
 # -- plans and costs ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class ContractionCost:
+class ContractionCost(Record):
     """The cost of a contraction path, known before contracting.
 
     Attributes

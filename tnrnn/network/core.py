@@ -41,6 +41,7 @@ import numpy as np
 
 from ..circuits import RAC
 from ..errors import InvalidParameterError
+from ..records import Record
 from ..typing import ArrayLike, BackendLike, CutLike, MemoryLike, OptimizeLike
 from ..validation import check_positive_int
 from .optimizers import DEFAULT_OPTIMIZER
@@ -84,7 +85,7 @@ def _copy_tensor(dim: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class NetworkSummary:
+class NetworkSummary(Record):
     """Counts and sizes of a compiled network (prints as a small table).
 
     Examples

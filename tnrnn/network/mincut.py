@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
+from ..records import Record
 from ..typing import CutLike, MemoryLike
 from ..validation import check_positive_int
 from .core import CircuitNetwork
@@ -55,7 +56,7 @@ __all__ = ["MinCut", "mincut_bound", "mincut_bound_for"]
 
 
 @dataclass(frozen=True)
-class MinCut:
+class MinCut(Record):
     """A minimum cut of a network across a cut of the time steps.
 
     Attributes
@@ -181,7 +182,7 @@ def _min_cut(problem, cut: Cut):
                   bonds=tuple(crossing), start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
 
 
-def mincut_bound(network: CircuitNetwork, cut: CutLike, *, max_memory: MemoryLike = None) -> MinCut:
+def mincut_bound(network: CircuitNetwork, cut: CutLike = "start-end", *, max_memory: MemoryLike = None) -> MinCut:
     """The min-cut bound of a compiled network across ``cut``.
 
     Parameters
@@ -189,7 +190,7 @@ def mincut_bound(network: CircuitNetwork, cut: CutLike, *, max_memory: MemoryLik
     network : CircuitNetwork
         Compiled with one output channel.
     cut : Cut or str
-        A :class:`~tnrnn.cuts.Cut` or a name (``"start-end"``, ...).
+        A :class:`~tnrnn.cuts.Cut` or a name (default ``"start-end"``, as for :func:`tnrnn.cut_rank`).
 
     Returns
     -------
@@ -202,6 +203,8 @@ def mincut_bound(network: CircuitNetwork, cut: CutLike, *, max_memory: MemoryLik
     >>> mincut_bound(net, "prefix:2").bound      # min(R, M^2, M^4) = 4
     4
     """
+    if not isinstance(network, CircuitNetwork):
+        raise InvalidParameterError("network", type(network).__name__, "a CircuitNetwork (tnrnn.compile(rac, T))")
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
     cut = as_cut(cut, network.length)

@@ -74,6 +74,7 @@ __all__ = [
     "optimizer_info",
     "optimizer_name",
     "path_cache_dir",
+    "plan_seconds",
     "recurrence_path",
     "register_optimizer",
     "register_presets",
@@ -95,15 +96,43 @@ HYPER_SECONDS_PER_TENSOR = 0.05
 HYPER_MIN_SECONDS = 5.0
 HYPER_MAX_SECONDS = 60.0
 
-#: Seconds of path search per tensor and optimizer, for work estimates before planning big networks:
-#: greedy and recurrence on a 60k-tensor network took about 1.1e-4 s per tensor each (AMD EPYC,
-#: ``tnrnn compile -L 2 -R 3 -M 3 -T 200``); doubled. tnrnn's estimate.
+#: Seconds of path search per tensor and optimizer at 1000 tensors, for work estimates before planning big
+#: networks; the time grows like ``n^1.5`` (:func:`plan_seconds`).  Measured on compiled depth-2 networks
+#: (Intel Xeon, 2 cores): greedy planned 2581 tensors in 0.16 s and 9961 in 1.05 s (exponent 1.4),
+#: recurrence 0.06 s and 0.35 s; greedy and recurrence on a 60k-tensor network took about 1.1e-4 s per
+#: tensor each (AMD EPYC, ``tnrnn compile -L 2 -R 3 -M 3 -T 200``). The constant is several times these.
 PLAN_SECONDS_PER_TENSOR = 2e-4
+
+#: Greedy runs per plan of the randomized optimizers (opt_einsum's ``random-greedy`` runs 32, ``auto-hq``
+#: and so ``tnrnn`` run ``random-greedy-128`` on large networks: 44 s for 2581 tensors, measured).
+_PLAN_REPEATS = {"random-greedy": 32, "random-greedy-128": 128, "auto-hq": 128, DEFAULT_OPTIMIZER: 128}
 
 #: Commands refuse to plan when the estimate (:data:`PLAN_SECONDS_PER_TENSOR`) is above this many seconds.
 MAX_PLAN_SECONDS = 120.0
 
 PathFinder = Callable[[list, tuple, dict], Any]
+
+
+def plan_seconds(name: str, num_tensors: int) -> float:
+    """Estimated seconds for the optimizer ``name`` to plan a network of ``num_tensors`` tensors.
+
+    ``PLAN_SECONDS_PER_TENSOR * n * sqrt(n / 1000)`` times the greedy runs of
+    the randomized optimizers; a named hyper-optimizer's time budget
+    (:func:`hyper_max_time`).  An order of magnitude for refusing minutes of
+    search before it starts, not a prediction.
+
+    Examples
+    --------
+    >>> plan_seconds("greedy", 1000), plan_seconds("random-greedy", 1000)
+    (0.2, 6.4)
+    >>> plan_seconds("greedy", 135451) > MAX_PLAN_SECONDS
+    True
+    """
+    n = max(int(num_tensors), 1)
+    info = _OPTIMIZERS.get(name)
+    if info is not None and info.hyper_methods is not None:
+        return hyper_max_time(n)
+    return round(_PLAN_REPEATS.get(name, 1) * PLAN_SECONDS_PER_TENSOR * n * (n / 1000) ** 0.5, 6)
 
 
 @dataclass(frozen=True)
@@ -335,6 +364,20 @@ def path_cache_dir() -> str | None:
     cache), else ``$XDG_CACHE_HOME/tnrnn/paths`` (``~/.cache/tnrnn/paths``).
     One small JSON file per contraction, named by a hash of its structure;
     a file that cannot be read is ignored and planned again.
+
+    Why not ``cotengra.ReusableHyperOptimizer(directory=...)`` (issue 20
+    asked; measured with cotengra 0.8.3 on the 55-tensor network of a
+    ``(2, 3, 3)`` RAC at ``T = 6``, Intel Xeon, 2 cores): a cache hit costs
+    the same (0.27 ms through a ``cotengra.reusable.ReusableOptimizer``
+    subclass wrapping this optimizer, 0.26 ms here, both rebuilding the
+    tree; 0.06 ms for the JSON read alone), but cotengra's ``DiskDict``
+    stores ``pickle`` files and loads them with ``pickle.load``: a file
+    planted in the cache folder ran its code on the next plan (checked), and
+    a corrupt file raised ``UnboundLocalError`` instead of being planned
+    again; its writes are not atomic, so a concurrent reader can see half a
+    file.  The path cache must never execute what a folder holds (the same
+    rule as :mod:`tnrnn.bridge.files`), so it stays a JSON file per
+    contraction, written atomically (``os.replace``).
 
     Examples
     --------

@@ -55,6 +55,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..limits import check_memory, format_bytes, resolve_memory
+from ..records import Record
 from ..typing import BackendLike, MemoryLike
 
 __all__ = ["DEFAULT_CHUNKS", "SliceEstimate", "contract_sliced", "estimate_slices"]
@@ -74,7 +75,7 @@ def _ranges(n: int, chunks: int) -> list[tuple[int, int]]:
 
 
 @dataclass(frozen=True)
-class SliceEstimate:
+class SliceEstimate(Record):
     """The memory of a sliced contraction, estimated before it runs.
 
     Attributes

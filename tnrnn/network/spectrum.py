@@ -46,6 +46,7 @@ from ..backends import resolve
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory, resolve_memory
+from ..records import Record
 from ..typing import BackendLike, CutLike, MemoryLike, OptimizeLike
 from .contract import _contract_problem, matricize
 from .core import CircuitNetwork, compile
@@ -62,7 +63,7 @@ FACTORS_MAX_ENTRIES = 2**22
 
 
 @dataclass(frozen=True, eq=False)
-class Spectrum:
+class Spectrum(Record):
     """Singular values of a grid matricization and its numerical rank.
 
     Attributes
@@ -183,7 +184,7 @@ def _doubled(inds, data, shared):
     return out_inds, out_data
 
 
-def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method: str = "auto",
+def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None = None, method: str = "auto",
              backend: BackendLike = "numpy", device: str | None = None, tol: float | None = None,
              rtol: float | None = None, optimize: OptimizeLike = DEFAULT_OPTIMIZER,
              max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False,
@@ -195,8 +196,8 @@ def spectrum(rac_or_network, cut: CutLike, *, length: int | None = None, method:
     rac_or_network : RAC or CircuitNetwork
         A RAC is compiled (output channel 0) for ``length`` steps.
     cut : Cut or str
-        ``"start-end"``, ``"interleaved"``, ``"prefix:S"``, ``"0,1|2,3"`` or
-        a :class:`~tnrnn.cuts.Cut`.
+        ``"start-end"`` (the default, as for :func:`tnrnn.cut_rank`), ``"interleaved"``, ``"prefix:S"``,
+        ``"0,1|2,3"`` or a :class:`~tnrnn.cuts.Cut`.
     length : int, optional
         ``T``; required for a RAC, and must match a network's length.
     method : {"auto", "dense", "factors", "gram"}

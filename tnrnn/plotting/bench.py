@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from ..backends import GPU_LABELS
@@ -10,7 +9,7 @@ from ..bench.records import BenchRecord
 from ..bench.report import fit_time_vs_flops, time_columns
 from ..errors import InvalidParameterError
 from ..typing import PathLike
-from .figure import figure_format, new_figure, save_figure
+from .figure import figure_format, integer_ticks, line_style, new_figure, new_grid, save_figure
 
 __all__ = ["plot_bench"]
 
@@ -25,8 +24,9 @@ def plot_bench(records: Iterable[BenchRecord], kind: str = "flops", path: PathLi
     ----------
     records : iterable of BenchRecord
     kind : {"flops", "time", "speedup"}
-        ``"flops"``: log10 flops against ``T``, one line per strategy, one
-        panel per ``(L, R, M)``.  ``"time"``: measured time against flops
+        ``"flops"``: log10 flops against ``T``, one line per strategy, one style per
+        strategy in every panel (strategies whose paths cost the same at every
+        length share one line and are named together in the panel), one panel per ``(L, R, M)`` on one y range.  ``"time"``: measured time against flops
         (log-log), one colour per strategy, one marker per backend, with the
         fitted line of :func:`fit_time_vs_flops` per backend.
         ``"speedup"``: CPU (numpy) time over GPU time against flops, only
@@ -52,8 +52,10 @@ def plot_bench(records: Iterable[BenchRecord], kind: str = "flops", path: PathLi
     >>> recs = bench([(1, 2, 2, T) for T in (3, 4)], ["greedy", "recurrence"], repeats=1, progress=False)
     >>> fig = plot_bench(recs, "flops")
     >>> ax = fig.axes[0]
-    >>> ax.get_xlabel(), sorted(line.get_label() for line in ax.get_lines())
-    ('length $T$', ['greedy', 'recurrence', 'tnrnn (default)'])
+    >>> ax.get_xlabel(), sorted(line.get_gid() for line in ax.get_lines())
+    ('length $T$', ['strategy:greedy=tnrnn', 'strategy:recurrence'])
+    >>> [t.get_text() for t in fig.legends[0].get_texts()]
+    ['greedy', 'recurrence', 'tnrnn (default)']
     >>> plot_bench(recs, "time").axes[0].get_xscale()
     'log'
     """
@@ -91,29 +93,41 @@ def _colours(strategies):
 
 
 def _plot_flops(records, strategies, colours, name, figsize):
-    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     families = sorted({r.network[:3] for r in records})
     ncols = min(len(families), 3)
-    nrows = math.ceil(len(families) / ncols)
-    fig = Figure(figsize=figsize or (4.2 * ncols + 1.8, 3.4 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = new_grid(len(families), cols=ncols, size_each=(4.2, 3.4), sharey=True)
+    if figsize:
+        fig.set_size_inches(*figsize)
+    styles = {s: line_style(i) for i, s in enumerate(strategies)}
     for ax, fam in zip(axes, families):
+        series = {}
         for s in strategies:
-            pts = sorted((r.length, r.flops_log10) for r in records if r.network[:3] == fam and r.strategy == s)
+            pts = tuple(sorted((r.length, r.flops_log10) for r in records if r.network[:3] == fam and r.strategy == s))
             if pts:
-                x, y = zip(*pts)
-                is_default = name(s) != s
-                ax.plot(x, y, marker="o", ms=4, color=colours[s], label=name(s), gid=f"strategy:{s}",
-                        lw=2.4 if is_default else 1.2, ls="--" if is_default else "-")
+                series.setdefault(pts, []).append(s)
+        # strategies whose paths cost the same at every length are drawn once, in the style of
+        # the first of them, and named together in the panel (five identical lines on top of
+        # each other would show only the last one)
+        same = []
+        for k, (pts, group) in enumerate(sorted(series.items(), key=lambda kv: strategies.index(kv[1][0]))):
+            x, y = zip(*pts)
+            is_default = any(name(s) != s for s in group)
+            ax.plot(x, y, gid="strategy:" + "=".join(group), lw=2.2 if is_default else 1.3, zorder=3 + k,
+                    **styles[group[0]])
+            if len(group) > 1:
+                same.append(" = ".join(group))
+        if same:
+            ax.text(0.02, 0.98, "same cost:\n" + "\n".join(same), transform=ax.transAxes, va="top", ha="left",
+                    fontsize="x-small", color="0.25", gid="same-cost")
         ax.set_title(f"L={fam[0]}, R={fam[1]}, M={fam[2]}")
         ax.set_xlabel("length $T$")
         ax.set_ylabel(r"$\log_{10}$ flops")
+        integer_ticks(ax, "x")
         ax.grid(alpha=0.3)
-    for ax in axes[len(families):]:
-        ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize="small")
+    handles = [Line2D([], [], lw=2.2 if name(s) != s else 1.3, label=name(s), **styles[s]) for s in strategies]
+    fig.legend(handles=handles, loc="outside right upper", fontsize="small", frameon=False)
     return fig
 
 

@@ -105,7 +105,13 @@ LINE_STYLES = (
     ("#E69F00", "v", (0, (5, 1))),
     ("#56B4E9", "P", (0, (3, 1, 1, 1))),
     ("#000000", "X", (0, (1, 1))),
-    ("#F0E442", "*", (0, (5, 2, 1, 2))),
+    ("#B8860B", "*", (0, (5, 2, 1, 2))),
+    ("#882255", "p", "-"),
+    ("#44AA99", "h", "--"),
+    ("#332288", "<", "-."),
+    ("#999933", ">", ":"),
+    ("#AA4499", "8", (0, (5, 1))),
+    ("#661100", "d", (0, (3, 1, 1, 1))),
 )
 
 
@@ -114,8 +120,10 @@ def line_style(i: int) -> dict:
 
     Examples
     --------
-    >>> line_style(0)["marker"], line_style(9)["marker"]
-    ('o', 's')
+    >>> line_style(0)["marker"], line_style(len(LINE_STYLES))["marker"]
+    ('o', 'o')
+    >>> len({(st[0], st[1]) for st in LINE_STYLES}) == len(LINE_STYLES)
+    True
     """
     color, marker, dash = LINE_STYLES[i % len(LINE_STYLES)]
     return {"color": color, "marker": marker, "linestyle": dash, "markersize": 4.5}

@@ -10,24 +10,13 @@ from .figure import figure_format, new_figure, save_figure
 __all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus"]
 
 
-def _panels(n: int, figsize_each=(4.2, 3.2)):
-    from matplotlib.figure import Figure
-
-    cols = min(n, 3)
-    rows = (n + cols - 1) // cols
-    fig = Figure(figsize=(figsize_each[0] * cols, figsize_each[1] * rows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return fig, axes[:n]
-
-
 def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, title: str | None = None):
     """Plot ``|rho(t)|`` (mean over directions, with the spread as a band) on a log scale.
 
     Parameters
     ----------
-    mf : tnrnn.memory.MemoryFunction
+    mf : tnrnn.memory.MemoryFunction or dict
+        The estimate, or its record (``MemoryFunction.to_dict()``, as ``--out`` writes it).
     path : str or path-like, optional
         Also save the figure (``.png``, ``.svg`` or ``.pdf``).
     closed_form : array (K,), optional
@@ -41,133 +30,230 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
     >>> ax.get_yscale(), ax.get_xlabel()
     ('log', 'lag')
     """
+    from .figure import legend_outside, line_style
+
     fmt = figure_format(path)
-    fig, ax = new_figure((6.0, 3.8))
-    t, m, s = mf.times, mf.mean[:, channel], mf.spread[:, channel]
+    fig, ax = new_figure((7.2, 3.8))
+    if isinstance(mf, dict):
+        t = np.asarray(mf["times"], dtype=np.float64)
+        m = np.asarray(mf["mean"][channel], dtype=np.float64)
+        s = np.asarray(mf["spread"][channel], dtype=np.float64)
+        discrete, decay_kind = mf.get("time") == "discrete", (mf.get("decay") or {}).get("kind", "")
+    else:
+        t, m, s = mf.times, mf.mean[:, channel], mf.spread[:, channel]
+        discrete, decay_kind = mf.time == "discrete", str(mf.decay(channel)).split(" (")[0]
     tiny = np.finfo(np.float64).tiny
-    ax.plot(t, np.maximum(m, tiny), label="estimate (mean over directions)")
-    ax.fill_between(t, np.maximum(m - s, tiny), m + s, alpha=0.25, label="spread (1 std)")
+    style = line_style(0)
+    style["markevery"] = max(1, len(t) // 16)
+    pos = m > 0
+    ax.plot(t[pos], m[pos], label="estimate (mean over directions)", **style)
+    ax.fill_between(t[pos], np.maximum(m - s, tiny)[pos], (m + s)[pos], alpha=0.25, color=style["color"],
+                    label="spread (1 std)")
     if closed_form is not None:
-        ax.plot(t, np.maximum(np.abs(np.asarray(closed_form)), tiny), "k--", lw=1, label="closed form")
+        cf = np.abs(np.asarray(closed_form))
+        ref = line_style(6)
+        ref.update(marker=None, linewidth=1.2)
+        ax.plot(t[cf > 0], cf[cf > 0], label="closed form", **ref)
     ax.set_yscale("log")
-    ax.set_xlabel("lag" if mf.time == "discrete" else "t")
+    ax.set_xlabel("lag" if discrete else "t")
     ax.set_ylabel("|memory function|")
-    ax.set_title(title or str(mf.decay(channel)).split(" (")[0])
-    ax.legend(fontsize="small")
+    ax.set_title(title or (decay_kind if isinstance(mf, dict) is False else f"decay: {decay_kind}"))
+    legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig
 
 
-def plot_hankel(spectra: dict, path=None, *, eps=(), floor: float = 1e-14, title: str | None = None):
-    """Hankel singular values of several targets (one line each) on a log scale, with ``eps`` levels.
+def plot_hankel(spectra: dict, path=None, *, eps=(), floors: dict | None = None, title: str | None = None):
+    """Hankel singular values of several targets (one line each, markers always visible) on log axes.
 
-    ``spectra`` maps a label to a sequence of singular values; values below
-    ``floor`` times the largest (float rounding) are not drawn.
+    ``spectra`` maps a label to a sequence of singular values.  Values at or
+    below the noise floor of their matrix (``floors[label]``, default
+    :func:`tnrnn.validation.rank_tolerance` of a square matrix of that many
+    values) are rounding and are not drawn; the largest floor is drawn as a
+    labelled reference line, and the ``eps`` levels as labelled lines too.
 
     Examples
     --------
     >>> ax = plot_hankel({"a": [1.0, 0.1, 0.01]}, eps=[0.05]).axes[0]
-    >>> ax.get_yscale(), len(ax.lines)
-    ('log', 2)
+    >>> ax.get_yscale(), len(ax.lines), ax.lines[0].get_marker()
+    ('log', 3, 'o')
     """
+    from ..validation import rank_tolerance
+    from .figure import legend_outside, line_style, positive_for_log, reference_line
+
     fmt = figure_format(path)
     if not isinstance(spectra, dict) or not spectra:
         raise InvalidParameterError("spectra", type(spectra).__name__, "a non-empty dict label -> singular values")
-    fig, ax = new_figure((6.0, 3.8))
-    for label, s in spectra.items():
+    fig, ax = new_figure((7.2, 3.9))
+    top_floor, most = 0.0, 1
+    for i, (label, s) in enumerate(spectra.items()):
         s = np.asarray(s, dtype=np.float64)
-        keep = s > floor * (s.max() if s.size else 0.0)
-        ax.plot(np.arange(1, s.size + 1)[keep], s[keep], marker=".", ms=3, label=label)
-    for e in eps:
-        ax.axhline(e, color="grey", ls=":", lw=0.8)
+        floor = (floors or {}).get(label)
+        if floor is None:
+            floor = rank_tolerance((s.size, s.size), float(s.max()) if s.size else 0.0)
+        top_floor = max(top_floor, floor)
+        x, y = positive_for_log(list(range(1, s.size + 1)), s.tolist(), floor=floor)
+        most = max(most, len(x))
+        style = line_style(i)
+        # hollow markers, earlier series larger: coinciding values (exp's section and FIR) stay visible
+        style.update(markerfacecolor="none", markersize=4.5 + 2.5 * max(len(spectra) - 1 - i, 0))
+        if len(x) > 40:
+            style["markevery"] = np.unique(np.geomspace(1, len(x), 30).astype(int) - 1).tolist()
+        ax.plot(x, y, label=f"{label} ({len(x)} above its floor)", **style)
+    reference_line(ax, top_floor, f"noise floor N eps sigma_1 = {top_floor:.1e}")
+    for k, e in enumerate(eps):
+        reference_line(ax, e, "eps levels of m(eps)" if k == 0 else None, color="0.7", linestyle="--")
     ax.set_yscale("log")
     ax.set_xscale("log")
+    ax.set_xlim(0.8, max(most, 2) * 1.25)
     ax.set_xlabel("index i")
-    ax.set_ylabel("Hankel singular value")
+    ax.set_ylabel("Hankel singular value sigma_i")
     ax.set_title(title or "Hankel singular values")
-    ax.legend(fontsize="small")
+    legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig
 
 
-def plot_approximation(records, path=None):
-    """Error vs width, one panel per target: balanced truncation, trained RNN, Hankel lower bound.
+def plot_approximation(records, path=None, *, title: str | None = None):
+    """Error vs width, one panel per target: best trained RNN (range over seeds), balanced truncation, bound.
 
-    ``records`` are :class:`~tnrnn.memory.curse.ApproximationRecord` dicts (or records).
+    ``records`` are :class:`~tnrnn.memory.curse.ApproximationRecord` dicts (or
+    records).  Values at or below a record's ``noise_floor`` are not data: they
+    are drawn as hollow markers on the labelled noise-floor line (never
+    dropped silently, never plotted as numbers).
 
     Examples
     --------
-    >>> recs = [{"target": "exp", "width": 1, "lower_bound": 0.0, "bt_l1": 1e-3, "trained_l1": 2e-3},
-    ...         {"target": "exp", "width": 2, "lower_bound": 1e-5, "bt_l1": 1e-4, "trained_l1": None}]
+    >>> recs = [{"target": "exp", "width": 1, "lower_bound": 1e-17, "bt_l1": 1e-3, "trained_l1": 2e-3,
+    ...          "trained_seed_l1": [2e-3, 3e-3, 5e-3], "noise_floor": 1e-14},
+    ...         {"target": "exp", "width": 2, "lower_bound": 1e-5, "bt_l1": 1e-4, "trained_l1": None,
+    ...          "noise_floor": 1e-14}]
     >>> fig = plot_approximation(recs)
     >>> [ax.get_title() for ax in fig.axes]
     ['exp']
     """
+    from .figure import integer_ticks, interval_bars, line_style, new_grid, reference_line
+
     fmt = figure_format(path)
     recs = [r if isinstance(r, dict) else r.to_dict() for r in records]
     recs = [r for r in recs if r.get("kind", "approximation") == "approximation"]
     if not recs:
         raise InvalidParameterError("records", "no approximation records", "at least one record")
     names = list(dict.fromkeys(r["target"] for r in recs))
-    fig, axes = _panels(len(names))
-    tiny = 1e-300
+    fig, axes = new_grid(len(names), size_each=(4.6, 3.6), sharey=True)
+    series = (("trained_l1", "trained, best of lrs x seeds"), ("bt_l1", "balanced truncation (Kung)"),
+              ("lower_bound", "Hankel lower bound sigma_{m+1}"))
     for ax, name in zip(axes, names):
         rs = sorted((r for r in recs if r["target"] == name), key=lambda r: r["width"])
-        w = np.array([r["width"] for r in rs])
-        ax.plot(w, np.maximum([r["bt_l1"] for r in rs], tiny), "o-", ms=3, label="balanced truncation")
-        tr = [(r["width"], r["trained_l1"]) for r in rs if r.get("trained_l1") is not None]
-        if tr:
-            ax.plot(*zip(*tr), "s-", ms=3, label="trained (Adam)")
-        lb = [(r["width"], r["lower_bound"]) for r in rs if r["lower_bound"] > 0]
-        if lb:
-            ax.plot(*zip(*lb), "k--", lw=1, marker=".", ms=4, label="Hankel lower bound")
-        ax.set_xscale("log", base=2)
+        floor = max(float(r.get("noise_floor", 0.0)) for r in rs)
+        for i, (field, label) in enumerate(series):
+            style = line_style(i)
+            pts = [(r["width"], r.get(field)) for r in rs if r.get(field) is not None]
+            above = [(w, v) for w, v in pts if v > floor]
+            at = [w for w, v in pts if v <= floor]
+            if above:
+                ax.plot(*zip(*above), label=label, **style)
+            if at:
+                ax.plot(at, [floor] * len(at), linestyle="none", marker=style["marker"], markersize=7,
+                        markerfacecolor="none", markeredgecolor=style["color"],
+                        label=f"{label.split(',')[0]}: at the noise floor")
+            if field == "trained_l1":
+                spread = [(r["width"], [v for v in r.get("trained_seed_l1") or [] if v is not None]) for r in rs]
+                spread = [(w, v) for w, v in spread if len(v) > 1]
+                if spread:
+                    w = [a for a, _ in spread]
+                    med = [max(float(np.median(v)), floor) for _, v in spread]
+                    interval_bars(ax, w, med, [max(min(v), floor) for _, v in spread],
+                                  [max(max(v), floor) for _, v in spread], fmt="none", ecolor=style["color"],
+                                  alpha=0.6, label="trained: median and range over seeds")
+        reference_line(ax, floor, f"noise floor N eps sigma_1 = {floor:.1e}")
         ax.set_yscale("log")
+        integer_ticks(ax, "x")
         ax.set_xlabel("width m")
         ax.set_ylabel("l1 error on the horizon")
-        ax.set_title(name)
-        ax.legend(fontsize="x-small")
+        horizon = rs[0].get("horizon")
+        ax.set_title(name if horizon is None else f"{name} (horizon {horizon:g}, dt {rs[0].get('dt'):g})")
+    handles = {}
+    for ax in axes:  # one legend for every panel (a series may appear in one panel only)
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if not lab.startswith("noise floor"):
+                handles.setdefault(lab, h)
+    floors = ", ".join(f"{n} {max(float(r.get('noise_floor', 0.0)) for r in recs if r['target'] == n):.1e}"
+                       for n in names)
+    axes[-1].legend(list(handles.values()), list(handles), title=f"dotted: noise floor N eps sigma_1 ({floors})",
+                    title_fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                    frameon=False, fontsize="small")
+    if title:
+        fig.suptitle(title)
     save_figure(fig, path, fmt)
     return fig
 
 
-def plot_plateaus(records, path=None):
-    """Two panels: the loss curves per delay, and the plateau length vs delay.
+def plot_plateaus(records, path=None, *, title: str | None = None):
+    """Two panels: the loss curves per delay (first seed), and the plateau length vs delay over seeds.
+
+    The curves start at step 1 (a log axis has no step 0); the threshold is a
+    labelled line.  The plateau panel shows the median over seeds with the
+    range as bars; runs that never reach the threshold are censored at the
+    step budget (drawn as triangles on the labelled budget line).
 
     Examples
     --------
-    >>> recs = [{"kind": "plateau", "target": "shift:2", "delay": 2.0, "plateau": 10, "steps": 100,
+    >>> recs = [{"kind": "plateau", "target": "shift:2", "delay": 2.0, "plateau": 10, "steps": 100, "seed": 0,
     ...          "curve_steps": [0, 10, 100], "curve": [1.0, 0.4, 0.1], "threshold": 0.5}]
     >>> fig = plot_plateaus(recs)
-    >>> fig.axes[1].get_xlabel()
-    'delay (memory position)'
+    >>> fig.axes[1].get_xlabel(), bool(min(fig.axes[0].lines[0].get_xdata()) >= 1)
+    ('delay (memory position)', True)
     """
+    from ..memory.curse import plateau_summary
+    from .figure import interval_bars, legend_outside, line_style, new_grid, reference_line
+
     fmt = figure_format(path)
     recs = [r if isinstance(r, dict) else r.to_dict() for r in records]
-    recs = sorted((r for r in recs if r.get("kind") == "plateau"), key=lambda r: r["delay"])
+    recs = sorted((r for r in recs if r.get("kind") == "plateau"), key=lambda r: (r["delay"], r.get("seed") or 0))
     if not recs:
         raise InvalidParameterError("records", "no plateau records", "at least one record")
-    fig, (a, b) = _panels(2)
+    fig, (a, b) = new_grid(2, cols=2, size_each=(4.8, 3.7))
+    first_seed = recs[0].get("seed")
+    shown = {}
     for r in recs:
+        if r["target"] in shown or r.get("seed") != first_seed:
+            continue
+        shown[r["target"]] = True
         steps = np.asarray(r["curve_steps"], dtype=np.float64)
-        a.plot(np.maximum(steps, 0.5), r["curve"], label=r["target"])
-    a.axhline(recs[0]["threshold"], color="grey", ls=":", lw=0.8)
+        keep = steps >= 1
+        style = line_style(len(shown) - 1)
+        style["markevery"] = max(1, int(keep.sum()) // 8)
+        a.plot(steps[keep], np.asarray(r["curve"])[keep], label=r["target"], **style)
+    threshold = recs[0]["threshold"]
+    reference_line(a, threshold, f"threshold {threshold:g} (plateau ends)")
     a.set_xscale("log")
     a.set_yscale("log")
     a.set_xlabel("step")
-    a.set_ylabel("relative loss")
-    a.legend(fontsize="x-small")
-    for base in dict.fromkeys(r["target"].partition(":")[0] for r in recs):
-        group = [r for r in recs if r["target"].partition(":")[0] == base]
-        d = [r["delay"] for r in group if r["plateau"] is not None]
-        p = [r["plateau"] for r in group if r["plateau"] is not None]
-        b.plot(d, p, "o-", label=base)
-        never = [r["delay"] for r in group if r["plateau"] is None]
-        if never:
-            b.plot(never, [group[0]["steps"]] * len(never), "rx", label=f"{base}: not reached")
-    b.legend(fontsize="x-small")
+    a.set_ylabel("relative loss (1 = zero model)")
+    a.set_title(f"loss curves (seed {first_seed})")
+    legend_outside(a)
+    summary = plateau_summary(recs)
+    budget = max(s["steps"] for s in summary)
+    for i, base in enumerate(dict.fromkeys(s["target"].partition(":")[0] for s in summary)):
+        group = [s for s in summary if s["target"].partition(":")[0] == base]
+        style = line_style(i)
+        ok = [s for s in group if not s["median_censored"]]
+        if ok:
+            interval_bars(b, [s["delay"] for s in ok], [s["median"] for s in ok],
+                          [s["low"] for s in ok], [budget if s["high"] is None else s["high"] for s in ok],
+                          label=f"{base}: median, range over {max(s['seeds'] for s in group)} seeds",
+                          **style)
+        cens = [s["delay"] for s in group if s["median_censored"]]
+        if cens:
+            b.plot(cens, [budget] * len(cens), linestyle="none", marker="^", markersize=8, color=style["color"],
+                   label=f"{base}: median not reached (censored)")
+    reference_line(b, budget, f"step budget {budget}")
     b.set_yscale("log")
     b.set_xlabel("delay (memory position)")
     b.set_ylabel("plateau length (steps)")
+    b.set_title("plateau length vs delay")
+    legend_outside(b)
+    fig.suptitle(title or "Training plateaus of linear RNNs (curse of memory, optimisation)")
     save_figure(fig, path, fmt)
     return fig

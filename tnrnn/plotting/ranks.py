@@ -7,21 +7,20 @@ from collections.abc import Iterable
 from ..errors import InvalidParameterError
 from ..ranks.records import RankBounds
 from ..typing import PathLike
-from .figure import figure_format, new_figure, save_figure
+from .figure import figure_format, integer_ticks, legend_outside, line_style, new_figure, save_figure
 
 __all__ = ["plot_ranks"]
 
 
-
-
 def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = None, *, title: str | None = None,
-               figsize: tuple[float, float] = (6.4, 4.2)):
+               figsize: tuple[float, float] = (7.2, 4.2)):
     """Plot certified separation ranks against the sequence length.
 
     One series per architecture (per depth ``L`` when the records share
     ``R``, ``M`` and the cut): markers on the certified lower bound joined by
-    a line, the certified interval ``[lower, upper]`` as a shaded band (flat
-    where the rank is exact), and the paper's lower bound (``theorem_lower``)
+    a line (distinct colour, marker and dash per series), the open interval
+    ``[lower, upper]`` as a shaded band with the upper bound dotted (only where
+    the rank is not exact), and the paper's lower bound (``theorem_lower``)
     dashed in the same colour.  The y axis is logarithmic.
 
     Parameters
@@ -49,8 +48,8 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
     >>> ax = plot_ranks(recs).axes[0]
     >>> ax.get_yscale(), ax.get_xlabel()
     ('log', 'sequence length $T$')
-    >>> [h.get_label() for h in ax.get_legend().legend_handles][:2]
-    ['L=1', 'L=2']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['L=1', 'L=2', 'proven upper bound', 'open interval [lower, upper]', "paper's lower bound"]
     """
     fmt = figure_format(path)
     records = list(records)
@@ -74,25 +73,25 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
         return ", ".join(parts)
 
     fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     any_paper = any_interval = False
     for i, key in enumerate(keys):
-        colour = colours[i % len(colours)]
+        style = line_style(i)
+        colour = style["color"]
         rs = sorted((r for r in records if (r.depth, r.hidden, r.inputs, r.cut) == key), key=lambda r: r.length)
         Ts = [r.length for r in rs]
         lo = [r.lower for r in rs]
         hi = [r.upper for r in rs]
-        ax.fill_between(Ts, lo, hi, color=colour, alpha=0.22, lw=0, zorder=1, gid=f"band:{label(key)}")
-        any_interval = any_interval or any(a != b for a, b in zip(lo, hi))
-        ax.plot(Ts, lo, marker="o", ms=4.5, color=colour, lw=1.6, zorder=3, label=label(key),
-                gid=f"lower:{label(key)}")
-        if any(a != b for a, b in zip(lo, hi)):
-            ax.plot(Ts, hi, color=colour, lw=0.8, zorder=2, gid=f"upper:{label(key)}")
+        open_ = any(a != b for a, b in zip(lo, hi))
+        if open_:
+            any_interval = True
+            ax.fill_between(Ts, lo, hi, color=colour, alpha=0.22, lw=0, zorder=1, gid=f"band:{label(key)}")
+            ax.plot(Ts, hi, color=colour, lw=0.8, ls=":", zorder=2, gid=f"upper:{label(key)}")
+        ax.plot(Ts, lo, lw=1.6, zorder=3, label=label(key), gid=f"lower:{label(key)}", **style)
         paper = [(r.length, r.theorem_lower) for r in rs if r.theorem_lower is not None]
         if paper:
             any_paper = True
-            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls="--", lw=1.2, color=colour, zorder=2,
-                    gid=f"paper:{label(key)}")
+            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls=(0, (4, 2)), lw=1.0, color=colour, zorder=2,
+                    alpha=0.8, gid=f"paper:{label(key)}")
     ax.set_yscale("log")
     ax.set_xlabel("sequence length $T$")
     cuts = {r.cut for r in records}
@@ -100,16 +99,17 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
     Ts = sorted({r.length for r in records})
     if len(Ts) <= 16:
         ax.set_xticks(Ts)
+    else:
+        integer_ticks(ax, "x")
     ax.grid(True, which="major", alpha=0.3)
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Patch(facecolor="#808080", alpha=0.3,
-                         label="certified interval" if any_interval else "certified (lower = upper)"))
+    if any_interval:
+        ax.plot([], [], color="#404040", lw=0.8, ls=":", label="proven upper bound")
+        ax.fill_between([], [], [], color="#808080", alpha=0.3, lw=0, label="open interval [lower, upper]")
     if any_paper:
-        handles.append(Line2D([], [], ls="--", color="#404040", label="paper's lower bound"))
-    ax.legend(handles=handles, fontsize=8, loc="upper left")
+        ax.add_line(Line2D([], [], ls=(0, (4, 2)), lw=1.0, color="#404040", label="paper's lower bound"))
+    legend_outside(ax, title="certified (lower = upper)" if not any_interval else None)
     if title is None:
         shared = []
         if not vary[1]:

@@ -5,23 +5,30 @@ products, each followed by a reduction mod ``p``; in numpy every one is a pass
 over memory. The kernels here run the same arithmetic per (start, end) pair in
 registers: float64 residues reduced as ``x - rint(x / p) * p`` (exact while
 ``|x| <= 2**53 - p``, see :mod:`tnrnn.elimination`), with the sums of ``R``
-products split into chunks of ``chunk`` terms so that each partial sum stays
+products split into chunks of ``chunk`` terms (the callers pass ``T1`` of
+:mod:`tnrnn.elimination`) so that each partial sum stays
 within that bound (``chunk = floor((2**53 - p - H) / H**2)``, ``H = (p + 3) / 2``;
-32 terms for the default prime).  They apply to the primes of the float64
+32767 terms for the default prime, 32 for ``2**25 - 39``).  The compiled leaves of
+the CPU elimination (:mod:`tnrnn.elimination`) live here too.  They apply to the primes of the float64
 field representation (:func:`tnrnn.field.field_dtype`); the engines fall back
 to their numpy paths for larger primes and when numba is absent.
 
-The kernels are tnrnn's own; numba (a dependency of quimb, hence present with
-tnrnn's requirements) compiles them on first use and caches the machine code.
+The kernels are tnrnn's own; numba (a requirement) compiles them on first use
+and caches the machine code next to the module (``cache=True``), so the
+compilation happens once per install: :func:`compiled` announces it with one
+line on stderr (:data:`COMPILE_MESSAGE`) and warms every kernel up on tiny
+inputs, and :func:`tnrnn.rank_bounds` calls :func:`warm_up` before it starts
+its clock, so no record's ``seconds`` includes compilation.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+from functools import lru_cache
 
 import numpy as np
-
-from ..elimination import _t1
 
 
 def available() -> bool:
@@ -29,20 +36,75 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def chunk(p: int) -> int:
-    """Products added to a reduced partial sum before it is reduced again (``T1`` of
-    :mod:`tnrnn.elimination`: ``H + chunk * H**2 <= 2**53 - p``)."""
-    return max(1, _t1(p))
+#: The line written on stderr before numba compiles the kernels (first run of an install).
+COMPILE_MESSAGE = "compiling rank kernels (once per install)…"
+
+
+def _cached(nk) -> bool:
+    """Whether numba's on-disk cache holds every kernel (an index file per kernel)."""
+    for name in ("trie_outputs", "covectors_depth2", "leaf_lu", "reduce_block", "reduce_into",
+                 "unit_lower_inverse", "check_reduce", "reduce_flat"):
+        cache = getattr(getattr(nk, name), "_cache", None)
+        path = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        if path is None or not os.path.exists(path):
+            return False
+    return True
+
+
+def _warm_up(nk) -> None:
+    """Call every kernel once on tiny inputs of the layouts the engines pass, so that compiling
+    (or loading the cached machine code) happens here and not inside a timed computation."""
+    p, t1 = 101.0, 1  # any chunk: warming up compiles for the argument types only
+    wf = np.asfortranarray(np.arange(12.0).reshape(4, 3))
+    for w in (wf, np.asfortranarray(np.arange(30.0).reshape(5, 6))[1:, 1:4]):  # contiguous and strided
+        w = w.copy(order="F") if w.flags.f_contiguous else w
+        nk.leaf_lu(w, p, 0, t1, np.arange(4), np.arange(3))
+        nk.reduce_block(w, p)
+        nk.check_reduce(w, p)
+        nk.reduce_into(wf, w, p)
+        nk.unit_lower_inverse(w[:3, :3], p, t1)
+    strided = np.asfortranarray(np.zeros((5, 6)))[1:, 1:4]
+    for src in (np.ones((4, 3)), np.asfortranarray(np.ones((4, 3)))):
+        for dst in (wf, strided):
+            nk.reduce_into(src, dst, p)
+    nk.reduce_flat(np.ones(4), p)
+    nk.unit_lower_inverse(np.eye(3), p, t1)
+    nk.unit_lower_inverse(np.asfortranarray(np.eye(3)), p, t1)
+    nk.trie_outputs(np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1, 1)), np.zeros((1, 1)),
+                    np.zeros(1), np.zeros(1, np.int64), np.array([0, 1]), np.array([0, 1]), np.zeros(1, np.int64),
+                    1, p, t1)
+    nk.covectors_depth2(np.zeros((1, 1)), np.zeros((1, 1, 1, 1)), np.zeros((1, 1)), np.zeros(1), p, t1)
+
+
+@lru_cache(maxsize=1)
+def compiled():
+    """The numba kernels module, compiled or loaded from cache and warmed up (once per process).
+
+    Before the first compilation of an install one line, :data:`COMPILE_MESSAGE`,
+    goes to stderr (where progress goes; stdout stays clean).
+    """
+    from . import _numba_kernels as nk
+
+    if not _cached(nk):
+        print(COMPILE_MESSAGE, file=sys.stderr, flush=True)
+    _warm_up(nk)
+    return nk
+
+
+def warm_up() -> None:
+    """Compile or load the kernels now (if numba is installed), outside any timed region."""
+    if available():
+        compiled()
 
 
 def _compiled():
-    from . import _numba_kernels as nk
-
+    nk = compiled()
     return nk.trie_outputs, nk.covectors_depth2
 
 
-def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p):
-    """Run the compiled trie evaluation; ``levels`` as built by the grid engine's ``_trie``."""
+def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p, chunk):
+    """Run the compiled trie evaluation; ``levels`` as built by the grid engine's ``_trie``;
+    ``chunk`` is ``T1`` of :mod:`tnrnn.elimination` (products between two reductions)."""
     kernel = _compiled()[0]
     syms = np.concatenate([sym for _, sym in levels]).astype(np.int64)
     offs = np.cumsum([0] + [len(sym) for _, sym in levels]).astype(np.int64)
@@ -55,12 +117,12 @@ def trie_outputs(start, wh, win, feed, w_out, levels, n_leaves, p):
     f = np.ascontiguousarray
     return kernel(f(start, dtype=np.float64), f(wh, dtype=np.float64), f(win, dtype=np.float64),
                   f(feed, dtype=np.float64), f(w_out, dtype=np.float64), syms, offs, cstart,
-                  np.array(coffs[:-1], dtype=np.int64), int(n_leaves), float(p), int(chunk(p)))
+                  np.array(coffs[:-1], dtype=np.int64), int(n_leaves), float(p), max(1, int(chunk)))
 
 
-def covectors_depth2(pts, transfers, w_top, w_out, p):
-    """Run the compiled depth-2 backward covectors: shape ``(len(pts), n_cols, R)``."""
+def covectors_depth2(pts, transfers, w_top, w_out, p, chunk):
+    """Run the compiled depth-2 backward covectors: shape ``(n_cols, R, len(pts))``."""
     kernel = _compiled()[1]
     f = np.ascontiguousarray
-    return kernel(f(pts, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64), f(w_top, dtype=np.float64),
-                  f(w_out, dtype=np.float64), float(p), int(chunk(p)))
+    return kernel(f(pts.T, dtype=np.float64), f(np.swapaxes(transfers, -1, -2), dtype=np.float64),
+                  f(w_top, dtype=np.float64), f(w_out, dtype=np.float64), float(p), max(1, int(chunk)))

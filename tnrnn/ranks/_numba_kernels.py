@@ -130,27 +130,248 @@ def trie_outputs(start, wh, win, feed, w_out, syms, offs, cstart, coffs, n_leave
 
 
 @numba.njit(cache=True, parallel=True)
-def covectors_depth2(pts, transfers_t, w_top, w_out, p, chunk):
-    """Depth 2: ``out[g, j] = c`` with ``c <- (c * u_i) W`` backwards from ``w_out``, where
+def covectors_depth2(pts_t, transfers_t, w_top, w_out, p, chunk):
+    """Depth 2: ``out[j, :, g] = c`` with ``c <- (c * u_i) W`` backwards from ``w_out``, where
     ``u_i = transfers_t[i, j] @ pts[g]`` (``transfers_t`` holds the transposed transfer
-    matrices) is the top layer's input factor at end step ``i``."""
-    n_g, R = pts.shape
+    matrices, ``pts_t`` the points as columns) is the top layer's input factor at end step ``i``.
+
+    Columns ``j`` run in parallel; for one column all points ``g`` advance together, so that
+    every inner loop runs over ``g``, contiguous (vectorised), with ``R x R`` weights as scalars.
+    """
+    R, n_g = pts_t.shape
     E, n_b = transfers_t.shape[0], transfers_t.shape[1]
     pinv = 1.0 / p
-    out = np.empty((n_g, n_b, R))
-    for g in numba.prange(n_g):
-        c = np.empty(R)
-        v = np.empty(R)
-        u = np.empty(R)
-        wt = w_top.T.copy()
-        for j in range(n_b):
-            for r in range(R):
-                c[r] = w_out[r]
-            for i in range(E - 1, -1, -1):
-                matvec(transfers_t[i, j], pts[g], u, p, pinv, chunk)  # u = pts[g] @ T
-                for r in range(R):
-                    v[r] = red(c[r] * u[r], p, pinv)
-                matvec(wt, v, c, p, pinv, chunk)  # c = v @ W
-            for r in range(R):
-                out[g, j, r] = c[r]
+    out = np.empty((n_b, R, n_g))
+    for j in numba.prange(n_b):
+        c = np.empty((R, n_g))
+        u = np.empty((R, n_g))
+        v = np.empty((R, n_g))
+        for r in range(R):
+            for g in range(n_g):
+                c[r, g] = w_out[r]
+        for i in range(E - 1, -1, -1):
+            t = transfers_t[i, j]
+            for r in range(R):  # u = T^T pts, reduced every `chunk` terms
+                ur = u[r]
+                for g in range(n_g):
+                    ur[g] = 0.0
+                n = 0
+                for k in range(R):
+                    a = t[r, k]
+                    pk = pts_t[k]
+                    for g in range(n_g):
+                        ur[g] += a * pk[g]
+                    n += 1
+                    if n == chunk or k == R - 1:
+                        for g in range(n_g):
+                            ur[g] = red(ur[g], p, pinv)
+                        n = 0
+                vr = v[r]
+                cr = c[r]
+                for g in range(n_g):
+                    vr[g] = red(cr[g] * ur[g], p, pinv)
+            for r in range(R):  # c = v W
+                cr = c[r]
+                for g in range(n_g):
+                    cr[g] = 0.0
+                n = 0
+                for k in range(R):
+                    a = w_top[k, r]
+                    vk = v[k]
+                    for g in range(n_g):
+                        cr[g] += a * vk[g]
+                    n += 1
+                    if n == chunk or k == R - 1:
+                        for g in range(n_g):
+                            cr[g] = red(cr[g], p, pinv)
+                        n = 0
+        out[j] = c
     return out
+
+
+# -- the BLAS elimination's leaves (tnrnn.elimination) --------------------------------------------
+#
+# Arrays are float64 residues in Fortran order (columns contiguous); ``red`` is exact for
+# |x| <= 2**53 - p (tnrnn.elimination), and every caller keeps its entries within that bound by
+# counting the products added since the last reduction (``pending``, at most ``t1``).
+
+
+@numba.njit(cache=True)
+def inv_mod(a, p):
+    """The inverse of ``a`` mod ``p`` (``a`` an integer-valued float not divisible by ``p``)."""
+    x = np.int64(a) % np.int64(p)
+    m = np.int64(p)
+    u0, u1 = np.int64(1), np.int64(0)
+    while m:
+        q = x // m
+        x, m = m, x - q * m
+        u0, u1 = u1, u0 - q * u1
+    u0 %= np.int64(p)
+    if u0 > p // 2:
+        u0 -= np.int64(p)
+    return float(u0)
+
+
+@numba.njit(cache=True)
+def reduce_block(x, p):
+    """In place: ``x - rint(x / p) * p`` for every entry (one pass)."""
+    pinv = 1.0 / p
+    m, n = x.shape
+    for c in range(n):
+        for i in range(m):
+            x[i, c] = red(x[i, c], p, pinv)
+
+
+@numba.njit(cache=True)
+def reduce_into(src, dst, p):
+    """``dst = src - rint(src / p) * p`` (one pass)."""
+    pinv = 1.0 / p
+    m, n = src.shape
+    for c in range(n):
+        for i in range(m):
+            dst[i, c] = red(src[i, c], p, pinv)
+
+
+@numba.njit(cache=True)
+def _swap_rows(w, a, b):
+    for c in range(w.shape[1]):
+        t = w[a, c]
+        w[a, c] = w[b, c]
+        w[b, c] = t
+
+
+@numba.njit(cache=True)
+def _swap_cols(w, a, b):
+    for i in range(w.shape[0]):
+        t = w[i, a]
+        w[i, a] = w[i, b]
+        w[i, b] = t
+
+
+@numba.njit(cache=True)
+def leaf_lu(w, p, pending, t1, rperm, cperm):
+    """In-place elimination of a panel ``w`` (m x nb) whose entries carry ``pending`` unreduced products.
+
+    Column by column: the column is reduced, its first nonzero entry at or below the current rank
+    ``k`` is the pivot (exact: reduced multiples of ``p`` are exactly 0), its row is swapped to ``k``
+    and the column to position ``k``, ``l = column / pivot`` is stored below the diagonal and the
+    rank-one update ``w[k+1:, j+1:] -= l u`` is applied; a column without a pivot is skipped.
+    ``rperm`` / ``cperm`` (identity on entry) receive the row and column permutations; returns the
+    rank.  ``w[:k, :k]`` then holds ``L`` (unit lower, strictly below the diagonal) and ``U``.
+    The panel is worked on in a contiguous transposed copy (``buf[c]`` is column ``c``), so that
+    the updates run over contiguous memory whatever the strides of ``w``.
+    """
+    m, nb = w.shape
+    pinv = 1.0 / p
+    buf = np.empty((nb, m))
+    for c in range(nb):
+        for i in range(m):
+            buf[c, i] = w[i, c]
+    k = 0
+    for j in range(nb):
+        if k == m:
+            break
+        col = buf[j]
+        piv = -1
+        for i in range(k, m):
+            v = red(col[i], p, pinv)
+            col[i] = v
+            if v != 0.0 and piv < 0:
+                piv = i
+        if piv < 0:
+            continue
+        if piv != k:
+            for c in range(nb):
+                t = buf[c, piv]
+                buf[c, piv] = buf[c, k]
+                buf[c, k] = t
+            t = rperm[piv]
+            rperm[piv] = rperm[k]
+            rperm[k] = t
+        if j != k:
+            for i in range(m):
+                t = buf[j, i]
+                buf[j, i] = buf[k, i]
+                buf[k, i] = t
+            t = cperm[j]
+            cperm[j] = cperm[k]
+            cperm[k] = t
+        lcol = buf[k]
+        inv = inv_mod(lcol[k], p)
+        for i in range(k + 1, m):
+            lcol[i] = red(lcol[i] * inv, p, pinv)
+        if j + 1 < nb and k + 1 < m:
+            if pending >= t1:  # one more product would leave the exact range: reduce first
+                for c in range(j + 1, nb):
+                    for i in range(k + 1, m):
+                        buf[c, i] = red(buf[c, i], p, pinv)
+                pending = 0
+            for c in range(j + 1, nb):
+                dst = buf[c]
+                u = red(dst[k], p, pinv)
+                dst[k] = u
+                if u != 0.0:
+                    for i in range(k + 1, m):
+                        dst[i] -= lcol[i] * u
+            pending += 1
+        k += 1
+    for c in range(nb):
+        for i in range(m):
+            w[i, c] = buf[c, i]
+    return k
+
+
+@numba.njit(cache=True)
+def unit_lower_inverse(t, p, t1):
+    """``t^{-1}`` (reduced) of the unit lower triangular part of a small square ``t`` (its strict
+    lower triangle is read; diagonal and upper part are ignored), by forward substitution."""
+    r = t.shape[0]
+    pinv = 1.0 / p
+    tc = np.empty((r, r))
+    for i in range(r):
+        for j in range(r):
+            tc[i, j] = t[i, j]
+    xt = np.zeros((r, r))  # xt[c] is column c of the inverse
+    for c in range(r):
+        xc = xt[c]
+        xc[c] = 1.0
+        for i in range(c + 1, r):
+            acc = 0.0
+            n = 0
+            ti = tc[i]
+            for j in range(c, i):
+                acc -= ti[j] * xc[j]
+                n += 1
+                if n == t1:
+                    acc = red(acc, p, pinv)
+                    n = 0
+            xc[i] = red(acc, p, pinv)
+    return xt.T.copy()
+
+
+@numba.njit(cache=True)
+def check_reduce(x, p):
+    """In place: reduce integer-valued ``x`` (any size: ``fmod`` is exact) to representatives;
+    returns the number of columns holding a non-finite or non-integer entry (0 if none)."""
+    pinv = 1.0 / p
+    room = 2.0**53 - p
+    m, n = x.shape
+    bad = np.zeros(n, np.int64)
+    for c in range(n):
+        for i in range(m):
+            v = x[i, c]
+            if not np.isfinite(v) or v != np.rint(v):
+                bad[c] = 1
+                break
+            if abs(v) > room:
+                v = np.fmod(v, p)
+            x[i, c] = red(v, p, pinv)
+    return bad.sum()
+
+
+@numba.njit(cache=True)
+def reduce_flat(x, p):
+    """In place: ``x - rint(x / p) * p`` for a contiguous 1-d array (one pass)."""
+    pinv = 1.0 / p
+    for i in range(x.shape[0]):
+        x[i] = red(x[i], p, pinv)

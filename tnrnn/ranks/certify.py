@@ -12,14 +12,15 @@ import time
 from ..circuits import RAC
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
-from ..field import DEFAULT_PRIME, check_prime
+from ..field import DEFAULT_PRIME, RETRY_PRIME, check_prime, is_prime
 from ..typing import CutLike, MemoryLike, ProgressLike
 from ..validation import check_positive_int
-from .bounds import closed_form_upper, theorem_lower
+from .bounds import closed_form_upper, theorem_lower, weight_degree
+from .cost import check_rank_request
 from .engines import exact_rank, list_engines
 from .records import RankBounds
 
-__all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank"]
+__all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank", "retry_prime"]
 
 #: The methods of :func:`rank_bounds`.
 METHODS = ("exact", "closed-form")
@@ -58,9 +59,72 @@ def _mincut(depth, hidden, inputs, cut, mincut, max_memory=None):
     return mincut_bound_for(depth, hidden, inputs, cut.length, cut, max_memory=max_memory).bound
 
 
+#: What each entry of :attr:`RankBounds.miss_bounds` bounds.
+SKETCH_MISS = ("Pr[lower < the GF(p) rank of the whole grid matricization for the drawn weights], "
+               "over the sketch's random combinations")
+WEIGHTS_MISS = ("Pr[the GF(p) rank for weights drawn uniformly from GF(p) < the generic rank mod p], "
+                "over the weight draw")
+
+
+def _ratio(numerator: int, p: int) -> float | None:
+    """``numerator / p`` when it is below 1 (a bound worth stating), else ``None``."""
+    return numerator / p if numerator < p else None
+
+
+def _sketch_miss(result, upper: int) -> dict:
+    """Claim of docs/theory.rst "Sketched grid ranks": ``k * rank(Z) / p <= k * upper / p``, ``k`` random sides."""
+    if result is None:
+        return {"value": None, "bounds": SKETCH_MISS, "reason": "no GF(p) rank was computed"}
+    mode = result.details.get("mode")
+    if mode == "full":
+        return {"value": 0.0, "bounds": SKETCH_MISS,
+                "reason": "the whole grid matricization (or both whole factors) was ranked: no sketch"}
+    if mode == "sketch":
+        sides = int(result.grid_rows > result.rows) + int(result.grid_cols > result.cols)
+        value = _ratio(sides * upper, result.prime)
+        if value is None:
+            return {"value": None, "bounds": SKETCH_MISS,
+                    "reason": f"vacuous: {sides} * upper / p >= 1 for p = {result.prime}"}
+        return {"value": value, "bounds": SKETCH_MISS,
+                "reason": f"{sides} random side(s) of n >= upper rows/columns: {sides} * upper / p, p = {result.prime}"}
+    if mode == "sample":
+        return {"value": None, "bounds": SKETCH_MISS,
+                "reason": "sampled one-hot rows/columns: no guarantee of reaching the whole grid's rank"}
+    return {"value": None, "bounds": SKETCH_MISS, "reason": f"engine mode {mode!r}: no bound proven"}
+
+
+def _weights_miss(depth, length, lower, upper, weights, result) -> dict:
+    """Schwartz-Zippel on a maximal minor: degree <= upper * weight_degree, prime ``result.prime``."""
+    if weights != "generic":
+        return {"value": None, "bounds": WEIGHTS_MISS, "reason": "given weights: the record bounds their rank"}
+    if result is None:
+        return {"value": None, "bounds": WEIGHTS_MISS, "reason": "no weights were drawn"}
+    if lower == upper:
+        return {"value": 0.0, "bounds": WEIGHTS_MISS,
+                "reason": "certified exact: the drawn weights reach the proven upper bound"}
+    degree = weight_degree(depth, length)
+    value = _ratio(upper * degree, result.prime)
+    if value is None:
+        return {"value": None, "bounds": WEIGHTS_MISS,
+                "reason": f"vacuous: upper * {degree} (degree of an entry in the weights) / p >= 1 "
+                          f"for p = {result.prime}"}
+    return {"value": value, "bounds": WEIGHTS_MISS,
+            "reason": f"Schwartz-Zippel: a maximal minor mod p has degree <= upper * {degree}; "
+                      f"p = {result.prime}; the generic rank mod p is the real one unless p divides "
+                      "every maximal minor (not checked)"}
+
+
 def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem, degree, caps,
-            mincut, method, weights, result, seed, seconds):
+            mincut, method, weights, result, seed, seconds, attempts=None):
     L, R, M = rac_shape
+    sketch = _sketch_miss(result, upper)
+    details = {} if result is None else {
+        "evaluate_seconds": round(result.evaluate_seconds, 4),
+        "rank_seconds": round(result.rank_seconds, 4),
+        "gf_rank": result.rank, "rounds": result.rounds, **result.details,
+    }
+    if "miss_probability" in details:  # the engine's figure used the observed rank; the proof needs upper
+        details["miss_probability"] = sketch["value"]
     return RankBounds(
         depth=L, hidden=R, inputs=M, length=cut.length, cut=str(cut),
         lower=lower, upper=upper, exact=lower == upper,
@@ -72,26 +136,53 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
         seed=seed if result is not None else None,
         samples=None if result is None else (result.rows, result.cols),
         seconds=seconds, lower_source=lower_source, upper_source=upper_source,
-        details={} if result is None else {
-            "evaluate_seconds": round(result.evaluate_seconds, 4),
-            "rank_seconds": round(result.rank_seconds, 4),
-            "gf_rank": result.rank, "rounds": result.rounds, **result.details,
-        },
+        miss_bounds={"sketch": sketch,
+                     "weights": _weights_miss(L, cut.length, lower, upper, weights, result)},
+        details=details,
+        attempts=attempts,
     )
+
+
+def retry_prime(p: int) -> int:
+    """The prime of a retry after modulus ``p``: :data:`tnrnn.field.RETRY_PRIME` after the
+    default, else the largest prime below ``p`` (the smallest above it for ``p = 3``).
+
+    Examples
+    --------
+    >>> retry_prime(DEFAULT_PRIME), retry_prime(101), retry_prime(3)
+    (1048571, 97, 5)
+    """
+    if p == DEFAULT_PRIME:
+        return RETRY_PRIME
+    q = p - 2 if p > 3 else 5
+    while not is_prime(q):
+        q -= 2
+    return q
+
+
+def _attempt(prime: int, seed: int, result) -> dict:
+    """One attempt of the exact engine, as recorded in ``RankBounds.attempts`` (untimed, so that a
+    rerun reproduces it; the record's ``seconds`` covers both)."""
+    return {"prime": prime, "seed": seed, "lower": result.rank, "engine": result.engine}
 
 
 def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike = "start-end",
                 method: str = "exact", *, seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto",
                 samples: int | None = None, margin: int = 16, mincut: bool | str = "auto",
                 max_memory: MemoryLike = None, threads: int | None = None,
-                progress: ProgressLike = None) -> RankBounds:
+                progress: ProgressLike = None, retry: bool = True) -> RankBounds:
     """Certified bounds on the generic separation rank of a RAC architecture.
 
     The generic rank is the rank for all weights outside a set of measure
     zero (and the maximum over all weights). ``method="exact"`` draws integer
     weights mod ``prime`` from ``seed`` and computes a GF(p) rank, a certified
-    lower bound; the upper bound is the least of the closed forms. When they
-    meet, the rank is certified exact.
+    lower bound; the upper bound is the least of the closed forms (and the
+    min-cut bound). When they meet, the rank is certified exact. The record's
+    ``miss_bounds`` states, separately, how likely the sketch fell short of the
+    whole grid's GF(p) rank for the drawn weights, and how likely the drawn
+    weights fell short of the generic rank mod ``prime`` (``None`` where no
+    bound is proven or it would be vacuous). A lower bound above the upper
+    bound raises :class:`tnrnn.errors.ConsistencyError`.
 
     Parameters
     ----------
@@ -123,6 +214,13 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
         FLINT threads (default: all cores).
     progress : callable, optional
         A ``tqdm``-like wrapper for progress bars.
+    retry : bool
+        When the GF(p) rank falls below the upper bound, try once more with a
+        second prime (:func:`retry_prime`) and seed ``seed + 1``: a GF(p) rank
+        is a lower bound for every prime and seed, and an unlucky draw (weights
+        or sketch) is the one failure the engine can detect.  The record keeps
+        the better attempt in ``lower``, ``prime`` and ``seed`` and lists both
+        in ``attempts``.
 
     Returns
     -------
@@ -136,6 +234,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     >>> rank_bounds(depth=2, hidden=4, inputs=4, length=32, method="closed-form").upper
     3876
     """
+    check_rank_request(depth, hidden, inputs, length, cut, method, engine=engine, samples=samples, margin=margin,
+                       max_memory=max_memory)   # sizes and work bounded before anything runs (ranks/cost.py)
     L = check_positive_int(depth, "depth")
     R = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")
@@ -147,6 +247,10 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidParameterError("seed", seed, "an integer >= 0")
     _check_options(engine, samples, margin, threads, progress)
+    if method == "exact":  # compile or load the kernels before the clock starts
+        from ._kernels import warm_up
+
+        warm_up()
     t0 = time.perf_counter()
     closed = closed_form_upper(L, R, M, the_cut)
     caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
@@ -161,13 +265,22 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
         rac = RAC.random_modular(L, R, M, prime=p, seed=seed, max_memory=max_memory)
         result = exact_rank(rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin, upper=upper,
                             max_memory=max_memory, threads=threads, progress=progress)
+        attempts = [_attempt(p, seed, result)]
+        if retry and result.rank < upper:  # a second prime and seed: the one detectable failure
+            p2, seed2 = retry_prime(p), seed + 1
+            rac2 = RAC.random_modular(L, R, M, prime=p2, seed=seed2, max_memory=max_memory)
+            second = exact_rank(rac2, the_cut, engine=engine, seed=seed2, samples=samples, margin=margin,
+                                upper=upper, max_memory=max_memory, threads=threads, progress=progress)
+            attempts.append(_attempt(p2, seed2, second))
+            if second.rank > result.rank:
+                result, p, seed = second, p2, seed2
         if result.rank >= lower:
             lower = result.rank
             lower_source = f"GF({p}) rank, {result.engine} engine, seed {seed}"
     return _record((L, R, M), the_cut, lower=lower, lower_source=lower_source, upper=upper,
                    upper_source=upper_source, theorem=theorem, degree=degree, caps=caps, mincut=mc,
                    method=method, weights="generic", result=result, seed=seed,
-                   seconds=time.perf_counter() - t0)
+                   seconds=time.perf_counter() - t0, attempts=attempts if result is not None else None)
 
 
 def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,

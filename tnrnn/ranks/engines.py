@@ -62,6 +62,7 @@ Why the factored certificate takes two eliminations, not one product
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ import numpy as np
 
 from ..circuits import RAC
 from ..cuts import Cut
+from ..elimination import _t1, memory_estimate
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
@@ -366,8 +368,8 @@ def _end_covectors(fc: _FieldCircuit, points: list, cut: Cut, cols: np.ndarray, 
                 T_all = matmul_mod(T_all, w_top_in, p)
             pts = points[L - 2]  # the distinct layer-1 points
             if L == 2 and _kernels.available() and dt == np.float64:  # compiled backward covectors
-                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p)
-                out[:, :, c0 : c0 + n_b] = c.transpose(2, 0, 1)
+                c = _kernels.covectors_depth2(pts, T_all, w_top, fc.output_weights[output], p, _t1(p))
+                out[:, :, c0 : c0 + n_b] = c.transpose(1, 2, 0)
                 continue
             H = matmul_mod(pts, T_all.transpose(2, 0, 1, 3).reshape(R, -1), p).reshape(len(pts), E, n_b, R)
             if L == 2:
@@ -420,21 +422,39 @@ class FactoredMatrices:
     seconds: float
 
 
-def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None = None, margin: int = 16,
-                      output: int = 0, max_memory=None, progress=None) -> FactoredMatrices:
-    """Evaluate the ``factored`` engine's matrices for a prefix cut (no ranks taken).
+@dataclass(frozen=True)
+class _FactoredPlan:
+    """What both sides of the factored engine share: the sampled starts and ends, the
+    interpolation points (drawn once, so that the two sides can be built one after the other)."""
 
-    Entries are residues mod ``rac.modulus`` (float64 symmetric representatives
-    or int64, see :func:`tnrnn.field.field_dtype`).
+    fc: _FieldCircuit
+    rows: np.ndarray
+    cols: np.ndarray
+    points: list
+    vandermondes: tuple
+    degrees: tuple
+    features: int
+    grid_rows: int
+    grid_cols: int
+    seconds: float
 
-    Examples
-    --------
-    >>> rac = RAC.random_modular(2, 2, 2, prime=101, seed=0)
-    >>> fm = factored_matrices(rac, Cut.start_end(8))
-    >>> fm.features, fm.phi.shape, fm.end.shape        # D = 2 * ((2, 4)) = 10
-    (10, (16, 10), (10, 16))
+
+def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end"), hidden: int = 1) -> int:
+    """Bytes :func:`factored_matrices` needs for ``parts``, at most.
+
+    The float64 matrices themselves (``rows x features`` and ``features x cols``),
+    two blocks of evaluation temporaries, and on the start side the monomials of
+    the lower layers and their products while the features are assembled (at
+    most ``2 rows features / hidden`` more entries).  Measured (``ru_maxrss`` of a
+    process, benchmarks/README.md): ``L = 2, R = M = 4`` peaked at 0.94 GiB
+    (``T = 40``) and 1.94 GiB (``T = 48``) in all, the interpreter's 0.17 GiB
+    included; with the elimination's, the estimates are 0.93 and 1.94 GiB.
     """
-    p = rac.modulus
+    start = rows * features + 2 * rows * (features // max(hidden, 1))
+    return 8 * (start * ("phi" in parts) + features * cols * ("end" in parts)) + 2 * _BLOCK_BYTES
+
+
+def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False) -> _FactoredPlan:
     M, R, L = rac.inputs, rac.hidden, rac.depth
     s, E = len(cut.start), len(cut.end)
     if not cut.is_prefix:
@@ -444,30 +464,63 @@ def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None 
     grid_rows, grid_cols = M**s, M**E
     want = samples if samples is not None else D + margin
     n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
-    check_memory(
-        f"the factored engine's {n_rows} x {D} and {D} x {n_cols} matrices",
-        16 * D * (n_rows + n_cols) + 2 * _BLOCK_BYTES,
-        max_memory,
-        "use engine='grid' with samples= below the degree bound, or raise max_memory",
-    )
+    what = (" or " if sequential else " and ").join({"phi": f"{n_rows} x {D}", "end": f"{D} x {n_cols}"}[part]
+                                                     for part in parts)
+    if sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
+        need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
+                   for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
+    else:
+        need = factored_memory(D, n_rows, n_cols, parts, R)
+    check_memory(f"the factored engine's {what} matrix" + ("" if sequential else "es"), need, max_memory,
+                 "use engine='grid' with samples= below the degree bound, or raise max_memory")
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 1])
     rows = _assignments(M, s, n_rows, rng)
     cols = _assignments(M, E, n_cols, rng)
-    # start side: the states at the cut, then their monomial features
-    fc = _FieldCircuit.of(rac)
-    states: list = [None] * L
-    for t in range(s):
-        _step(fc, states, fc.feed[rows[:, t]], t, range(L))
-    phi = _features(states, degrees, p)
     points, vandermondes = [], []
     for k in range(1, L):
-        pts, V = _interpolation_points(R, degrees[k], p, rng)
+        pts, V = _interpolation_points(R, degrees[k], rac.modulus, rng)
         points.append(pts)
         vandermondes.append(V)
-    end = _end_covectors(fc, points, cut, cols, output, progress)
-    return FactoredMatrices(phi, end, tuple(vandermondes), D, n_rows, n_cols, grid_rows, grid_cols, p,
-                            time.perf_counter() - t0)
+    return _FactoredPlan(_FieldCircuit.of(rac), rows, cols, points, tuple(vandermondes), degrees, D, grid_rows,
+                         grid_cols, time.perf_counter() - t0)
+
+
+def _factored_phi(plan: _FactoredPlan, cut: Cut) -> np.ndarray:
+    """The start side: the states at the cut of the sampled starts, then their monomial features."""
+    fc = plan.fc
+    states: list = [None] * fc.depth
+    for t in range(len(cut.start)):
+        _step(fc, states, fc.feed[plan.rows[:, t]], t, range(fc.depth))
+    return _features(states, plan.degrees, fc.p)
+
+
+def factored_matrices(rac: RAC, cut: Cut, *, seed: int = 0, samples: int | None = None, margin: int = 16,
+                      output: int = 0, max_memory=None, progress=None, parts=("phi", "end")) -> FactoredMatrices:
+    """Evaluate the ``factored`` engine's matrices for a prefix cut (no ranks taken).
+
+    Entries are residues mod ``rac.modulus`` (float64 symmetric representatives
+    or int64, see :func:`tnrnn.field.field_dtype`).  ``parts`` selects the sides
+    to evaluate (``"phi"``, ``"end"``; a side not asked for is ``None``): the
+    engine builds, ranks and frees one side before the other.
+
+    Examples
+    --------
+    >>> rac = RAC.random_modular(2, 2, 2, prime=101, seed=0)
+    >>> fm = factored_matrices(rac, Cut.start_end(8))
+    >>> fm.features, fm.phi.shape, fm.end.shape        # D = 2 * ((2, 4)) = 10
+    (10, (16, 10), (10, 16))
+    """
+    plan = _factored_plan(rac, cut, seed, samples, margin, max_memory, parts)
+    return _factored_build(plan, cut, output, progress, parts)
+
+
+def _factored_build(plan, cut, output, progress, parts) -> FactoredMatrices:
+    t0 = time.perf_counter()
+    phi = _factored_phi(plan, cut) if "phi" in parts else None
+    end = _end_covectors(plan.fc, plan.points, cut, plan.cols, output, progress) if "end" in parts else None
+    return FactoredMatrices(phi, end, plan.vandermondes, plan.features, len(plan.rows), len(plan.cols),
+                            plan.grid_rows, plan.grid_cols, plan.fc.p, plan.seconds + time.perf_counter() - t0)
 
 
 def _factored_ranks(fm, phi, end, R, threads):
@@ -479,14 +532,19 @@ def _factored_ranks(fm, phi, end, R, threads):
         return r_end, r_start, r_end, False
     if r_end == D:  # Psi surjective: rank(Phi Psi) = rank(Phi)
         return r_start, r_start, r_end, False
-    import flint  # neither side is full: form Z = Phi Phi_G^{-1} Z_G and take its rank
+    return _formed_rank(fm, phi, end, R, threads), r_start, r_end, True
+
+
+def _formed_rank(fm, phi, end, R, threads) -> int:
+    """``rank(Phi Phi_G^{-1} Z_G)``: the rank when neither factor has full rank ``D``."""
+    p, D = fm.prime, fm.features
+    import flint
 
     psi = np.remainder(end, p).astype(np.int64).reshape([R] + [len(V) for V in fm.vandermondes] + [-1])
     for axis, V in enumerate(fm.vandermondes, start=1):
         inv = np.array(flint.nmod_mat(np.remainder(V.astype(np.int64), p).tolist(), p).inv().tolist(), dtype=np.int64)
         psi = np.moveaxis(matmul_mod(np.moveaxis(psi, axis, -1), inv.T, p), -1, axis)
-    r = rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
-    return r, r_start, r_end, True
+    return rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
 
 
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
@@ -496,13 +554,31 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
     n = D + margin
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
     t0 = time.perf_counter()
-    # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified
-    fm = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
-                           max_memory=max_memory, progress=progress)
-    t1 = time.perf_counter()
-    r, r_start, r_end, formed = _factored_ranks(fm, fm.phi, fm.end, R, threads)
+    # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified.
+    # One side at a time, built in float64 and ranked in place, then freed: the peak is one matrix.
+    plan = _factored_plan(rac, cut, rng_seed, samples, margin, max_memory, ("phi", "end"), sequential=True)
+    seconds_eval, seconds_rank, side_ranks = plan.seconds, 0.0, {}
+    for part in ("phi", "end"):
+        t = time.perf_counter()
+        fm = _factored_build(plan, cut, output, progress, (part,))
+        mat = fm.phi if part == "phi" else fm.end
+        fm = dataclasses.replace(fm, phi=None, end=None)
+        t1 = time.perf_counter()
+        side_ranks[part] = rank_mod(mat, p, threads, overwrite=True)
+        del mat
+        seconds_eval, seconds_rank = seconds_eval + t1 - t, seconds_rank + time.perf_counter() - t1
+    r_start, r_end = side_ranks["phi"], side_ranks["end"]
+    formed = r_start < D and r_end < D
+    r = r_end if r_start == D else r_start
+    if formed:  # neither side has full rank: both again (the same draws), and their product
+        t = time.perf_counter()
+        both = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
+                                 max_memory=max_memory, progress=progress)
+        r = _formed_rank(both, both.phi, both.end, R, threads)
+        del both
+        seconds_rank += time.perf_counter() - t
     details = {"features": D, "mode": "sample" if fm.rows < grid_rows or fm.cols < grid_cols else "full"}
-    rows, cols, seconds_eval = fm.rows, fm.cols, fm.seconds
+    rows, cols = fm.rows, fm.cols
     # otherwise every start and end, sketched to n rows/columns by random combinations (docs/theory.rst)
     whole = (samples is None and r < D and (fm.rows < grid_rows or fm.cols < grid_cols)
              and 24 * D * (grid_rows + grid_cols) + 8 * n * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES <= limit
@@ -528,7 +604,7 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         details["formed_product"] = True
     t3 = time.perf_counter()
     return ExactRank(r, "factored", p, rows, cols, grid_rows, grid_cols, 2 if whole else 1,
-                     seconds_eval, t3 - t1 - (fm.seconds if whole else 0.0), t3 - t0, details)
+                     seconds_eval, t3 - t0 - seconds_eval, t3 - t0, details)
 
 
 register_engine("grid", _grid_engine, lambda cut: True,

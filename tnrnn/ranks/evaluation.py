@@ -19,6 +19,7 @@ import numpy as np
 
 from ..circuits import RAC, CircuitShape
 from ..cuts import Cut
+from ..elimination import _t1
 from ..errors import InvalidParameterError
 from ..field import field_dtype, matmul_mod, mul_mod
 from . import _kernels
@@ -173,7 +174,7 @@ def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
         start_all = np.stack(start, axis=1)  # (n_rows, L, R)
         for r0 in (progress(starts) if progress else starts):
             y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
-                                      levels, n_leaves, p)
+                                      levels, n_leaves, p, _t1(p))
             Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
         return Z
     # rows per block: L state arrays and ~4 temporaries of (block, widest, R) float64/int64
@@ -231,7 +232,15 @@ def _monomials(h: np.ndarray, degree: int, p: int) -> np.ndarray:
 
 
 def _row_kron(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
-    return mul_mod(a[:, :, None], b[:, None, :], p).reshape(len(a), -1)
+    """Row-wise Kronecker products mod ``p``, written block by block into one array, so that the
+    temporaries of the reduction stay within :data:`_BLOCK_BYTES` whatever the number of rows."""
+    n, width = len(a), a.shape[1] * b.shape[1]
+    out = np.empty((n, width), dtype=np.result_type(a, b))
+    block = max(1, _BLOCK_BYTES // (16 * max(width, 1)))
+    for r0 in range(0, n, block):
+        r1 = min(n, r0 + block)
+        out[r0:r1] = mul_mod(a[r0:r1, :, None], b[r0:r1, None, :], p).reshape(r1 - r0, -1)
+    return out
 
 
 def _features(states: list, degrees: tuple, p: int) -> np.ndarray:

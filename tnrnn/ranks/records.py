@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..records import Record
+
 __all__ = ["RankBounds", "format_table"]
 
 
@@ -21,7 +23,7 @@ def _versions() -> dict:
 
 
 @dataclass(frozen=True)
-class RankBounds:
+class RankBounds(Record):
     """Proven lower and upper bounds on a separation rank, with their sources.
 
     Attributes
@@ -54,8 +56,23 @@ class RankBounds:
     seconds : float
     lower_source, upper_source : str
         Where ``lower`` and ``upper`` come from.
+    miss_bounds : dict
+        The two probability statements, kept apart (docs/theory.rst, "The
+        certificate"): ``"sketch"``, the probability that ``lower`` is below
+        the GF(p) rank of the whole grid matricization *for the drawn
+        weights* (over the sketch's random combinations; proved), and
+        ``"weights"``, the probability that the drawn weights' GF(p) rank is
+        below the generic rank mod ``p`` (Schwartz-Zippel on a maximal minor
+        of degree at most ``upper`` times :func:`tnrnn.ranks.bounds.weight_degree`).
+        Each is ``{"value": float or None, "bounds": what it bounds,
+        "reason": why this value}``; ``value`` is ``None`` ("n/a") where no
+        bound is proven or the bound would be vacuous (``>= 1``).
     details : dict
         Engine timings and facts.
+    attempts : list of dict or None
+        Every run of the exact engine, in order: ``prime``, ``seed``, ``lower``
+        (its GF(p) rank) and ``engine``; two when the first fell short of
+        ``upper`` and :func:`tnrnn.rank_bounds` retried with a second prime and seed.
     versions : dict
         tnrnn's and its dependencies' versions when the record was made
         (:func:`tnrnn.versions.versions`); not compared.
@@ -82,8 +99,41 @@ class RankBounds:
     seconds: float
     lower_source: str
     upper_source: str
+    miss_bounds: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    attempts: list | None = None
     versions: dict = field(default_factory=_versions, compare=False)
+
+    def __post_init__(self):
+        if self.lower > self.upper:
+            from ..errors import ConsistencyError
+
+            raise ConsistencyError(
+                f"L={self.depth} R={self.hidden} M={self.inputs} T={self.length} cut {self.cut}: lower bound "
+                f"{self.lower} ({self.lower_source}) exceeds the proven upper bound {self.upper} "
+                f"({self.upper_source}); this is a bug in tnrnn (prime {self.prime}, seed {self.seed})")
+
+    def describe(self) -> str:
+        """Both ends of the interval with their sources, and the two probability statements.
+
+        Examples
+        --------
+        >>> from tnrnn import rank_bounds
+        >>> print(rank_bounds(depth=1, hidden=3, inputs=2, length=4, method="closed-form", mincut=False).describe())
+        lower 3: Levine et al. 2020, Theorem 1: min(R, M^(T/2))
+        upper 3: degree bound
+        sketch miss: n/a (no GF(p) rank was computed)
+        weight draw miss: n/a (no weights were drawn)
+        """
+        lines = [f"lower {self.lower}: {self.lower_source}", f"upper {self.upper}: {self.upper_source}"]
+        for key, name in (("sketch", "sketch miss"), ("weights", "weight draw miss")):
+            entry = self.miss_bounds.get(key)
+            if entry is None:
+                continue
+            value = ("n/a" if entry["value"] is None else "0" if entry["value"] == 0
+                     else f"<= {entry['value']:.2g}")
+            lines.append(f"{name}: {value} ({entry['reason']})")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict:
         """A JSON-safe dict of every field."""

@@ -22,7 +22,7 @@ examples:
   tnrnn memory function rnn.npz --arch rnn --lags 32 --directions 16 --json
   tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4
   tnrnn memory hankel --kernel 1,1,2,3,5,8,13,21,34 --exact
-  tnrnn memory curse --targets exp,pol --widths 1:64 --out curse.jsonl --plot curse.png
+  tnrnn memory curse --preset quick --out curse.jsonl --plot curse.png
   tnrnn memory plateau --target shift --delays 2,4,6,8 --plot plateau.png
   tnrnn memory capacity reservoir.npz --arch esn --lags 100
   tnrnn memory retention model.safetensors --lags 16 --window 4 --json

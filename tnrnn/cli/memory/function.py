@@ -8,7 +8,8 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 from .._common import declare, figure_path
-from ._common import check_plot, emit
+from ..plot import register_kind
+from ._common import check_plot, emit, float_in, int_at_least, nonzero_float, positive_float
 
 _ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac")
 
@@ -41,13 +42,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--time", default="discrete", choices=("discrete", "continuous"),
                    help="discrete (default) or continuous (linear models only)")
-    p.add_argument("--dt", type=float, default=None, help="sampling step in continuous time (default 0.05)")
-    p.add_argument("--lags", type=int, default=64, help="number of samples of the memory function (default 64)")
-    p.add_argument("--directions", type=int, default=8, help="random input directions (default 8)")
-    p.add_argument("--amplitude", type=float, default=1.0, help="size of the step input (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the directions (default 0)")
-    p.add_argument("--tol", type=float, default=1e-3, help="horizon tolerance, relative to the maximum (default 1e-3)")
-    p.add_argument("--channel", type=int, default=0, help="output channel (default 0)")
+    p.add_argument("--dt", type=positive_float("--dt"), default=None,
+                   help="sampling step in continuous time (default 0.05)")
+    p.add_argument("--lags", type=int_at_least("--lags"), default=64,
+                   help="number of samples of the memory function (default 64)")
+    p.add_argument("--directions", type=int_at_least("--directions"), default=8,
+                   help="random input directions (default 8)")
+    p.add_argument("--amplitude", type=nonzero_float("--amplitude"), default=1.0,
+                   help="size of the step input, nonzero (default 1)")
+    p.add_argument("--reference", default="steady", choices=("steady", "zero"),
+                   help="where the step starts: steady (default: after a silent pre-roll, the same for every "
+                        "lag) or zero (h = 0, as the Curse-of-memory reference code)")
+    p.add_argument("--preroll", type=int_at_least("--preroll"), default=None,
+                   help="silent steps before every step with --reference steady (default: --lags)")
+    p.add_argument("--seed", type=int_at_least("--seed", 0), default=0, help="seed of the directions (default 0)")
+    p.add_argument("--tol", type=float_in("--tol", 0, 1, open_low=True), default=1e-3,
+                   help="horizon tolerance, relative to the maximum, in (0, 1] (default 1e-3)")
+    p.add_argument("--channel", type=int_at_least("--channel", 0), default=0, help="output channel (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot |rho(t)| to PATH (.png, .svg or .pdf)")
     declare(p, "records", "figure")
@@ -92,8 +103,11 @@ def run(args) -> int:
         label = f"{model.arch} L={model.depth} H={model.hidden} M={model.inputs} C={model.outputs}"
     if not 0 <= args.channel < model.outputs:
         raise InvalidParameterError("--channel", args.channel, f"an output channel in 0..{model.outputs - 1}")
+    if args.preroll is not None and args.reference != "steady":
+        raise InvalidParameterError("--preroll", args.preroll, "to be used with --reference steady")
     mf = memory_function(model, args.lags, time=args.time, dt=dt, directions=args.directions,
-                         amplitude=args.amplitude, seed=args.seed)
+                         amplitude=args.amplitude, seed=args.seed, reference=args.reference, preroll=args.preroll,
+                         max_memory=args.max_memory)
     record = {"model": args.model, "arch": args.arch, "description": label, **mf.to_dict(args.tol)}
     text = [label, str(mf)]
     if args.arch == "linear":
@@ -103,6 +117,7 @@ def run(args) -> int:
         err = float(np.max(np.abs(mf.responses - ref)) / max(np.max(np.abs(ref)), np.finfo(float).tiny))
         closed = np.abs(ref[:, :, args.channel]).mean(axis=0)
         record["closed_form_max_relative_error"] = err
+        record["closed_form_mean"] = np.abs(ref).mean(axis=0).T.tolist()
         text.append(f"closed form c {'e^(Wt)' if args.time == 'continuous' else 'W^k'} U: "
                     f"max relative difference of the estimate {err:.2e}")
     if args.channel:
@@ -116,3 +131,14 @@ def run(args) -> int:
 
         plot_memory_function(mf, args.plot, closed_form=closed, channel=args.channel)
     return 0
+
+
+def _draw(records, args) -> None:
+    from ...plotting.memory import plot_memory_function
+
+    r = records[0]
+    closed = r.get("closed_form_mean")
+    plot_memory_function(r, args.output, closed_form=None if closed is None else closed[0], title=args.title)
+
+
+register_kind("memory-function", lambda r: r.get("kind") == "memory-function", _draw)

@@ -9,7 +9,18 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 from .._common import declare, figure_path
-from ._common import check_plot, emit, float_list, name_list
+from ..plot import register_kind
+from ._common import (
+    check_plot,
+    emit,
+    float_list_type,
+    int_at_least,
+    name_list,
+    positive_float,
+)
+
+#: The largest kernel sample magnitude accepted (so that sums of squares stay finite in float64).
+MAX_SAMPLE = 1e150
 
 EXAMPLES = """\
 examples:
@@ -42,13 +53,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--target", help="target(s): exp, pol, shift, twoparts, airy, sin (name:delay), comma list")
     src.add_argument("--kernel", help="kernel samples h_0,h_1,...: numbers, integers or fractions like 1/3")
-    p.add_argument("--horizon", type=float, default=64.0, help="time horizon of a target (default 64)")
-    p.add_argument("--dt", type=float, default=0.1, help="sampling step of a target (default 0.1)")
-    p.add_argument("--eps", default="1e-1,1e-2,1e-3,1e-4", help="errors for m(eps) (default 1e-1,1e-2,1e-3,1e-4)")
-    p.add_argument("--tol", type=float, default=None, help="numerical-rank tolerance (default N*eps*s_max)")
+    p.add_argument("--horizon", type=positive_float("--horizon"), default=64.0,
+                   help="time horizon of a target (default 64)")
+    p.add_argument("--dt", type=positive_float("--dt"), default=0.1, help="sampling step of a target (default 0.1)")
+    p.add_argument("--eps", default=[1e-1, 1e-2, 1e-3, 1e-4], type=float_list_type("--eps", low=0, open_low=True),
+                   help="errors for m(eps), numbers > 0 (default 1e-1,1e-2,1e-3,1e-4)")
+    p.add_argument("--tol", type=positive_float("--tol", allow_zero=True), default=None,
+                   help="numerical-rank tolerance (default N*eps*s_max, the noise floor)")
     p.add_argument("--exact", action="store_true", help="with --kernel: rank over GF(p) (certified lower bound)")
-    p.add_argument("--prime", type=int, default=None, help="the prime of --exact (default tnrnn's)")
-    p.add_argument("--width", type=int, default=None, help="also truncate to this width (balanced truncation)")
+    p.add_argument("--prime", type=int_at_least("--prime", 2), default=None,
+                   help="the prime of --exact (default tnrnn's)")
+    p.add_argument("--width", type=int_at_least("--width"), default=None,
+                   help="also truncate to this width (balanced truncation)")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="with --width and one target: save the truncated W, U, c to PATH (.npz)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -65,17 +81,23 @@ def _parse_kernel(text: str):
         if not part:
             continue
         try:
-            values.append(Fraction(part))
-        except (ValueError, ZeroDivisionError):
-            raise InvalidParameterError("--kernel", text, "numbers or fractions like 1,1/3,0.25") from None
+            v = Fraction(part)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise InvalidParameterError("--kernel", part, "finite numbers or fractions like 1,1/3,0.25") from None
+        if abs(v) > MAX_SAMPLE:
+            raise InvalidParameterError("--kernel", part, f"samples of magnitude <= {MAX_SAMPLE:g} (float64 SVDs)")
+        values.append(v)
     if len(values) < 2:
         raise InvalidParameterError("--kernel", text, "at least 2 samples")
+    if not any(values):
+        raise InvalidParameterError("--kernel", text, "a kernel with a nonzero sample")
     return values
 
 
 def run(args) -> int:
     """Run ``tnrnn memory hankel``."""
     from ...field import DEFAULT_PRIME
+    from ...limits import check_memory
     from ...memory import (
         hankel_rank_exact,
         hankel_spectrum,
@@ -88,7 +110,7 @@ def run(args) -> int:
     )
 
     check_plot(args.plot)
-    eps = float_list(args.eps, "--eps")
+    eps = args.eps
     if args.save is not None and args.width is None:
         raise InvalidParameterError("--save", args.save, "to be used with --width")
     if args.save is not None and not str(args.save).endswith(".npz"):
@@ -100,23 +122,34 @@ def run(args) -> int:
         exact_values = _parse_kernel(args.kernel)
         kernels["kernel"] = np.array([float(v) for v in exact_values])
     else:
+        n = args.horizon / args.dt
+        # the N x N FIR operator, its section and their SVDs (about six copies), before sampling anything
+        check_memory(f"the {n:.3g} x {n:.3g} Hankel matrices and their SVDs", 6 * 8.0 * n * n, args.max_memory,
+                     "use a larger --dt or a shorter --horizon")
         for name in name_list(args.target, "--target"):
-            spec = target(name)
-            kernels[spec.name] = sample_kernel(spec, args.horizon, args.dt)
+            try:
+                spec = target(name)
+                kernels[spec.name] = sample_kernel(spec, args.horizon, args.dt)
+            except InvalidParameterError as err:
+                raise InvalidParameterError("--target", name, err.allowed) from None
     if args.save is not None and len(kernels) != 1:
         raise InvalidParameterError("--save", args.save, "a single --target")
-    records, text, spectra = [], [], {}
+    records, text = [], []
     for name, h in kernels.items():
         sec = hankel_spectrum(h, args.tol, section=True)
         fir = hankel_spectrum(h, args.tol)
-        rec = {"target": name, "samples": int(h.size),
+        floor = fir.tolerance if args.tol is None else hankel_spectrum(h).tolerance
+        rec = {"kind": "hankel", "target": name, "samples": int(h.size), "noise_floor": floor,
                "horizon": None if args.kernel else args.horizon, "dt": None if args.kernel else args.dt,
                "section": sec.to_dict(), "fir": fir.to_dict(),
                "minimal_width": [w.to_dict() for w in minimal_width(h, eps)]}
-        lines = [f"{name}: {h.size} samples" + ("" if args.kernel else f" (horizon {args.horizon:g}, dt {args.dt:g})"),
+        lines = [f"{name}: {h.size} samples" + ("" if args.kernel else f" (horizon {args.horizon:g}, dt {args.dt:g})")
+                 + f"; noise floor N eps sigma_1 = {floor:.2e}",
                  "  " + str(sec).replace("\n", "\n  "), "  " + str(fir).replace("\n", "\n  "),
                  "  minimal width m(eps):   eps     section(l1)  FIR(AAK)  BT-sufficient"]
-        lines += [f"  {'':22}{w.eps:<8.0e}{w.lower:>12}{w.lower_fir:>10}{w.upper:>15}" for w in minimal_width(h, eps)]
+        lines += [f"  {'':22}{w.eps:<8.0e}{w.lower:>12}{w.lower_fir:>10}{w.upper:>15}"
+                  + ("  (eps at the noise floor: the widths of the floor)" if w.at_noise_floor else "")
+                  for w in minimal_width(h, eps)]
         if args.exact:
             ex = hankel_rank_exact(exact_values, prime=args.prime or DEFAULT_PRIME)
             rec["exact"] = ex.to_dict()
@@ -124,20 +157,36 @@ def run(args) -> int:
         if args.width is not None:
             bt = truncate_kernel(h, args.width)
             err = kernel_error(h, bt.model)
-            rec["truncation"] = {**bt.to_dict(), "error": err.to_dict(), "section_bound": section_bound(h, args.width)}
+            sb = section_bound(h, args.width)
+            rec["truncation"] = {**bt.to_dict(), "error": err.to_dict(), "section_bound": sb,
+                                 "section_bound_at_floor": sb <= floor}
             lines.append("  " + str(bt))
-            lines.append(f"  on the horizon: {err}; section lower bound {section_bound(h, args.width):.3e}")
+            sbt = f"at the noise floor (<= {floor:.1e})" if sb <= floor else f"{sb:.3e}"
+            lines.append(f"  on the horizon: {err}; section lower bound {sbt}")
             if args.save is not None:
                 W, U, c = bt.matrices
                 np.savez(args.save, W=W, U=U, c=c)
                 lines.append(f"  saved W {W.shape}, U {U.shape}, c {c.shape} to {args.save}")
         records.append(rec)
         text.append("\n".join(lines))
-        spectra[f"{name} (section)"] = sec.singular_values
-        spectra[f"{name} (FIR)"] = fir.singular_values
     emit(args, records if len(records) > 1 else records[0], "\n\n".join(text))
     if args.plot is not None:
-        from ...plotting.memory import plot_hankel
-
-        plot_hankel(spectra, args.plot, eps=eps)
+        _plot(records, args.plot)
     return 0
+
+
+def _plot(records, path, title=None) -> None:
+    from ...plotting.memory import plot_hankel
+
+    spectra, floors, eps = {}, {}, []
+    for r in records:
+        for part, label in (("section", "section"), ("fir", "FIR")):
+            key = f"{r['target']} ({label})"
+            spectra[key] = r[part]["singular_values"]
+            floors[key] = r[part]["tolerance"]
+        eps += [w["eps"] for w in r.get("minimal_width", []) if w["eps"] not in eps]
+    plot_hankel(spectra, path, eps=eps, floors=floors, title=title)
+
+
+register_kind("hankel", lambda r: r.get("kind") == "hankel" or {"section", "fir", "minimal_width"} <= set(r),
+              lambda records, args: _plot(records, args.output, args.title))
