@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..records import Record
+
 __all__ = ["RELATIVE_SPREAD", "COLLAPSE", "state_degeneracy", "jackknife", "Censored", "single_threaded"]
 
 #: A state feature whose spread over time is below this fraction of the state's scale is constant.
@@ -85,7 +87,7 @@ def jackknife(replicates) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Censored:
+class Censored(Record):
     """A value known only to be at least ``bound`` (e.g. a horizon at the probe limit).
 
     Examples
