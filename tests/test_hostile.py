@@ -603,8 +603,9 @@ def _cli(argv, *, limit=ADDRESS_SPACE, timeout=60, env=None, stdout=subprocess.P
 #: oversized: each would run for minutes or allocate gigabytes; refused by its estimate, under a 3 GiB cap.
 OVERSIZED_WORK = [
     (["bounds", "-L", "2", "-R", "1000", "-M", "1000", "-T", "8"], "would take an estimated"),
-    (["bounds", "-L", "4", "-R", "4", "-M", "4", "-T", "24"], "would take an estimated"),
-    (["bounds", "-L", "3", "-R", "3", "-M", "3", "-T", "30", "--engine", "grid"], "would take an estimated"),
+    (["bounds", "-L", "4", "-R", "4", "-M", "4", "-T", "24", "--max-seconds", "30"], "would take an estimated"),
+    (["bounds", "-L", "3", "-R", "3", "-M", "3", "-T", "30", "--engine", "grid", "--max-seconds", "30"],
+     "would take an estimated"),
     (["bounds", "-L", "99999999999999999999", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
     (["bounds", "-L", "1000", "-R", "1000", "-M", "2", "-T", "1000", "--method", "closed-form"], "digits"),
     (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "300", "--optimize", "greedy"], "planning"),
@@ -846,7 +847,7 @@ def test_api_refuses_hangs_at_once():
     cases = [
         (lambda: rank_bounds(depth=10**30, hidden=2, inputs=2, length=4), errors.InvalidParameterError, "depth"),
         (lambda: rank_bounds(2, 2, 2, 10**7), errors.InvalidParameterError, "length"),
-        (lambda: rank_bounds(4, 4, 4, 24), errors.TnrnnError, "would take"),
+        (lambda: rank_bounds(4, 4, 4, 24, max_seconds=30), errors.TnrnnError, "would take"),
         (lambda: rank_bounds(2, 1000, 1000, 8), errors.TnrnnError, "would take"),
         (lambda: rank_bounds(1000, 1000, 2, 1000, method="closed-form"), errors.TnrnnError, "digits"),
         (lambda: mincut_bound("x"), errors.InvalidParameterError, "network"),

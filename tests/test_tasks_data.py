@@ -36,7 +36,7 @@ def _recount(tokens, T, m, pad):
 
 @pytest.mark.parametrize("C,m", [(2, 30), (2, 4), (3, 7), (1, 1), (5, 5)])
 def test_label_formula_matches_exact_rounding(C, m):
-    ses = StartEndSimilarity(length=2 * m + 2, alphabet=3, window=m, classes=C)
+    ses = StartEndSimilarity(length=2 * m + 2, alphabet=3, window=m, classes=C, matches="uniform")
     j = np.arange(m + 1)
     assert ses.label(j).tolist() == [_reference_label(int(k), C, m) for k in j]
     # every class has at least one match count
@@ -50,7 +50,7 @@ def test_ses_matching_rule_padding_and_labels(half, m, n, C, seed):
     if m > half or C > m:
         return
     T = 2 * half
-    ses = StartEndSimilarity(length=T, alphabet=n, window=m, classes=C)
+    ses = StartEndSimilarity(length=T, alphabet=n, window=m, classes=C, matches="uniform")
     s = ses.sample(64, np.random.default_rng(seed))
     pad = n
     assert s.tokens.shape == (64, T) and s.tokens.min() >= 0 and s.tokens.max() <= pad
@@ -76,7 +76,7 @@ def test_ses_classes_balanced_chi_square():
 
 
 def test_ses_offsets_uniform_and_matched_positions_uniform():
-    ses = StartEndSimilarity(length=20, alphabet=5, window=4, classes=2)
+    ses = StartEndSimilarity(length=20, alphabet=5, window=4, classes=2, matches="uniform")
     s = ses.sample(20000, np.random.default_rng(3))
     assert stats.chisquare(np.bincount(s.offsets, minlength=7)).pvalue > 0.01
     # among sequences with exactly one match, the matching position is uniform over the window
@@ -94,8 +94,8 @@ def test_ses_batch_is_one_hot_of_tokens_and_deterministic():
     assert not np.array_equal(ses.batch(8, 6).x, a.x)
 
 
-def test_copy_layout():
-    task = CopyMemory(memory=3, blanks=4, alphabet=5)
+def test_copy_layout_arjovsky():
+    task = CopyMemory(memory=3, blanks=4, alphabet=5, layout="arjovsky")
     assert task.length == 10
     s = task.sample(50, np.random.default_rng(0))
     for tok, tgt in zip(s.tokens, s.targets):
@@ -109,7 +109,8 @@ def test_copy_layout():
     guess = np.where(np.arange(10) < 7, 5, 0)
     big = task.sample(20000, np.random.default_rng(1))
     assert np.mean(big.targets == guess) == pytest.approx(task.baseline_accuracy(), abs=0.01)
-    assert CopyMemory.from_length(10, memory=3, alphabet=5) == task
+    assert CopyMemory.from_length(10, memory=3, alphabet=5, layout="arjovsky") == task
+    assert task.outputs == 6
 
 
 def test_determinism_per_seed_and_streams():
@@ -159,3 +160,69 @@ def test_invalid_parameters():
         make_task("mnist", 10)
     with pytest.raises(InvalidParameterError, match="tokens"):
         one_hot(np.array([3]), 3)
+    with pytest.raises(InvalidParameterError, match="matches"):
+        StartEndSimilarity(length=8, alphabet=3, window=2, matches="half-up")
+    with pytest.raises(InvalidParameterError, match="layout"):
+        CopyMemory(2, 3, 4, layout="other")
+
+
+# -- the official rules (HUJI-Deep SES_utils.py as issue 22 describes it), re-derived from the tokens alone ---------
+def _official_counts(m, C):
+    """round(k m / C), k = 0..C, with Python's round (halves to even, like numpy; an independent implementation)."""
+    from fractions import Fraction
+
+    return [round(Fraction(k * m, C)) for k in range(C + 1)]
+
+
+@pytest.mark.parametrize("T,n,m,C", [(64, 32, 30, 2), (200, 32, 30, 2), (16, 4, 5, 2), (12, 4, 3, 2),
+                                     (10, 3, 5, 2), (20, 4, 7, 4)])
+def test_ses_official_rule_from_tokens(T, n, m, C):
+    ses = StartEndSimilarity(length=T, alphabet=n, window=m, classes=C)
+    s = ses.sample(6000, np.random.default_rng(T + m))
+    half = T // 2
+    counts = _official_counts(m, C)
+    padded = m < half
+    # vocabulary: the padding symbol n occurs iff m < T/2, and the one-hot size follows
+    assert ses.inputs == n + int(padded)
+    assert s.tokens.min() >= 0 and s.tokens.max() == (n if padded else n - 1)
+    for row, label, off in zip(s.tokens[:2000], s.labels, s.offsets):
+        if padded:
+            o = int(np.flatnonzero(row[:half] != n)[0])  # the first window is where padding stops
+            window = np.zeros(T, bool)
+            window[o:o + m] = True
+            window[half + o:half + o + m] = True
+            assert np.all(row[~window] == n) and np.all(row[window] != n)
+        else:
+            o = 0
+        assert o == off
+        j = int(np.sum(row[o:o + m] == row[half + o:half + o + m]))
+        assert j == counts[label]  # the label's match count, and no chance matches elsewhere
+    # offsets: every value in 0..T/2-m-1 occurs (0 only when the windows fill the halves), none outside
+    expected = set(range(half - m)) if padded else {0}
+    assert set(s.offsets.tolist()) == expected
+    # labels uniform over 0..C
+    assert set(s.labels.tolist()) == set(range(C + 1))
+    assert stats.chisquare(np.bincount(s.labels, minlength=C + 1)).pvalue > 1e-3
+
+
+def test_ses_official_counts_use_half_to_even_rounding():
+    # m = 5, C = 2: k m / C = 2.5 rounds to 2 (numpy), where half-up would give 3
+    assert StartEndSimilarity(length=12, alphabet=4, window=5).match_counts() == (0, 2, 5)
+    assert StartEndSimilarity(length=64, alphabet=32, window=30).match_counts() == (0, 15, 30)
+    ses = StartEndSimilarity(length=12, alphabet=4, window=5)
+    assert ses.label([0, 2, 5, 3]).tolist() == [0, 1, 2, -1]
+
+
+def test_copy_official_layout_position_by_position():
+    for M, B, n in [(10, 44, 32), (3, 4, 5), (1, 1, 2), (5, 10, 4)]:
+        task = CopyMemory(memory=M, blanks=B, alphabet=n)
+        T = 2 * M + B
+        assert task.length == T and task.inputs == n + 2 and task.outputs == n + 2
+        s = task.sample(200, np.random.default_rng(M))
+        for tok, tgt in zip(s.tokens, s.targets):
+            symbols = tok[:M].tolist()
+            assert all(0 <= v < n for v in symbols)
+            expected = symbols + [n] * B + [n + 1] + [n] * (M - 1)  # B blanks, delimiter at T - M
+            assert tok.tolist() == expected
+            assert tgt.tolist() == [n] * (T - M) + symbols  # recall from the delimiter on
+    assert make_task("copy", 64, memory=10) == CopyMemory(10, 44, 32)

@@ -495,7 +495,7 @@ class JsonlWriter:
                 size = self._size()
                 if size > 0 and self._regular():
                     if not resume:
-                        raise InvalidParameterError(name, self.path, "a new or empty file (or resume to add to it)")
+                        raise InvalidParameterError(name, self.path, "a new or empty file (or --resume, resume=True, to add to it)")
                     self.existing = read_records(self.path, name=name, warn=False)
                     valid = valid_length(self.path)
                     if size > valid:

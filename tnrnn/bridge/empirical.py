@@ -28,6 +28,24 @@ most 1% of the Frobenius norm, ``sqrt(1 - energy)``, by Eckart-Young).  Beside
 it, the *gap rank* is the ``k`` with the largest drop ``s_k / s_{k+1}``
 among the singular values above the tolerance (and the drop to the first
 one below it), with that ratio: a clear gap is a clear rank.
+
+Centring (``centre=True``; the headline of every ``tnrnn train`` record).  A trained classifier's outputs have a large mean,
+so the raw matrix is dominated by the constant matrix ``mean(A) * J``
+(``J`` all ones): its first singular value is the mean output, and the
+energy rank of almost every trained network reads 1.  With
+``centre=True`` the headline spectrum is that of ``A - mean(A) J``; the
+constant part is reported apart (:attr:`EmpiricalSpectrum.constant`, and
+its share of the energy :attr:`EmpiricalSpectrum.constant_share`: since the
+centred matrix sums to zero it is orthogonal to ``J``, so
+``||A||_F^2 = ||A - mean J||_F^2 + mean^2 * rows * cols`` exactly).  Removing
+a rank-one term changes the rank by at most one, so the centred rank is
+within one of the raw rank.  The raw spectrum is kept beside it
+(:attr:`~EmpiricalSpectrum.raw_singular_values`, :attr:`~EmpiricalSpectrum.raw_rank`),
+and the numerical rank and its tolerance are always the raw matrix's (the
+count that compares with exact ranks of a RAC).  The headline -- one rank
+notion -- is :attr:`~EmpiricalSpectrum.rank`, the energy rank of the
+centred spectrum; the gap rank and the effective rank are of the same
+(centred) spectrum and labelled as such.
 """
 
 from __future__ import annotations
@@ -171,6 +189,16 @@ class EmpiricalSpectrum(Record):
         Where the largest drop between consecutive singular values is.
     gap : float
         ``s_{k+1} / s_k`` at :attr:`gap_rank` ``k``.
+    centred : bool
+        Whether :attr:`singular_values` (and the ranks but the numerical one) are of the centred matrix.
+    constant : float
+        ``mean(A)``, the constant part removed by centring (reported whether or not it was removed).
+    constant_share : float
+        ``mean(A)^2 rows cols / ||A||_F^2``: the share of the energy in the constant part.
+    raw_singular_values : numpy.ndarray or None
+        The raw matrix's singular values (``None`` when not centred: then they are :attr:`singular_values`).
+    raw_rank : int
+        The energy rank of the raw spectrum.
     """
 
     singular_values: np.ndarray
@@ -192,6 +220,11 @@ class EmpiricalSpectrum(Record):
     energy: float = DEFAULT_ENERGY
     gap_rank: int = 0
     gap: float = 1.0
+    centred: bool = False
+    constant: float = 0.0
+    constant_share: float = 0.0
+    raw_singular_values: np.ndarray | None = None
+    raw_rank: int = 0
 
     @property
     def max_rank(self) -> int:
@@ -208,7 +241,11 @@ class EmpiricalSpectrum(Record):
             "seed": self.seed, "length": int(self.length), "cut": self.cut, "channel": int(self.channel),
             "templates": int(self.templates), "backend": self.backend, "device": self.device,
             "seconds": float(self.seconds), "rank": int(self.rank), "energy": float(self.energy),
-            "gap_rank": int(self.gap_rank), "gap": float(self.gap),
+            "gap_rank": int(self.gap_rank), "gap": float(self.gap), "centred": bool(self.centred),
+            "constant": float(self.constant), "constant_share": float(self.constant_share),
+            "raw_singular_values": None if self.raw_singular_values is None else [
+                float(v) for v in self.raw_singular_values],
+            "raw_rank": int(self.raw_rank),
         }
 
     @classmethod
@@ -218,6 +255,10 @@ class EmpiricalSpectrum(Record):
         s.setflags(write=False)
         fields = {k: record[k] for k in cls.__dataclass_fields__ if k in record and k != "singular_values"}
         fields["shape"] = tuple(fields.get("shape", (len(s), len(s))))
+        if fields.get("raw_singular_values") is not None:
+            raw = np.asarray(fields["raw_singular_values"], dtype=np.float64)
+            raw.setflags(write=False)
+            fields["raw_singular_values"] = raw
         return cls(singular_values=s, **fields)
 
     def __str__(self) -> str:
@@ -227,10 +268,15 @@ class EmpiricalSpectrum(Record):
         rows = [
             ("cut", f"{self.cut} (T={self.length})"),
             ("matrix", f"{self.shape[0]} x {self.shape[1]} ({how}; {self.templates} templates, channel {self.channel})"),
-            ("rank", f"{self.rank} ({100 * self.energy:g}% of sum s^2; largest gap after {self.gap_rank}: "
-                     f"s{self.gap_rank + 1}/s{self.gap_rank} = {self.gap:.2e})"),
-            ("numerical rank", f"{self.numerical_rank} of at most {self.max_rank} (tol {self.tolerance:.2e})"),
-            ("effective rank", f"{self.effective_rank:.4f}"),
+            ("rank", f"{self.rank} (energy rank{' of the centred matrix' if self.centred else ''}, "
+                     f"{100 * self.energy:g}% of sum s^2)"),
+            ("constant part", f"mean {self.constant:.4g}, {100 * self.constant_share:.2f}% of the energy"
+                              + ("" if self.centred else " (not removed)")),
+            ("gap rank", f"{self.gap_rank}{' (centred)' if self.centred else ''}: "
+                         f"s{self.gap_rank + 1}/s{self.gap_rank} = {self.gap:.2e}"),
+            ("raw energy rank", f"{self.raw_rank if self.centred else self.rank}"),
+            ("numerical rank", f"{self.numerical_rank} of at most {self.max_rank} (raw matrix, tol {self.tolerance:.2e})"),
+            ("effective rank", f"{self.effective_rank:.4f}{' (centred)' if self.centred else ''}"),
             ("singular values", shown),
             ("time", f"{self.seconds:.3f} s on {self.backend}:{self.device}"),
         ]
@@ -238,8 +284,8 @@ class EmpiricalSpectrum(Record):
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
     def __repr__(self) -> str:
-        return (f"EmpiricalSpectrum(shape={self.shape}, rank={self.rank}, numerical_rank={self.numerical_rank}, "
-                f"effective_rank={self.effective_rank:.4g})")
+        return (f"EmpiricalSpectrum(shape={self.shape}, rank={self.rank}, centred={self.centred}, "
+                f"numerical_rank={self.numerical_rank}, effective_rank={self.effective_rank:.4g})")
 
 
 def _model_of(network):
@@ -281,7 +327,7 @@ def _backend_array(array, backend, device):
 def empirical_spectrum(network, length: int, *, cut="start-end", templates=None, samples: int = 256, seed=0,
                        channel: int = 0, tol: float | None = None, backend: str = "numpy", device=None,
                        batch_size: int | None = None, max_memory=None, energy: float = DEFAULT_ENERGY,
-                       progress=None) -> EmpiricalSpectrum:
+                       progress=None, centre: bool = False) -> EmpiricalSpectrum:
     """The empirical Start-End spectrum of a network.
 
     Parameters
@@ -319,6 +365,11 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         The share of ``sum s**2`` the headline :attr:`~EmpiricalSpectrum.rank` keeps.
     progress : callable, optional
         Wraps the iterable of batches for a progress bar (e.g. ``tqdm.tqdm``).
+    centre : bool
+        Headline spectrum of ``A - mean(A)`` (the constant part reported
+        apart, the raw spectrum beside it) or of ``A`` itself (default here,
+        for the exact-rank comparisons of RACs; ``tnrnn train``'s records
+        centre); see the module docstring.
 
     Returns
     -------
@@ -333,6 +384,12 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
     >>> spec = empirical_spectrum(rac, length=4)
     >>> spec.shape, spec.rank, spec.numerical_rank, spec.exhaustive
     ((4, 4), 3, 3, True)
+
+    Centred, the rank moves by at most one; the raw numbers stay beside it:
+
+    >>> spec = empirical_spectrum(rac, length=4, centre=True)
+    >>> abs(spec.rank - spec.raw_rank) <= 1, spec.numerical_rank, spec.centred
+    (True, 3, True)
     """
     t0 = time.perf_counter()
     model = _model_of(network)
@@ -400,19 +457,33 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         A = torch.cat(values).reshape(rows, cols)
         finite = bool(torch.isfinite(A).all())
         s = torch.linalg.svdvals(A).cpu().numpy() if finite else None
+        mean = float(A.mean()) if finite else 0.0
+        total = float((A * A).sum()) if finite else 0.0
+        s_c = torch.linalg.svdvals(A - A.mean()).cpu().numpy() if finite and centre else None
     else:
         A = np.concatenate(values).reshape(rows, cols)
         finite = bool(np.all(np.isfinite(A)))
         s = np.linalg.svd(A, compute_uv=False) if finite else None
+        mean = float(A.mean()) if finite else 0.0
+        total = float(np.sum(A * A)) if finite else 0.0
+        s_c = np.linalg.svd(A - A.mean(), compute_uv=False) if finite and centre else None
     if not finite:
         raise InvalidParameterError("network", "non-finite outputs on the templates", "finite outputs")
     s = np.sort(np.asarray(s, dtype=np.float64))[::-1].copy()
-    rank, gap_rank, gap, numerical, tolerance = spectral_ranks(s, energy, tol, (rows, cols))
+    raw_rank, gap_rank, gap, numerical, tolerance = spectral_ranks(s, energy, tol, (rows, cols))
+    share = 0.0 if total == 0 else min(1.0, mean * mean * rows * cols / total)
+    headline, rank = s, raw_rank
+    if centre:
+        headline = np.sort(np.asarray(s_c, dtype=np.float64))[::-1].copy()
+        # the raw tolerance (the noise floor of the evaluation), applied to the centred values
+        rank, gap_rank, gap, _, _ = spectral_ranks(headline, energy, tolerance, (rows, cols))
     s.setflags(write=False)
+    headline.setflags(write=False)
     return EmpiricalSpectrum(
-        singular_values=s, numerical_rank=numerical, tolerance=float(tolerance),
-        effective_rank=effective_rank(s), shape=(rows, cols), exhaustive=bool(all_starts and all_ends),
+        singular_values=headline, numerical_rank=numerical, tolerance=float(tolerance),
+        effective_rank=effective_rank(headline), shape=(rows, cols), exhaustive=bool(all_starts and all_ends),
         samples=samples, seed=None if seed is None else int(seed), length=T, cut=str(c), channel=int(channel),
         templates=K, backend=backend, device=dev, seconds=time.perf_counter() - t0, rank=rank,
-        energy=float(energy), gap_rank=gap_rank, gap=gap,
+        energy=float(energy), gap_rank=gap_rank, gap=gap, centred=bool(centre), constant=mean,
+        constant_share=float(share), raw_singular_values=s if centre else None, raw_rank=raw_rank,
     )

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import InvalidParameterError, MissingDependencyError
 from .mapping import Imported, _Text, canonical_arch, from_state_dict
 
-__all__ = ["from_module"]
+__all__ = ["from_module", "from_scornn_state", "ModReLUModel"]
 
 
 def _torch():
@@ -223,3 +223,117 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
         return from_state_dict(state, own, prefix="", readout="readout" if readout is not None else False,
                                embedding=False, source=source)
     return _from_wrapper(module, arch, readout, nonlinearity, prefix, ignore, embedding, torch, tnrnn_torch, source)
+
+
+# -- scoRNN (modReLU): no RAC form ----------------------------------------------------------------
+class ModReLUModel:
+    """A stack of modReLU recurrent layers with a linear readout of the last top-layer state (scoRNN's network).
+
+    Per layer ``h_t = modReLU(W_ih x_t + W_hh h_{t-1})``, ``modReLU(z) = sign(z) relu(|z| + b)``,
+    from the initial state ``h0`` (not zero: scoRNN starts from a fixed random state).
+    Weights in float64; evaluates numpy arrays, or torch tensors on their device.
+
+    modReLU is not a polynomial and has no multiplicative form, so a scoRNN
+    imports as this model only (``Imported.rac is None``): the empirical
+    Start-End spectrum applies to it, the exact rank tools do not.
+    """
+
+    arch = "scornn"
+
+    def __init__(self, weight_ih, weight_hh, bias, h0, readout_weight, readout_bias):
+        def f64(a):
+            return tuple(np.array(w.detach().cpu().double().numpy() if hasattr(w, "detach") else w, dtype=np.float64)
+                         for w in a)
+        self.weight_ih, self.weight_hh, self.bias, self.h0 = (f64(weight_ih), f64(weight_hh), f64(bias), f64(h0))
+        self.readout_weight, self.readout_bias = f64((readout_weight, readout_bias))
+        H = self.weight_hh[0].shape[0]
+        for k, (wi, wh, b, h) in enumerate(zip(self.weight_ih, self.weight_hh, self.bias, self.h0)):
+            want_in = self.weight_ih[0].shape[1] if k == 0 else H
+            if wi.shape != (H, want_in) or wh.shape != (H, H) or b.shape != (H,) or h.shape != (H,):
+                raise InvalidParameterError(f"layer {k}", (wi.shape, wh.shape, b.shape, h.shape),
+                                            f"weight_ih (H, in), weight_hh (H, H), bias and h0 (H,) with H = {H}")
+
+    depth = property(lambda self: len(self.weight_hh))
+    hidden = property(lambda self: self.weight_hh[0].shape[0])
+    inputs = property(lambda self: self.weight_ih[0].shape[1])
+    outputs = property(lambda self: self.readout_weight.shape[0])
+
+    def __repr__(self) -> str:
+        return f"ModReLUModel(depth={self.depth}, hidden={self.hidden}, inputs={self.inputs}, readout={self.outputs})"
+
+    def __call__(self, X):
+        """Outputs (N, C) of sequences ``X`` (N, T, M), numpy or torch."""
+        if hasattr(X, "detach"):
+            torch = _torch()
+
+            def like(w):
+                return torch.as_tensor(w, dtype=X.dtype, device=X.device)
+            sign, relu, abs_, stack = torch.sign, torch.relu, torch.abs, (lambda xs: torch.stack(xs, 1))
+        else:
+            X = np.asarray(X, dtype=np.float64)
+
+            def like(w):
+                return w
+            sign, relu, abs_, stack = np.sign, (lambda z: np.maximum(z, 0.0)), np.abs, (lambda xs: np.stack(xs, 1))
+        if len(tuple(X.shape)) != 3 or X.shape[2] != self.inputs:
+            raise InvalidParameterError("X", tuple(X.shape), f"an array of shape (N, T, {self.inputs})")
+        seq = X
+        for k in range(self.depth):
+            gx = seq @ like(self.weight_ih[k]).T
+            W_t, b = like(self.weight_hh[k]).T, like(self.bias[k])
+            h = like(self.h0[k])
+            states = []
+            for t in range(X.shape[1]):
+                z = gx[:, t, :] + h @ W_t
+                h = sign(z) * relu(abs_(z) + b)
+                states.append(h)
+            seq = stack(states)
+        return h @ like(self.readout_weight).T + like(self.readout_bias)
+
+
+def from_scornn_state(state, *, source: str = "state dict") -> Imported:
+    """Import a scoRNN state dict (:meth:`tnrnn.tasks.batched.SeedStack.export` names) as a :class:`ModReLUModel`.
+
+    Keys ``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}`` (the Cayley matrix, materialised),
+    ``rnn.modrelu_bias_l{k}``, ``rnn.h0_l{k}``, ``fc.weight``, ``fc.bias``; ``rnn.skew_l{k}``
+    and ``rnn.diag_l{k}`` (the parametrisation) are read and checked against ``weight_hh``
+    when present.  The result has no RAC (``rac=None``, ``exact=False``): modReLU has no
+    multiplicative form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = 2
+    >>> state = {"rnn.weight_ih_l0": np.ones((H, 3)), "rnn.weight_hh_l0": np.eye(H), "rnn.modrelu_bias_l0": np.zeros(H),
+    ...          "rnn.h0_l0": np.zeros(H), "fc.weight": np.ones((1, H)), "fc.bias": np.zeros(1)}
+    >>> imported = from_scornn_state(state)
+    >>> imported.arch, imported.rac, imported.model
+    ('scornn', None, ModReLUModel(depth=1, hidden=2, inputs=3, readout=1))
+    >>> float(imported(np.ones((1, 2, 3)))[0, 0])   # b = 0: modReLU is the identity, h_1 = 2 * (3, 3)
+    12.0
+    """
+    keys = dict(state)
+    depth = 0
+    while f"rnn.weight_hh_l{depth}" in keys:
+        depth += 1
+    if depth == 0:
+        raise InvalidParameterError("state", sorted(keys)[:6], "a scoRNN state dict with rnn.weight_hh_l0 ...")
+
+    def get(name):
+        if name not in keys:
+            raise InvalidParameterError("state", name, "present in a scoRNN state dict (missing)")
+        v = keys[name]
+        return np.array(v.detach().cpu().double().numpy() if hasattr(v, "detach") else v, dtype=np.float64)
+    for k in range(depth):
+        if f"rnn.skew_l{k}" in keys and f"rnn.diag_l{k}" in keys:
+            A, d = get(f"rnn.skew_l{k}"), get(f"rnn.diag_l{k}")
+            eye = np.eye(A.shape[0])
+            W = np.linalg.solve(eye + A, eye - A) * d[None, :]
+            if np.abs(W - get(f"rnn.weight_hh_l{k}")).max() > 1e-5:
+                raise InvalidParameterError(f"rnn.weight_hh_l{k}", "not the Cayley matrix of rnn.skew/rnn.diag",
+                                            "(I + A)^-1 (I - A) D")
+    model = ModReLUModel([get(f"rnn.weight_ih_l{k}") for k in range(depth)],
+                         [get(f"rnn.weight_hh_l{k}") for k in range(depth)],
+                         [get(f"rnn.modrelu_bias_l{k}") for k in range(depth)],
+                         [get(f"rnn.h0_l{k}") for k in range(depth)], get("fc.weight"), get("fc.bias"))
+    return Imported(arch="scornn", model=model, rac=None, exact=False, dropped=(), source=source)

@@ -72,9 +72,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
+    p.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",
+                   help="refuse an exact configuration estimated to take longer than S seconds "
+                        "(default $TNRNN_MAX_SECONDS, else 600)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"invalid --max-seconds={text!r}: expected a positive number of seconds")
+    return value
 
 
 def run(args) -> int:
@@ -94,6 +107,10 @@ def run(args) -> int:
     common = dict(cut=args.cut, method=args.method, seed=args.seed,
                   prime=args.prime if args.prime is not None else DEFAULT_PRIME, engine=args.engine,
                   samples=args.samples, mincut="auto" if args.mincut is None else args.mincut, max_memory=max_memory)
+    if args.max_seconds is not None:   # the sweep's own rank_bounds calls (and local workers) read the limit here;
+        import os  # it is not part of a configuration's identity (--resume keys)
+
+        os.environ["TNRNN_MAX_SECONDS"] = repr(args.max_seconds)
     lists = [int_list(args.depth, "--depth", minimum=1), int_list(args.hidden, "--hidden", minimum=1),
              int_list(args.inputs, "--inputs", minimum=1), int_list(args.length, "--length", minimum=2)]
     check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
@@ -107,7 +124,7 @@ def run(args) -> int:
         for config in configs:
             check_rank_request(config["depth"], config["hidden"], config["inputs"], config["length"],
                                config["cut"], engine=config["engine"], samples=config["samples"],
-                               max_memory=max_memory)
+                               max_memory=max_memory, max_seconds=args.max_seconds)
     run = new_run()
     sweep = run_sweep("bounds", configs, progress=Progress.from_args(args).enabled,
                       desc="configurations", **runner_options(args))

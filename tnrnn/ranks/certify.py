@@ -170,7 +170,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
                 method: str = "exact", *, seed: int = 0, prime: int = DEFAULT_PRIME, engine: str = "auto",
                 samples: int | None = None, margin: int = 16, mincut: bool | str = "auto",
                 max_memory: MemoryLike = None, threads: int | None = None,
-                progress: ProgressLike = None, retry: bool = True) -> RankBounds:
+                progress: ProgressLike = None, retry: bool = True,
+                max_seconds: float | None = None) -> RankBounds:
     """Certified bounds on the generic separation rank of a RAC architecture.
 
     The generic rank is the rank for all weights outside a set of measure
@@ -214,6 +215,9 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
         FLINT threads (default: all cores).
     progress : callable, optional
         A ``tqdm``-like wrapper for progress bars.
+    max_seconds : float, optional
+        Refuse an exact computation estimated to take longer (default
+        ``$TNRNN_MAX_SECONDS``, else 600 s; see :mod:`tnrnn.ranks.cost`).
     retry : bool
         When the GF(p) rank falls below the upper bound, try once more with a
         second prime (:func:`retry_prime`) and seed ``seed + 1``: a GF(p) rank
@@ -235,7 +239,7 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     3876
     """
     check_rank_request(depth, hidden, inputs, length, cut, method, engine=engine, samples=samples, margin=margin,
-                       max_memory=max_memory)   # sizes and work bounded before anything runs (ranks/cost.py)
+                       max_memory=max_memory, max_seconds=max_seconds)   # sizes and work bounded first (ranks/cost.py)
     L = check_positive_int(depth, "depth")
     R = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")

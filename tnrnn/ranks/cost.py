@@ -20,10 +20,12 @@ milliseconds:
   the request that would run for many minutes (``(4, 4, 4, 24)``:
   estimated 60 s; ``(2, 1000, 1000, 8)``: 1.8e5 s).
 
-The limit is :data:`MAX_EXACT_SECONDS` (30 s), or ``$TNRNN_MAX_SECONDS``;
-the refusal says the estimate and the ways around (``--method closed-form``,
-a smaller ``--max-memory``, which bounds the sampled matrix, or a higher
-``TNRNN_MAX_SECONDS``).
+The limit is the ``max_seconds`` argument (``tnrnn bounds --max-seconds``),
+else ``$TNRNN_MAX_SECONDS``, else :data:`MAX_EXACT_SECONDS` (10 minutes: the
+certified T = 48 pipeline of ``benchmarks/README.md`` runs in about 2.3
+minutes on 2 cores); the refusal says the estimate and the ways around
+(``--method closed-form``, a smaller ``--max-memory``, which bounds the
+sampled matrix, or a higher ``--max-seconds``).
 """
 
 from __future__ import annotations
@@ -45,8 +47,9 @@ MAX_SIZES = {"depth": 100_000, "length": 1_000_000}
 #: The closed-form degree bound is refused above this many bits (computing it takes about a second per 2^23).
 MAX_CLOSED_FORM_BITS = 2**24
 
-#: Exact-engine requests estimated above this many seconds are refused (``$TNRNN_MAX_SECONDS`` overrides).
-MAX_EXACT_SECONDS = 30.0
+#: Exact-engine requests estimated above this many seconds are refused by default (``max_seconds=``,
+#: ``--max-seconds`` or ``$TNRNN_MAX_SECONDS`` override).
+MAX_EXACT_SECONDS = 600.0
 
 #: Multiply-adds per second of grid evaluation (measured 1e9 to 2.7e9 on 2 cores).
 EVAL_RATE = 2e9
@@ -61,7 +64,11 @@ def _per(ops: int, rate: float) -> float:
     return math.inf if ops.bit_length() > 1000 else ops / rate
 
 
-def _max_seconds() -> float:
+def _max_seconds(value=None) -> float:
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
+            raise InvalidParameterError("max_seconds", value, "a positive number of seconds")
+        return float(value)
     text = os.environ.get("TNRNN_MAX_SECONDS")
     if not text:
         return MAX_EXACT_SECONDS
@@ -147,7 +154,7 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
     >>> from tnrnn.cuts import Cut
     >>> exact_seconds(2, 3, 3, Cut.start_end(6)) < 1
     True
-    >>> exact_seconds(4, 4, 4, Cut.start_end(24)) > MAX_EXACT_SECONDS
+    >>> exact_seconds(2, 1000, 1000, Cut.start_end(8)) > MAX_EXACT_SECONDS
     True
     """
     from ..limits import DEFAULT_MEMORY_LIMIT, parse_memory
@@ -172,12 +179,14 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
 
 
 def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: str = "exact", *,
-                       engine: str = "auto", samples=None, margin: int = 16, max_memory=None) -> None:
+                       engine: str = "auto", samples=None, margin: int = 16, max_memory=None,
+                       max_seconds: float | None = None) -> None:
     """Refuse a :func:`~tnrnn.ranks.rank_bounds` request whose sizes or estimated work are beyond the limits.
 
     Checks the sizes against :data:`MAX_SIZES`, the closed forms against
     :data:`MAX_CLOSED_FORM_BITS` and (``method="exact"``) the engine's
-    estimated seconds against :data:`MAX_EXACT_SECONDS`; arguments of the
+    estimated seconds against ``max_seconds`` (default: ``$TNRNN_MAX_SECONDS``,
+    else :data:`MAX_EXACT_SECONDS`); arguments of the
     wrong type are left to the caller's own checks.
 
     Raises
@@ -226,12 +235,12 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
                                 max_memory=max_memory)
     except (TnrnnError, ValueError, TypeError):
         return   # a bad option: the caller's checks name it
-    limit = _max_seconds()
+    limit = _max_seconds(max_seconds)
     if seconds > limit:
         raise TnrnnError(f"the exact rank of L={L}, R={R}, M={M}, T={length} ({the_cut} cut) would take an "
                          f"estimated {_duration(seconds)} (above {_duration(limit)}); use --method closed-form "
                          "(the proven bounds only), a smaller --max-memory (a smaller sampled matrix, still a "
-                         "certified lower bound), or set TNRNN_MAX_SECONDS to allow it")
+                         "certified lower bound), or a higher --max-seconds to allow it")
 
 
 def _duration(seconds: float) -> str:

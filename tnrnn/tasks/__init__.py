@@ -7,7 +7,8 @@ that at any scale and closes the loop with tnrnn's measures::
 
     data.py         seeded generators: StartEndSimilarity, CopyMemory, Digits (scikit-learn's 8x8)
     models.py       torch models: deep orthogonal tanh RNN, LSTM, GRU, RACModule, MIRNN; parameter budgets
-    training.py     one configuration (dict) -> one record (dict): train, test, checkpoint, spectra, ranks
+    batched.py      many seeds as one stacked model: ortho and scoRNN, per-seed optimisers
+    training.py     configurations -> records: train (one seed, or many together), test, checkpoint, spectra
     experiments.py  the depth x length grid, a resumable JSON-lines runner, summaries and figures
 
 ``import tnrnn.tasks`` needs numpy only; training needs torch (``pip install
@@ -23,6 +24,7 @@ Examples
 from .data import TASKS, Batch, CopyMemory, Digits, StartEndSimilarity, batches, make_task, one_hot, split_seeds
 from .experiments import (
     PRESETS,
+    compare_depths,
     format_summary,
     grid,
     plot_accuracy,
@@ -30,13 +32,14 @@ from .experiments import (
     read_records,
     run_grid,
     summarize,
+    summarize_runs,
 )
 from .models import ARCHS, bridge_arch, count_parameters, hidden_for_budget
-from .training import DEFAULTS, config_key, load_checkpoint, make_config, run_config
+from .training import DEFAULTS, config_key, load_checkpoint, make_config, run_config, run_seeds
 
 __all__ = [
     "TASKS", "Batch", "CopyMemory", "Digits", "StartEndSimilarity", "batches", "make_task", "one_hot", "split_seeds",
     "PRESETS", "format_summary", "grid", "plot_accuracy", "plot_effective_rank", "read_records", "run_grid",
-    "summarize", "ARCHS", "bridge_arch", "count_parameters", "hidden_for_budget", "DEFAULTS", "config_key",
-    "load_checkpoint", "make_config", "run_config",
+    "summarize", "summarize_runs", "compare_depths", "run_seeds", "ARCHS", "bridge_arch", "count_parameters",
+    "hidden_for_budget", "DEFAULTS", "config_key", "load_checkpoint", "make_config", "run_config",
 ]

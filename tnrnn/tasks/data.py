@@ -1,32 +1,51 @@
 """The paper's memory tasks as seeded data generators (numpy only; no files, no downloads).
 
+Every task follows the official code of Levine et al. (2020) by default
+(HUJI-Deep, ``SES_utils.py``, as described in tnrnn's issue 22: the file
+itself could not be consulted here); tnrnn's earlier variants remain as named
+options.  ``docs/reproducing.rst`` lists every remaining difference.
+
 Start-End Similarity (SES), after Levine et al. (2020)
 ------------------------------------------------------
-An alphabet of ``n`` symbols ``0..n-1`` plus a padding symbol ``n``; a
-sequence of even length ``T``.  Two windows of ``m`` symbols sit at positions
-``o..o+m-1`` and ``T/2+o..T/2+o+m-1`` for an offset ``o`` drawn uniformly in
-``0..T/2-m``; every other position holds the padding symbol.  The first window
-is uniform; the second copies it at ``j`` positions (chosen uniformly among the
-``m``) and, at the other ``m - j`` positions, holds a symbol drawn uniformly
-among the ``n - 1`` symbols that differ from the first window's, so that
-non-matching positions never match by chance.  The label is::
+An alphabet of ``n`` symbols ``0..n-1``, a sequence of even length ``T`` and
+two windows of ``m`` symbols at positions ``o..o+m-1`` and
+``T/2+o..T/2+o+m-1``.  The first window is uniform; the second copies it at
+``j`` positions (a uniform ``j``-subset of the ``m``) and, at the other
+``m - j``, holds a symbol drawn uniformly among the ``n - 1`` that differ from
+the first window's, so that non-matching positions never match by chance.
 
-    label = floor(C * j / m + 1/2)         (C + 1 classes, 0..C)
-
-(rounding half up, tnrnn's choice where the paper says "rounded").  The class
-is drawn uniformly in ``0..C`` first and ``j`` uniformly among the match
-counts with that label, so that the classes are balanced.  Inputs are one-hot
-vectors of size ``n + 1``.
+``matches="official"`` (default)
+    The label ``k`` is drawn uniformly in ``0..C`` and the match count is
+    ``j = round(k * m / C)`` with numpy's rounding (halves to even): at
+    ``m = 30, C = 2`` only ``{0, 15, 30}`` occur.  The offset ``o`` is
+    uniform in ``0..T/2-m-1`` (``numpy`` ``integers(0, T/2 - m)``; ``0``
+    when ``m = T/2``).  The padding symbol ``n`` fills the other positions
+    and is part of the vocabulary only when ``m < T/2``: inputs are one-hot
+    of size ``n + 1``, or ``n`` when the windows fill the sequence.
+``matches="uniform"`` (tnrnn's earlier task, harder)
+    Every count ``j`` in ``0..m`` occurs; the label is
+    ``floor(C * j / m + 1/2)`` (halves rounded up), the class drawn
+    uniformly first and ``j`` uniformly among its counts; offsets uniform in
+    ``0..T/2-m``; the padding symbol always in the vocabulary (size ``n + 1``).
 
 Copying Memory (Hochreiter & Schmidhuber, 1997; Arjovsky et al., 2016)
 ----------------------------------------------------------------------
-``M`` symbols drawn uniformly from ``0..n-1``, then ``B - 1`` blanks (symbol
-``n``), the delimiter (symbol ``n + 1``) and ``M`` blanks: ``T = 2M + B``.
-The target is the blank at the first ``M + B`` steps and the ``M`` symbols, in
-order, at the last ``M`` steps (the recall window).  A memoryless predictor
-(blanks, then a uniform guess) scores :meth:`CopyMemory.baseline_accuracy`
-overall and ``1/n`` on the recalled symbols; its cross-entropy is
-``M log(n) / T`` per step.
+``M`` symbols drawn uniformly from ``0..n-1``, blanks (symbol ``n``) and a
+delimiter (symbol ``n + 1``); ``T = 2M + B``.
+
+``layout="official"`` (default; alphabet 32, ``n + 2`` output classes)
+    Positions ``0..M-1`` the symbols, ``M..T-M-1`` the ``B`` blanks, ``T-M``
+    the delimiter, then ``M - 1`` blanks.  The target is the blank before
+    ``T - M`` and the ``M`` symbols, in order, at ``T-M..T-1`` (the recall
+    window starts at the delimiter).  Output classes are the whole
+    vocabulary (symbols, blank, delimiter).
+``layout="arjovsky"`` (tnrnn's earlier layout; ``n + 1`` output classes)
+    ``B - 1`` blanks, the delimiter at ``M + B - 1``, ``M`` blanks; targets
+    blank for the first ``M + B`` steps, the symbols at the last ``M``.
+
+A memoryless predictor (blanks, then a uniform guess) scores
+:meth:`CopyMemory.baseline_accuracy` overall and ``1/n`` on the recalled
+symbols; its cross-entropy is ``M log(n) / T`` per step.
 
 Sequential and permuted digits
 ------------------------------
@@ -43,8 +62,8 @@ Examples
 --------
 >>> ses = StartEndSimilarity(length=12, alphabet=4, window=3)
 >>> s = ses.sample(2, np.random.default_rng(0))
->>> s.tokens.shape, ses.inputs, ses.outputs
-((2, 12), 5, 3)
+>>> s.tokens.shape, ses.inputs, ses.outputs, ses.match_counts()
+((2, 12), 5, 3, (0, 2, 3))
 >>> bool(np.all(s.labels == ses.label(s.matches)))
 True
 """
@@ -64,6 +83,8 @@ from ..validation import check_positive_int
 
 __all__ = [
     "TASKS",
+    "MATCH_RULES",
+    "COPY_LAYOUTS",
     "SESSample",
     "CopySample",
     "Batch",
@@ -144,6 +165,12 @@ def _rng(rng) -> np.random.Generator:
     return np.random.default_rng(int(rng))
 
 
+#: SES match-count rules (``StartEndSimilarity(matches=...)``, ``tnrnn train --matches``).
+MATCH_RULES = ("official", "uniform")
+#: Copying-task layouts (``CopyMemory(layout=...)``, ``tnrnn train --layout``).
+COPY_LAYOUTS = ("official", "arjovsky")
+
+
 @dataclass(frozen=True)
 class StartEndSimilarity:
     """The Start-End Similarity task (see the module docstring for the definition).
@@ -158,10 +185,15 @@ class StartEndSimilarity:
         ``m``, the compared symbols per window.
     classes : int
         ``C``; the labels are ``0..C``; ``C <= m`` so that every label occurs.
+    matches : {"official", "uniform"}
+        The match-count rule, offsets and vocabulary (module docstring).
 
     Examples
     --------
-    >>> ses = StartEndSimilarity(length=8, alphabet=3, window=2, classes=2)
+    >>> ses = StartEndSimilarity(length=64, alphabet=32, window=30, classes=2)
+    >>> ses.match_counts(), ses.inputs
+    ((0, 15, 30), 33)
+    >>> ses = StartEndSimilarity(length=8, alphabet=3, window=2, classes=2, matches="uniform")
     >>> ses.label(np.arange(3)).tolist()
     [0, 1, 2]
     >>> x, y = ses.batch(4, rng=0)
@@ -173,12 +205,15 @@ class StartEndSimilarity:
     alphabet: int = 32
     window: int = 30
     classes: int = 2
+    matches: str = "official"
 
     def __post_init__(self):
         T = check_positive_int(self.length, "length", 2)
         n = check_positive_int(self.alphabet, "alphabet", 2)
         m = check_positive_int(self.window, "window")
         C = check_positive_int(self.classes, "classes")
+        if self.matches not in MATCH_RULES:
+            raise InvalidParameterError("matches", self.matches, "one of " + ", ".join(MATCH_RULES))
         if T % 2:
             raise InvalidParameterError("length", T, "an even integer (the Start-End task splits T in halves)")
         if m > T // 2:
@@ -191,9 +226,14 @@ class StartEndSimilarity:
         object.__setattr__(self, "classes", C)
 
     @property
+    def padded(self) -> bool:
+        """Whether the padding symbol occurs (official: only when ``m < T/2``; uniform: always in the vocabulary)."""
+        return self.matches == "uniform" or self.window < self.length // 2
+
+    @property
     def inputs(self) -> int:
-        """The one-hot input size ``n + 1``."""
-        return self.alphabet + 1
+        """The one-hot input size: ``n + 1`` with the padding symbol, else ``n``."""
+        return self.alphabet + (1 if self.padded else 0)
 
     @property
     def outputs(self) -> int:
@@ -205,13 +245,33 @@ class StartEndSimilarity:
         """The padding symbol ``n``."""
         return self.alphabet
 
+    @property
+    def offsets(self) -> int:
+        """How many window offsets occur: ``T/2 - m`` (at least 1) officially, ``T/2 - m + 1`` uniform."""
+        half, m = self.length // 2, self.window
+        return max(1, half - m) if self.matches == "official" else half - m + 1
+
+    def match_counts(self) -> tuple[int, ...]:
+        """The match counts that occur, by label: official ``round(k m / C)`` (numpy rounding), else ``0..m``."""
+        if self.matches == "official":
+            k = np.arange(self.classes + 1)
+            return tuple(int(j) for j in np.round(k * self.window / self.classes))
+        return tuple(range(self.window + 1))
+
     def label(self, matches):
-        """``floor(C * j / m + 1/2)`` for match counts ``j`` (exact integer arithmetic)."""
+        """The label of match counts ``j``: official, the ``k`` with ``round(k m / C) = j`` (``-1`` if none);
+        uniform, ``floor(C * j / m + 1/2)`` (exact integer arithmetic)."""
         j = np.asarray(matches, dtype=np.int64)
+        if self.matches == "official":
+            table = np.full(self.window + 1, -1, dtype=np.int64)
+            table[list(self.match_counts())] = np.arange(self.classes + 1)
+            return table[j]
         return (2 * self.classes * j + self.window) // (2 * self.window)
 
     def counts_by_label(self) -> tuple[tuple[int, ...], ...]:
-        """For each label ``0..C``, the match counts ``j`` in ``0..m`` that carry it."""
+        """For each label ``0..C``, the match counts ``j`` that carry it."""
+        if self.matches == "official":
+            return tuple((j,) for j in self.match_counts())
         labels = self.label(np.arange(self.window + 1))
         return tuple(tuple(int(j) for j in np.flatnonzero(labels == k)) for k in range(self.classes + 1))
 
@@ -224,7 +284,7 @@ class StartEndSimilarity:
         table = self.counts_by_label()
         pick = rng.random(n)
         matches = np.array([table[k][int(u * len(table[k]))] for k, u in zip(labels, pick)], dtype=np.int64)
-        offsets = rng.integers(0, half - m + 1, size=n)
+        offsets = rng.integers(0, self.offsets, size=n)
         first = rng.integers(0, A, size=(n, m))
         # The matching positions: a uniform j-subset, as the j smallest of m uniform keys.
         order = np.argsort(np.argsort(rng.random((n, m)), axis=1), axis=1)
@@ -239,52 +299,58 @@ class StartEndSimilarity:
         return SESSample(tokens, labels.astype(np.int64), matches, offsets.astype(np.int64))
 
     def batch(self, n: int, rng) -> Batch:
-        """``n`` one-hot sequences (N, T, n+1) and their labels (N,)."""
+        """``n`` one-hot sequences (N, T, inputs) and their labels (N,)."""
         s = self.sample(n, rng)
         return Batch(one_hot(s.tokens, self.inputs), s.labels)
 
 
 @dataclass(frozen=True)
 class CopyMemory:
-    """The Copying Memory task (see the module docstring for the layout).
+    """The Copying Memory task (see the module docstring for the layouts).
 
     Parameters
     ----------
     memory : int
         ``M``, the symbols to remember.
     blanks : int
-        ``B >= 1``: ``B - 1`` blanks and the delimiter between the symbols and
-        the recall window; ``T = 2M + B``.
+        ``B >= 1``; ``T = 2M + B``.
     alphabet : int
         ``n >= 1`` symbols; the blank is ``n`` and the delimiter ``n + 1``.
+    layout : {"official", "arjovsky"}
+        Where the delimiter and the recall window sit (module docstring).
 
     Examples
     --------
     >>> task = CopyMemory(memory=2, blanks=3, alphabet=4)
     >>> s = task.sample(1, rng=0)
-    >>> task.length, s.tokens[0, 2:].tolist(), s.targets[0, :5].tolist()
-    (7, [4, 4, 5, 4, 4], [4, 4, 4, 4, 4])
+    >>> task.length, task.outputs, s.tokens[0, 2:].tolist(), s.targets[0, :5].tolist()
+    (7, 6, [4, 4, 4, 5, 4], [4, 4, 4, 4, 4])
     >>> bool(np.all(s.targets[0, 5:] == s.tokens[0, :2]))
     True
+    >>> CopyMemory(memory=2, blanks=3, alphabet=4, layout="arjovsky").sample(1, rng=0).tokens[0, 2:].tolist()
+    [4, 4, 5, 4, 4]
     """
 
     memory: int = 30
     blanks: int = 10
-    alphabet: int = 8
+    alphabet: int = 32
+    layout: str = "official"
 
     def __post_init__(self):
         object.__setattr__(self, "memory", check_positive_int(self.memory, "memory"))
         object.__setattr__(self, "blanks", check_positive_int(self.blanks, "blanks"))
         object.__setattr__(self, "alphabet", check_positive_int(self.alphabet, "alphabet"))
+        if self.layout not in COPY_LAYOUTS:
+            raise InvalidParameterError("layout", self.layout, "one of " + ", ".join(COPY_LAYOUTS))
 
     @classmethod
-    def from_length(cls, length: int, memory: int = 30, alphabet: int = 8) -> CopyMemory:
+    def from_length(cls, length: int, memory: int = 30, alphabet: int = 32, layout: str = "official") -> CopyMemory:
         """The task of total length ``T = 2M + B`` (``B = T - 2M >= 1``)."""
         T = check_positive_int(length, "length")
         M = check_positive_int(memory, "memory")
         if T <= 2 * M:
             raise InvalidParameterError("length", T, f"an integer > 2 * memory = {2 * M}")
-        return cls(M, T - 2 * M, alphabet)
+        return cls(M, T - 2 * M, alphabet, layout)
 
     @property
     def length(self) -> int:
@@ -298,8 +364,8 @@ class CopyMemory:
 
     @property
     def outputs(self) -> int:
-        """Target classes ``n + 1`` (symbols and blank)."""
-        return self.alphabet + 1
+        """Target classes: ``n + 2`` officially (the whole vocabulary), ``n + 1`` (symbols, blank) for arjovsky."""
+        return self.alphabet + (2 if self.layout == "official" else 1)
 
     @property
     def blank(self) -> int:
@@ -310,6 +376,16 @@ class CopyMemory:
     def delimiter(self) -> int:
         """The delimiter ``n + 1``."""
         return self.alphabet + 1
+
+    @property
+    def delimiter_position(self) -> int:
+        """``T - M`` officially, ``M + B - 1`` for arjovsky."""
+        return self.length - self.memory if self.layout == "official" else self.memory + self.blanks - 1
+
+    @property
+    def recall_start(self) -> int:
+        """The first step of the recall window: ``T - M`` in both layouts."""
+        return self.length - self.memory
 
     def baseline_accuracy(self) -> float:
         """Accuracy over all steps of the memoryless predictor: ``(M + B + M/n) / T``."""
@@ -327,13 +403,13 @@ class CopyMemory:
         """``n`` input sequences and their targets, both (N, T) integers."""
         n = check_positive_int(n, "n")
         rng = _rng(rng)
-        M, B, T = self.memory, self.blanks, self.length
+        M, T = self.memory, self.length
         symbols = rng.integers(0, self.alphabet, size=(n, M))
         tokens = np.full((n, T), self.blank, dtype=np.int64)
         tokens[:, :M] = symbols
-        tokens[:, M + B - 1] = self.delimiter
+        tokens[:, self.delimiter_position] = self.delimiter
         targets = np.full((n, T), self.blank, dtype=np.int64)
-        targets[:, M + B:] = symbols
+        targets[:, self.recall_start:] = symbols
         return CopySample(tokens, targets)
 
     def batch(self, n: int, rng) -> Batch:
@@ -400,25 +476,27 @@ class Digits:
 
 
 def make_task(task: str, length: int | None = None, *, alphabet: int | None = None, window: int | None = None,
-              classes: int = 2, memory: int | None = None, permuted: bool = False):
-    """The task object of a name and its parameters (the defaults are the paper's).
+              classes: int = 2, memory: int | None = None, permuted: bool = False, matches: str = "official",
+              layout: str = "official"):
+    """The task object of a name and its parameters (the defaults are the official code's: module docstring).
 
     Examples
     --------
     >>> make_task("ses", 64)
-    StartEndSimilarity(length=64, alphabet=32, window=30, classes=2)
-    >>> make_task("copy", 30, memory=10, alphabet=8)
-    CopyMemory(memory=10, blanks=10, alphabet=8)
+    StartEndSimilarity(length=64, alphabet=32, window=30, classes=2, matches='official')
+    >>> make_task("copy", 30, memory=10)
+    CopyMemory(memory=10, blanks=10, alphabet=32, layout='official')
     """
     if task == "ses":
         if length is None:
             raise InvalidParameterError("length", length, "a sequence length for the ses task")
         return StartEndSimilarity(length, 32 if alphabet is None else alphabet, 30 if window is None else window,
-                                  classes)
+                                  classes, matches)
     if task == "copy":
         if length is None:
             raise InvalidParameterError("length", length, "a sequence length for the copy task")
-        return CopyMemory.from_length(length, 30 if memory is None else memory, 8 if alphabet is None else alphabet)
+        return CopyMemory.from_length(length, 30 if memory is None else memory, 32 if alphabet is None else alphabet,
+                                      layout)
     if task == "digits":
         if length not in (None, 64):
             raise InvalidParameterError("length", length, "64 (or none) for the digits task")

@@ -44,17 +44,20 @@ from __future__ import annotations
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..validation import check_positive_int
 
-__all__ = ["ARCHS", "ORTHOGONAL_MAPS", "build_model", "export_state_dict", "bridge_arch", "count_parameters",
-           "hidden_for_budget", "orthogonality_error"]
+__all__ = ["ARCHS", "BUDGET_MEASURES", "ORTHOGONAL_MAPS", "build_model", "export_state_dict", "bridge_arch",
+           "count_parameters", "count_degrees_of_freedom", "hidden_for_budget", "orthogonality_error"]
 
 #: Architectures :func:`build_model` accepts.
-ARCHS = ("ortho", "lstm", "gru", "rac", "mirnn")
+ARCHS = ("ortho", "scornn", "lstm", "gru", "rac", "mirnn")
+
+#: What an equal budget counts (``budget="match"`` counts stored weights, ``"dof"`` degrees of freedom).
+BUDGET_MEASURES = ("weights", "dof")
 
 #: Maps of ``torch.nn.utils.parametrizations.orthogonal`` for ``arch="ortho"``.
 ORTHOGONAL_MAPS = ("matrix_exp", "cayley")
 
-_GATES = {"ortho": 1, "gru": 3, "lstm": 4}
-_BRIDGE = {"ortho": "rnn_tanh", "gru": "gru", "lstm": "lstm", "rac": "rac", "mirnn": "mirnn"}
+_GATES = {"ortho": 1, "scornn": 1, "gru": 3, "lstm": 4}
+_BRIDGE = {"ortho": "rnn_tanh", "scornn": "scornn", "gru": "gru", "lstm": "lstm", "rac": "rac", "mirnn": "mirnn"}
 
 
 def _check_arch(arch):
@@ -90,17 +93,53 @@ def count_parameters(arch: str, depth: int, hidden: int, inputs: int, outputs: i
     if arch in ("rac", "mirnn"):
         n = H * H * L + H * M + H * H * (L - 1) + C * H
         return n + (H * L if arch == "mirnn" else 0)
+    if arch == "scornn":  # W_in, W (stored H*H), the modReLU bias; no b_ih/b_hh
+        return H * M + H * H + H + (L - 1) * (H * H + H * H + H) + C * H + C
     G = _GATES[arch]
     n = G * H * (M + H) + 2 * G * H + (L - 1) * (G * H * 2 * H + 2 * G * H)
     return n + C * H + C
 
 
-def hidden_for_budget(arch: str, depth: int, inputs: int, outputs: int, budget: int) -> int:
-    """The width whose :func:`count_parameters` is closest to ``budget`` (the smaller one on ties)."""
+def count_degrees_of_freedom(arch: str, depth: int, hidden: int, inputs: int, outputs: int) -> int:
+    """Free parameters: an orthogonal ``H x H`` matrix has ``H(H-1)/2`` and an RNN layer one effective bias.
+
+    For ``ortho`` and ``scornn`` each layer has ``H * fan_in`` input weights,
+    ``H(H-1)/2`` for its orthogonal matrix (the skew generator) and ``H``
+    biases (``b_ih + b_hh`` act as one); the readout ``C * H + C``.  Other
+    architectures: :func:`count_parameters`.
+
+    Examples
+    --------
+    >>> count_degrees_of_freedom("ortho", 1, 4, 3, 2)   # 4*3 + 6 + 4 + 2*4 + 2
+    32
+    """
+    _check_arch(arch)
+    if arch not in ("ortho", "scornn"):
+        return count_parameters(arch, depth, hidden, inputs, outputs)
+    L = check_positive_int(depth, "depth")
+    H = check_positive_int(hidden, "hidden")
+    M = check_positive_int(inputs, "inputs")
+    C = check_positive_int(outputs, "outputs")
+    per_layer = H * (H - 1) // 2 + H
+    return H * M + per_layer + (L - 1) * (H * H + per_layer) + C * H + C
+
+
+def hidden_for_budget(arch: str, depth: int, inputs: int, outputs: int, budget: int, measure: str = "weights") -> int:
+    """The width whose parameter count (``measure``: stored weights or degrees of freedom) is closest to
+    ``budget`` (the smaller one on ties).
+
+    Examples
+    --------
+    >>> hidden_for_budget("ortho", 3, 5, 3, count_degrees_of_freedom("ortho", 1, 16, 5, 3), measure="dof")
+    7
+    """
     budget = check_positive_int(budget, "budget")
+    if measure not in BUDGET_MEASURES:
+        raise InvalidParameterError("measure", measure, "one of " + ", ".join(BUDGET_MEASURES))
+    count = count_parameters if measure == "weights" else count_degrees_of_freedom
     best, best_gap, H = 1, None, 1
     while True:
-        n = count_parameters(arch, depth, H, inputs, outputs)
+        n = count(arch, depth, H, inputs, outputs)
         gap = abs(n - budget)
         if best_gap is None or gap < best_gap:
             best, best_gap = H, gap
@@ -148,6 +187,9 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
     from torch import nn
 
     _check_arch(arch)
+    if arch == "scornn":
+        raise InvalidParameterError("arch", arch, "ortho, lstm, gru, rac or mirnn (scornn models are built by "
+                                    "tnrnn.tasks.batched.SeedStack, one or many seeds at once)")
     L = check_positive_int(depth, "depth")
     H = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")

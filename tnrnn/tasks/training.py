@@ -14,7 +14,10 @@ accuracy reaches 1, or at ``max_steps``), then measures:
   (:func:`tnrnn.bridge.empirical_spectrum` on the weights re-imported through
   the bridge, at the task's length rounded up to even; one-hot templates, or
   the pixel values 0 and 1 for digits; output channel 0, read at the last
-  step), and its effective rank;
+  step), centred: its headline ``rank`` is the energy rank of the centred
+  matrix, with the constant part (``constant``, ``constant_share``) and the
+  raw spectrum (``raw_rank``, ``raw_singular_values``, ``numerical_rank``)
+  beside it, and the effective rank of the centred spectrum;
 * for ``rac``/``mirnn`` models, the certified GF(p) rank of the trained
   weights (:func:`tnrnn.cut_rank`, Start-End cut at ``rank_length`` steps,
   default ``min(T, 6)``: the exact rank at the training length is out of reach).
@@ -42,11 +45,26 @@ import time
 import numpy as np
 
 from ..errors import InvalidParameterError, MemoryLimitError
-from ..validation import check_positive_int
+from ..validation import check_finite, check_positive_int
+from .batched import STACKED_ARCHS, SeedStack, StackedOptimizer, stack_memory_bytes
 from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
-from .models import ARCHS, ORTHOGONAL_MAPS, _torch, bridge_arch, build_model, count_parameters, export_state_dict
+from .models import (
+    ARCHS,
+    ORTHOGONAL_MAPS,
+    _torch,
+    bridge_arch,
+    build_model,
+    count_degrees_of_freedom,
+    count_parameters,
+    export_state_dict,
+)
 
-__all__ = ["DEFAULTS", "OPTIMIZERS", "make_config", "config_key", "run_config", "load_checkpoint"]
+__all__ = ["DEFAULTS", "OPTIMIZERS", "STOP_REASONS", "make_config", "config_key", "run_config", "run_seeds",
+           "same_shape", "load_checkpoint"]
+
+#: Why a run stopped: it reached validation accuracy 1, its validation plateaued after every learning-rate
+#: decay, or it reached the step cap (``max_steps``) first -- a censored run.
+STOP_REASONS = ("solved", "plateau", "cap")
 
 #: Optimisers a config may name.
 OPTIMIZERS = ("adam", "rmsprop")
@@ -55,7 +73,8 @@ OPTIMIZERS = ("adam", "rmsprop")
 DEFAULTS = {
     "task": "ses", "arch": "ortho", "depth": 1, "hidden": 16, "length": 64, "seed": 0,
     "alphabet": None, "window": None, "classes": 2, "memory": None, "permuted": False,
-    "optimizer": "adam", "lr": 1e-3, "batch_size": 64, "max_steps": 2000, "eval_every": 100, "patience": 5,
+    "matches": "official", "layout": "official",
+    "optimizer": None, "lr": None, "lr_recurrent": None, "clip": None, "lr_decays": 0, "batch_size": 64, "max_steps": 2000, "eval_every": 100, "patience": 5,
     "val_size": 512, "test_size": 1024, "orthogonal_map": "matrix_exp", "dtype": "float32",
     "spectrum_samples": 64, "rank_length": None, "device": "cpu", "out": None,
 }
@@ -86,6 +105,13 @@ def make_config(**kwargs) -> dict:
         raise InvalidParameterError("task", c["task"], "one of " + ", ".join(TASKS))
     if c["arch"] not in ARCHS:
         raise InvalidParameterError("arch", c["arch"], "one of " + ", ".join(ARCHS))
+    if c["arch"] == "scornn":  # the paper's optimiser (module docstring of tnrnn.tasks.batched)
+        c["optimizer"] = c["optimizer"] or "rmsprop"
+        c["lr"] = 1e-3 if c["lr"] is None else c["lr"]
+        c["lr_recurrent"] = 1e-4 if c["lr_recurrent"] is None else c["lr_recurrent"]
+        c["clip"] = 1.0 if c["clip"] is None else c["clip"]
+    c["optimizer"] = c["optimizer"] or "adam"
+    c["lr"] = 1e-3 if c["lr"] is None else c["lr"]
     if c["optimizer"] not in OPTIMIZERS:
         raise InvalidParameterError("optimizer", c["optimizer"], "one of " + ", ".join(OPTIMIZERS))
     if c["orthogonal_map"] not in ORTHOGONAL_MAPS:
@@ -103,6 +129,12 @@ def make_config(**kwargs) -> dict:
     if not (isinstance(c["lr"], (int, float)) and math.isfinite(c["lr"]) and c["lr"] > 0):
         raise InvalidParameterError("lr", c["lr"], "a finite number > 0")
     c["lr"] = float(c["lr"])
+    for name in ("lr_recurrent", "clip"):
+        if c[name] is not None:
+            c[name] = check_finite(c[name], name, low=0, open_low=True)
+    if isinstance(c["lr_decays"], bool) or not isinstance(c["lr_decays"], (int, np.integer)) or not 0 <= c["lr_decays"] <= 10:
+        raise InvalidParameterError("lr_decays", c["lr_decays"], "an integer in 0..10")
+    c["lr_decays"] = int(c["lr_decays"])
     if c["task"] == "digits":
         c["length"] = 64
     if c["task"] == "copy" and c["arch"] in ("rac", "mirnn"):
@@ -126,18 +158,18 @@ def config_key(config: dict) -> str:
 
 def _task(c):
     return make_task(c["task"], c["length"], alphabet=c["alphabet"], window=c["window"], classes=c["classes"],
-                     memory=c["memory"], permuted=c["permuted"])
+                     memory=c["memory"], permuted=c["permuted"], matches=c["matches"], layout=c["layout"])
 
 
 def _task_dict(task) -> dict:
     if isinstance(task, CopyMemory):
         return {"name": "copy", "memory": task.memory, "blanks": task.blanks, "alphabet": task.alphabet,
-                "length": task.length}
+                "length": task.length, "layout": task.layout}
     if isinstance(task, Digits):
         return {"name": "digits", "permuted": task.permuted, "permutation_seed": task.permutation_seed,
                 "length": 64}
     return {"name": "ses", "length": task.length, "alphabet": task.alphabet, "window": task.window,
-            "classes": task.classes}
+            "classes": task.classes, "matches": task.matches}
 
 
 def _metrics(model, x, y, per_step, recall, batch, torch):
@@ -166,18 +198,35 @@ def _metrics(model, x, y, per_step, recall, batch, torch):
     return out
 
 
-def _spectrum(state, arch, length, samples, templates, device):
-    from ..bridge import empirical_spectrum, from_state_dict
+def _import(state, arch):
+    """The trained weights through the bridge (scoRNN through its modReLU model: no RAC form)."""
+    from ..bridge import from_state_dict
 
-    imported = from_state_dict(state, bridge_arch(arch))
+    if arch == "scornn":
+        from ..bridge.modules import from_scornn_state
+
+        return from_scornn_state(state)
+    return from_state_dict(state, bridge_arch(arch))
+
+
+def _spectrum(state, arch, length, samples, templates, device):
+    from ..bridge import empirical_spectrum
+
+    imported = _import(state, arch)
     # on a GPU run, evaluate there too (float64 either way); the numbers agree to rounding
     backend = "numpy" if device == "cpu" else "torch"
     spec = empirical_spectrum(imported, length, samples=samples, seed=0, templates=templates, backend=backend,
-                              device=None if device == "cpu" else device)
+                              device=None if device == "cpu" else device, centre=True)
+    from ..bridge import effective_rank
+
+    # the headline: the energy rank of the centred spectrum; the constant part and the raw spectrum beside it
     return imported, {
-        "effective_rank": spec.effective_rank, "numerical_rank": spec.numerical_rank,
-        "shape": list(spec.shape), "exhaustive": spec.exhaustive,
+        "rank": spec.rank, "energy": spec.energy, "centred": True, "effective_rank": spec.effective_rank,
+        "gap_rank": spec.gap_rank, "gap": spec.gap, "constant": spec.constant, "constant_share": spec.constant_share,
+        "raw_rank": spec.raw_rank, "raw_effective_rank": effective_rank(spec.raw_singular_values),
+        "numerical_rank": spec.numerical_rank, "shape": list(spec.shape), "exhaustive": spec.exhaustive,
         "singular_values": [float(s) for s in spec.singular_values[:32]],
+        "raw_singular_values": [float(s) for s in spec.raw_singular_values[:32]],
     }
 
 
@@ -248,11 +297,15 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     >>> r["train"]["steps"], 0 <= r["test_accuracy"] <= 1, r["spectrum"]["trained"]["shape"]
     (5, True, [4, 4])
     """
+    c = make_config(**config)
+    if c["arch"] in STACKED_ARCHS and c["task"] != "digits":
+        return run_seeds([c], progress=progress)[0]
+    if c["arch"] == "scornn":
+        raise InvalidParameterError("task", c["task"], "ses or copy for scornn (stacked training)")
     torch = _torch()
     from tqdm.auto import tqdm
 
     t_start = time.perf_counter()
-    c = make_config(**config)
     key = config_key(c)
     task = _task(c)
     per_step = isinstance(task, CopyMemory)
@@ -270,7 +323,7 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
 
     xv, yv = to(val)
     xt, yt = to(test)
-    recall = slice(task.memory + task.blanks, None) if per_step else None
+    recall = slice(task.recall_start, None) if per_step else None
     model = build_model(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs, per_step=per_step,
                         orthogonal_map=c["orthogonal_map"], seed=c["seed"], dtype=dtype).to(device)
     untrained = export_state_dict(model)
@@ -278,7 +331,7 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     opt = opt_cls(model.parameters(), lr=c["lr"])
     stream = batches(task, c["batch_size"], g_train)
     best = (-1.0, math.inf)
-    best_state, best_step, since, stopped, step, last_loss = None, 0, 0, "max_steps", 0, float("nan")
+    best_state, best_step, since, stopped, step, last_loss = None, 0, 0, "cap", 0, float("nan")
     eval_batch = 1024
     t_train = time.perf_counter()
     bar = tqdm(total=c["max_steps"], desc=key, file=sys.stderr, leave=False, disable=not progress, unit="step")
@@ -305,7 +358,7 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
                     stopped = "solved"
                     break
                 if since >= c["patience"]:
-                    stopped = "patience"
+                    stopped = "plateau"
                     break
     finally:
         bar.close()
@@ -317,9 +370,10 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     record = {
         "key": key, "config": c, "task": _task_dict(task),
         "params": count_parameters(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
+        "dof": count_degrees_of_freedom(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
         "val_accuracy": best[0], "test_accuracy": test_m["accuracy"], "test_loss": test_m["loss"],
         "train": {"steps": step, "best_step": best_step, "stopped": stopped, "last_loss": last_loss,
-                  "seconds": train_seconds},
+                  "lr_decays": 0, "seconds": train_seconds, "seeds_together": 1},
         "orthogonality_error": orthogonality_error(model),
     }
     if per_step:
@@ -347,6 +401,211 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     return record
 
 
+#: Config keys that may differ between the seeds trained together (everything else is the shape).
+_PER_SEED = ("seed",)
+
+
+def same_shape(config: dict) -> tuple:
+    """The key of the group a config trains in: every key but the seed (and the runtime keys)."""
+    return tuple(sorted((k, json.dumps(v)) for k, v in config.items() if k not in _PER_SEED))
+
+
+def _stack_metrics(stack, x, y, per_step, recall, torch, chunk=512):
+    """Per-seed mean cross-entropy and accuracy (and recall accuracy) on fixed stacked arrays (S, N, ...)."""
+    S, N = y.shape[:2]
+    loss = torch.zeros(S, dtype=torch.float64)
+    hits = torch.zeros(S, dtype=torch.float64)
+    rec = torch.zeros(S, dtype=torch.float64)
+    with torch.no_grad():
+        for lo in range(0, N, chunk):
+            logits = stack(x[:, lo:lo + chunk])
+            target = y[:, lo:lo + chunk]
+            C = logits.shape[-1]
+            ce = torch.nn.functional.cross_entropy(logits.reshape(-1, C), target.reshape(-1), reduction="none")
+            loss += ce.reshape(S, -1).sum(1).double().cpu()
+            pred = logits.argmax(-1)
+            hits += (pred == target).reshape(S, -1).sum(1).double().cpu()
+            if per_step:
+                rec += (pred[:, :, recall] == target[:, :, recall]).reshape(S, -1).sum(1).double().cpu()
+    count = y[0].numel()
+    out = {"loss": (loss / count).numpy(), "accuracy": (hits / count).numpy()}
+    if per_step:
+        out["recall_accuracy"] = (rec / y[0, :, recall].numel()).numpy()
+    return out
+
+
+def run_seeds(configs, *, progress: bool = False, max_memory=None, log=None) -> list[dict]:
+    """Train configurations that differ only in their seed as one stacked model (:mod:`tnrnn.tasks.batched`).
+
+    Each seed's record is what training it alone gives (the same data,
+    initialisation and stopping rule; to float tolerance).  Only the
+    architectures of :data:`~tnrnn.tasks.batched.STACKED_ARCHS`.
+
+    Stopping rule, per seed: validation every ``eval_every`` steps; the best
+    weights (validation accuracy, then loss) are kept; after ``patience``
+    validations without improvement the learning rate is divided by 10, up to
+    ``lr_decays`` times, and the run stops at the next plateau
+    (``stopped="plateau"``); it stops at validation accuracy 1
+    (``"solved"``) or at ``max_steps`` (``"cap"``: censored, still improving
+    or not).
+
+    Parameters
+    ----------
+    configs : list of dict
+        Configurations (:func:`make_config`) equal except for ``seed``.
+    progress : bool
+        One line per validation on stderr (``log``, default ``print`` to stderr).
+    max_memory : int or str, optional
+        Refuse (before allocating) a group whose estimated training memory is above it.
+
+    Returns
+    -------
+    list of dict
+        One record per config, in order (the keys of :func:`run_config`'s records).
+    """
+    torch = _torch()
+    t_start = time.perf_counter()
+    cs = [make_config(**c) for c in configs]
+    if not cs:
+        raise InvalidParameterError("configs", configs, "at least one configuration")
+    if len({same_shape(c) for c in cs}) != 1:
+        raise InvalidParameterError("configs", "configurations of different shapes",
+                                    "configurations equal except for their seed")
+    if len({c["seed"] for c in cs}) != len(cs):
+        raise InvalidParameterError("configs", [c["seed"] for c in cs], "distinct seeds")
+    c0 = cs[0]
+    if c0["arch"] not in STACKED_ARCHS:
+        raise InvalidParameterError("arch", c0["arch"], "one of " + ", ".join(STACKED_ARCHS) + " (train the others "
+                                    "with run_config)")
+    task = _task(c0)
+    if isinstance(task, Digits):
+        raise InvalidParameterError("task", "digits", "ses or copy for stacked training")
+    per_step = isinstance(task, CopyMemory)
+    S, T = len(cs), task.length
+    device = torch.device(c0["device"])
+    dtype = getattr(torch, c0["dtype"])
+    itemsize = 8 if c0["dtype"] == "float64" else 4
+    from ..limits import check_memory
+
+    need = stack_memory_bytes(S, c0["batch_size"], T, c0["hidden"], c0["depth"], task.inputs, task.outputs, per_step,
+                              itemsize)
+    need += itemsize * S * (c0["val_size"] + c0["test_size"]) * T * task.inputs
+    need += stack_memory_bytes(S, min(512, max(c0["val_size"], c0["test_size"])), T, c0["hidden"], c0["depth"],
+                               task.inputs, task.outputs, per_step, itemsize) // 3
+    check_memory(f"training {S} seeds together (T={T}, H={c0['hidden']}, L={c0['depth']})", need, max_memory,
+                 "train fewer seeds at once, or lower --batch-size")
+    gens = [split_seeds(c["seed"]) for c in cs]
+    streams = [batches(task, c0["batch_size"], g[0]) for g in gens]
+
+    def stacked(parts):
+        x = torch.as_tensor(np.stack([p.x for p in parts]), dtype=dtype, device=device)
+        y = torch.as_tensor(np.stack([p.y for p in parts]), dtype=torch.long, device=device)
+        return x, y
+
+    xv, yv = stacked([task.batch(c0["val_size"], g[1]) for g in gens])
+    xt, yt = stacked([task.batch(c0["test_size"], g[2]) for g in gens])
+    recall = slice(task.recall_start, None) if per_step else None
+    stack = SeedStack(c0["arch"], c0["depth"], c0["hidden"], task.inputs, task.outputs, [c["seed"] for c in cs],
+                      per_step=per_step, dtype=dtype, device=device)
+    untrained = [stack.export(i) for i in range(S)]
+    opt = StackedOptimizer(stack, c0["optimizer"], c0["lr"], lr_recurrent=c0["lr_recurrent"], clip=c0["clip"])
+    best_acc = np.full(S, -1.0)
+    best_loss = np.full(S, np.inf)
+    best = stack.snapshot()
+    best_step = np.zeros(S, dtype=int)
+    since = np.zeros(S, dtype=int)
+    decays = np.zeros(S, dtype=int)
+    steps = np.zeros(S, dtype=int)
+    last_loss = np.full(S, np.nan)
+    stopped: list = [None] * S
+    say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    t_train = time.perf_counter()
+    step = 0
+    for step in range(1, c0["max_steps"] + 1):
+        x, y = stacked([next(s) for s in streams])
+        logits = stack(x)
+        C = logits.shape[-1]
+        ce = torch.nn.functional.cross_entropy(logits.reshape(-1, C), y.reshape(-1), reduction="none")
+        loss = ce.reshape(S, -1).mean(1)
+        opt.zero_grad()
+        loss.sum().backward()
+        opt.step()
+        live = np.array([r is None for r in stopped])
+        last_loss[live] = loss.detach().double().cpu().numpy()[live]
+        if step % c0["eval_every"] == 0 or step == c0["max_steps"]:
+            m = _stack_metrics(stack, xv, yv, per_step, recall, torch)
+            acc = m["recall_accuracy"] if per_step else m["accuracy"]
+            improved = live & ((acc > best_acc) | ((acc == best_acc) & (m["loss"] < best_loss)))
+            best_acc = np.where(improved, acc, best_acc)
+            best_loss = np.where(improved, m["loss"], best_loss)
+            best_step = np.where(improved, step, best_step)
+            since = np.where(improved, 0, since + live)
+            stack.keep(best, torch.as_tensor(improved, device=device))
+            for i in np.flatnonzero(live):
+                if acc[i] >= 1.0:
+                    stopped[i] = "solved"
+                elif since[i] >= c0["patience"]:
+                    if decays[i] < c0["lr_decays"]:
+                        decays[i] += 1
+                        since[i] = 0
+                        opt.scale[i] = opt.scale[i] / 10
+                    else:
+                        stopped[i] = "plateau"
+                if stopped[i] is not None:
+                    steps[i] = step
+                    opt.scale[i] = 0.0
+            if progress:
+                done = sum(r is not None for r in stopped)
+                say(f"  {c0['task']} {c0['arch']} L={c0['depth']} H={c0['hidden']} T={T}: step {step}/"
+                    f"{c0['max_steps']}, {S} seeds, validation accuracy median {float(np.median(best_acc)):.3f}, "
+                    f"{done} stopped, {time.perf_counter() - t_train:.0f} s")
+            if all(r is not None for r in stopped):
+                break
+    for i in range(S):
+        if stopped[i] is None:
+            stopped[i], steps[i] = "cap", step
+    train_seconds = time.perf_counter() - t_train
+    stack.restore(best)
+    test_m = _stack_metrics(stack, xt, yt, per_step, recall, torch)
+    ortho = stack.orthogonality_errors()
+    templates = _templates(task)
+    T_cut = T + T % 2
+    records = []
+    for i, c in enumerate(cs):
+        key = config_key(c)
+        trained = stack.export(i)
+        record = {
+            "key": key, "config": c, "task": _task_dict(task),
+            "params": count_parameters(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
+            "dof": count_degrees_of_freedom(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
+            "val_accuracy": float(best_acc[i]), "test_accuracy": float(test_m["accuracy"][i]),
+            "test_loss": float(test_m["loss"][i]),
+            "train": {"steps": int(steps[i]), "best_step": int(best_step[i]), "stopped": stopped[i],
+                      "last_loss": float(last_loss[i]), "lr_decays": int(decays[i]), "seconds": train_seconds / S,
+                      "seeds_together": S, "group_seconds": train_seconds},
+            "orthogonality_error": ortho[i],
+        }
+        if per_step:
+            record.update(test_recall_accuracy=float(test_m["recall_accuracy"][i]),
+                          baseline_accuracy=task.baseline_accuracy(),
+                          baseline_recall_accuracy=task.baseline_recall_accuracy(), baseline_loss=task.baseline_loss())
+        _, spec_trained = _spectrum(trained, c["arch"], T_cut, c["spectrum_samples"], templates, c["device"])
+        _, spec_untrained = _spectrum(untrained[i], c["arch"], T_cut, c["spectrum_samples"], templates, c["device"])
+        record["spectrum"] = {"length": T_cut, "trained": spec_trained, "untrained": spec_untrained}
+        record["certified"] = None
+        record["checkpoint"] = None
+        record["torch"] = torch.__version__
+        record["seconds"] = (time.perf_counter() - t_start) / S
+        if c["out"] is not None:
+            sidecar = {"key": key, "arch": bridge_arch(c["arch"]),
+                       "import": f"tnrnn import {key}.safetensors --length {T_cut} --spectrum",
+                       **{k: record[k] for k in ("config", "task", "params", "val_accuracy", "test_accuracy",
+                                                 "test_loss")}}
+            record["checkpoint"] = _save_checkpoint(c["out"], key, trained, sidecar)
+        records.append(record)
+    return records
+
+
 def load_checkpoint(path):
     """Import a checkpoint written by :func:`run_config` through the bridge, with the arch its sidecar names.
 
@@ -363,4 +622,9 @@ def load_checkpoint(path):
         raise InvalidParameterError("path", fspath, "a checkpoint with its JSON sidecar (KEY.safetensors + KEY.json)")
     with open(sidecar_path) as f:
         sidecar = json.load(f)
+    if sidecar["arch"] == "scornn":
+        from ..bridge import read_state_dict
+        from ..bridge.modules import from_scornn_state
+
+        return from_scornn_state(read_state_dict(fspath), source=fspath), sidecar
     return load_weights(fspath, arch=sidecar["arch"]), sidecar

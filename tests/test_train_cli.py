@@ -1,0 +1,81 @@
+"""``tnrnn train`` from the command line: option checks naming the option, plans, progress lines, plot round trip."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tnrnn.cli import main
+
+TINY = ["train", "ses", "--arch", "scornn", "--depth", "1,2", "--hidden", "4", "--length", "4", "--seeds", "3",
+        "--alphabet", "2", "--window", "1", "--classes", "1", "--max-steps", "20", "--eval-every", "10",
+        "--spectrum-samples", "4", "--val-size", "32", "--test-size", "32"]
+
+
+@pytest.mark.parametrize("option,value", [("--hidden", "0"), ("--length", "1"), ("--batch-size", "0"),
+                                          ("--alphabet", "0"), ("--seeds", "0"), ("--seeds", "100000"),
+                                          ("--steps", "1000000000000"), ("--max-steps", "0"), ("--lr", "nan"),
+                                          ("--lr", "-1"), ("--lr-decays", "11"), ("--depth", "0"),
+                                          ("--budget", "equal"), ("--success", "1.5"), ("--hidden", "5000"),
+                                          ("--eval-every", "0"), ("--spectrum-samples", "0")])
+def test_out_of_range_options_are_refused_naming_the_option(tmp_path, capsys, option, value):
+    args = ["train", "ses", "--length", "8", "--out", str(tmp_path / "o"), option, value]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tnrnn train: error:")
+    assert (option if option != "--steps" else "--max-steps") in err
+    assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+def test_empty_out_and_non_integers_refused(capsys):
+    assert main(["train", "ses", "--length", "8", "--out", ""]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["train", "ses", "--length", "8", "--out", "x", "--hidden", "4.5"]) == 2
+    assert "--hidden" in capsys.readouterr().err
+
+
+def test_memory_estimated_before_allocating(tmp_path, capsys):
+    args = ["train", "ses", "--length", "64", "--alphabet", "32", "--window", "30", "--seeds", "1000",
+            "--batch-size", "4096", "--hidden", "512", "--out", str(tmp_path / "o"), "--max-memory", "1GiB"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "memory limit" in err and "--seeds" in err
+
+
+def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
+    assert main(["train", "ses", "--preset", "paper", "--out", str(tmp_path / "p"), "--dry-run", "--json",
+                 "--quiet"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    groups = plan["groups"]
+    assert {g["seeds"] for g in groups} == {32} and {g["device"] for g in groups} == {"cuda"}
+    assert {g["L"] for g in groups} == {1, 2, 3} and len({g["T"] for g in groups}) >= 3
+    assert {g["H"] for g in groups if g["L"] == 1} == {64}
+    assert main(["train", "ses", "--preset", "repro-cpu", "--out", str(tmp_path / "r"), "--dry-run"]) == 0
+    out = capsys.readouterr()
+    assert "seeds: 30" in out.out and "largest group needs" in out.err
+
+
+def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "tnrnn", *TINY, "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr and "tnrnn train:" in proc.stderr  # lines, not bars, on a pipe
+    assert "Wilson" in proc.stdout and "Mann-Whitney p" in proc.stdout
+    for name in ("success.png", "accuracy.png", "rank.png", "summary.jsonl", "records.jsonl"):
+        assert (out / name).exists(), name
+    from tnrnn.records import read_records
+
+    summary = read_records(out / "summary.jsonl")
+    assert {r["kind"] for r in summary} == {"train-summary", "train-comparison"}
+    records = read_records(out / "records.jsonl")
+    assert len(records) == 6 and {r["train"]["seeds_together"] for r in records} == {3}
+    from tnrnn.cli.plot import record_kind
+
+    assert {record_kind(r) for r in records} == {"train"}
+    assert main(["plot", str(out / "records.jsonl"), "-o", str(tmp_path / "again.png")]) == 0
+    assert (tmp_path / "again.png").stat().st_size > 0
+    quiet = subprocess.run(cmd + ["--quiet", "--json"], capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 0 and quiet.stderr == ""  # resumed, nothing retrained, nothing said
+    assert [json.loads(line)["key"] for line in quiet.stdout.splitlines()] == [r["key"] for r in records]
