@@ -53,3 +53,20 @@ def test_decay_and_horizon_of_a_scalar_rnn():
     assert fit.kind == "exponential" and fit.rate == pytest.approx(np.log(2), rel=1e-9)
     assert gh.horizon() == 10.0  # 0.5**10 < 1e-3 <= 0.5**9
     assert gh.to_dict()["horizon"] == 10.0 and "horizon" in str(gh)
+
+
+def test_censored_horizon_is_at_least_k_never_a_number():
+    """A memory that outlasts the probe: the horizon is '>= K' with a censored flag."""
+    gh = gradient_horizon(LinearRNN([[0.99]], [1.0], [1.0]), lags=8, sequences=2)
+    d = gh.to_dict()
+    assert gh.censored() and d["horizon"] is None and d["censored"] is True and d["horizon_at_least"] == 8
+    assert ">= 8 (censored" in str(gh)
+    short = gradient_horizon(LinearRNN([[0.2]], [1.0], [1.0]), lags=8, sequences=2)  # 0.2^5 < 1e-3 < 0.2^4
+    assert not short.censored() and short.to_dict()["horizon"] == 5.0
+    assert short.area == pytest.approx(sum(0.2 ** k for k in range(8)))
+
+
+def test_an_output_without_input_dependence_is_na():
+    gh = gradient_horizon(LinearRNN([[0.5]], [1.0], [0.0]), lags=5, sequences=2)
+    assert "does not depend on the input" in gh.reason and gh.to_dict()["horizon"] is None
+    assert not gh.censored() and "n/a" in str(gh)

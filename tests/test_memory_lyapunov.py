@@ -59,3 +59,17 @@ def test_partial_spectrum_and_validation():
 
     with pytest.raises(InvalidParameterError):
         lyapunov_spectrum(esn, exponents=6)
+
+
+def test_degenerate_and_non_finite_spectra_are_na():
+    import json
+
+    from tnrnn.measures import EchoStateNetwork
+
+    forgets = lyapunov_spectrum(LinearRNN(np.zeros((2, 2)), np.ones(2), np.ones(2)), steps=10, washout=0,
+                                sequences=1)
+    assert "does not depend on its past" in forgets.reason and forgets.to_dict()["maximal"] is None
+    json.loads(json.dumps(forgets.to_dict(), allow_nan=False))  # strict JSON: no -Infinity
+    blows = lyapunov_spectrum(EchoStateNetwork(np.array([[1e200]]), np.array([1e200]), activation="identity"),
+                              steps=10, washout=0, sequences=1)
+    assert "not finite" in blows.reason and "n/a" in str(blows)

@@ -62,3 +62,54 @@ def test_memory_length_and_validation():
         with pytest.raises(InvalidParameterError) as err:
             lag_retention(esn, **kwargs)
         assert err.value.name == name
+
+
+def test_kernel_probe_recovers_what_multiplicative_units_hold():
+    """A RAC holds its inputs in products: the linear probe scores ~0 by construction, the kernel probe does not."""
+    from tnrnn import RAC
+
+    rac = RAC.random(depth=1, hidden=8, inputs=4, seed=0)
+    ret = lag_retention(rac, lags=4, window=2, seed=0)
+    assert abs(ret.score[0]) < 0.15 and ret.kernel_score[0] > 0.3
+    assert ret.kernel_area > ret.area + 0.3 and ret.to_dict()["kernel_area"] == pytest.approx(ret.kernel_area)
+
+
+def test_kernel_probe_fits_a_product_and_agrees_with_the_linear_one_on_a_register():
+    from tnrnn.measures.retention import kernel_probe
+
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(700, 3))
+    y = np.stack([Z[:, 0] * Z[:, 1], Z[:, 2]], axis=1)
+    pred = kernel_probe(Z[:500], y[:500], Z[500:], [0, 1], rng=0)
+    resid = np.sum((y[500:] - pred) ** 2, axis=0) / np.sum((y[500:] - y[500:].mean(0)) ** 2, axis=0)
+    assert np.all(resid < 0.1)
+    ret = lag_retention(_register(3, 2), lags=4, window=1, seed=2)
+    np.testing.assert_allclose(ret.kernel_retention[:2], 1.0)
+
+
+def test_areas_are_threshold_free_and_exact_on_a_register():
+    from tnrnn.measures.retention import curve_area
+
+    ret = lag_retention(_register(4, 3), lags=6, window=1, sequences=300, seed=1)
+    assert ret.area == pytest.approx(3.0, abs=0.3)  # 1 up to the depth, chance (0 +- noise) beyond
+    assert curve_area([np.nan, 1.0]) != curve_area([np.nan, 1.0])  # nan
+
+
+def test_degenerate_state_is_na_with_the_reason():
+    zero = LinearRNN(np.zeros((3, 3)), np.zeros((3, 4)), np.ones((1, 3)))
+    ret = lag_retention(zero, lags=3, seed=0)
+    assert ret.reason and "does not depend on the input" in ret.reason
+    d = ret.to_dict()
+    assert d["memory_length"] is None and d["area"] is None and "n/a" in str(ret)
+
+
+def test_given_token_sequences_are_probed():
+    tokens = np.random.default_rng(0).integers(0, 4, size=(64, 20))
+    ret = lag_retention(_register(4, 2), lags=3, window=1, tokens=tokens, kernel=False, seed=0)
+    assert ret.source == "given" and ret.retention[0] == 1.0 and np.isnan(ret.kernel_score).all()
+    with pytest.raises(InvalidParameterError) as err:
+        lag_retention(_register(4, 2), lags=3, window=1, tokens=tokens[:, :5])
+    assert err.value.name == "tokens"
+    with pytest.raises(InvalidParameterError) as err:
+        lag_retention(_register(4, 2), threshold=2)
+    assert err.value.name == "threshold"

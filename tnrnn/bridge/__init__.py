@@ -29,6 +29,7 @@ from .files import WEIGHT_FORMATS, load_weights, read_state_dict
 from .mapping import ARCHS, Imported, canonical_arch, detect_arch, from_state_dict
 from .models import GATES, RECURRENT_ARCHS, RecurrentLayer, RecurrentModel, RecurrentOutputs
 from .modules import from_module
+from .sidecar import resolve_arch, sidecar_arch
 
 __all__ = [
     "ARCHS",
@@ -50,4 +51,6 @@ __all__ = [
     "empirical_spectrum",
     "effective_rank",
     "spectral_ranks",
+    "resolve_arch",
+    "sidecar_arch",
 ]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights
+from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights, resolve_arch
 from ..errors import InvalidParameterError
 from ..versions import versions
 from ._common import add_max_memory_argument, declare, figure_path, write_or_rescue, write_records
@@ -134,7 +133,7 @@ def run(args) -> int:
     for path in args.paths:
         label = _label(path, args.paths)
         with progress.stage(f"importing {label}"):
-            imported = load_weights(path, arch=args.arch if args.arch is not None else _sidecar_arch(path), nonlinearity=args.nonlinearity, inputs=args.inputs,
+            imported = load_weights(path, arch=resolve_arch(path, args.arch), nonlinearity=args.nonlinearity, inputs=args.inputs,
                                     hidden=args.hidden, layers=args.layers, prefix=args.prefix, readout=readout,
                                     ignore=tuple(args.ignore), embedding=embedding,
                                     max_memory=args.max_memory)
@@ -183,12 +182,3 @@ def _records(rows) -> list[dict]:
     return out
 
 
-def _sidecar_arch(path) -> str | None:
-    """The ``arch`` named by ``PATH``'s JSON sidecar (``KEY.json`` beside ``KEY.safetensors``), if any."""
-    sidecar = os.path.splitext(os.fspath(path))[0] + ".json"
-    try:
-        with open(sidecar) as f:
-            arch = json.load(f).get("arch")
-    except (OSError, ValueError, AttributeError):
-        arch = None
-    return arch if isinstance(arch, str) else None

@@ -5,11 +5,12 @@ linear RNNs, is :mod:`tnrnn.memory`.  One module per concern::
 
     registry.py   named memory measures (register, list_measures, measure): new measures plug in here
     drive.py      any model as a driven system: state, step map, readout; EchoStateNetwork
-    capacity.py   short-term memory capacity MC_k, MC (Jaeger 2001), ridge readouts
-    retention.py  lag retention and semantic recoverability of linear probes, memory length (tnrnn's own)
+    quality.py    degenerate states (n/a with the reason), jackknife errors, censored values
+    capacity.py   short-term memory capacity MC_k, MC (Jaeger 2001): bias-corrected, standard errors, closed form
+    retention.py  lag retention and semantic recoverability, linear and kernel probes, areas (tnrnn's own)
     horizon.py    gradient memory horizon ||dy_T/dx_(T-k)|| (torch autograd)                 torch
     lyapunov.py   Lyapunov spectrum of the driven state map (QR method)                     torch
-    compare.py    the unit x training-length comparison (tasks' SES data and models)        torch
+    compare.py    trained units x training lengths x 10 seeds: intervals, tests, flags        torch
 
 The names below are imported from their modules when first used (PEP 562),
 so ``import tnrnn.measures`` imports neither torch nor the memory track, and
@@ -32,7 +33,7 @@ _NAMES = {
     "get_measure": "registry", "measure": "registry",
     "EchoStateNetwork": "drive", "Stepper": "drive", "stepper": "drive", "hidden_states": "drive",
     "MemoryCapacity": "capacity", "memory_capacity": "capacity", "capacity_from_states": "capacity",
-    "ridge_fit": "capacity",
+    "ridge_fit": "capacity", "linear_capacity": "capacity", "state_degeneracy": "quality", "Censored": "quality",
     "Retention": "retention", "lag_retention": "retention", "memory_length": "retention",
     "GradientHorizon": "horizon", "gradient_horizon": "horizon",
     "LyapunovSpectrum": "lyapunov", "lyapunov_spectrum": "lyapunov", "state_jacobians": "lyapunov",

@@ -1,11 +1,12 @@
-r"""The comparison: memory measures of recurrent units trained on one task at several lengths, and untrained.
+r"""The comparison: memory measures of recurrent units *trained* on one task, over seeds, with intervals.
 
 Zhang, Li, Hua, Song (ECAI 2020) ask how a unit's memory depends on the
 *external* factor (the sequence length used in training) and the *internal*
 one (the unit).  This module trains every unit of :data:`UNITS` on the
 Start-End Similarity task of :mod:`tnrnn.tasks` at every training length, for
 every seed, measures each trained network (and the untrained one, training
-length 0), and summarises mean ± std over seeds:
+length 0, as the reference), and summarises each (unit, length) over seeds
+with a bootstrap 95 % interval:
 
 ==============  =================================================================
 unit            model (width ``H`` for all)
@@ -22,30 +23,59 @@ Every model but ``rnn`` comes from :func:`tnrnn.tasks.models.build_model`;
 ``rnn`` is the same body (``nn.RNN`` + linear readout ``fc``) without the
 orthogonal constraint, since the tasks track has no unconstrained Elman RNN.
 
-Training (this module's own loop, so that every unit gets the same, bounded
-budget): Adam, cross-entropy on the label read at the last step, ``steps``
-batches of ``batch_size`` fresh sequences from :func:`tnrnn.tasks.batches`
-(seeded by :func:`tnrnn.tasks.split_seeds`), float64, one CPU thread; the
-weights after the last step are kept (no early stopping).  Test accuracy on
-``test_size`` held-out sequences of the training length.
+**Training until clearly above chance.** Adam, cross-entropy on the label
+read at the last step, batches of ``batch_size`` fresh sequences from
+:func:`tnrnn.tasks.batches` (seeded by :func:`tnrnn.tasks.split_seeds`),
+float64, one thread per network.  Every ``eval_every`` steps the accuracy
+on ``val_size`` validation sequences is measured; training stops once it
+reaches ``target`` or after ``max_steps`` steps, and the weights of the best
+validation accuracy are kept; it also stops when ``patience`` evaluations
+in a row bring no better validation accuracy (a unit that does not learn
+the task in this budget is not trained for the whole budget).  The test accuracy on ``test_size`` held-out
+sequences is reported with its Wilson 95 % interval; a network is **at
+chance** when the lower end of that interval is below
+``chance + margin`` (chance = 1 / classes).  A (unit, length) row is at
+chance when the lower end of the bootstrap interval of its mean accuracy is
+below ``chance + margin``; such rows are flagged in the table and excluded
+from the significance tests (the conclusions).
 
-Measures per network (all on the same imported weights, see :mod:`tnrnn.measures.drive`):
+**Measures per network** (all on the same weights, :mod:`tnrnn.measures.drive`;
+probe inputs drawn from the task's own distribution: token sequences of the
+SES task, of the length the probe needs):
 
-* ``accuracy``: test accuracy on the task at the training length (untrained: at the largest length);
-* ``memory_length`` and ``semantic_length``: :func:`~tnrnn.measures.lag_retention` on i.i.d. one-hot
-  symbols over the task's inputs (``lags`` lags, semantic window = the task's window, threshold 0.5);
-* ``capacity``: :func:`~tnrnn.measures.memory_capacity` (lags ``2H``, series along a seeded unit direction);
-* ``effective_rank``: the effective rank (exp of the entropy of the normalised squared singular values)
-  of the empirical Start-End spectrum, :func:`tnrnn.bridge.empirical_spectrum`, at length ``rank_length``
-  for every network (one fixed length so that the units compare), one-hot templates;
-* ``horizon``: the gradient horizon at 1e-2 of the maximum (:func:`~tnrnn.measures.gradient_horizon`,
-  one-hot inputs, ``lags`` lags; ``lags`` when it reaches past them);
-* ``lyapunov``: the largest Lyapunov exponent (nats per step, one-hot inputs).
+* ``accuracy``: test accuracy at the training length (untrained: at the largest length);
+* ``retention_area``, ``kernel_area``: the threshold-free areas under the
+  lag-retention score of the linear and the kernel probe
+  (:func:`~tnrnn.measures.lag_retention`, ``lags`` lags, semantic window =
+  the task's window), with ``memory_length`` / ``kernel_length`` at
+  threshold 0.5 beside them and ``semantic_area``;
+* ``capacity``: :func:`~tnrnn.measures.memory_capacity` (scalar series along a
+  seeded unit direction, bias-corrected; n/a with the reason when the state
+  does not depend on the input);
+* ``effective_rank``: the effective rank of the empirical Start-End spectrum
+  (:func:`tnrnn.bridge.empirical_spectrum`, length ``rank_length`` for every
+  network, one-hot templates);
+* ``horizon``: the gradient horizon at 1e-2 of the maximum on task
+  sequences of ``horizon_lags`` steps (:func:`~tnrnn.measures.gradient_horizon`); a
+  horizon at the probe limit is censored (``>= horizon_lags``), and a row with any
+  censored seed shows ``>= horizon_lags (c/n censored)``, never a mean;
+  ``horizon_area`` (:math:`\sum_k g(k)/\max g`) is its threshold-free summary;
+* ``lyapunov``: the largest Lyapunov exponent (nats per step) on task sequences.
 
-Records stream to ``out/compare.jsonl`` as each network finishes; a rerun skips
-the keys already there (resume), and Ctrl-C leaves the finished records valid.
-:func:`summarize` groups them by unit and training length; :func:`format_table`
-prints the table and :func:`plot_comparison` draws the figures.
+**Flags.** A real-valued metric whose per-seed values are identical (to 1e-9 relative)
+for two different units at the same training length is flagged
+``identical to UNIT``: a value shared by different units is a property of
+the measure's degenerate case, not of the units.
+
+**Significance.** For every metric and training length, each pair of
+units whose rows are above chance is compared with a two-sided
+Mann-Whitney U test over seeds, and each trained row with its unit's
+untrained row; the p-values of one metric are Holm-corrected together
+(family-wise 5 %).  :func:`significant_differences` lists them.
+
+Records stream to ``out/compare.jsonl`` as each network finishes; a rerun
+skips the keys already there (resume), and Ctrl-C leaves the finished
+records valid.  Networks run in ``jobs`` worker processes.
 """
 
 from __future__ import annotations
@@ -54,32 +84,52 @@ import json
 import math
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..records import JsonlWriter, read_records
+from ..records import JsonlWriter, format_table, format_value, read_records
 
 __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "read_records", "summarize",
-           "format_table", "plot_comparison", "comparison_configs", "config_key"]
+           "format_table", "format_summary", "comparison_configs", "config_key",
+           "bootstrap_interval", "wilson_interval", "significant_differences", "estimate_seconds"]
 
 #: Unit name -> (tasks arch, depth); ``rnn`` is the unconstrained Elman RNN built here.
 UNITS = {"rnn": ("rnn", 1), "lstm": ("lstm", 1), "gru": ("gru", 1), "ortho1": ("ortho", 1),
          "ortho2": ("ortho", 2), "ortho3": ("ortho", 3), "mirnn": ("mirnn", 1), "rac": ("rac", 1)}
 
-#: The measures in a record, in table order.
-METRICS = ("accuracy", "memory_length", "semantic_length", "capacity", "effective_rank", "horizon", "lyapunov")
+#: The measures in a record, in table order: name -> (short heading, lower bound of its range or None,
+#: upper bound or None).
+METRICS = {
+    "accuracy": ("accuracy", 0.0, 1.0),
+    "retention_area": ("retention area", 0.0, None),
+    "kernel_area": ("kernel area", 0.0, None),
+    "memory_length": ("length@0.5", 0.0, None),
+    "kernel_length": ("kernel length@0.5", 0.0, None),
+    "semantic_area": ("semantic area", 0.0, None),
+    "capacity": ("capacity", None, None),
+    "effective_rank": ("eff. rank", 1.0, None),
+    "horizon": ("horizon", 0.0, None),
+    "horizon_area": ("horizon area", 0.0, None),
+    "lyapunov": ("lyapunov", None, None),
+}
 
-#: ``cpu``: the documented run (8 units x 3 lengths + untrained x 3 seeds; about 10 minutes on 2 cores).
+#: Metrics whose values are real numbers (the integer memory lengths coincide across units at 0 or at the
+#: number of lags without meaning anything: they are not checked for identical values).
+CONTINUOUS = tuple(m for m in METRICS if m not in ("memory_length", "kernel_length"))
+
+#: ``cpu``: the documented run (8 units x (untrained + 2 lengths) x 10 seeds = 240 networks).
 #: ``smoke``: a seconds-long run of the same code (tests, trying the command).
 PRESETS = {
-    "cpu": {"units": list(UNITS), "lengths": [8, 16, 32], "seeds": [0, 1, 2], "hidden": 16, "alphabet": 4,
-            "window": 2, "steps": 800, "batch_size": 64, "lr": 3e-3, "test_size": 512, "lags": 16,
-            "rank_length": 8, "spectrum_samples": 64, "sequences": 128},
-    "smoke": {"units": ["gru", "ortho1"], "lengths": [8], "seeds": [0], "hidden": 6, "alphabet": 3,
-              "window": 2, "steps": 20, "batch_size": 16, "lr": 3e-3, "test_size": 64, "lags": 6,
-              "rank_length": 4, "spectrum_samples": 16, "sequences": 32},
+    "cpu": {"units": list(UNITS), "lengths": [8, 16], "seeds": list(range(10)), "hidden": 16, "alphabet": 4,
+            "window": 2, "max_steps": 3000, "eval_every": 100, "patience": 10, "target": 0.95, "batch_size": 64, "lr": 1e-2,
+            "val_size": 256, "test_size": 512, "margin": 0.1, "lags": 12, "horizon_lags": 32, "rank_length": 8,
+            "spectrum_samples": 64, "sequences": 128, "capacity_rows": 10000},
+    "smoke": {"units": ["gru", "ortho1"], "lengths": [8], "seeds": [0, 1, 2], "hidden": 6, "alphabet": 3,
+              "window": 2, "max_steps": 40, "eval_every": 20, "patience": 2, "target": 0.95, "batch_size": 16, "lr": 1e-2,
+              "val_size": 64, "test_size": 64, "margin": 0.1, "lags": 6, "horizon_lags": 8, "rank_length": 4,
+              "spectrum_samples": 16, "sequences": 32, "capacity_rows": 1000},
 }
 
 
@@ -94,20 +144,36 @@ def comparison_configs(preset: str = "cpu", **overrides) -> list[dict]:
 
     Examples
     --------
-    >>> cs = comparison_configs("smoke")
+    >>> cs = comparison_configs("smoke", seeds=[0])
     >>> [(c["unit"], c["length"], c["seed"]) for c in cs]
     [('gru', 0, 0), ('gru', 8, 0), ('ortho1', 0, 0), ('ortho1', 8, 0)]
     """
+    from ..validation import check_finite, check_positive_int, check_seed
+
     if preset not in PRESETS:
         raise InvalidParameterError("preset", preset, "one of " + ", ".join(PRESETS))
     unknown = sorted(set(overrides) - set(PRESETS[preset]))
     if unknown:
         raise InvalidParameterError(unknown[0], overrides[unknown[0]], "one of " + ", ".join(PRESETS[preset]))
     p = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    if not p["units"]:
+        raise InvalidParameterError("units", p["units"], "at least one unit of " + ", ".join(UNITS))
     for u in p["units"]:
         if u not in UNITS:
             raise InvalidParameterError("units", u, "names from " + ", ".join(UNITS))
+    for s in p["seeds"]:
+        check_seed(s, "seeds")
+    for name in ("hidden", "max_steps", "eval_every", "patience", "batch_size", "val_size", "test_size", "lags",
+                 "horizon_lags", "rank_length",
+                 "spectrum_samples", "capacity_rows"):
+        check_positive_int(p[name], name)
+    check_positive_int(p["sequences"], "sequences", 4)
+    check_finite(p["lr"], "lr", low=0, open_low=True)
+    check_finite(p["target"], "target", low=0, high=1, open_low=True)
+    check_finite(p["margin"], "margin", low=0, high=1)
     lengths = sorted({int(t) for t in p["lengths"]})
+    if not lengths:
+        raise InvalidParameterError("lengths", p["lengths"], "at least one training length")
     for t in lengths:
         if t < 2 or t % 2 or t // 2 < p["window"]:
             raise InvalidParameterError("lengths", t, f"even lengths >= {2 * p['window']} (the SES task)")
@@ -123,13 +189,23 @@ def config_key(c: dict) -> str:
     Examples
     --------
     >>> config_key(comparison_configs("smoke")[1]).split("-")[:3]
-    ['gru', 'T8', 's0']
+    ['gru', 'T0', 's1']
     """
     import hashlib
 
     rest = {k: v for k, v in c.items() if k not in ("unit", "length", "seed")}
     digest = hashlib.sha1(json.dumps(rest, sort_keys=True).encode()).hexdigest()[:8]
     return f"{c['unit']}-T{c['length']}-s{c['seed']}-{digest}"
+
+
+def estimate_seconds(configs: list[dict], seconds_per_step: float = 4e-3, seconds_per_measure: float = 6.0) -> float:
+    """A rough upper estimate of the CPU seconds of ``configs`` (every trained network runs ``max_steps``)."""
+    total = 0.0
+    for c in configs:
+        scale = (c["hidden"] / 16) * (c["batch_size"] / 64) * (max(c["length"], 8) / 8)
+        total += seconds_per_measure * c["hidden"] / 16 + (c["max_steps"] * seconds_per_step * scale
+                                                          if c["length"] else 0.0)
+    return total
 
 
 def _build(c: dict, inputs: int, outputs: int, torch):
@@ -158,14 +234,25 @@ def _build(c: dict, inputs: int, outputs: int, torch):
         return VanillaRNN()
 
 
-def _train(model, task, c: dict, torch) -> float:
+def _accuracy(model, batch, torch) -> float:
+    with torch.no_grad():
+        logits = model(torch.as_tensor(batch.x, dtype=torch.float64))
+    return float((logits.argmax(dim=1).numpy() == batch.y).mean())
+
+
+def _train(model, task, c: dict, torch) -> dict:
+    """Adam until the validation accuracy reaches ``target``, stalls for ``patience`` evaluations, or ``max_steps``;
+    the weights of the best validation accuracy are kept."""
+    import copy
+
     from ..tasks.data import batches, split_seeds
 
-    g_train, _, _ = split_seeds(c["seed"])
+    g_train, g_val, _ = split_seeds(c["seed"])
+    val = task.batch(c["val_size"], g_val)
     opt = torch.optim.Adam(model.parameters(), lr=c["lr"])
     stream = batches(task, c["batch_size"], g_train)
-    loss = float("nan")
-    for _ in range(c["steps"]):
+    best, best_state, loss, step, stale = -1.0, None, float("nan"), 0, 0
+    while step < c["max_steps"]:
         b = next(stream)
         logits = model(torch.as_tensor(b.x, dtype=torch.float64))
         out = torch.nn.functional.cross_entropy(logits, torch.as_tensor(b.y, dtype=torch.long))
@@ -173,11 +260,52 @@ def _train(model, task, c: dict, torch) -> float:
         out.backward()
         opt.step()
         loss = float(out.detach())
-    return loss
+        step += 1
+        if step % c["eval_every"] == 0 or step == c["max_steps"]:
+            if not math.isfinite(loss):
+                break
+            acc = _accuracy(model, val, torch)
+            if acc > best:
+                best, best_state, stale = acc, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+            if acc >= c["target"] or stale >= c["patience"]:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return {"steps": step, "final_loss": loss if math.isfinite(loss) else None, "val_accuracy": best}
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion (95 % by default).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(50, 100)
+    >>> round(lo, 4), round(hi, 4)
+    (0.4038, 0.5962)
+    """
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: no rounding past the proportion
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def _task_tokens(c: dict, length: int, n: int, rng):
+    """``n`` token sequences of the SES task at an even length >= ``length`` (its own distribution)."""
+    from ..tasks.data import make_task
+
+    T = max(2 * c["window"], length + (length % 2))
+    return make_task("ses", T, alphabet=c["alphabet"], window=c["window"]).sample(n, rng).tokens
 
 
 def measure_network(model, task, c: dict) -> dict:
-    """The measures of one network (see the module docstring), as a dict of floats."""
+    """The measures of one network (see the module docstring): a dict of numbers or ``None``, and the reasons."""
     from ..bridge import empirical_spectrum
     from ..tasks.data import split_seeds
     from .capacity import memory_capacity
@@ -186,25 +314,49 @@ def measure_network(model, task, c: dict) -> dict:
     from .lyapunov import lyapunov_spectrum
     from .retention import lag_retention
 
+    torch = _torch()
     st = stepper(model)
     _, _, g_test = split_seeds(c["seed"])
     test = task.batch(c["test_size"], g_test)
-    with np.errstate(all="ignore"):
-        pred = np.argmax(st(test.x.astype(np.float64)), axis=1)
-    ret = lag_retention(st, c["lags"], window=c["window"], sequences=c["sequences"], seed=c["seed"])
-    mc = memory_capacity(st, 2 * c["hidden"], length=2 * c["hidden"] + 40 * c["hidden"], seed=c["seed"])
+    correct = int(round(_accuracy(model, test, torch) * c["test_size"]))
+    lo, hi = wilson_interval(correct, c["test_size"])
+    chance = 1.0 / task.outputs
+    rng = np.random.default_rng([c["seed"], 7])
+    M = task.inputs
+    onehot = np.eye(M)
+    rows = 8
+    toks = _task_tokens(c, c["lags"] + c["window"] + rows, c["sequences"], rng)
+    ret = lag_retention(st, c["lags"], window=c["window"], sequences=c["sequences"], rows=rows, tokens=toks,
+                        templates=onehot, seed=c["seed"])
+    mc = memory_capacity(st, 2 * c["hidden"], length=2 * c["hidden"] + c["capacity_rows"], seed=c["seed"])
     spec = empirical_spectrum(_imported(model), c["rank_length"], samples=c["spectrum_samples"], seed=c["seed"])
-    gh = gradient_horizon(st, c["lags"], sequences=8, inputs="onehot", seed=c["seed"], tol=1e-2)
-    h = gh.horizon()
-    ly = lyapunov_spectrum(st, 100, washout=50, sequences=2, inputs="onehot", exponents=1, seed=c["seed"])
+    hx = onehot[_task_tokens(c, c["horizon_lags"], 8, rng)[:, -c["horizon_lags"]:]]
+    gh = gradient_horizon(st, X=hx, tol=1e-2)
+    lx = onehot[_task_tokens(c, 150, 2, rng)[:, -150:]]
+    ly = lyapunov_spectrum(st, X=lx, washout=50, exponents=1)
 
     def num(v):
         return None if v is None or not math.isfinite(v) else float(v)
 
-    return {"accuracy": float(np.mean(pred == test.y)), "memory_length": ret.length,
-            "semantic_length": ret.semantic_length, "capacity": num(mc.total),
-            "effective_rank": num(spec.effective_rank), "horizon": float(c["lags"] if h is None else h),
-            "lyapunov": num(ly.maximal)}
+    reasons = {}
+    if ret.reason:
+        for m in ("retention_area", "kernel_area", "memory_length", "kernel_length", "semantic_area"):
+            reasons[m] = ret.reason
+    if mc.reason:
+        reasons["capacity"] = mc.reason
+    if gh.reason:
+        reasons["horizon"] = reasons["horizon_area"] = gh.reason
+    if ly.reason:
+        reasons["lyapunov"] = ly.reason
+    return {"accuracy": correct / c["test_size"], "accuracy_interval": [lo, hi], "chance": chance,
+            "at_chance": bool(lo < chance + c["margin"]),
+            "retention_area": num(ret.area), "kernel_area": num(ret.kernel_area),
+            "memory_length": ret.length, "kernel_length": ret.kernel_length, "semantic_area": num(ret.semantic_area),
+            "capacity": num(mc.total), "capacity_stderr": num(mc.total_stderr),
+            "effective_rank": num(spec.effective_rank),
+            "horizon": gh.horizon(), "horizon_censored": gh.censored(),
+            "horizon_at_least": c["horizon_lags"] if gh.censored() else None, "horizon_area": num(gh.area),
+            "lyapunov": num(ly.maximal) if ly.reason is None else None, "reasons": reasons}
 
 
 def _imported(model):
@@ -217,111 +369,278 @@ def _imported(model):
     return from_state_dict({k: v.detach() for k, v in model.state_dict().items()}, "rnn_tanh")
 
 
-def run_comparison(configs: Iterable[dict], path, *, progress: bool = False) -> list[dict]:
-    """Train and measure every config, appending one JSON line per network to ``path``; skip keys already there.
-
-    Returns every record of the file afterwards (old and new).
-    """
+def run_network(c: dict) -> dict:
+    """Train (unless ``length`` is 0) and measure one config: its record."""
     torch = _torch()
-    from tqdm.auto import tqdm
 
+    from .quality import single_threaded
+
+    torch.set_num_threads(1)
+    with single_threaded():
+        return _run_network(c, torch)
+
+
+def _run_network(c: dict, torch) -> dict:
     from ..tasks.data import make_task
 
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    T = c["length"] or c["max_length"]
+    task = make_task("ses", T, alphabet=c["alphabet"], window=c["window"])
+    with torch.random.fork_rng(devices=[]):
+        model = _build(c, task.inputs, task.outputs, torch)
+        training = _train(model, task, c, torch) if c["length"] else {"steps": 0, "final_loss": None,
+                                                                      "val_accuracy": None}
+    model.eval()
+    t1 = time.perf_counter()
+    with np.errstate(all="ignore"):
+        measured = measure_network(model, task, c)
+    return {"kind": "compare", "key": config_key(c), "unit": c["unit"], "length": c["length"], "seed": c["seed"],
+            "trained": bool(c["length"]), "config": c, **training, **measured,
+            "train_seconds": t1 - t0, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0}
+
+
+def run_comparison(configs: Iterable[dict], path, *, jobs: int = 1,
+                   report: Callable[[int, int, dict], None] | None = None, resume: bool = True) -> list[dict]:
+    """Train and measure every config, appending one JSON line per network to ``path``; skip keys already there.
+
+    ``jobs`` worker processes (spawned) share the networks; ``report(done, total, record)`` is called as each
+    finishes.  Returns every record of the file afterwards (old and new).
+    """
+    from ..validation import check_positive_int
+
+    _torch()
+    jobs = check_positive_int(jobs, "jobs")
     configs = list(configs)
-    writer = JsonlWriter(path, resume=True, name="--out")
-    done = {r["key"] for r in writer.existing}
+    writer = JsonlWriter(path, resume=resume, name="--out")
+    done = {r.get("key") for r in writer.existing}
     todo = [c for c in configs if config_key(c) not in done]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with writer as f:
-            for c in tqdm(todo, desc="compare", file=sys.stderr, disable=not progress, unit="net"):
-                t0 = time.perf_counter()
-                T = c["length"] or c["max_length"]
-                task = make_task("ses", T, alphabet=c["alphabet"], window=c["window"])
-                with torch.random.fork_rng(devices=[]):
-                    model = _build(c, task.inputs, task.outputs, torch)
-                    loss = _train(model, task, c, torch) if c["length"] else None
-                model.eval()
-                record = {"key": config_key(c), "unit": c["unit"], "length": c["length"], "seed": c["seed"],
-                          "trained": bool(c["length"]), "config": c, "final_loss": loss,
-                          **measure_network(model, task, c), "seconds": time.perf_counter() - t0}
-                f.write(record)
-    finally:
-        torch.set_num_threads(threads)
+    with writer as f:
+        if jobs == 1 or len(todo) <= 1:
+            for i, c in enumerate(todo):
+                rec = run_network(c)
+                f.write(rec)
+                if report:
+                    report(i + 1, len(todo), rec)
+        else:
+            import concurrent.futures as cf
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                futures = [pool.submit(run_network, c) for c in todo]
+                try:
+                    for i, fut in enumerate(cf.as_completed(futures)):
+                        rec = fut.result()
+                        f.write(rec)
+                        if report:
+                            report(i + 1, len(todo), rec)
+                except BaseException:
+                    for fut in futures:
+                        fut.cancel()
+                    raise
     return read_records(path)
 
 
-def summarize(records: Iterable[dict]) -> list[dict]:
-    """Mean and (population) std over seeds of every metric, per (unit, training length).
+# -- statistics ----------------------------------------------------------------------------------------------
+def bootstrap_interval(values, *, resamples: int = 4000, level: float = 0.95, seed=0) -> tuple[float, float]:
+    """The percentile bootstrap interval of the mean of ``values`` (NaN, NaN for fewer than 2 values).
 
     Examples
     --------
-    >>> recs = [{"unit": "gru", "length": 8, "seed": s, **{m: float(s) for m in METRICS}} for s in (0, 1, 2)]
-    >>> row = summarize(recs)[0]
-    >>> row["unit"], row["length"], row["seeds"], row["capacity"]
-    ('gru', 8, 3, (1.0, 0.816496580927726))
+    >>> lo, hi = bootstrap_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> bool(1.0 < lo < 3.0 < hi < 5.0)
+    True
+    >>> bootstrap_interval([2.0, 2.0, 2.0])
+    (2.0, 2.0)
     """
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=np.float64)
+    if v.size < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, v.size, size=(resamples, v.size))].mean(axis=1)
+    a = (1 - level) / 2
+    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+
+
+def _reason(text):
+    """A reason without its per-network numbers (the parenthesised details), so that seeds group."""
+    if not text:
+        return None
+    return text.split(" (")[0]
+
+
+def _identical(a: list, b: list) -> bool:
+    if len(a) != len(b) or not a or any(x is None for x in a + b):
+        return False
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return bool(np.all(np.abs(x - y) <= 1e-9 * np.maximum(1e-300, np.maximum(np.abs(x), np.abs(y)))))
+
+
+def summarize(records: Iterable[dict]) -> list[dict]:
+    """Per (unit, training length): every metric's mean, bootstrap 95 % interval, count, reasons and flags.
+
+    Each row has ``unit``, ``length``, ``seeds``, ``chance``, ``at_chance`` (trained rows whose interval of
+    mean accuracy does not clear ``chance + margin``) and, per metric, a dict ``{"mean", "low", "high", "n",
+    "na", "reason", "censored", "identical_to"}``.
+
+    Examples
+    --------
+    >>> recs = [{"unit": "gru", "length": 8, "seed": s, "accuracy": 0.9, "chance": 1 / 3, "config": {"margin": 0.1},
+    ...          "capacity": float(s)} for s in range(4)]
+    >>> row = summarize(recs)[0]
+    >>> row["capacity"]["mean"], row["capacity"]["n"], row["at_chance"]
+    (1.5, 4, False)
+    """
+    records = list(records)
     groups: dict = {}
     for r in records:
         groups.setdefault((r["unit"], r["length"]), []).append(r)
     order = {u: i for i, u in enumerate(UNITS)}
     rows = []
     for (unit, length), rs in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
-        row = {"unit": unit, "length": length, "seeds": len(rs)}
+        rs = sorted(rs, key=lambda r: r["seed"])
+        chance = rs[0].get("chance", float("nan"))
+        margin = rs[0].get("config", {}).get("margin", 0.1)
+        row = {"unit": unit, "length": length, "seeds": len(rs), "seed_list": [r["seed"] for r in rs],
+               "chance": chance}
         for m in METRICS:
-            v = np.array([r[m] for r in rs if r.get(m) is not None], dtype=np.float64)
-            row[m] = (float(v.mean()), float(v.std())) if v.size else (float("nan"), float("nan"))
+            vals = [r.get(m) for r in rs]
+            good = [float(v) for v in vals if v is not None and math.isfinite(v)]
+            why = [_reason(r.get("reasons", {}).get(m)) for r in rs]
+            reasons = [f"{w} ({why.count(w)}/{len(rs)} seeds)" for w in sorted(set(why) - {None})]
+            censored = sum(bool(r.get("horizon_censored")) for r in rs) if m == "horizon" else 0
+            lo, hi = bootstrap_interval(good, seed=[order.get(unit, 99), length, len(m)])
+            row[m] = {"mean": float(np.mean(good)) if good and not censored else None,
+                      "low": lo if not censored else None, "high": hi if not censored else None,
+                      "n": len(good), "na": len(vals) - len(good) - censored, "reason": "; ".join(reasons) or None,
+                      "censored": censored,
+                      "at_least": (next((r["horizon_at_least"] for r in rs if r.get("horizon_at_least")), None)
+                                   if censored else None),
+                      "values": vals, "identical_to": []}
+        acc = row["accuracy"]
+        if not length:
+            row["at_chance"] = False  # the untrained reference
+        elif acc["low"] is not None and math.isfinite(acc["low"]):
+            row["at_chance"] = bool(acc["low"] < chance + margin)
+        else:  # fewer than 2 seeds: every network's own Wilson interval decides
+            row["at_chance"] = all(r.get("at_chance", True) for r in rs)
         rows.append(row)
+    for m in CONTINUOUS:
+        for a in rows:
+            for b in rows:
+                if a is not b and a["unit"] != b["unit"] and a["length"] == b["length"] and \
+                        a["seed_list"] == b["seed_list"] and _identical(a[m]["values"], b[m]["values"]):
+                    a[m]["identical_to"].append(b["unit"])
     return rows
 
 
-def format_table(rows: list[dict], markdown: bool = False) -> str:
-    """The summary as a text (or Markdown) table: ``mean ± std`` per metric; training length 0 = untrained."""
-    head = ["unit", "T_train", "seeds", *METRICS]
-    body = [[r["unit"], "untrained" if r["length"] == 0 else str(r["length"]), str(r["seeds"]),
-             *[f"{r[m][0]:.3g} ± {r[m][1]:.2g}" for m in METRICS]] for r in rows]
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head)] + [fmt.format(*b) for b in body])
+def _holm(p: list[float]) -> list[float]:
+    order = np.argsort(p)
+    out = np.empty(len(p))
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        out[i] = running
+    return out.tolist()
 
 
-def plot_comparison(rows: list[dict], path=None):
-    """Three panels: memory length vs training length per unit; capacity per unit; effective rank per unit.
+def significant_differences(rows: list[dict], *, alpha: float = 0.05) -> list[dict]:
+    """Mann-Whitney U tests between units (rows above chance) per metric and length, and trained vs untrained.
 
-    Training length 0 is the untrained network.  Error bars are the std over seeds.
+    Holm-corrected per metric.  Each entry: ``metric``, ``length``, ``a``, ``b``, ``mean_a``, ``mean_b``,
+    ``p``, ``p_holm``, ``significant``.  Metrics with censored or identical values are not tested.
     """
-    from ..plotting.figure import figure_format, save_figure
+    from scipy.stats import mannwhitneyu
 
-    fmt = figure_format(path, "path") if path is not None else None
-    from matplotlib.figure import Figure
+    out = []
+    for m in METRICS:
+        if m == "accuracy":
+            continue
+        tests = []
+        by_key = {(r["unit"], r["length"]): r for r in rows}
+        trained = [r for r in rows if r["length"] and not r["at_chance"]]
+        pairs = [(a, b) for i, a in enumerate(trained) for b in trained[i + 1:] if a["length"] == b["length"]]
+        pairs += [(r, by_key[(r["unit"], 0)]) for r in trained if (r["unit"], 0) in by_key]
+        for a, b in pairs:
+            va = [v for v in a[m]["values"] if v is not None]
+            vb = [v for v in b[m]["values"] if v is not None]
+            if a[m]["censored"] or b[m]["censored"] or len(va) < 3 or len(vb) < 3 or b["unit"] in a[m]["identical_to"]:
+                continue
+            if len(set(va) | set(vb)) == 1:
+                p = 1.0
+            else:
+                p = float(mannwhitneyu(va, vb, alternative="two-sided").pvalue)
+            tests.append({"metric": m, "length": a["length"], "a": a["unit"],
+                          "b": b["unit"] if b["length"] else f"{b['unit']} untrained",
+                          "mean_a": float(np.mean(va)), "mean_b": float(np.mean(vb)), "p": p})
+        if tests:
+            for t, ph in zip(tests, _holm([t["p"] for t in tests])):
+                t["p_holm"] = ph
+                t["significant"] = bool(ph < alpha)
+            out += tests
+    return out
 
-    fig = Figure(figsize=(13, 3.8), layout="constrained")
-    axes = fig.subplots(1, 3)
-    units = [u for u in UNITS if any(r["unit"] == u for r in rows)]
-    lengths = sorted({r["length"] for r in rows})
-    for u in units:
-        rs = sorted((r for r in rows if r["unit"] == u), key=lambda r: r["length"])
-        x = [r["length"] for r in rs]
-        axes[0].errorbar(x, [r["memory_length"][0] for r in rs], yerr=[r["memory_length"][1] for r in rs],
-                         marker="o", ms=3, capsize=2, label=u)
-    axes[0].set_xlabel("training length (0 = untrained)")
-    axes[0].set_ylabel("memory length (lags, retention >= 0.5)")
-    axes[0].legend(fontsize=7, ncol=2)
-    width = 0.8 / max(len(lengths), 1)
-    for panel, metric, label in ((1, "capacity", "memory capacity MC"),
-                                 (2, "effective_rank", "Start-End effective rank")):
-        ax = axes[panel]
-        for j, t in enumerate(lengths):
-            vals = [next((r[metric] for r in rows if r["unit"] == u and r["length"] == t), (np.nan, np.nan))
-                    for u in units]
-            ax.bar(np.arange(len(units)) + j * width, [v[0] for v in vals], width, yerr=[v[1] for v in vals],
-                   capsize=2, label="untrained" if t == 0 else f"T={t}")
-        ax.set_xticks(np.arange(len(units)) + width * (len(lengths) - 1) / 2, units, rotation=30, fontsize=8)
-        ax.set_ylabel(label)
-        ax.legend(fontsize=7)
-    save_figure(fig, path, fmt)
-    return fig
+
+def _cell(stat: dict, metric: str) -> str:
+    if stat["censored"]:
+        return f">= {format_value(stat['at_least'])} ({stat['censored']}/{stat['n'] + stat['censored'] + stat['na']} censored)"
+    if stat["mean"] is None:
+        return "n/a"
+    spec = ".2f" if metric in ("accuracy",) else ".3g"
+    text = format_value(stat["mean"], spec)
+    if stat["low"] is not None and math.isfinite(stat["low"]):
+        text += f" [{format_value(stat['low'], spec)}, {format_value(stat['high'], spec)}]"
+    if stat["na"]:
+        text += f" ({stat['na']} n/a)"
+    if stat["identical_to"]:
+        text += " =" + "=".join(stat["identical_to"])
+    return text
+
+
+def format_summary(rows: list[dict], markdown: bool = False) -> str:
+    """The summary as a text (or Markdown) table: mean [bootstrap 95 %] per metric, status per row.
+
+    Training length 0 is the untrained network (the reference); ``AT CHANCE`` rows are excluded from the
+    conclusions; ``n/a`` cells give their reason below the table; ``=UNIT`` marks values identical to
+    another unit's.
+    """
+    table = []
+    for r in rows:
+        status = "untrained" if r["length"] == 0 else ("AT CHANCE" if r["at_chance"] else "trained")
+        table.append({"unit": r["unit"], "T_train": r["length"] or "-", "seeds": r["seeds"], "status": status,
+                      **{METRICS[m][0]: _cell(r[m], m) for m in METRICS}})
+    text = format_table(table, markdown=markdown)
+    notes = []
+    for r in rows:
+        for m in METRICS:
+            if r[m]["reason"]:
+                notes.append(f"{r['unit']} T={r['length']}: {METRICS[m][0]} n/a: {r[m]['reason']}")
+    seen, lines = set(), []
+    for n in notes:
+        if n not in seen:
+            seen.add(n)
+            lines.append(n)
+    return text + ("\n" + "\n".join(lines) if lines else "")
+
+
+def summary_json(rows: list[dict]) -> list[dict]:
+    """The summary rows without the per-seed values (what ``--json`` prints)."""
+    out = []
+    for r in rows:
+        row = {k: v for k, v in r.items() if k not in METRICS}
+        for m in METRICS:
+            row[m] = {k: v for k, v in r[m].items() if k != "values"}
+        out.append(row)
+    return out
+
+
+def _progress_line(done: int, total: int, rec: dict) -> str:
+    acc = rec.get("accuracy")
+    return (f"compare: {done}/{total} {rec['unit']} T={rec['length'] or 'untrained'} seed {rec['seed']}: "
+            f"accuracy {format_value(acc, '.2f')}, {rec['seconds']:.1f} s")
+
+
+def print_progress(done: int, total: int, rec: dict) -> None:
+    """A plain progress line on stderr (no ``\\r``)."""
+    print(_progress_line(done, total, rec), file=sys.stderr, flush=True)

@@ -24,7 +24,13 @@ Decay and horizon reuse :func:`tnrnn.memory.classify_decay` (exponential
 rate vs power-law exponent, least squares on the tail of
 :math:`\log g`) and :func:`tnrnn.memory.memory_horizon` (the first lag after
 which :math:`g(k) \le \text{tol} \cdot \max g`); both are tnrnn's own
-summaries.
+summaries.  A horizon that reaches the last probed lag is **censored**: it
+is reported as ``>= K`` (``horizon: None, censored: True,
+horizon_at_least: K`` in the record), never as the number ``K``, and
+:mod:`tnrnn.measures.compare` never averages it as one.  The threshold-free
+summary beside it is the area :math:`\sum_k g(k) / \max g`.  Non-finite
+gradients, and an output that does not depend on the input (every gradient
+0), give n/a with the reason.
 """
 
 from __future__ import annotations
@@ -106,30 +112,72 @@ class GradientHorizon(Record):
         """Standard deviation over sequences."""
         return self.norms.std(axis=0)
 
-    def decay(self) -> DecayFit:
-        """:func:`~tnrnn.memory.classify_decay` of :attr:`mean`."""
+    @property
+    def reason(self) -> str | None:
+        """Why there is no horizon: non-finite gradients, or an output that does not depend on the inputs."""
+        if not np.all(np.isfinite(self.norms)):
+            return "the gradients are not finite (overflow in the backward pass)"
+        if not np.any(self.norms > 0):
+            return "the output does not depend on the input (every gradient is 0)"
+        return None
+
+    def decay(self) -> DecayFit | None:
+        """:func:`~tnrnn.memory.classify_decay` of :attr:`mean` (``None`` when n/a)."""
+        if self.reason is not None or np.count_nonzero(self.mean > 0) < 3:
+            return None
         return classify_decay(self.lags.astype(float), self.mean)
 
     def horizon(self, tol: float | None = None) -> float | None:
-        """:func:`~tnrnn.memory.memory_horizon` of :attr:`mean` (``None``: beyond the sampled lags)."""
+        """:func:`~tnrnn.memory.memory_horizon` of :attr:`mean` (``None``: censored at the last lag, or n/a)."""
+        if self.reason is not None:
+            return None
         return memory_horizon(self.lags.astype(float), self.mean, self.tol if tol is None else tol)
 
+    def censored(self, tol: float | None = None) -> bool:
+        """Whether the horizon reaches the last probed lag: it is then only known to be ``>= K``."""
+        return self.reason is None and self.horizon(tol) is None
+
+    @property
+    def area(self) -> float:
+        """Threshold-free: ``sum_k g(k) / max g`` (lags); NaN when n/a."""
+        if self.reason is not None:
+            return float("nan")
+        m = self.mean
+        return float(np.sum(m / m.max()))
+
     def to_dict(self) -> dict:
-        """JSON-safe."""
-        return {"measure": "horizon", "model": self.label, "lags": self.lags.tolist(), "mean": self.mean.tolist(),
-                "spread": self.spread.tolist(), "sequences": int(self.norms.shape[0]), "decay": self.decay().to_dict(),
-                "horizon": self.horizon(), "tol": self.tol}
+        """JSON-safe: a censored horizon is ``None`` with ``horizon_at_least = K`` and ``censored = True``."""
+        fit = self.decay()
+        area = self.area
+        return {"measure": "horizon", "model": self.label, "lags": self.lags.tolist(),
+                "mean": [None if not np.isfinite(v) else float(v) for v in self.mean],
+                "spread": [None if not np.isfinite(v) else float(v) for v in self.spread],
+                "sequences": int(self.norms.shape[0]), "decay": None if fit is None else fit.to_dict(),
+                "horizon": self.horizon(), "censored": self.censored(),
+                "horizon_at_least": int(len(self.lags)) if self.censored() else None, "tol": self.tol,
+                "area": None if not np.isfinite(area) else area, "reason": self.reason}
 
     def __str__(self) -> str:
+        from ..records import format_table
+
         K = len(self.lags)
-        pick = sorted({0, 1, 2, K // 4, K // 2, 3 * K // 4, K - 1} & set(range(K)))
         rows = [self.label] if self.label else []
+        if self.reason is not None:
+            rows.append(f"gradient horizon n/a: {self.reason}")
+            return "\n".join(rows)
         rows.append(f"gradient horizon ({self.norms.shape[0]} sequences): ||dy_T/dx_(T-k)||_F")
-        rows.append(f"{'k':>6}  {'mean':>12}  {'std':>10}")
-        rows += [f"{self.lags[i]:>6}  {self.mean[i]:>12.5e}  {self.spread[i]:>10.3e}" for i in pick]
-        rows.append(str(self.decay()))
+        shown = range(K) if K <= 64 else [*range(32), *range(K - 32, K)]
+        rows.append(format_table([{"k": int(self.lags[i]), "mean": float(self.mean[i]), "std": float(self.spread[i])}
+                                  for i in shown], formats={"mean": ".5e", "std": ".3e"}, right=("k",)))
+        if K > 64:
+            rows.append(f"(showing {len(shown)} of {K} lags: the first and last 32; --json has all)")
+        fit = self.decay()
+        rows.append("decay: n/a (fewer than 3 nonzero lags)" if fit is None else str(fit))
         h = self.horizon()
-        rows.append(f"horizon ({self.tol:g} of max): {'beyond ' + str(K - 1) if h is None else format(h, 'g')}")
+        rows.append(f"horizon ({self.tol:g} of max): " + (f">= {K} (censored: the gradient is still above the "
+                                                          f"tolerance at the last lag {K - 1})" if h is None
+                                                          else format(h, "g")))
+        rows.append(f"area sum_k g(k)/max g: {self.area:.4g} lags")
         return "\n".join(rows)
 
 
@@ -176,8 +224,8 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
         if Xn.ndim != 3 or Xn.shape[2] != st.inputs or not np.all(np.isfinite(Xn)):
             raise InvalidParameterError("X", Xn.shape, f"finite inputs (N, K, {st.inputs})")
         N, K = Xn.shape[:2]
-    if not (np.isfinite(tol) and tol > 0):
-        raise InvalidParameterError("tol", tol, "a number > 0")
+    if isinstance(tol, bool) or not (isinstance(tol, (int, float)) and np.isfinite(tol) and 0 < tol < 1):
+        raise InvalidParameterError("tol", tol, "a number in (0, 1)")
     check_memory("the autograd graph", 8.0 * N * K * (st.dim * 8 + st.inputs) * 2, max_memory,
                  "use fewer --lags or --sequences")
     Xt = torch.tensor(Xn, dtype=torch.float64, requires_grad=True)
@@ -188,5 +236,6 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
         (g,) = torch.autograd.grad(y[:, c].sum(), Xt, retain_graph=c + 1 < C)
         grads[c] = g.detach().numpy()
     G = grads[:, :, ::-1, :].transpose(1, 2, 0, 3)  # (N, K, C, M): lag k = position T-1-k
-    norms = np.sqrt(np.sum(G ** 2, axis=(2, 3)))
+    with np.errstate(all="ignore"):
+        norms = np.sqrt(np.sum(G ** 2, axis=(2, 3)))
     return GradientHorizon(np.arange(K), norms, G.mean(axis=0), float(tol), model_label(st))

@@ -75,21 +75,47 @@ class LyapunovSpectrum(Record):
         """The largest exponent."""
         return float(self.exponents[0])
 
+    @property
+    def reason(self) -> str | None:
+        """Why there is no spectrum: non-finite states or Jacobians, or a state that forgets its past at once."""
+        e = self.per_sequence
+        if np.any(np.isnan(e)) or np.any(e == np.inf):
+            return "the trajectory or its Jacobians are not finite (overflow)"
+        if np.all(e[:, 0] == -np.inf):
+            return "the state does not depend on its past (every Jacobian is 0: the exponents are -inf)"
+        return None
+
     def to_dict(self) -> dict:
-        """JSON-safe."""
+        """JSON-safe: non-finite exponents (``-inf`` of a singular direction) are ``None``; ``reason`` when n/a."""
+        def clean(a):
+            return [None if not np.isfinite(v) else float(v) for v in a]
+
+        ok = self.reason is None
+        with np.errstate(invalid="ignore"):
+            total = float(self.exponents.sum())
         return {"measure": "lyapunov", "model": self.label, "units": "nats per step",
-                "exponents": self.exponents.tolist(), "spread": self.spread.tolist(), "maximal": self.maximal,
-                "sum": float(self.exponents.sum()), "sequences": int(self.per_sequence.shape[0]),
-                "steps": self.steps, "washout": self.washout}
+                "exponents": clean(self.exponents), "spread": clean(self.spread),
+                "maximal": self.maximal if ok and np.isfinite(self.maximal) else None,
+                "sum": total if ok and np.isfinite(total) else None, "sequences": int(self.per_sequence.shape[0]),
+                "steps": self.steps, "washout": self.washout, "reason": self.reason}
 
     def __str__(self) -> str:
+        from ..records import format_value
+
         e, s = self.exponents, self.spread
         rows = [self.label] if self.label else []
+        if self.reason is not None:
+            rows.append(f"Lyapunov spectrum n/a: {self.reason}")
+            return "\n".join(rows)
         rows.append(f"Lyapunov spectrum (nats per step; {self.per_sequence.shape[0]} sequences, "
                     f"{self.steps} steps after a washout of {self.washout})")
         shown = list(range(min(len(e), 8))) + ([len(e) - 1] if len(e) > 8 else [])
-        rows += [f"  lambda_{i + 1:<3} {e[i]: .6f} +- {s[i]:.2e}" for i in shown]
-        rows.append(f"  sum {e.sum(): .6f}")
+        rows += [f"  lambda_{i + 1:<3} {format_value(float(e[i]), ' .6f')} +- {format_value(float(s[i]), '.2e')}"
+                 for i in shown]
+        if len(e) > 9:
+            rows.append(f"  (showing {len(shown)} of {len(e)} exponents: the 8 largest and the smallest; --json has all)")
+        with np.errstate(invalid="ignore"):
+            rows.append(f"  sum {format_value(float(e.sum()), ' .6f')}")
         return "\n".join(rows)
 
 
@@ -207,6 +233,9 @@ def lyapunov_spectrum(model, steps: int = 500, *, washout: int = 100, sequences:
         J = _jacobian(st, s, Xt[:, t], t, torch).numpy()
         with torch.no_grad():
             s = st.step(s, Xt[:, t], t)
+        if not (np.all(np.isfinite(J)) and bool(torch.isfinite(s).all())):
+            acc[:] = np.nan  # reported as n/a with the reason (LyapunovSpectrum.reason)
+            break
         Q, R = np.linalg.qr(J @ Q)  # numpy's LAPACK: torch's batched QR is slow on tiny matrices
         d = np.diagonal(R, axis1=-2, axis2=-1)
         Q = Q * np.where(d < 0, -1.0, 1.0)[:, None, :]

@@ -189,7 +189,10 @@ def plot_spectra(results, labels=None, ax=None, path=None, *, title: str | None 
     ax.set_ylabel("$\\sigma_k / \\sigma_1$")
     ax.set_xlim(0.3, n_max + 0.7)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    # below the axes, outside the data: long labels (file names, ranks) no longer squeeze the plot's width
+    handles, texts = ax.get_legend_handles_labels()
+    fig.legend(handles, texts, fontsize=8, loc="outside lower center", ncol=1 if len(texts) > 4 else min(2, len(texts)),
+               frameon=False)
     ax.set_title(title if title is not None else "Normalised singular values (circles: headline rank)",
                  fontsize=10)
     save_figure(fig, path, fmt)

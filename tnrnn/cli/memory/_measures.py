@@ -1,13 +1,16 @@
-"""What the measure actions of ``tnrnn memory`` share: reading a model, its flags, printing results.
+"""What the measure actions of ``tnrnn memory`` share: reading a model, its flags, checking options, printing.
 
 ``MODEL`` is a weights file read without executing code:
 
 * ``.npz`` with ``W``, ``U``, ``c`` and ``--arch linear``: a :class:`tnrnn.memory.LinearRNN`;
 * ``.npz`` with ``W``, ``W_in`` (optional ``bias``, ``leak``) and ``--arch esn``: an echo-state reservoir
   (tanh; ``--activation identity`` for a linear one);
-* a checkpoint of ``tnrnn train`` (``KEY.safetensors`` beside its ``KEY.json``): read with the sidecar's arch
-  when ``--arch`` is not given;
-* any weights file ``tnrnn import`` reads, with ``--arch rnn|rnn_tanh|rnn_relu|gru|lstm|mirnn|rac``.
+* any weights file ``tnrnn import`` reads, its architecture decided exactly as ``tnrnn import`` decides it
+  (:func:`tnrnn.bridge.resolve_arch`): ``--arch``, else the JSON sidecar of a ``tnrnn train`` checkpoint,
+  else detected from the keys and the gate multiple.
+
+Every model is checked before it is measured: weights that are not finite are refused in one line (exit 2),
+never measured into ``nan``.
 """
 
 from __future__ import annotations
@@ -25,11 +28,30 @@ def add_model_arguments(p) -> None:
     """``MODEL``, ``--arch``, ``--nonlinearity``, ``--activation``, ``--seed``, ``--json``."""
     p.add_argument("model", metavar="MODEL", help="weights file (.npz, .pt, .safetensors; see 'tnrnn memory --help')")
     p.add_argument("--arch", default=None, choices=MEASURE_ARCHS,
-                   help="the model's architecture (default: read from a tnrnn train checkpoint's sidecar)")
+                   help="the model's architecture (default: as 'tnrnn import' decides it: the JSON sidecar of a "
+                        "tnrnn train checkpoint, else detected from the weights; required for linear and esn)")
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--activation", default="tanh", choices=("tanh", "identity"), help="esn: the reservoir's f")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def check_int(args, dest: str, option: str, minimum: int = 1, *, none_ok: bool = True) -> None:
+    """Refuse ``args.dest`` below ``minimum``, naming ``option``."""
+    value = getattr(args, dest)
+    if value is None and none_ok:
+        return
+    if value is None or value < minimum:
+        raise InvalidParameterError(option, value, f"an integer >= {minimum}")
+
+
+def check_number(args, dest: str, option: str, low=None, high=None, *, open_low=False, open_high=False) -> None:
+    """Refuse ``args.dest`` outside ``[low, high]`` (or not finite), naming ``option``."""
+    from ...validation import check_finite
+
+    value = getattr(args, dest)
+    if value is not None:
+        check_finite(value, option, low=low, high=high, open_low=open_low, open_high=open_high)
 
 
 def _npz(path, keys, what):
@@ -45,8 +67,34 @@ def _npz(path, keys, what):
     return arrays
 
 
+def _arrays(obj, name="", depth=0):
+    """``(name, array)`` of every numeric array held by ``obj``'s attributes, lists and nested objects."""
+    if isinstance(obj, np.ndarray):
+        if np.issubdtype(obj.dtype, np.number):
+            yield name, obj
+        return
+    if depth > 3 or obj is None or isinstance(obj, (str, bytes, int, float, bool)):
+        return
+    if isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            yield from _arrays(item, f"{name}[{i}]", depth + 1)
+        return
+    fields = getattr(obj, "__dict__", None)
+    if fields:
+        for key, value in fields.items():
+            yield from _arrays(value, f"{name}.{key}" if name else key, depth + 1)
+
+
+def _check_finite_weights(model, path) -> None:
+    """Refuse a model with non-finite weights (they would be measured into nan)."""
+    for name, a in _arrays(model):
+        if not np.all(np.isfinite(a)):
+            raise InvalidParameterError("MODEL", path, f"finite weights ({name} has "
+                                        f"{int((~np.isfinite(a)).sum())} non-finite entries)")
+
+
 def load_model(args):
-    """The model ``args.model`` names, per ``args.arch``."""
+    """The model ``args.model`` names, per ``args.arch`` (see the module docstring)."""
     path = args.model
     if not os.path.isfile(path):
         raise InvalidParameterError("MODEL", path, "an existing weights file")
@@ -54,21 +102,78 @@ def load_model(args):
         from ...memory import LinearRNN
 
         a = _npz(path, ("W", "U", "c"), "linear RNN")
+        for k in ("W", "U", "c"):
+            if not np.all(np.isfinite(a[k])):
+                raise InvalidParameterError("MODEL", path, f"finite weights ({k} is not finite)")
         return LinearRNN(a["W"], a["U"], a["c"])
     if args.arch == "esn":
         from ...measures import EchoStateNetwork
 
         a = _npz(path, ("W", "W_in"), "reservoir")
+        for k in ("W", "W_in", "bias"):
+            if k in a and not np.all(np.isfinite(a[k])):
+                raise InvalidParameterError("MODEL", path, f"finite weights ({k} is not finite)")
         leak = float(a["leak"]) if "leak" in a else 1.0
         return EchoStateNetwork(a["W"], a["W_in"], a.get("bias"), leak, args.activation)
-    if args.arch is None:
-        sidecar = os.path.splitext(path)[0] + ".json"
-        if not os.path.isfile(sidecar):
-            raise InvalidParameterError("--arch", None, "one of " + ", ".join(MEASURE_ARCHS)
-                                        + " (required unless MODEL is a tnrnn train checkpoint with its .json)")
-        from ...tasks.training import load_checkpoint
+    from ...bridge import load_weights, resolve_arch
 
-        return load_checkpoint(path)[0]
-    from ...bridge import load_weights
+    if args.arch is None and str(path).lower().endswith(".npz"):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                keys = set(z.files)
+        except (OSError, ValueError):
+            keys = set()
+        for want, arch in (({"W", "U", "c"}, "linear"), ({"W", "W_in"}, "esn")):
+            if want <= keys:
+                raise InvalidParameterError("--arch", None, f"'{arch}' for an .npz with arrays "
+                                            f"{', '.join(sorted(want))} (tnrnn import reads only torch-style keys)")
+    model = load_weights(path, arch=resolve_arch(path, args.arch), nonlinearity=args.nonlinearity,
+                         max_memory=getattr(args, "max_memory", None))
+    _check_finite_weights(model, path)
+    return model
 
-    return load_weights(path, arch=args.arch, nonlinearity=args.nonlinearity)
+
+def emit_measure(args, result, action: str) -> dict:
+    """Print (text or ``--json``) and store (``--out``) one measure's record; draw ``--plot``; return the record."""
+    from ._common import emit
+
+    record = {"file": args.model, **result.to_dict()}
+    emit(args, record, str(result))
+    if getattr(args, "plot", None):
+        from .._common import write_or_rescue
+
+        draw = _DRAWERS[action]
+        write_or_rescue(lambda: draw([record], args.plot), [record], "--plot", args.plot, f"memory {action}")
+    return record
+
+
+def _draw(name):
+    def draw(records, path, title=None):
+        from ...plotting import measures
+
+        return getattr(measures, name)(records, path, title=title)
+
+    return draw
+
+
+_DRAWERS = {"capacity": _draw("plot_capacity"), "retention": _draw("plot_retention"),
+            "horizon": _draw("plot_horizon"), "lyapunov": _draw("plot_lyapunov")}
+
+
+def _register_plot_kinds() -> None:
+    """``tnrnn plot FILE`` re-draws the records of every measure (and of ``memory compare``)."""
+    from ..plot import register_kind
+
+    for name, draw in _DRAWERS.items():
+        register_kind(name, lambda r, name=name: r.get("measure") == name,
+                      lambda records, args, draw=draw: draw(records, args.output, args.title))
+
+    def draw_compare(records, args):
+        from ...plotting.measures import plot_compare
+
+        plot_compare(records, args.output, title=args.title)
+
+    register_kind("compare", lambda r: r.get("kind") == "compare" and "unit" in r and "length" in r, draw_compare)
+
+
+_register_plot_kinds()

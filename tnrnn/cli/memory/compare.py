@@ -1,10 +1,11 @@
-"""``tnrnn memory compare``: the unit x training-length comparison of memory measures (one table, one figure)."""
+"""``tnrnn memory compare``: memory measures of units trained above chance, over seeds, with intervals and tests."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import sys
 
 from ...errors import InvalidParameterError
 from .._common import declare
@@ -12,41 +13,41 @@ from ._common import note
 
 EXAMPLES = """\
 examples:
-  tnrnn memory compare --preset cpu --out compare/            # the documented run (~10 min on 2 cores)
-  tnrnn memory compare --preset smoke --out /tmp/smoke/       # seconds
-  tnrnn memory compare --preset cpu --units lstm,gru --seeds 0,1 --out compare/ --json
+  tnrnn memory compare --preset cpu --out compare/ --jobs 2    # the documented run (see docs/measures.rst)
+  tnrnn memory compare --preset smoke --out /tmp/smoke/        # seconds
+  tnrnn memory compare --preset cpu --units lstm,gru --seeds 0:9 --out compare/ --json
+  tnrnn plot compare/compare.jsonl -o compare.png              # re-draw the figure from the records
 
-Writes OUT/compare.jsonl (one record per network, streamed; a rerun resumes), OUT/compare.md (the table,
-mean ± std over seeds) and OUT/compare.png (memory length vs training length; capacity and Start-End
-effective rank per unit).  Training length 0 is the untrained network.
+Writes OUT/compare.jsonl (one record per network, streamed; a rerun resumes), OUT/compare.md (the table:
+mean [bootstrap 95 %] over seeds, task accuracy and status per row, n/a reasons, the significant
+differences) and OUT/compare.png.  Training length 0 is the untrained network (the reference).  Every
+unit is trained until its validation accuracy reaches --target or --max-steps; rows whose accuracy does
+not clear chance + margin are flagged AT CHANCE and left out of the significance tests.
 """
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``tnrnn memory compare``."""
     p = subparsers.add_parser(
-        "compare", help="memory measures of RNN/LSTM/GRU/orthogonal/MIRNN/RAC units trained at several lengths",
-        description="Train every unit on the Start-End Similarity task at every training length and seed, "
-                    "measure test accuracy, memory length, semantic memory length, memory capacity, Start-End "
-                    "effective rank, gradient horizon and the largest Lyapunov exponent of each network, "
-                    "and tabulate mean ± std over seeds.",
+        "compare", help="memory measures of RNN/LSTM/GRU/orthogonal/MIRNN/RAC units trained above chance, over seeds",
+        description="Train every unit on the Start-End Similarity task at every training length and seed until "
+                    "it is clearly above chance, measure test accuracy, retention areas (linear and kernel "
+                    "probes, task inputs), memory capacity, Start-End effective rank, gradient horizon and the "
+                    "largest Lyapunov exponent of each network, and tabulate the means with bootstrap 95 % "
+                    "intervals over seeds and the significant differences.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="cpu", help="cpu (default) or smoke")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--units", default=None, help="comma-separated units (default all of the preset)")
-    p.add_argument("--lengths", default=None, help="training lengths, e.g. 8,16,32")
-    p.add_argument("--seeds", default=None, help="seeds, e.g. 0,1,2")
-    p.add_argument("--steps", type=int, default=None, help="training steps per network")
+    p.add_argument("--lengths", default=None, help="training lengths, e.g. 8,16")
+    p.add_argument("--seeds", default=None, help="seeds, e.g. 0:9")
+    p.add_argument("--max-steps", type=int, default=None, help="most training steps per network")
+    p.add_argument("--target", type=float, default=None, help="validation accuracy that stops training")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print the summary rows as JSON")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
-
-
-def _ints(text, name):
-    from .._common import int_list
-
-    return None if text is None else int_list(text, name)
 
 
 def run(args) -> int:
@@ -55,31 +56,69 @@ def run(args) -> int:
         PRESETS,
         comparison_configs,
         config_key,
-        format_table,
-        plot_comparison,
+        estimate_seconds,
+        format_summary,
+        print_progress,
         run_comparison,
+        significant_differences,
         summarize,
+        summary_json,
     )
+    from .._common import int_list
+    from .._progress import Progress
 
     if args.preset not in PRESETS:
         raise InvalidParameterError("--preset", args.preset, "one of " + ", ".join(PRESETS))
-    if args.steps is not None and args.steps < 1:
-        raise InvalidParameterError("--steps", args.steps, "an integer >= 1")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise InvalidParameterError("--max-steps", args.max_steps, "an integer >= 1")
+    if args.target is not None and not 0 < args.target <= 1:
+        raise InvalidParameterError("--target", args.target, "a number in (0, 1]")
+    if args.jobs < 1:
+        raise InvalidParameterError("--jobs", args.jobs, "an integer >= 1")
     units = None if args.units is None else [u.strip() for u in args.units.split(",") if u.strip()]
-    configs = comparison_configs(args.preset, units=units, lengths=_ints(args.lengths, "--lengths"),
-                                 seeds=_ints(args.seeds, "--seeds"), steps=args.steps)
+    lengths = None if args.lengths is None else int_list(args.lengths, "--lengths", minimum=2)
+    seeds = None if args.seeds is None else int_list(args.seeds, "--seeds", minimum=0)
+    configs = comparison_configs(args.preset, units=units, lengths=lengths, seeds=seeds, max_steps=args.max_steps,
+                                 target=args.target)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "compare.jsonl")
     keys = {config_key(c) for c in configs}
-    records = [r for r in run_comparison(configs, path, progress=not args.json) if r["key"] in keys]
-    rows = summarize(records)
-    table = format_table(rows, markdown=True)
-    with open(os.path.join(args.out, "compare.md"), "w") as f:
-        f.write(table + "\n")
-    plot_comparison(rows, os.path.join(args.out, "compare.png"))
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    progress = Progress.from_args(args)
+    note(f"memory compare: {len(configs)} networks ({len(configs) - sum(1 for c in configs if not c['length'])} "
+         f"to train), at most ~{estimate_seconds(configs) / 60 / args.jobs:.0f} min with {args.jobs} job(s); "
+         f"records stream to {path}")
+    bar = None
+    if progress.enabled and sys.stderr.isatty():
+        bar = progress.bar(total=len(configs), desc="compare", unit="net", leave=True)
+
+        def report(done, total, rec):
+            bar.total = total
+            bar.update(1)
     else:
-        print(format_table(rows))
-    note(f"wrote {path}, compare.md and compare.png in {args.out}")
+        report = print_progress if progress.enabled or not args.json else None
+    try:
+        records = [r for r in run_comparison(configs, path, jobs=args.jobs, report=report) if r.get("key") in keys]
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = summarize(records)
+    tests = significant_differences(rows)
+    table = format_summary(rows, markdown=True)
+    sig = [t for t in tests if t["significant"]]
+    lines = [table, "", f"Significant differences (Mann-Whitney U, Holm-corrected per metric, 5 %): {len(sig)} "
+             f"of {len(tests)} tests."]
+    lines += [f"- {t['metric']} at T={t['length']}: {t['a']} {t['mean_a']:.3g} vs {t['b']} {t['mean_b']:.3g} "
+              f"(p = {t['p_holm']:.2g})" for t in sig]
+    with open(os.path.join(args.out, "compare.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    figure = args.plot or os.path.join(args.out, "compare.png")
+    from ...plotting.measures import plot_compare
+
+    plot_compare(rows, figure)
+    if args.json:
+        print(json.dumps({"rows": summary_json(rows), "tests": tests}, indent=1))
+    else:
+        print(format_summary(rows))
+        print(lines[2] + f" The list is in {os.path.join(args.out, 'compare.md')}.")
+    note(f"wrote {path}, compare.md and {os.path.basename(figure)} in {args.out}")
     return 0

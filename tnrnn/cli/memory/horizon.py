@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import declare, figure_path
-from ._common import check_plot, emit
-from ._measures import add_model_arguments, load_model
+from .._common import declare
+from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
 examples:
   tnrnn memory horizon lin.npz --arch linear --lags 64          # = the impulse response c W^k U
   tnrnn memory horizon model.pt --arch lstm --lags 100 --sequences 32 --json
   tnrnn memory horizon model.safetensors --inputs onehot --plot horizon.png
+
+A horizon that reaches the last lag is censored: it prints as '>= K' (JSON: horizon null, censored true,
+horizon_at_least K), never as the number K.  The area sum_k g(k)/max g is the threshold-free summary.
 """
 
 
@@ -22,7 +24,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "horizon", help="gradient memory horizon ||dy_T/dx_(T-k)|| vs k, decay fit and horizon (torch)",
         description="Backpropagate the last output to every input of random sequences; report the mean and "
                     "spread over sequences of the Frobenius norm of dy_T/dx_(T-k) per lag k, its decay fit "
-                    "(exponential vs power law) and the horizon at --tol of the maximum.",
+                    "(exponential vs power law), its area, and the horizon at --tol of the maximum.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
     p.add_argument("--lags", type=int, default=32, help="K, the sequence length (default 32)")
@@ -30,8 +32,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--inputs", default="gaussian", choices=("gaussian", "uniform", "onehot"),
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
-    p.add_argument("--tol", type=float, default=1e-3, help="horizon tolerance relative to the maximum (default 1e-3)")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot g(k) to PATH (.png, .svg or .pdf)")
+    p.add_argument("--tol", type=float, default=1e-3,
+                   help="horizon tolerance relative to the maximum, in (0, 1) (default 1e-3)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
@@ -40,20 +42,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     """Run ``tnrnn memory horizon``."""
     from ...measures import gradient_horizon
+    from ._common import check_plot
 
+    check_int(args, "lags", "--lags")
+    check_int(args, "sequences", "--sequences")
+    check_int(args, "seed", "--seed", 0)
+    check_number(args, "scale", "--scale", 0, open_low=True)
+    check_number(args, "tol", "--tol", 0, 1, open_low=True, open_high=True)
     check_plot(args.plot)
     model = load_model(args)
     gh = gradient_horizon(model, args.lags, sequences=args.sequences, inputs=args.inputs, scale=args.scale,
-                          tol=args.tol, seed=args.seed)
-    emit(args, {"file": args.model, **gh.to_dict()}, str(gh))
-    if args.plot is not None:
-        from ...plotting.figure import figure_format, new_figure, save_figure
-
-        fig, ax = new_figure((5, 3.5))
-        ax.semilogy(gh.lags, gh.mean, marker="o", ms=3)
-        ax.fill_between(gh.lags, gh.mean - gh.spread, gh.mean + gh.spread, alpha=0.25)
-        ax.set_xlabel("lag k")
-        ax.set_ylabel(r"$\|\partial y_T / \partial x_{T-k}\|_F$")
-        ax.set_title(gh.label)
-        save_figure(fig, args.plot, figure_format(args.plot, "--plot"))
+                          tol=args.tol, seed=args.seed, max_memory=args.max_memory)
+    emit_measure(args, gh, "horizon")
     return 0

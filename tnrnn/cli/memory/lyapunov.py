@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 
 from .._common import declare
-from ._common import emit
-from ._measures import add_model_arguments, load_model
+from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
 examples:
   tnrnn memory lyapunov lin.npz --arch linear --steps 200     # = log|eigenvalues of W|
   tnrnn memory lyapunov model.pt --arch gru --steps 1000 --washout 200 --json
-  tnrnn memory lyapunov model.safetensors --inputs onehot --exponents 4
+  tnrnn memory lyapunov model.safetensors --inputs onehot --exponents 4 --plot lyap.png
+
+Non-finite trajectories, and a state that does not depend on its past, give n/a with the reason.
 """
 
 
@@ -32,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
     p.add_argument("--exponents", type=int, default=None, help="only the largest p exponents (default all)")
-    declare(p, "records")
+    declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
 
@@ -40,9 +41,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     """Run ``tnrnn memory lyapunov``."""
     from ...measures import lyapunov_spectrum
+    from ._common import check_plot
 
+    check_int(args, "steps", "--steps")
+    check_int(args, "washout", "--washout", 0)
+    check_int(args, "sequences", "--sequences")
+    check_int(args, "exponents", "--exponents")
+    check_int(args, "seed", "--seed", 0)
+    check_number(args, "scale", "--scale", 0, open_low=True)
+    check_plot(args.plot)
     model = load_model(args)
     spec = lyapunov_spectrum(model, args.steps, washout=args.washout, sequences=args.sequences, inputs=args.inputs,
-                             scale=args.scale, exponents=args.exponents, seed=args.seed)
-    emit(args, {"file": args.model, **spec.to_dict()}, str(spec))
+                             scale=args.scale, exponents=args.exponents, seed=args.seed, max_memory=args.max_memory)
+    emit_measure(args, spec, "lyapunov")
     return 0
