@@ -57,6 +57,7 @@ def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
 
 
 def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
+    pytest.importorskip("torch")
     out = tmp_path / "res"
     cmd = [sys.executable, "-m", "tnrnn", *TINY, "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
