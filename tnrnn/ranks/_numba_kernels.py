@@ -129,6 +129,27 @@ def trie_outputs(start, wh, win, feed, w_out, syms, offs, cstart, coffs, n_leave
     return y
 
 
+@numba.njit(cache=True)
+def _rows_mod(a, src, dst, p, pinv, chunk):
+    """``dst[r] = sum_k a[r, k] src[k] mod p`` for every row ``r``, reduced every ``chunk`` terms."""
+    rows, inner = a.shape
+    n_g = src.shape[1]
+    for r in range(rows):
+        dr = dst[r]
+        for g in range(n_g):
+            dr[g] = 0.0
+        n = 0
+        for k in range(inner):
+            w = a[r, k]
+            sk = src[k]
+            for g in range(n_g):
+                dr[g] += w * sk[g]
+            n += 1
+            if n == chunk or k == inner - 1:
+                for g in range(n_g):
+                    dr[g] = red(dr[g], p, pinv)
+                n = 0
+
 @numba.njit(cache=True, parallel=True)
 def covectors_depth2(pts_t, transfers_t, w_top, w_out, p, chunk):
     """Depth 2: ``out[j, :, g] = c`` with ``c <- (c * u_i) W`` backwards from ``w_out``, where
@@ -151,40 +172,14 @@ def covectors_depth2(pts_t, transfers_t, w_top, w_out, p, chunk):
                 c[r, g] = w_out[r]
         for i in range(E - 1, -1, -1):
             t = transfers_t[i, j]
-            for r in range(R):  # u = T^T pts, reduced every `chunk` terms
-                ur = u[r]
-                for g in range(n_g):
-                    ur[g] = 0.0
-                n = 0
-                for k in range(R):
-                    a = t[r, k]
-                    pk = pts_t[k]
-                    for g in range(n_g):
-                        ur[g] += a * pk[g]
-                    n += 1
-                    if n == chunk or k == R - 1:
-                        for g in range(n_g):
-                            ur[g] = red(ur[g], p, pinv)
-                        n = 0
+            _rows_mod(t, pts_t, u, p, pinv, chunk)  # u = T^T pts
+            for r in range(R):
                 vr = v[r]
                 cr = c[r]
+                ur = u[r]
                 for g in range(n_g):
                     vr[g] = red(cr[g] * ur[g], p, pinv)
-            for r in range(R):  # c = v W
-                cr = c[r]
-                for g in range(n_g):
-                    cr[g] = 0.0
-                n = 0
-                for k in range(R):
-                    a = w_top[k, r]
-                    vk = v[k]
-                    for g in range(n_g):
-                        cr[g] += a * vk[g]
-                    n += 1
-                    if n == chunk or k == R - 1:
-                        for g in range(n_g):
-                            cr[g] = red(cr[g], p, pinv)
-                        n = 0
+            _rows_mod(w_top.T, v, c, p, pinv, chunk)  # c = v W
         out[j] = c
     return out
 

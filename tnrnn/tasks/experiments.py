@@ -512,7 +512,8 @@ def plot_success(records: Iterable[dict], path=None, *, threshold: float = DEFAU
     if not records:
         raise InvalidParameterError("records", records, "at least one record")
     fig, ax = new_figure((6.4, 3.6)) if ax is None else (ax.figure, ax)
-    for i, (label, rows) in enumerate(_curves(summarize_runs(records, threshold)).items()):
+    summary = summarize_runs(records, threshold)
+    for i, (label, rows) in enumerate(_curves(summary).items()):
         interval_bars(ax, [r["length"] for r in rows], [r["success"] for r in rows],
                       [r["success_low"] for r in rows], [r["success_high"] for r in rows], bounds=(0, 1),
                       label=label, **line_style(i))
@@ -521,7 +522,7 @@ def plot_success(records: Iterable[dict], path=None, *, threshold: float = DEFAU
     ax.set_xlabel("sequence length $T$")
     copy = all("test_recall_accuracy" in r for r in records)
     ax.set_ylabel(f"success rate ({'recall ' if copy else ''}accuracy >= {threshold:g})")
-    n = summarize_runs(records, threshold)[0]["seeds"]
+    n = summary[0]["seeds"]
     ax.set_title(f"{records[0]['config']['task']}: success rate by depth ({n} seeds, Wilson 95 %)")
     legend_outside(ax)
     save_figure(fig, path, fmt)
