@@ -50,7 +50,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without torch
     raise MissingDependencyError("torch", "tnrnn.bridge.nn (trainable RAC and MIRNN modules)", extra="torch") from None
 
-__all__ = ["RACModule", "MIRNN", "NONLINEARITIES"]
+__all__ = ["RACModule", "MIRNN", "CircuitModule", "NONLINEARITIES"]
 
 #: The nonlinearities ``phi`` an :class:`MIRNN` accepts.
 NONLINEARITIES = ("tanh", "relu", "sigmoid", "identity")
@@ -301,3 +301,119 @@ class MIRNN(_MultiplicativeStack):
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}, bias={self.bias}"
+
+
+class CircuitModule(nn.Module):
+    """A circuit of any registered layer kind (``ssm``, ``gla``, ...) as a trainable ``torch.nn.Module``.
+
+    The forward pass is the kind's registered step (:mod:`tnrnn.circuits.kinds`)
+    on torch tensors, the same function :class:`tnrnn.circuits.GatedCircuit`
+    runs on numpy arrays and over GF(p), so the module and the circuit it
+    exports (:meth:`to_circuit`) compute the same function.  Parameters are
+    named ``layers.{l}.{name}`` (``name`` one of the kind's ``params``) and
+    ``output_weights``, entries N(0, 1/fan_in) as
+    :meth:`tnrnn.circuits.GatedCircuit.random`.
+
+    Parameters
+    ----------
+    kind : str
+        A registered layer kind (``"rac"`` is :class:`RACModule`).
+    depth, hidden, inputs, outputs : int
+    batch_first : bool
+        Inputs are (N, T, M) if true (default), else (T, N, M).
+    seed : int, optional
+        Seed of the initial weights.
+
+    Examples
+    --------
+    >>> import torch, numpy as np
+    >>> net = CircuitModule("gla", depth=2, hidden=3, inputs=4, seed=0)
+    >>> sorted(net.state_dict())[:4]
+    ['layers.0.A', 'layers.0.K', 'layers.0.Q', 'layers.0.V']
+    >>> X = torch.eye(4, dtype=torch.float64)[torch.tensor([[0, 1, 2], [3, 3, 0]])]
+    >>> y = net.double()(X)
+    >>> bool(np.allclose(y.detach().numpy(), net.to_circuit()(X.numpy())))
+    True
+    """
+
+    def __init__(self, kind: str, depth: int, hidden: int, inputs: int, outputs: int = 1, batch_first: bool = True, *,
+                 seed=None, device=None, dtype=None):
+        super().__init__()
+        from ..circuits import layer_kind
+
+        k = layer_kind(kind)
+        if k.name == "rac":
+            raise InvalidParameterError("kind", kind, "a kind other than 'rac' (use RACModule)")
+        L = check_positive_int(depth, "depth")
+        R = check_positive_int(hidden, "hidden")
+        M = check_positive_int(inputs, "inputs")
+        C = check_positive_int(outputs, "outputs")
+        self.kind = k.name
+        self.batch_first = bool(batch_first)
+        gen = _generator(seed)
+        self.layers = nn.ModuleList()
+        for layer in range(L):
+            fan_in = M if layer == 0 else R
+            self.layers.append(nn.ParameterDict(
+                {name: _gaussian(k.param_shape(name, R, fan_in), fan_in, gen, device, dtype) for name in k.params}))
+        self.output_weights = _gaussian((C, R), R, gen, device, dtype)
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    @property
+    def hidden(self) -> int:
+        return self.output_weights.shape[1]
+
+    @property
+    def inputs(self) -> int:
+        from ..circuits import layer_kind
+
+        k = layer_kind(self.kind)
+        return self.layers[0][next(n for n in k.params if n not in k.square)].shape[1]
+
+    @property
+    def outputs(self) -> int:
+        return self.output_weights.shape[0]
+
+    def forward(self, X):
+        """Outputs ``y = W^O y^L_{T-1}`` for a batch of sequences, shape (N, C)."""
+        from ..circuits.kinds import FLOAT_OPS, layer_kind
+
+        X = _time_major(X, self.batch_first, self.inputs)
+        step = layer_kind(self.kind).step
+        params = [dict(layer.items()) for layer in self.layers]
+        states = [None] * self.depth
+        below = None
+        for t in range(X.shape[0]):
+            below = X[t]
+            for layer in range(self.depth):
+                states[layer], below = step(FLOAT_OPS, params[layer], states[layer], below)
+        return below @ self.output_weights.T
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}, depth={self.depth}, hidden={self.hidden}, inputs={self.inputs}, outputs={self.outputs}"
+
+    @classmethod
+    def from_circuit(cls, circuit, batch_first: bool = True, *, device=None, dtype=None) -> CircuitModule:
+        """A module holding the weights of a float :class:`tnrnn.circuits.GatedCircuit` (float64 unless ``dtype``)."""
+        from ..circuits import GatedCircuit
+
+        if not isinstance(circuit, GatedCircuit) or circuit.modulus is not None:
+            raise InvalidParameterError("circuit", type(circuit).__name__, "a float tnrnn.circuits.GatedCircuit")
+        module = cls(circuit.kind, circuit.depth, circuit.hidden, circuit.inputs, circuit.outputs, batch_first,
+                     seed=0, device=device, dtype=torch.float64 if dtype is None else dtype)
+        with torch.no_grad():
+            for layer, lp in zip(module.layers, circuit.layers, strict=True):
+                for name, w in lp.items():
+                    layer[name].copy_(torch.as_tensor(np.array(w)))
+            module.output_weights.copy_(torch.as_tensor(np.array(circuit.output_weights)))
+        return module
+
+    def to_circuit(self):
+        """The :class:`tnrnn.circuits.GatedCircuit` with this module's current weights (exact, float64)."""
+        from ..circuits import GatedCircuit
+
+        layers = tuple({name: p.detach().cpu().double().numpy() for name, p in layer.items()} for layer in self.layers)
+        return GatedCircuit(self.kind, layers, self.output_weights.detach().cpu().double().numpy())

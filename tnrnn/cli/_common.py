@@ -169,18 +169,39 @@ def write_or_rescue(write, records, option: str, path: str, command: str) -> Non
         raise OutputError(f"could not write {option} {path} ({reason}); the results were saved to {rescue}") from None
 
 
-def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) -> None:
-    """``--depth/-L``, ``--hidden/-R``, ``--inputs/-M``, ``--length/-T``.
+def circuit_kind(text: str, name: str = "--circuit") -> str:
+    """``--circuit``: a registered layer kind (:func:`tnrnn.circuits.list_kinds`), else one line naming them."""
+    from ..circuits import layer_kind
 
-    With ``lists``, each takes a list or range (parse with :func:`int_list`).
+    try:
+        return layer_kind(text).name
+    except InvalidParameterError as err:
+        raise InvalidParameterError(name, text, err.allowed) from None
+
+
+def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) -> None:
+    """``--circuit``, ``--depth/-L``, ``--hidden/-R``, ``--inputs/-M``, ``--length/-T``.
+
+    With ``lists``, each of the sizes takes a list or range (parse with :func:`int_list`).
     """
+    from ..circuits import KIND_NAMES
+
     kind = {} if lists else {"type": int}
     more = " (list or range allowed)" if lists else ""
+    p.add_argument("--circuit", default="rac", type=_argparse_type(circuit_kind, "--circuit"),
+                   help=f"layer kind: {', '.join(KIND_NAMES)} (default rac; docs/theory.rst defines each)")
     p.add_argument("--depth", "-L", required=True, help="depth L" + more, **kind)
     p.add_argument("--hidden", "-R", required=True, help="width R" + more, **kind)
     p.add_argument("--inputs", "-M", required=True, help="input dimension M" + more, **kind)
     p.add_argument("--length", "-T", required=True,
                    help="lengths T, e.g. 4,8,16 or 4:16:4" if lists else "number of time steps T", **kind)
+
+
+def require_circuits(args, supported: tuple[str, ...], command: str) -> None:
+    """Refuse a ``--circuit`` that ``command`` does not take yet, in one line naming the ones it takes."""
+    if getattr(args, "circuit", "rac") not in supported:
+        raise InvalidParameterError("--circuit", args.circuit,
+                                    f"{', '.join(supported)} (tnrnn {command} takes only these kinds)")
 
 
 def add_cut_argument(p: argparse.ArgumentParser) -> None:

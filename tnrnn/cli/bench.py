@@ -83,6 +83,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ._common import require_circuits
+
+    require_circuits(args, ("rac",), "bench")
     """Run ``tnrnn bench`` with parsed arguments; returns the exit code."""
     import math
 

@@ -91,6 +91,9 @@ def _seconds(text: str) -> float:
 
 
 def run(args) -> int:
+    from ._common import require_circuits
+
+    require_circuits(args, ("rac",), "bounds")
     from ..field import DEFAULT_PRIME
     from ..limits import check_count
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds

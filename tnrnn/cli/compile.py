@@ -51,6 +51,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ._common import require_circuits
+
+    require_circuits(args, ("rac",), "compile")
     from ..circuits import RAC
     from ..network.contract import contraction_cost
     from ..network.core import compile

@@ -67,6 +67,9 @@ def _plain(text: str) -> str:
 
 
 def run(args) -> int:
+    from ._common import require_circuits
+
+    require_circuits(args, ("rac",), "draw")
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
     from ..circuits import RAC
     from ..cuts import as_cut

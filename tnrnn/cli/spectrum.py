@@ -77,6 +77,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ._common import require_circuits
+
+    require_circuits(args, ("rac",), "spectrum")
     from ..backends import resolve
     from ..circuits import RAC
     from ..network.spectrum import spectrum

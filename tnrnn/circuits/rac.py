@@ -18,57 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import infer
-from .errors import InvalidParameterError
-from .field import check_prime, matmul_mod, mul_mod, to_field
-from .typing import ArrayLike, MemoryLike
-from .validation import check_positive_int, check_seed
+from ..errors import InvalidParameterError
+from ..field import check_prime, matmul_mod
+from ..typing import MemoryLike
+from ..validation import check_positive_int, check_seed
+from .base import Circuit, as_matrix, asarray, check_weights_memory
 
-__all__ = ["RAC", "CircuitShape", "check_positive_int", "check_seed", "check_weights_memory", "weights_memory"]
-
-
-def weights_memory(depth: int, hidden: int, inputs: int, outputs: int = 1) -> int:
-    """Bytes that drawing a RAC's weights needs: twice the float64 weights (draw, then scale or reduce).
-
-    Examples
-    --------
-    >>> weights_memory(1, 30000, 2)   # one 30000 x 30000 hidden matrix dominates
-    14401920000
-    """
-    L, R, M, C = depth, hidden, inputs, outputs
-    return 2 * 8 * (L * R * R + R * M + (L - 1) * R * R + C * R + L * R)
-
-
-def check_weights_memory(L: int, R: int, M: int, C: int = 1, max_memory: MemoryLike = None) -> None:
-    """Refuse (:class:`~tnrnn.errors.MemoryLimitError`) weights whose :func:`weights_memory` is above the limit."""
-    from .limits import check_memory
-
-    check_memory(f"the weights of a RAC with L={L}, R={R}, M={M}", weights_memory(L, R, M, C), max_memory,
-                 f"use a smaller {'--hidden (R)' if R >= M else '--inputs (M)'} or raise --max-memory")
-
-
-def _asarray(w, name):
-    try:
-        return np.asarray(w)
-    except (ValueError, TypeError):   # ragged nested lists, objects numpy cannot hold
-        raise InvalidParameterError(name, type(w).__name__, "a rectangular real array") from None
-
-
-def _as_matrix(w, shape, name, modulus):
-    arr = _asarray(w, name)
-    if arr.dtype.kind not in "iuf" or arr.shape != shape:
-        raise InvalidParameterError(name, f"array of shape {arr.shape} and dtype {arr.dtype}", f"a real array of shape {shape}")
-    if modulus is not None:
-        return to_field(arr, modulus, name)
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise InvalidParameterError(name, "non-finite values", "finite numbers")
-    return arr
-
-
-def _like(w: np.ndarray, x):
-    """``w`` converted to the array library, dtype and device of ``x``."""
-    return infer(x).asarray(w, dtype=x.dtype)
+__all__ = ["RAC", "CircuitShape"]
 
 
 class CircuitShape:
@@ -98,7 +54,7 @@ class CircuitShape:
 
 
 @dataclass(frozen=True, eq=False)
-class RAC(CircuitShape):
+class RAC(CircuitShape, Circuit):
     """A recurrent arithmetic circuit: weights, validation and forward pass.
 
     Parameters
@@ -148,32 +104,32 @@ class RAC(CircuitShape):
                 "hidden_weights", f"{len(wh)} hidden and {len(wi)} input matrices",
                 "one hidden and one input matrix per layer, at least one layer",
             )
-        W0 = _asarray(wh[0], "hidden_weights[0]")
+        W0 = asarray(wh[0], "hidden_weights[0]")
         if W0.ndim != 2 or W0.shape[0] != W0.shape[1] or W0.shape[0] < 1:
             raise InvalidParameterError("hidden_weights[0]", W0.shape, "a square (R, R) matrix")
         R = W0.shape[0]
-        Wi0 = _asarray(wi[0], "input_weights[0]")
+        Wi0 = asarray(wi[0], "input_weights[0]")
         if Wi0.ndim != 2 or Wi0.shape[0] != R or Wi0.shape[1] < 1:
             raise InvalidParameterError("input_weights[0]", Wi0.shape, f"an ({R}, M) matrix")
         M = Wi0.shape[1]
-        wh = tuple(_as_matrix(w, (R, R), f"hidden_weights[{i}]", modulus) for i, w in enumerate(wh))
+        wh = tuple(as_matrix(w, (R, R), f"hidden_weights[{i}]", modulus) for i, w in enumerate(wh))
         wi = tuple(
-            _as_matrix(w, (R, M) if i == 0 else (R, R), f"input_weights[{i}]", modulus)
+            as_matrix(w, (R, M) if i == 0 else (R, R), f"input_weights[{i}]", modulus)
             for i, w in enumerate(wi)
         )
-        Wo = _asarray(self.output_weights, "output_weights")
+        Wo = asarray(self.output_weights, "output_weights")
         if Wo.ndim == 1:
             Wo = Wo[None, :]
         if Wo.ndim != 2 or Wo.shape[1] != R or Wo.shape[0] < 1:
             raise InvalidParameterError("output_weights", Wo.shape, f"a (C, {R}) matrix")
-        Wo = _as_matrix(Wo, Wo.shape, "output_weights", modulus)
+        Wo = as_matrix(Wo, Wo.shape, "output_weights", modulus)
         init = self.initial_states
         if init is not None:
             init = tuple(init)
             if len(init) != len(wh):
                 raise InvalidParameterError("initial_states", f"{len(init)} vectors", f"{len(wh)} vectors of length {R}")
             init = tuple(
-                _as_matrix(np.asarray(h).reshape(1, -1), (1, R), f"initial_states[{i}]", modulus)[0]
+                as_matrix(np.asarray(h).reshape(1, -1), (1, R), f"initial_states[{i}]", modulus)[0]
                 for i, h in enumerate(init)
             )
         for name, value in (("hidden_weights", wh), ("input_weights", wi), ("output_weights", Wo),
@@ -263,91 +219,14 @@ class RAC(CircuitShape):
         wo = rng.integers(0, p, size=(C, R))
         return cls(wh, wi, wo, modulus=p)
 
-    def to_field(self, prime: int) -> RAC:
-        """This circuit with its weights mapped exactly into GF(prime).
+    # -- the Circuit interface ------------------------------------------------------
+    kind = "rac"
 
-        Float weights are dyadic rationals, so the result computes the
-        original function's values reduced mod ``prime``.
-        """
-        p = check_prime(prime, "prime")
-        if self.modulus is not None:
-            if self.modulus != p:
-                raise InvalidParameterError("prime", prime, f"{self.modulus}, this circuit's modulus")
-            return self
+    def layer_params(self) -> tuple[dict, ...]:
+        """Per layer ``{"WH": W^{H,l}, "WI": W^{I,l}, "factor": W^{H,l} h^l_{-1}}``."""
+        return tuple({"WH": wh, "WI": wi, "factor": f}
+                     for wh, wi, f in zip(self.hidden_weights, self.input_weights, self.initial_factors()))
+
+    def with_modulus(self, p: int) -> RAC:
+        """The same weights as residues mod ``p`` (exact: floats are dyadic rationals)."""
         return RAC(self.hidden_weights, self.input_weights, self.output_weights, self.initial_states, modulus=p)
-
-    # -- forward --------------------------------------------------------------------
-    def __call__(self, X):
-        """Outputs ``y`` for a batch of input sequences.
-
-        Parameters
-        ----------
-        X : array, shape (N, T, M) or (T, M)
-            Input vectors ``f(x_t)``; a numpy, cupy or torch array (CPU or
-            CUDA). For a circuit over GF(p), an integer array.
-
-        Returns
-        -------
-        array, shape (N, C) or (C,)
-            On the backend, device and dtype of ``X``.
-        """
-        return self.forward(X)
-
-    def forward(self, X: ArrayLike, return_states: bool = False):
-        """Like calling the circuit; optionally also the last hidden states.
-
-        Returns
-        -------
-        y : array, shape (N, C)
-        states : list of arrays, shape (N, R) per layer (only if ``return_states``)
-        """
-        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
-            X = _asarray(X, "X")
-        if getattr(X.dtype, "kind", None) in ("c", "O", "U", "S") or getattr(X.dtype, "is_complex", False):
-            raise InvalidParameterError("X", f"an array of dtype {X.dtype}", "a real (not complex) array")
-        squeeze = False
-        shape = tuple(X.shape)
-        if len(shape) == 2:
-            X = X[None]
-            shape = tuple(X.shape)
-            squeeze = True
-        if len(shape) != 3 or shape[2] != self.inputs or shape[1] < 1:
-            raise InvalidParameterError("X", shape, f"an array of shape (N, T, {self.inputs}) with T >= 1")
-        if self.modulus is not None:
-            y, states = self._forward_mod(X)
-        else:
-            y, states = self._forward_float(X)
-        if squeeze:
-            y, states = y[0], [h[0] for h in states]
-        return (y, states) if return_states else y
-
-    def _forward_float(self, X):
-        if infer(X).name == "numpy" and X.dtype.kind != "f":
-            X = X.astype(np.float64)
-        wh = [_like(w, X) for w in self.hidden_weights]
-        wi = [_like(w, X) for w in self.input_weights]
-        wo = _like(self.output_weights, X)
-        factors = [_like(f, X) for f in self.initial_factors()]
-        states = [None] * self.depth
-        for t in range(X.shape[1]):
-            below = X[:, t, :]
-            for layer in range(self.depth):
-                inp = below @ wi[layer].T
-                hid = factors[layer] if t == 0 else states[layer] @ wh[layer].T
-                states[layer] = hid * inp
-                below = states[layer]
-        return below @ wo.T, states
-
-    def _forward_mod(self, X):
-        p = self.modulus
-        X = to_field(np.asarray(X), p, "X")
-        factors = self.initial_factors()
-        states = [None] * self.depth
-        for t in range(X.shape[1]):
-            below = X[:, t, :]
-            for layer in range(self.depth):
-                inp = matmul_mod(below, self.input_weights[layer].T, p)
-                hid = factors[layer] if t == 0 else matmul_mod(states[layer], self.hidden_weights[layer].T, p)
-                states[layer] = mul_mod(hid, inp, p)
-                below = states[layer]
-        return matmul_mod(below, self.output_weights.T, p), states

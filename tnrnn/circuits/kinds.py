@@ -1,0 +1,265 @@
+"""The registry of layer kinds: one entry per recurrence, looked up by name.
+
+A *layer kind* says how one layer of a circuit advances its state on an
+input vector ``u_t`` and what it outputs.  It is written once, against a
+small set of array operations (:class:`Ops`), so that the same step runs over
+floats (numpy, torch, cupy: :data:`FLOAT_OPS`) and exactly over GF(p)
+(:class:`FieldOps`).  Every track asks the registry (:func:`layer_kind`,
+:func:`list_kinds`) and never branches on a kind's name.
+
+The kinds built in (width ``R``, layer input ``u_t`` of dimension ``K``: the
+one-hot input ``x_t`` for the first layer, ``K = M``; the layer below's output
+``y^{l-1}_t`` above, ``K = R``; every weight matrix is ``R x K``):
+
+``rac`` (recurrent arithmetic circuit)
+    ``h_t = (W^H h_{t-1}) * (W^I u_t)``, with the first hidden factor
+    ``W^H h_{-1}`` the all-ones vector; ``y_t = h_t``.  (``W^H`` is ``R x R``.)
+``ssm`` (selective diagonal state-space layer: the multiplicative core of
+Mamba's S6, GLA's vector form, RG-LRU)
+    ``h_t = (A u_t) * h_{t-1} + B u_t``, ``h_{-1} = 0``; ``y_t = (C u_t) * h_t``.
+``gla`` (gated linear attention with a matrix state, key = value dimension
+``R``; RetNet and mLSTM without its normaliser are special cases of the gate)
+    ``S_t = diag(A u_t) S_{t-1} + (K u_t)(V u_t)^T``, ``S_{-1} = 0``;
+    ``y_t = S_t^T (Q u_t)``.
+
+A circuit's output is ``f = W^O y^L_{T-1}``.  ``*`` is the elementwise
+product throughout.
+
+Each kind also states its *automaton bound* (:attr:`LayerKind.cut_state_rank`):
+the rank, across any cut after which only end inputs are read, of a single
+layer's output as a function of its state at the cut.  Proofs in
+docs/theory.rst ("Gated linear recurrences"):
+
+* ``rac``: ``R`` (Theorem 1 of Levine et al.: the output is linear in ``h``).
+* ``ssm``: ``R + 1``: ``h_{T-1} = D h_s + b`` with ``D`` diagonal and ``D``,
+  ``b`` functions of the end inputs, so the output is affine in the ``R``
+  coordinates of the cut state.
+* ``gla``: ``R + 1``: ``S_{T-1} = D S_s + B`` with ``D`` diagonal, so the
+  output ``w^T S_{T-1}^T q = sum_i q_i D_ii (S_s w)_i + c`` depends on the
+  cut state only through the ``R`` numbers ``(S_s w)_i`` (affinely), although
+  the state itself has ``R^2`` entries (the bond dimension of the matrix
+  product state is ``R^2 + 1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+
+__all__ = ["LayerKind", "Ops", "FLOAT_OPS", "FieldOps", "register_kind", "layer_kind", "list_kinds", "KIND_NAMES"]
+
+
+# -- array operations --------------------------------------------------------------------
+
+
+class Ops:
+    """Array operations a layer's step is written against: float arithmetic.
+
+    ``lin(u, W)`` is ``u @ W.T`` (batched rows ``u``), ``mul`` and ``add`` are
+    elementwise with broadcasting, ``dot(a, b, axis)`` sums ``a * b`` over one
+    axis.  The methods work unchanged on numpy, torch and cupy arrays.
+    """
+
+    exact = False
+
+    def lin(self, u, W):
+        return u @ W.T
+
+    def mul(self, a, b):
+        return a * b
+
+    def add(self, a, b):
+        return a + b
+
+    def dot(self, a, b, axis: int):
+        return (a * b).sum(axis)
+
+
+#: Float arithmetic on any array library.
+FLOAT_OPS = Ops()
+
+
+class FieldOps(Ops):
+    """Exact arithmetic over GF(p) on residue arrays of :func:`tnrnn.field.field_dtype`.
+
+    Examples
+    --------
+    >>> ops = FieldOps(7)
+    >>> ops.add(np.array([5]), np.array([4])).tolist(), ops.mul(np.array([3]), np.array([5])).tolist()
+    ([2], [1])
+    """
+
+    exact = True
+
+    def __init__(self, p: int):
+        self.p = p
+
+    def lin(self, u, W):
+        from ..field import matmul_mod
+
+        return matmul_mod(u, W.T, self.p)
+
+    def mul(self, a, b):
+        from ..field import mul_mod
+
+        return mul_mod(a, b, self.p)
+
+    def add(self, a, b):
+        s = np.add(a, b)
+        if s.dtype.kind == "f":
+            from ..field import _reduce_float
+
+            return _reduce_float(s, self.p)
+        return np.remainder(s, self.p, out=s)
+
+    def dot(self, a, b, axis: int):
+        from ..field import _reduce_float
+
+        prod = self.mul(a, b)
+        s = prod.sum(axis)   # at most R terms, each below p in magnitude: exact in int64 and float64 (R p < 2**53)
+        if s.dtype.kind == "f":
+            return _reduce_float(s, self.p)
+        return np.remainder(s, self.p)
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """One recurrence: its parameters, its step, and the facts about it that bounds and compilers need.
+
+    Parameters
+    ----------
+    name : str
+        The name users type (``--circuit NAME``).
+    description : str
+        One line.
+    definition : str
+        The recurrence, as written in docs/theory.rst.
+    params : tuple of str
+        Names of the layer's weight matrices, each ``R x K`` except those in
+        ``square``.
+    square : tuple of str
+        Parameters that are ``R x R`` whatever the layer input (``rac``'s ``W^H``).
+    state_shape : callable ``R -> tuple``
+        Shape of one sequence's state.
+    step : callable ``(ops, params, state, u) -> (state, y)``
+        One step; ``state`` is ``None`` at ``t = 0``; ``params`` maps each name
+        of ``params`` to its matrix (plus ``"factor"`` for ``rac``, the first
+        hidden factor).
+    cut_state_rank : callable ``R -> int``
+        The automaton bound of one layer (module docstring).
+    bond : callable ``R -> int``
+        Bond dimension of the layer's matrix product state (its state size,
+        plus one for an affine state).
+    degree_in_input : int
+        Degree of one step's output in the layer input ``u_t`` (``rac``: 1,
+        ``ssm``: 2, ``gla``: 3).
+    """
+
+    name: str
+    description: str
+    definition: str
+    params: tuple
+    square: tuple = ()
+    state_shape: Callable = None
+    step: Callable = None
+    cut_state_rank: Callable = None
+    bond: Callable = None
+    degree_in_input: int = 1
+    extra: dict = field(default_factory=dict)
+
+    def param_shape(self, name: str, hidden: int, fan_in: int) -> tuple[int, int]:
+        """Shape of parameter ``name`` in a layer of width ``hidden`` reading ``fan_in`` inputs."""
+        return (hidden, hidden) if name in self.square else (hidden, fan_in)
+
+    def state_size(self, hidden: int) -> int:
+        """Numbers in one sequence's state."""
+        return int(np.prod(self.state_shape(hidden)))
+
+
+_KINDS: dict[str, LayerKind] = {}
+
+
+def register_kind(kind: LayerKind) -> LayerKind:
+    """Add a layer kind to the registry (a name can be registered once)."""
+    if kind.name in _KINDS:
+        raise InvalidParameterError("kind", kind.name, f"a name not yet registered ({', '.join(_KINDS)} are)")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def layer_kind(name) -> LayerKind:
+    """The registered kind called ``name`` (a :class:`LayerKind` passes through).
+
+    Examples
+    --------
+    >>> layer_kind("ssm").cut_state_rank(4)
+    5
+    >>> layer_kind("lstm")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid circuit='lstm': expected one of 'rac', 'ssm', 'gla'
+    """
+    if isinstance(name, LayerKind):
+        return name
+    try:
+        return _KINDS[name]
+    except (KeyError, TypeError):
+        raise InvalidParameterError("circuit", name, "one of " + ", ".join(repr(k) for k in _KINDS)) from None
+
+
+def list_kinds() -> dict[str, str]:
+    """The registered kinds and their one-line descriptions."""
+    return {name: k.description for name, k in _KINDS.items()}
+
+
+# -- the built-in kinds ---------------------------------------------------------------------
+
+
+def _rac_step(ops, params, state, u):
+    inp = ops.lin(u, params["WI"])
+    hid = params["factor"] if state is None else ops.lin(state, params["WH"])
+    h = ops.mul(hid, inp)
+    return h, h
+
+
+def _ssm_step(ops, params, state, u):
+    b = ops.lin(u, params["B"])
+    h = b if state is None else ops.add(ops.mul(ops.lin(u, params["A"]), state), b)
+    return h, ops.mul(ops.lin(u, params["C"]), h)
+
+
+def _gla_step(ops, params, state, u):
+    k, v = ops.lin(u, params["K"]), ops.lin(u, params["V"])
+    kv = ops.mul(k[:, :, None], v[:, None, :])
+    S = kv if state is None else ops.add(ops.mul(ops.lin(u, params["A"])[:, :, None], state), kv)
+    return S, ops.dot(ops.lin(u, params["Q"])[:, :, None], S, 1)
+
+
+register_kind(LayerKind(
+    "rac", "recurrent arithmetic circuit (Levine et al. 2020)",
+    "h_t = (W^H h_{t-1}) * (W^I u_t), first hidden factor 1; y_t = h_t",
+    params=("WH", "WI"), square=("WH",), state_shape=lambda R: (R,), step=_rac_step,
+    cut_state_rank=lambda R: R, bond=lambda R: R, degree_in_input=1,
+))
+register_kind(LayerKind(
+    "ssm", "selective diagonal state-space layer (Mamba's S6 core, RG-LRU)",
+    "h_t = (A u_t) * h_{t-1} + B u_t, h_{-1} = 0; y_t = (C u_t) * h_t",
+    params=("A", "B", "C"), state_shape=lambda R: (R,), step=_ssm_step,
+    cut_state_rank=lambda R: R + 1, bond=lambda R: R + 1, degree_in_input=2,
+))
+register_kind(LayerKind(
+    "gla", "gated linear attention with a matrix state (GLA, RetNet, mLSTM without normaliser)",
+    "S_t = diag(A u_t) S_{t-1} + (K u_t)(V u_t)^T, S_{-1} = 0; y_t = S_t^T (Q u_t)",
+    params=("A", "K", "V", "Q"), state_shape=lambda R: (R, R), step=_gla_step,
+    cut_state_rank=lambda R: R + 1, bond=lambda R: R * R + 1, degree_in_input=3,
+))
+
+#: The names of the built-in kinds, in registry order.
+KIND_NAMES = tuple(_KINDS)
