@@ -10,7 +10,6 @@ architecture from the keys and the gate multiple
 
 from __future__ import annotations
 
-import json
 import os
 
 __all__ = ["sidecar_arch", "resolve_arch"]
@@ -24,12 +23,10 @@ def sidecar_arch(path) -> str | None:
     >>> sidecar_arch("no/such/model.safetensors") is None
     True
     """
-    sidecar = os.path.splitext(os.fspath(path))[0] + ".json"
-    try:
-        with open(sidecar) as f:
-            arch = json.load(f).get("arch")
-    except (OSError, ValueError, AttributeError):
-        arch = None
+    from ..safe_io import read_json_file
+
+    data = read_json_file(os.path.splitext(os.fspath(path))[0] + ".json")
+    arch = data.get("arch") if isinstance(data, dict) else None
     return arch if isinstance(arch, str) else None
 
 

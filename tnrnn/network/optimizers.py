@@ -413,20 +413,32 @@ def _cache_file(key) -> str | None:
     return os.path.join(directory, f"{digest}.json")
 
 
+def _valid_path(steps, n: int) -> tuple | None:
+    """``steps`` as a contraction path of ``n`` tensors if it is one (pairs of distinct live positions), else ``None``."""
+    if not isinstance(steps, list) or len(steps) != max(n - 1, 0):
+        return None
+    out, live = [], n
+    for step in steps:
+        if (not isinstance(step, list) or len(step) != 2
+                or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < live for i in step)
+                or step[0] == step[1]):
+            return None
+        out.append((step[0], step[1]))
+        live -= 1
+    return tuple(out)
+
+
 def _cache_read(key) -> tuple | None:
-    import json
+    """The cached path for ``key``, or ``None``: whatever is under the cache name is validated, never trusted."""
+    from ..safe_io import read_json_file
 
     path = _cache_file(key)
     if path is None:
         return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            record = json.load(fh)
-        path_ = tuple(tuple(int(i) for i in step) for step in record["path"])
-    except (OSError, ValueError, KeyError, TypeError):
+    record = read_json_file(path)
+    if not isinstance(record, dict):
         return None
-    n = len(key[0])
-    return path_ if len(path_) == max(n - 1, 0) else None
+    return _valid_path(record.get("path"), len(key[0]))
 
 
 def _cache_write(key, path_) -> None:

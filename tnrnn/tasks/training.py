@@ -618,10 +618,12 @@ def load_checkpoint(path):
 
     fspath = os.fspath(path)
     sidecar_path = os.path.splitext(fspath)[0] + ".json"
-    if not os.path.isfile(sidecar_path):
-        raise InvalidParameterError("path", fspath, "a checkpoint with its JSON sidecar (KEY.safetensors + KEY.json)")
-    with open(sidecar_path) as f:
-        sidecar = json.load(f)
+    from ..safe_io import read_json_file
+
+    sidecar = read_json_file(sidecar_path, name="sidecar") if os.path.isfile(sidecar_path) else None
+    if not isinstance(sidecar, dict) or not isinstance(sidecar.get("arch"), str):
+        raise InvalidParameterError("path", fspath, "a checkpoint with its JSON sidecar (KEY.safetensors + KEY.json "
+                                    "holding an object with an 'arch')")
     if sidecar["arch"] == "scornn":
         from ..bridge import read_state_dict
         from ..bridge.modules import from_scornn_state
