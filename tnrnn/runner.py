@@ -459,6 +459,32 @@ def _require_distributed(feature: str) -> None:
         raise MissingDependencyError("distributed", feature, extra="dask")
 
 
+#: Address of a Dask scheduler: ``[protocol://]host:port``.
+_SCHEDULER_ADDRESS = r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}"
+
+
+def check_scheduler_address(scheduler) -> str:
+    """``scheduler`` if it reads as a scheduler address (``tcp://host:8786``), else a one-line error.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://10.0.0.2:8786")
+    'tcp://10.0.0.2:8786'
+    >>> check_scheduler_address("notaurl")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid scheduler='notaurl': expected a scheduler address like tcp://host:8786 (protocol tcp, tls, ucx, ws or wss; port 1-65535)
+    """
+    import re
+
+    allowed = "a scheduler address like tcp://host:8786 (protocol tcp, tls, ucx, ws or wss; port 1-65535)"
+    if not isinstance(scheduler, str) or not scheduler.isascii() or not re.fullmatch(_SCHEDULER_ADDRESS, scheduler):
+        raise InvalidParameterError("scheduler", scheduler, allowed)
+    if not 1 <= int(scheduler.rsplit(":", 1)[1]) <= 65535:
+        raise InvalidParameterError("scheduler", scheduler, allowed)
+    return scheduler
+
+
 @contextlib.contextmanager
 def cluster(workers: int | None = None, scheduler: str | None = None, *,
             threads_per_worker: int = 1) -> Iterator[Any]:
@@ -483,11 +509,10 @@ def cluster(workers: int | None = None, scheduler: str | None = None, *,
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        if not isinstance(scheduler, str) or not scheduler:
-            raise InvalidParameterError("scheduler", scheduler, "a scheduler address like tcp://host:8786")
+        check_scheduler_address(scheduler)
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise InvalidParameterError("scheduler", scheduler, f"the address of a running scheduler ({err})") from None
         with client:
             yield client

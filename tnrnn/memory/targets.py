@@ -160,13 +160,18 @@ def target(spec) -> Target:
     return Target(label, formula.format(**fmt), delay, func)
 
 
-def _check_grid(horizon, dt) -> int:
+def _check_grid(horizon, dt, max_memory=None) -> int:
     for name, v in (("horizon", horizon), ("dt", dt)):
         if not (isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v > 0):
             raise InvalidParameterError(name, v, "a number > 0")
     n = int(round(horizon / dt))
     if n < 2:
         raise InvalidParameterError("horizon", horizon, f"at least 2 steps of dt={dt}")
+    from ..limits import check_memory
+
+    # the kernel, its grid and one temporary of the target's evaluation, before any of them is allocated
+    check_memory(f"a kernel of horizon/dt = {n} steps", 3 * 8 * n, max_memory,
+                 "use a shorter horizon or a larger dt")
     return n
 
 

@@ -1,0 +1,45 @@
+"""Hostile inputs, third round (issue 30): each group by a representative, under an address-space cap."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tnrnn.errors import InvalidParameterError, MemoryLimitError, TnrnnError
+
+CAP = 3 * 2**30   # 3 GiB of address space for the CLI runs
+
+
+def _tnrnn(*argv, timeout=120):
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (%d, %d)); "
+            "from tnrnn.cli import main; sys.exit(main(sys.argv[1:]))" % (CAP, CAP))
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=timeout)
+
+
+def _one_line(result, status=2):
+    assert result.returncode == status, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    return lines[0]
+
+
+def test_scheduler_that_is_not_an_address_is_one_line():
+    line = _one_line(_tnrnn("bounds", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--scheduler", "notaurl"))
+    assert "--scheduler" in line and "tcp://host:8786" in line
+
+
+def test_kernel_far_above_the_memory_limit_is_refused_before_allocation():
+    from tnrnn.memory.targets import sample_kernel
+
+    with pytest.raises(MemoryLimitError, match="horizon"):
+        sample_kernel("exp", horizon=1e12, dt=1e-3)
+    assert isinstance(MemoryLimitError("x"), TnrnnError)
+
+
+@pytest.mark.parametrize("address", ["tcp://h:0", "tcp://h:99999", "http://h:8786", "tcp://h", "ｔcp://h:1"])
+def test_scheduler_addresses_are_checked(address):
+    from tnrnn.runner import check_scheduler_address
+
+    with pytest.raises(InvalidParameterError, match="scheduler"):
+        check_scheduler_address(address)
