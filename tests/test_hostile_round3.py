@@ -11,8 +11,8 @@ CAP = 3 * 2**30   # 3 GiB of address space for the CLI runs
 
 
 def _tnrnn(*argv, timeout=120):
-    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (%d, %d)); "
-            "from tnrnn.cli import main; sys.exit(main(sys.argv[1:]))" % (CAP, CAP))
+    code = (f"import resource, sys; resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP})); "
+            "from tnrnn.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=timeout)
 
 
@@ -32,9 +32,9 @@ def test_scheduler_that_is_not_an_address_is_one_line():
 def test_kernel_far_above_the_memory_limit_is_refused_before_allocation():
     from tnrnn.memory.targets import sample_kernel
 
-    with pytest.raises(MemoryLimitError, match="horizon"):
+    with pytest.raises(MemoryLimitError, match="horizon") as info:
         sample_kernel("exp", horizon=1e12, dt=1e-3)
-    assert isinstance(MemoryLimitError("x"), TnrnnError)
+    assert isinstance(info.value, TnrnnError)
 
 
 @pytest.mark.parametrize("address", ["tcp://h:0", "tcp://h:99999", "http://h:8786", "tcp://h", "ｔcp://h:1"])
