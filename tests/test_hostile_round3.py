@@ -43,3 +43,23 @@ def test_scheduler_addresses_are_checked(address):
 
     with pytest.raises(InvalidParameterError, match="scheduler"):
         check_scheduler_address(address)
+
+
+@pytest.fixture(scope="module")
+def linear_npz(tmp_path_factory):
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("lin") / "lin.npz"
+    rng = np.random.default_rng(0)
+    np.savez(path, W=0.3 * rng.standard_normal((4, 4)), U=rng.standard_normal((4, 1)), c=rng.standard_normal(4))
+    return str(path)
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["memory", "lyapunov", "{npz}", "--arch", "linear", "--steps", "99999999999"], "--steps"),
+    (["memory", "horizon", "{npz}", "--arch", "linear", "--lags", "99999999999"], "--lags"),
+    (["memory", "function", "{npz}", "--arch", "linear", "--directions", "1000000000"], "--directions"),
+])
+def test_sizes_growing_with_an_option_are_estimated_before_allocation(linear_npz, argv, option):
+    line = _one_line(_tnrnn(*[a.format(npz=linear_npz) for a in argv]))
+    assert "estimated" in line and option in line and "missed" not in line

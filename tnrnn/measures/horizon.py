@@ -218,6 +218,9 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
     if X is None:
         K = check_positive_int(lags, "lags")
         N = check_positive_int(sequences, "sequences")
+        # the drawn inputs and the autograd graph over them, before either is allocated
+        check_memory("the autograd graph", 8.0 * N * K * (st.dim * 8 + st.inputs) * 2 + 8.0 * N * K * st.inputs,
+                     max_memory, "use fewer --lags or --sequences")
         Xn = draw_inputs(N, K, st.inputs, inputs, scale=scale, rng=seed)
     else:
         Xn = np.asarray(X, dtype=np.float64)

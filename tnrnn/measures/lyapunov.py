@@ -215,7 +215,12 @@ def lyapunov_spectrum(model, steps: int = 500, *, washout: int = 100, sequences:
     if X is None:
         n_steps = check_positive_int(steps, "steps")
         N = check_positive_int(sequences, "sequences")
-        Xn = draw_inputs(N, 1 + washout + n_steps, st.inputs, inputs, scale=scale, rng=seed)
+        T_all = 1 + washout + n_steps
+        # the drawn inputs (numpy and torch copies) and the Jacobians, before either is allocated
+        check_memory(f"{N} driving sequences of {T_all} steps and their Jacobians",
+                     16.0 * N * T_all * st.inputs + 8.0 * N * D * D * 4, max_memory,
+                     "use fewer --steps, a shorter --washout or fewer --sequences")
+        Xn = draw_inputs(N, T_all, st.inputs, inputs, scale=scale, rng=seed)
     else:
         Xn = np.asarray(X, dtype=np.float64)
         if Xn.ndim != 3 or Xn.shape[2] != st.inputs or Xn.shape[1] < washout + 2 or not np.all(np.isfinite(Xn)):

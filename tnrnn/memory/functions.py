@@ -302,6 +302,9 @@ def memory_function(model, lags: int = 64, *, time: str = "discrete", dt: float 
         if M is None:
             raise InvalidParameterError("inputs", None, "the model's input dimension (the model does not say)")
         D = check_positive_int(int(directions), "directions")
+        # the directions and, at the least, one step response per direction and lag
+        check_memory("the step-response batch", 8.0 * (D + 1) * (K + 1) * int(M) * 3 * 2, max_memory,
+                     "use fewer --lags or --directions")
         u = np.random.default_rng(seed).standard_normal((D, int(M)))
     else:
         u = np.asarray(directions, dtype=np.float64)
