@@ -63,3 +63,8 @@ def linear_npz(tmp_path_factory):
 def test_sizes_growing_with_an_option_are_estimated_before_allocation(linear_npz, argv, option):
     line = _one_line(_tnrnn(*[a.format(npz=linear_npz) for a in argv]))
     assert "estimated" in line and option in line and "missed" not in line
+
+
+def test_huge_depth_sweeps_are_refused_at_once():
+    line = _one_line(_tnrnn("bounds", "-L", "1:10000", "-R", "2", "-M", "2", "-T", "4"))
+    assert "--depth" in line and "split the sweep" in line

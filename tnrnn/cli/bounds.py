@@ -38,6 +38,10 @@ A configuration that fails is reported (and recorded) and the others go on.
 """
 
 
+#: The most layers one sweep may hold in all (sum over its configurations of the depth).
+MAX_SWEEP_LAYERS = 100_000
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "bounds",
@@ -117,6 +121,12 @@ def run(args) -> int:
     lists = [int_list(args.depth, "--depth", minimum=1), int_list(args.hidden, "--hidden", minimum=1),
              int_list(args.inputs, "--inputs", minimum=1), int_list(args.length, "--length", minimum=2)]
     check_count("--depth/--hidden/--inputs/--length", "their product", math.prod(map(len, lists)), MAX_LIST_VALUES)
+    # the up-front checks and every configuration's work grow with its depth: the sweep's total number of
+    # layers is counted (not computed) first, so that -L 1:10000 is refused at once instead of checked for minutes
+    layers = sum(lists[0]) * len(lists[1]) * len(lists[2]) * len(lists[3])
+    if layers > MAX_SWEEP_LAYERS:
+        raise InvalidParameterError("--depth", args.depth, f"a sweep of at most {MAX_SWEEP_LAYERS} layers in all "
+                                    f"(the sum of the depths times the other values: {layers}); split the sweep")
     configs = [dict(depth=L, hidden=R, inputs=M, length=T, **common)
                for L in lists[0] for R in lists[1] for M in lists[2] for T in lists[3]]
     # bad input fails here, before anything runs: the closed forms are cheap, and with --method closed-form
