@@ -68,3 +68,9 @@ def test_sizes_growing_with_an_option_are_estimated_before_allocation(linear_npz
 def test_huge_depth_sweeps_are_refused_at_once():
     line = _one_line(_tnrnn("bounds", "-L", "1:10000", "-R", "2", "-M", "2", "-T", "4"))
     assert "--depth" in line and "split the sweep" in line
+
+
+def test_compare_lengths_are_estimated_before_any_data(tmp_path):
+    line = _one_line(_tnrnn("memory", "compare", "--lengths", "100000000", "--out", str(tmp_path / "c")))
+    assert "estimated" in line and "--lengths" in line
+    assert not (tmp_path / "c").exists()

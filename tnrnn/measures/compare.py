@@ -198,6 +198,23 @@ def config_key(c: dict) -> str:
     return f"{c['unit']}-T{c['length']}-s{c['seed']}-{digest}"
 
 
+def estimate_memory(configs: list[dict]) -> float:
+    """Bytes the largest of ``configs`` needs at once: its data batches (tokens, one-hot inputs) and the
+    autograd graph of one batch (states and gates of every step), as float64.
+
+    Examples
+    --------
+    >>> estimate_memory(comparison_configs("smoke")) < 2**30
+    True
+    """
+    worst = 0.0
+    for c in configs:
+        T = max(int(c["max_length"]), int(c["length"]), 1)
+        rows = max(c["batch_size"], c["val_size"], c["test_size"], c["sequences"], c["capacity_rows"])
+        worst = max(worst, 8.0 * rows * T * (2 + c["alphabet"] + 16 * c["hidden"]))
+    return worst
+
+
 def estimate_seconds(configs: list[dict], seconds_per_step: float = 4e-3, seconds_per_measure: float = 6.0) -> float:
     """A rough upper estimate of the CPU seconds of ``configs`` (every trained network runs ``max_steps``)."""
     total = 0.0

@@ -80,6 +80,11 @@ def run(args) -> int:
     seeds = None if args.seeds is None else int_list(args.seeds, "--seeds", minimum=0)
     configs = comparison_configs(args.preset, units=units, lengths=lengths, seeds=seeds, max_steps=args.max_steps,
                                  target=args.target)
+    from ...limits import check_memory
+    from ...measures.compare import estimate_memory
+
+    check_memory("the data and autograd graph of the largest network", estimate_memory(configs), args.max_memory,
+                 "use shorter --lengths or a smaller preset")
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "compare.jsonl")
     keys = {config_key(c) for c in configs}
