@@ -89,9 +89,10 @@ def run(args) -> int:
     path = os.path.join(args.out, "compare.jsonl")
     keys = {config_key(c) for c in configs}
     progress = Progress.from_args(args)
-    note(f"memory compare: {len(configs)} networks ({len(configs) - sum(1 for c in configs if not c['length'])} "
-         f"to train), at most ~{estimate_seconds(configs) / 60 / args.jobs:.0f} min with {args.jobs} job(s); "
-         f"records stream to {path}")
+    if args.progress is not False:
+        note(f"memory compare: {len(configs)} networks ({len(configs) - sum(1 for c in configs if not c['length'])} "
+             f"to train), at most ~{estimate_seconds(configs) / 60 / args.jobs:.0f} min with {args.jobs} job(s); "
+             f"records stream to {path}")
     bar = None
     if progress.enabled and sys.stderr.isatty():
         bar = progress.bar(total=len(configs), desc="compare", unit="net", leave=True)
@@ -100,7 +101,8 @@ def run(args) -> int:
             bar.total = total
             bar.update(1)
     else:
-        report = print_progress if progress.enabled or not args.json else None
+        # milestones on a pipe unless --json or --quiet (-q is silence: no progress line at all)
+        report = print_progress if progress.enabled or (not args.json and args.progress is not False) else None
     try:
         records = [r for r in run_comparison(configs, path, jobs=args.jobs, report=report) if r.get("key") in keys]
     finally:
@@ -125,5 +127,6 @@ def run(args) -> int:
     else:
         print(format_summary(rows))
         print(lines[2] + f" The list is in {os.path.join(args.out, 'compare.md')}.")
-    note(f"wrote {path}, compare.md and {os.path.basename(figure)} in {args.out}")
+    if args.progress is not False:
+        note(f"wrote {path}, compare.md and {os.path.basename(figure)} in {args.out}")
     return 0
