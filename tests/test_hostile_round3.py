@@ -82,3 +82,8 @@ def test_quiet_compare_prints_nothing_on_a_pipe(tmp_path):
                "--max-steps", "3", "--out", str(tmp_path / "c"), "-q", timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
+
+
+def test_slice_counts_are_bounded_before_contracting():
+    line = _one_line(_tnrnn("spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "--slice-to", "1", "--slice"))
+    assert "--slice-to" in line and "slices" in line

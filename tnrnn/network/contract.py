@@ -119,6 +119,10 @@ def _cost_of(tree, name: str, itemsize: int) -> ContractionCost:
     )
 
 
+#: The most slices one contraction may be cut into (each slice contracts the whole tree once more).
+MAX_SLICES = 1 << 20
+
+
 def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, optimize: OptimizeLike = DEFAULT_OPTIMIZER, *,
                      itemsize: int = 8, max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False,
                      what: str = "the contraction", enforce: bool = True) -> ContractionPlan:
@@ -193,6 +197,12 @@ def plan_contraction(inputs: Inputs, output: Sequence[str], size_dict: dict, opt
                 tree = sliced
                 break
             target = max(target // 2, 1)
+    if cost.num_slices > MAX_SLICES:   # each slice is one more contraction of the whole tree: count before contracting
+        if slice_to is not None:
+            raise InvalidParameterError("slice_to", slice_to, f"a largest intermediate leaving at most {MAX_SLICES} "
+                                        f"slices (this one leaves {cost.num_slices}): a larger --slice-to")
+        check_memory(f"{what} in at most {MAX_SLICES} slices (it would take {cost.num_slices})", cost.peak_memory,
+                     limit, "raise --max-memory (max_memory)")
     hint = ("slice the contraction (--slice on the command line, slicing=True or slice_to=N entries in Python; "
             "with --workers/--scheduler, or a Dask client=, the slices run on a cluster), use a better path "
             "(--optimize hyper, optimize='hyper'), or raise --max-memory")
