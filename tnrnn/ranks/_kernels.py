@@ -34,7 +34,7 @@ import importlib.util
 import os
 import sys
 import time
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -112,7 +112,7 @@ def _module():
     return nk
 
 
-@lru_cache(maxsize=None)
+@cache
 def kernels(group: str):
     """The numba kernels module with ``group``'s kernels compiled or loaded from cache and warmed
     up (once per process and group; :data:`GROUPS`).  Nothing else is compiled or loaded.

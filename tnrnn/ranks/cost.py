@@ -37,7 +37,7 @@ from types import SimpleNamespace
 from ..errors import InvalidParameterError, TnrnnError
 
 __all__ = ["MAX_SIZES", "MAX_CLOSED_FORM_BITS", "MAX_EXACT_SECONDS", "closed_form_bits", "exact_seconds",
-           "check_rank_request"]
+           "check_rank_request", "lu_multiply_adds"]
 
 #: The largest accepted ``depth`` and ``length`` (closed forms loop over the depth, and build integers with
 #: ``length`` digits in the grid caps); ``hidden`` and ``inputs`` are bounded by the memory of the weights and
@@ -55,6 +55,12 @@ MAX_EXACT_SECONDS = 600.0
 EVAL_RATE = 2e9
 #: Multiply-adds per second of GF(p) elimination (measured 4.5e9 at n = 2000, 1.6e10 at n = 4096).
 RANK_RATE = 1.6e10
+
+#: Multiply-adds per second of a large elimination counted as LU multiply-adds (:func:`lu_multiply_adds`),
+#: the float floor: ``scipy.linalg.lu_factor`` of 26180 x 26180 float64 took about 4 minutes on the
+#: development machine (AMD EPYC, 2 cores, quiet; issue 29), i.e. 2.5e10; the exact elimination runs within a
+#: few percent of it at that size (benchmarks/README.md).
+LU_RATE = 2.5e10
 
 _BLOCK_BYTES = 2**27
 
@@ -137,12 +143,28 @@ def _grid_seconds(L, R, M, s, E, want, limit, samples):
         n_r, n_c = bigger
 
 
+def lu_multiply_adds(m: int, n: int, r: int | None = None) -> int:
+    """Multiply-adds of an elimination of an ``m x n`` matrix of rank ``r`` (default ``min(m, n)``):
+    ``m n r - (m + n) r^2 / 2 + r^3 / 3`` (``n^3 / 3`` for a square matrix of full rank, like LAPACK's
+    ``getrf``), to leading order.
+
+    Examples
+    --------
+    >>> lu_multiply_adds(3000, 3000) == 3000**3 // 3
+    True
+    """
+    r = min(m, n) if r is None else r
+    return m * n * r - (m + n) * r * r // 2 + r**3 // 3
+
+
 def _factored_seconds(L, R, M, s, E, D, n, limit, samples):
-    """Seconds of the factored engine: ``n x D`` features, ``D x n`` end coefficients, their ranks."""
+    """Seconds of the factored engine: ``n x D`` features, ``D x n`` end coefficients, their ranks
+    (two eliminations at :data:`LU_RATE`, the float floor; int32 storage when the float64 sides do not
+    fit the limit changes the memory, not the multiply-adds)."""
     rows, cols = M**s, M**E
     n_r, n_c = min(rows, samples or n), min(cols, samples or n)
     return (_per(n_r * s * L * R * R + n_r * D + n_c * D * max(1, E) * L * R, EVAL_RATE)
-            + _per(n_r * D * min(n_r, D) + D * n_c * min(n_c, D), RANK_RATE))
+            + _per(lu_multiply_adds(n_r, D) + lu_multiply_adds(D, n_c), LU_RATE))
 
 
 def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "auto", samples: int | None = None,

@@ -74,7 +74,7 @@ import numpy as np
 from ..circuits import RAC
 from ..cuts import Cut
 from ..elimination import _t1, memory_estimate
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, MemoryLimitError
 from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
 from . import _kernels
@@ -454,7 +454,66 @@ def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end"), h
     return 8 * (start * ("phi" in parts) + features * cols * ("end" in parts)) + 2 * _BLOCK_BYTES
 
 
-def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False) -> _FactoredPlan:
+#: Bytes of evaluation temporaries per block of a side built into compact (int32) storage.
+_COMPACT_BLOCK_BYTES = 2**26
+
+
+def _compact_block(features: int, hidden: int) -> int:
+    """Rows (or columns) of a side evaluated at a time for the compact path: the float64 block, the lower
+    layers' monomials and their products (``3 features`` entries a row at most) within
+    :data:`_COMPACT_BLOCK_BYTES`."""
+    return max(1, _COMPACT_BLOCK_BYTES // (8 * 3 * features))
+
+
+def compact_side_memory(features: int, samples: int, hidden: int = 1, max_memory=None) -> int:
+    """Bytes of one side of the factored engine built as ``int32`` and ranked by
+    :func:`tnrnn.compact.rank_compact`: the side (``4 samples features``), then the larger of its
+    evaluation blocks and the elimination's panels (:func:`tnrnn.compact.compact_memory` at the panel
+    width the limit allows).
+
+    Examples
+    --------
+    >>> compact_side_memory(26180, 26196) < 4 * 2**30      # L = 2, R = M = 4, T = 64
+    True
+    """
+    from ..compact import compact_memory, panel_width
+
+    side = 4 * samples * features
+    block = min(samples, _compact_block(features, hidden)) * features * 8 * 3 + _BLOCK_BYTES
+    m, n = max(samples, features), min(samples, features)
+    return max(side + block, compact_memory(m, n, panel_width(m, n, max_memory)))
+
+
+def _compact_side_rank(plan, cut, part, output, progress, max_memory) -> tuple[int, float, float]:
+    """``(rank, evaluate seconds, rank seconds)`` of one side built block by block into ``int32``
+    storage (tall: ``samples x D``, the end side transposed) and ranked by panels."""
+    from ..compact import COMPACT_DTYPE, rank_compact, to_compact
+
+    fc, D, p = plan.fc, plan.features, plan.fc.p
+    t0 = time.perf_counter()
+    n = len(plan.rows) if part == "phi" else len(plan.cols)
+    A = np.empty((n, D), dtype=COMPACT_DTYPE, order="F")
+    b = _compact_block(D, fc.hidden)
+    if part == "phi":
+        states: list = [None] * fc.depth
+        for t in range(len(cut.start)):
+            _step(fc, states, fc.feed[plan.rows[:, t]], t, range(fc.depth))
+        blocks = range(0, n, b)
+        for r0 in (progress(blocks) if progress else blocks):
+            to_compact(_features([st[r0 : r0 + b] for st in states], plan.degrees, p), p, out=A[r0 : r0 + b])
+        del states
+    else:
+        blocks = range(0, n, b)
+        for c0 in (progress(blocks) if progress else blocks):
+            to_compact(_end_covectors(fc, plan.points, cut, plan.cols[c0 : c0 + b], output, None).T, p,
+                       out=A[c0 : c0 + b])
+    t1 = time.perf_counter()
+    r = rank_compact(A, p, max_memory=max_memory)
+    return r, t1 - t0, time.perf_counter() - t1
+
+
+def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False,
+                   compact=False) -> _FactoredPlan:
     M, R, L = rac.inputs, rac.hidden, rac.depth
     s, E = len(cut.start), len(cut.end)
     if not cut.is_prefix:
@@ -466,7 +525,11 @@ def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequentia
     n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
     what = (" or " if sequential else " and ").join({"phi": f"{n_rows} x {D}", "end": f"{D} x {n_cols}"}[part]
                                                      for part in parts)
-    if sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
+    if sequential and compact:  # one side at a time, stored as int32 and ranked by panels
+        what = "int32 " + what
+        need = max(compact_side_memory(D, rows_or_cols, R, max_memory)
+                   for part, rows_or_cols in (("phi", n_rows), ("end", n_cols)) if part in parts)
+    elif sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
         need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
                    for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
     else:
@@ -547,6 +610,27 @@ def _formed_rank(fm, phi, end, R, threads) -> int:
     return rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
 
 
+def _use_compact(rac, cut, samples, margin, max_memory) -> bool:
+    """Whether the factored engine stores its sides as int32 (:mod:`tnrnn.compact`): when their float64
+    copies and in-place eliminations do not fit ``max_memory`` but the compact ones do, for primes of
+    the float64 field representation with numba installed."""
+    from ..elimination import blas_prime_ok
+
+    p, R = rac.modulus, rac.hidden
+    if field_dtype(p) != np.float64 or not (p % 2 and blas_prime_ok(p)) or not _kernels.available():
+        return False
+    D = degree_bound(rac.depth, R, len(cut.end))
+    M = rac.inputs
+    want = samples if samples is not None else D + margin
+    n_rows, n_cols = min(M ** len(cut.start), want), min(M ** len(cut.end), want)
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    floats = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
+                 for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))))
+    if floats <= limit:
+        return False
+    return max(compact_side_memory(D, n, R, max_memory) for n in (n_rows, n_cols)) <= limit
+
+
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
     M, p, R = rac.inputs, rac.modulus, rac.hidden
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
@@ -556,9 +640,16 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
     t0 = time.perf_counter()
     # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified.
     # One side at a time, built in float64 and ranked in place, then freed: the peak is one matrix.
-    plan = _factored_plan(rac, cut, rng_seed, samples, margin, max_memory, ("phi", "end"), sequential=True)
+    # When the float64 sides do not fit the limit, each side is stored as int32 (tnrnn.compact).
+    compact = _use_compact(rac, cut, samples, margin, max_memory)
+    plan = _factored_plan(rac, cut, rng_seed, samples, margin, max_memory, ("phi", "end"), sequential=True,
+                          compact=compact)
     seconds_eval, seconds_rank, side_ranks = plan.seconds, 0.0, {}
     for part in ("phi", "end"):
+        if compact:
+            side_ranks[part], t_e, t_r = _compact_side_rank(plan, cut, part, output, progress, max_memory)
+            seconds_eval, seconds_rank = seconds_eval + t_e, seconds_rank + t_r
+            continue
         t = time.perf_counter()
         fm = _factored_build(plan, cut, output, progress, (part,))
         mat = fm.phi if part == "phi" else fm.end
@@ -567,9 +658,21 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         side_ranks[part] = rank_mod(mat, p, threads, overwrite=True)
         del mat
         seconds_eval, seconds_rank = seconds_eval + t1 - t, seconds_rank + time.perf_counter() - t1
+    if compact:
+        fm = FactoredMatrices(None, None, plan.vandermondes, D, len(plan.rows), len(plan.cols), grid_rows,
+                              grid_cols, p, 0.0)
     r_start, r_end = side_ranks["phi"], side_ranks["end"]
     formed = r_start < D and r_end < D
     r = r_end if r_start == D else r_start
+    details_extra = {}
+    if formed and compact:  # the product only if it fits; else Sylvester: rank(Phi Psi) >= r_start + r_end - D
+        try:
+            factored_memory_check = factored_memory(D, len(plan.rows), len(plan.cols), ("phi", "end"), R)
+            check_memory("the factored product", factored_memory_check + 8 * len(plan.rows) * len(plan.cols),
+                         max_memory)
+        except MemoryLimitError:
+            r, formed = max(0, r_start + r_end - D), False
+            details_extra = {"formed_product": "not formed (memory): Sylvester's bound r_start + r_end - D"}
     if formed:  # neither side has full rank: both again (the same draws), and their product
         t = time.perf_counter()
         both = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
@@ -599,7 +702,9 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         rows, cols = phi.shape[0], end.shape[1]
         sketched = (grid_rows > n) + (grid_cols > n)
         details.update(mode="sketch" if sketched else "full", miss_probability=sketched * D / p)
-    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end)
+    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end, **details_extra)
+    if compact:
+        details["storage"] = "int32 (tnrnn.compact)"
     if formed:
         details["formed_product"] = True
     t3 = time.perf_counter()
