@@ -257,7 +257,7 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     t0 = time.perf_counter()
     closed = closed_form_upper(L, R, M, the_cut)
     caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
-    mc = _mincut(L, R, M, the_cut, mincut, max_memory)
+    mc = _mincut(L, R, M, the_cut.oriented(), mincut, max_memory)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"
     theorem = theorem_lower(L, R, M, the_cut)
@@ -331,7 +331,7 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
     L, R, M = rac.depth, rac.hidden, rac.inputs
     closed = closed_form_upper(L, R, M, the_cut)
     caps, degree, upper, upper_source = closed.caps, closed.degree, closed.value, closed.source
-    mc = _mincut(L, R, M, the_cut, mincut, max_memory)
+    mc = _mincut(L, R, M, the_cut.oriented(), mincut, max_memory)
     if mc is not None and mc < upper:
         upper, upper_source = mc, "min-cut"
     result = exact_rank(field_rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin,

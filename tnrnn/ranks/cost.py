@@ -184,6 +184,7 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
     from .engines import _auto_engine
 
     L, R, M = depth, hidden, inputs
+    cut = cut.oriented()
     s, E = len(cut.start), len(cut.end)
     upper = closed_form_upper(L, R, M, cut).value
     theorem = theorem_lower(L, R, M, cut)
@@ -235,7 +236,7 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
     from ..cuts import Cut, as_cut
 
     try:
-        the_cut = cut if isinstance(cut, Cut) else as_cut(cut, length)
+        the_cut = (cut if isinstance(cut, Cut) else as_cut(cut, length)).oriented()
     except (TnrnnError, ValueError, TypeError):
         return   # the caller names the bad cut
     L, R, M = depth, hidden, inputs

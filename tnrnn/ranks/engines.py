@@ -454,6 +454,10 @@ def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end"), h
     return 8 * (start * ("phi" in parts) + features * cols * ("end" in parts)) + 2 * _BLOCK_BYTES
 
 
+#: The factored engine takes a whole side (every start or every end sequence) instead of a sample of
+#: ``D + margin`` when the side has at most this many times as many grid points (and it fits the memory limit).
+WHOLE_SIDE_FACTOR = 4
+
 #: Bytes of evaluation temporaries per block of a side built into compact (int32) storage.
 _COMPACT_BLOCK_BYTES = 2**26
 
@@ -522,18 +526,27 @@ def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequentia
     D = degree_bound(L, R, E)
     grid_rows, grid_cols = M**s, M**E
     want = samples if samples is not None else D + margin
-    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    sampled = min(grid_rows, want), min(grid_cols, want)
+    # a side with at most WHOLE_SIDE_FACTOR * want grid points is taken whole (by default, when it fits):
+    # its rank is then that of the whole side, not of a sample of it
+    whole = tuple(g if samples is None and g <= WHOLE_SIDE_FACTOR * want else n
+                  for g, n in zip((grid_rows, grid_cols), sampled))
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    for n_rows, n_cols in dict.fromkeys((whole, sampled)):
+        if sequential and compact:  # one side at a time, stored as int32 and ranked by panels
+            need = max(compact_side_memory(D, rows_or_cols, R, max_memory)
+                       for part, rows_or_cols in (("phi", n_rows), ("end", n_cols)) if part in parts)
+        elif sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
+            need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
+                       for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
+        else:
+            need = factored_memory(D, n_rows, n_cols, parts, R)
+        if need <= limit:
+            break
     what = (" or " if sequential else " and ").join({"phi": f"{n_rows} x {D}", "end": f"{D} x {n_cols}"}[part]
                                                      for part in parts)
-    if sequential and compact:  # one side at a time, stored as int32 and ranked by panels
+    if sequential and compact:
         what = "int32 " + what
-        need = max(compact_side_memory(D, rows_or_cols, R, max_memory)
-                   for part, rows_or_cols in (("phi", n_rows), ("end", n_cols)) if part in parts)
-    elif sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
-        need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
-                   for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
-    else:
-        need = factored_memory(D, n_rows, n_cols, parts, R)
     check_memory(f"the factored engine's {what} matrix" + ("" if sequential else "es"), need, max_memory,
                  "use engine='grid' with samples= below the degree bound, or raise max_memory")
     t0 = time.perf_counter()
@@ -777,6 +790,7 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("samples", samples, "an integer >= 1")
     if not isinstance(margin, int) or margin < 0:
         raise InvalidParameterError("margin", margin, "an integer >= 0")
+    given, cut = cut, cut.oriented()  # a suffix start side: rank the transposed prefix cut (same rank)
     if upper is None:
         upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
     name = _auto_engine(rac, cut, max_memory, margin) if engine == "auto" else engine
@@ -784,5 +798,8 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
     if not _ENGINES[name].applies(cut):
         raise InvalidParameterError("engine", engine, f"an engine that handles the {cut.name} cut ('grid')")
-    return _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
-                               output=output, max_memory=max_memory, threads=threads, progress=progress)
+    result = _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
+                                 output=output, max_memory=max_memory, threads=threads, progress=progress)
+    if cut is not given:
+        result.details["ranked_as"] = f"{cut} (the transposed cut: same rank)"
+    return result
