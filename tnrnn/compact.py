@@ -234,6 +234,7 @@ def rank_compact(A, p: int, *, max_memory=None, panel: int | None = None, chunk:
             piv = F[k:, :r]
             K.reduce_block(piv, fp)
             A[k:, c0 : c0 + r] = piv
+            del piv  # a view: it would keep this panel alive while the next one is allocated
             panels.append((k, c0, r))
             k += r
         del F
