@@ -33,3 +33,25 @@ def test_t64_takes_the_compact_path_within_the_default_limit():
     rac = RAC.random_modular(2, 4, 4, prime=DEFAULT_PRIME, seed=0)
     assert engines._use_compact(rac, Cut.start_end(64), None, 16, None)
     assert not engines._use_compact(rac, Cut.start_end(32), None, 16, None)
+
+
+def test_grid_engine_int32_path_matches_flint(monkeypatch):
+    """The grid engine's int32 storage (taken when float64 does not fit) against FLINT on the same grid."""
+    import flint
+    import numpy as np
+
+    from tnrnn.ranks.evaluation import grid_matrix
+
+    rac = RAC.random_modular(3, 2, 3, prime=DEFAULT_PRIME, seed=1)
+    cut = Cut.start_end(8)
+    rows, cols = engines._all_assignments(3, 4), engines._all_assignments(3, 4)
+    z = np.remainder(grid_matrix(rac, cut, rows, cols, 0).astype(np.int64), DEFAULT_PRIME)
+    want = flint.nmod_mat(z.tolist(), DEFAULT_PRIME).rank()
+    r, _, _ = engines._compact_grid_rank(rac, cut, rows, cols, 0, None, None)
+    assert r == want
+    # the engine: float64 refused by the limit (its 128 MiB evaluation block), int32 accepted
+    real = engines._grid_bytes
+    monkeypatch.setattr(engines, "_grid_bytes",
+                        lambda r, c, limit, compact=False: 4 * r * c if compact else real(r, c, limit))
+    res = engines.exact_rank(rac, cut, engine="grid", max_memory="100MB")
+    assert res.details == {"mode": "full", "storage": "int32 (tnrnn.compact)"} and res.rank == want

@@ -116,29 +116,32 @@ def closed_form_bits(depth: int, hidden: int, end_steps: int) -> float:
 
 def _grid_seconds(L, R, M, s, E, want, limit, samples):
     """Seconds of the grid engine in the mode it would choose (see :func:`tnrnn.ranks.engines.grid_mode`)."""
-    from .engines import SKETCH_MAX_ENTRIES, _grid_plan
+    from . import _kernels
+    from .engines import SKETCH_MAX_ENTRIES, _grid_bytes, _grid_plan
 
+    compact = _kernels.available()  # the default prime's matrices go to int32 storage when float64 does not fit
     rows, cols = M**s, M**E
     per_entry = max(1, E) * L * R * R
-    mode = "sample" if samples is not None else _grid_plan(rows, cols, want, limit)
+    mode = "sample" if samples is not None else _grid_plan(rows, cols, want, limit, compact)
     if mode == "full":
         return _per(rows * cols * per_entry + rows * s * L * R * R, EVAL_RATE) + _per(
-            min(rows, cols) ** 2 * max(rows, cols), RANK_RATE)
+            lu_multiply_adds(rows, cols), LU_RATE)
     if mode == "sketch":
         n = want
         entries = min(rows * cols, SKETCH_MAX_ENTRIES)
         return _per(entries * per_entry, EVAL_RATE) + _per(2 * n * entries + min(n, rows) * min(n, cols) * n, RANK_RATE)
     n_r, n_c = min(rows, want), min(cols, want)
     if samples is None:
-        while 48 * n_r * n_c + _BLOCK_BYTES > limit and max(n_r, n_c) > 1:
+        while _grid_bytes(n_r, n_c, limit, compact) > limit and max(n_r, n_c) > 1:
             n_r, n_c = max(1, (n_r * 7) // 8), max(1, (n_c * 7) // 8)
     seconds = 0.0
     while True:   # the sample doubles while the rank fills it (assumed: the upper bound is not reached)
-        seconds += _per(n_r * n_c * per_entry, EVAL_RATE) + _per(min(n_r, n_c) ** 2 * max(n_r, n_c), RANK_RATE)
+        seconds += _per(n_r * n_c * per_entry, EVAL_RATE) + _per(lu_multiply_adds(n_r, n_c), LU_RATE)
         if seconds == math.inf:
             return seconds
         bigger = min(rows, 2 * n_r), min(cols, 2 * n_c)
-        if min(n_r, n_c) >= want or (n_r, n_c) == (rows, cols) or 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > limit:
+        if min(n_r, n_c) >= want or (n_r, n_c) == (rows, cols) or min(
+                16 * bigger[0] * bigger[1] + _BLOCK_BYTES, _grid_bytes(*bigger, limit, compact)) > limit:
             return seconds
         n_r, n_c = bigger
 

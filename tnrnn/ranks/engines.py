@@ -75,7 +75,7 @@ from ..circuits import RAC
 from ..cuts import Cut
 from ..elimination import _t1, memory_estimate
 from ..errors import InvalidParameterError, MemoryLimitError
-from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
+from ..field import DEFAULT_PRIME, field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
 from . import _kernels
 from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
@@ -173,9 +173,46 @@ def _all_assignments(M: int, positions: int) -> np.ndarray:
 SKETCH_MAX_ENTRIES = 2**31
 
 
-def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int) -> str:
+def _grid_bytes(n_rows: int, n_cols: int, limit: int, compact: bool = False) -> int:
+    """Bytes of an ``n_rows x n_cols`` grid matrix and its elimination: float64 (``48`` bytes an entry with
+    the evaluation's temporaries), or, ``compact``, stored as int32 and eliminated by panels
+    (:mod:`tnrnn.compact`, about 4 bytes an entry)."""
+    floats = 48 * n_rows * n_cols + _BLOCK_BYTES
+    if not compact or floats <= limit:
+        return floats
+    from ..compact import compact_memory, panel_width
+
+    m, n = max(n_rows, n_cols), min(n_rows, n_cols)
+    return max(4 * n_rows * n_cols + 3 * _BLOCK_BYTES, compact_memory(m, n, panel_width(m, n, limit)))
+
+
+def _grid_compact(p: int) -> bool:
+    """Whether grid matrices mod ``p`` can be stored as int32 and ranked by :mod:`tnrnn.compact`."""
+    from ..elimination import blas_prime_ok
+
+    return bool(p % 2) and blas_prime_ok(p) and field_dtype(p) == np.float64 and _kernels.available()
+
+
+def _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory) -> tuple[int, float, float]:
+    """``(rank, evaluate seconds, rank seconds)`` of the grid matrix on ``rows x cols``, evaluated a block
+    of rows at a time into int32 storage and ranked by panels (:func:`tnrnn.compact.rank_compact`)."""
+    from ..compact import COMPACT_DTYPE, rank_compact, to_compact
+
+    p = rac.modulus
+    t0 = time.perf_counter()
+    A = np.empty((len(rows), len(cols)), dtype=COMPACT_DTYPE, order="F")
+    block = max(1, _BLOCK_BYTES // (8 * len(cols)))
+    starts = range(0, len(rows), block)
+    for r0 in (progress(starts) if progress else starts):
+        to_compact(grid_matrix(rac, cut, rows[r0 : r0 + block], cols, output), p, out=A[r0 : r0 + block])
+    t1 = time.perf_counter()
+    r = rank_compact(A, p, max_memory=max_memory)
+    return r, t1 - t0, time.perf_counter() - t1
+
+
+def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int, compact: bool = False) -> str:
     """How the grid engine computes the rank; see :func:`grid_mode`."""
-    full_bytes = 48 * grid_rows * grid_cols + _BLOCK_BYTES  # the matrix and its elimination
+    full_bytes = _grid_bytes(grid_rows, grid_cols, limit, compact)  # the matrix and its elimination
     if full_bytes <= limit and min(grid_rows, grid_cols) <= max(2 * want, 4096):
         return "full"
     sketch_bytes = 48 * want * want + 16 * want * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES
@@ -224,7 +261,8 @@ def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 1
         return "sample"
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
     M = rac.inputs
-    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit)
+    p = getattr(rac, "modulus", None) or DEFAULT_PRIME  # a bare shape (cost estimates): the default prime
+    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit, _grid_compact(p))
 
 
 def _sketch_rank(rac, cut, n, rng, output, max_memory, threads, progress):
@@ -264,12 +302,17 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
     want = samples if samples is not None else upper + margin
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit)
+    compact = _grid_compact(rac.modulus)  # int32 storage where float64 does not fit (tnrnn.compact)
+    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit, compact)
     t0 = time.perf_counter()
     if mode == "full":
-        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 48 * grid_rows * grid_cols
-                     + _BLOCK_BYTES, max_memory, "raise max_memory")
+        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization",
+                     _grid_bytes(grid_rows, grid_cols, limit, compact), max_memory, "raise max_memory")
         rows, cols = _all_assignments(M, len(cut.start)), _all_assignments(M, len(cut.end))
+        if 48 * grid_rows * grid_cols + _BLOCK_BYTES > limit:
+            r, t_e, t_r = _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory)
+            return ExactRank(r, "grid", rac.modulus, grid_rows, grid_cols, grid_rows, grid_cols, 1, t_e, t_r,
+                             time.perf_counter() - t0, {"mode": "full", "storage": "int32 (tnrnn.compact)"})
         t1 = time.perf_counter()
         Z = grid_matrix(rac, cut, rows, cols, output, progress)
         t2 = time.perf_counter()
@@ -284,35 +327,40 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
                          time.perf_counter() - t0, {"mode": "sketch", "miss_probability": failure})
     n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
     if samples is None:  # refuse nothing: shrink the sample to what fits (the rank is still a lower bound)
-        while 48 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:  # with the elimination
+        while _grid_bytes(n_rows, n_cols, limit, compact) > limit and max(n_rows, n_cols) > 1:  # with the elimination
             n_rows, n_cols = max(1, (n_rows * 7) // 8), max(1, (n_cols * 7) // 8)
     t_eval = t_rank = 0.0
     rounds = 0
     while True:
         rounds += 1
+        in_int32 = compact and 16 * n_rows * n_cols + _BLOCK_BYTES > limit
         check_memory(
             f"the {n_rows} x {n_cols} evaluation matrix",
-            16 * n_rows * n_cols + _BLOCK_BYTES,
+            _grid_bytes(n_rows, n_cols, limit, True) if in_int32 else 16 * n_rows * n_cols + _BLOCK_BYTES,
             max_memory,
             "pass a smaller samples= (the rank is then a lower bound) or raise max_memory",
         )
         rng = np.random.default_rng([rng_seed, rounds])
         rows = _assignments(M, len(cut.start), n_rows, rng)
         cols = _assignments(M, len(cut.end), n_cols, rng)
-        t1 = time.perf_counter()
-        Z = grid_matrix(rac, cut, rows, cols, output, progress)
-        t2 = time.perf_counter()
-        r = rank_mod(Z, rac.modulus, threads)
-        t3 = time.perf_counter()
-        t_eval += t2 - t1
-        t_rank += t3 - t2
-        del Z
+        if in_int32:
+            r, t_e, t_r = _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory)
+            t_eval, t_rank = t_eval + t_e, t_rank + t_r
+        else:
+            t1 = time.perf_counter()
+            Z = grid_matrix(rac, cut, rows, cols, output, progress)
+            t2 = time.perf_counter()
+            r = rank_mod(Z, rac.modulus, threads)
+            t3 = time.perf_counter()
+            t_eval += t2 - t1
+            t_rank += t3 - t2
+            del Z
         saturated = r == min(n_rows, n_cols) and r < upper
         if not saturated or (n_rows == grid_rows and n_cols == grid_cols):
             break
         bigger = min(grid_rows, 2 * n_rows), min(grid_cols, 2 * n_cols)
         limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-        if 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > limit:
+        if min(16 * bigger[0] * bigger[1] + _BLOCK_BYTES, _grid_bytes(*bigger, limit, compact)) > limit:
             break  # certified as it stands; a larger sample would not fit
         n_rows, n_cols = bigger
     return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
