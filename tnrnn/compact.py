@@ -93,7 +93,7 @@ from .elimination import (
 from .errors import InvalidParameterError
 from .limits import check_memory, resolve_memory
 
-__all__ = ["COMPACT_DTYPE", "compact_memory", "panel_width", "rank_compact", "to_compact"]
+__all__ = ["COMPACT_DTYPE", "PROCESS_RESERVE", "compact_memory", "panel_width", "rank_compact", "to_compact"]
 
 #: The storage type of compact residues (``|a| <= (p + 3) / 2 < 2**31`` for every BLAS prime).
 COMPACT_DTYPE = np.int32
@@ -117,19 +117,25 @@ def compact_memory(m: int, n: int, panel: int, chunk: int = CHUNK) -> int:
     return 4 * m * n + 8 * m * (w + min(chunk, n)) + memory_estimate(m, w, overwrite=True)
 
 
+#: Bytes left to the process itself when panels are sized: the interpreter with numpy, scipy and numba
+#: loaded, and the caller's small arrays.  The T = 64 run of benchmarks/README.md peaked 0.18 GiB above
+#: :func:`compact_memory` with panels sized without it.
+PROCESS_RESERVE = 3 * 2**27
+
+
 def panel_width(m: int, n: int, max_memory=None, chunk: int = CHUNK) -> int:
     """The widest panel (a multiple of 256, at least :data:`MIN_PANEL`, at most ``n``) that keeps
-    :func:`compact_memory` within ``max_memory`` (default 4 GiB); ``MIN_PANEL`` when none does
-    (the caller's memory check then refuses).
+    :func:`compact_memory` plus :data:`PROCESS_RESERVE` within ``max_memory`` (default 4 GiB);
+    ``MIN_PANEL`` when none does (the caller's memory check then refuses).
 
     Examples
     --------
     >>> panel_width(1000, 800)
     800
-    >>> 4096 <= panel_width(26196, 26180) <= 8192
+    >>> 2048 <= panel_width(26196, 26180) <= 8192
     True
     """
-    limit = resolve_memory(max_memory)
+    limit = resolve_memory(max_memory) - PROCESS_RESERVE
     if compact_memory(m, n, n, chunk) <= limit:
         return n
     lo, hi = MIN_PANEL, n
