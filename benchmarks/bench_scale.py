@@ -7,6 +7,9 @@ Stages (each appends one JSON line per measurement to ``--out``):
     on-disk cache filled by a first, untimed call), wall and CPU seconds, against
     ``scipy.linalg.lu_factor`` of a float64 3876 x 3892 matrix timed in the same run (in-process,
     like the issue's reference), and ``python -c "import tnrnn"`` as the interpreter's floor.
+``t48``
+    ``tnrnn bounds -L2 -R4 -M4 -T48`` with int32 sides (``--max-memory 1.5GiB``) and with float64 sides,
+    each followed by ``lu_factor`` of 11700 x 11716 in a fresh process (wall and CPU seconds).
 ``t64``
     ``tnrnn bounds -L2 -R4 -M4 -T64 --json`` at the default limits (4 GiB, 10 minutes) as a fresh
     process (peak RSS from ``getrusage`` of the child), then ``lu_factor`` of a float64 26180 x 26180
@@ -86,12 +89,16 @@ def stage_small(emit):
     run_child(tnrnn_cmd(*t32))  # fills numba's on-disk cache (untimed)
     for argv in (trivial, trivial, t32, t32):
         rec = {"stage": "small", "command": "tnrnn " + " ".join(argv), "load_before": os.getloadavg()[0]}
-        t0 = time.perf_counter()
-        scipy.linalg.lu_factor(f.copy())
+        g = f.copy()
+        t0, c0 = time.perf_counter(), time.process_time()
+        scipy.linalg.lu_factor(g, overwrite_a=True, check_finite=False)
         rec["lu_factor_3876_s"] = time.perf_counter() - t0
+        lu_cpu = time.process_time() - c0
         rec.update({k: v for k, v in run_child(tnrnn_cmd(*argv)).items() if k != "stdout"})
         rec["import_tnrnn_s"] = run_child([sys.executable, "-c", "import tnrnn"])["wall_s"]
         rec["over_lu_factor"] = rec["wall_s"] / rec["lu_factor_3876_s"]
+        rec["lu_factor_3876_cpu_s"] = lu_cpu
+        rec["cpu_over_lu_factor_cpu"] = rec["cpu_s"] / lu_cpu
         rec["load_after"] = os.getloadavg()[0]
         emit(rec)
 
@@ -106,8 +113,27 @@ def stage_t64(emit):
     rec["load_mid"] = os.getloadavg()[0]
     rec.update(lu_factor_child(26180, 26180))
     rec["over_lu_factor"] = rec["wall_s"] / rec["lu_factor_s"]
+    rec["cpu_over_lu_factor_cpu"] = rec["cpu_s"] / rec["lu_factor_cpu_s"]
     rec["load_after"] = os.getloadavg()[0]
     emit(rec)
+
+
+def stage_t48(emit):
+    """T = 48 both ways in the same run: int32 sides (``--max-memory 1.5GiB`` forces tnrnn.compact) and float64
+    sides (the default limit), then the float floor ``lu_factor`` of 11700 x 11716, all as fresh processes."""
+    for label, extra in (("int32 (compact)", ["--max-memory", "1.5GiB"]), ("float64", [])):
+        rec = {"stage": "t48", "storage": label, "command": "tnrnn bounds -L2 -R4 -M4 -T48 " + " ".join(extra),
+               "load_before": os.getloadavg()[0]}
+        out = run_child(tnrnn_cmd("bounds", "-L2", "-R4", "-M4", "-T48", "--json", *extra))
+        result = json.loads(out["stdout"])[0]
+        rec.update(wall_s=out["wall_s"], cpu_s=out["cpu_s"], peak_rss_bytes=out["peak_rss_bytes"],
+                   lower=result["lower"], upper=result["upper"], exact=result["exact"], seconds=result["seconds"],
+                   details=result["details"])
+        rec.update(lu_factor_child(11700, 11716))
+        rec["over_lu_factor"] = rec["wall_s"] / rec["lu_factor_s"]
+        rec["cpu_over_lu_factor_cpu"] = rec["cpu_s"] / rec["lu_factor_cpu_s"]
+        rec["load_after"] = os.getloadavg()[0]
+        emit(rec)
 
 
 def main(argv=None) -> int:
@@ -127,6 +153,8 @@ def main(argv=None) -> int:
     stages = args.stages.split(",")
     if "small" in stages:
         stage_small(emit)
+    if "t48" in stages:
+        stage_t48(emit)
     if "t64" in stages:
         stage_t64(emit)
     return 0

@@ -53,6 +53,7 @@ SUMMARY="$DEST/device_check_steps.jsonl"
 export PYTHONUNBUFFERED=1
 
 if [ "$MODE" = dry ]; then
+  LIMIT_SCALE=${LIMIT_SCALE:-4}
   BACKENDS=numpy
   GPU_SIZES=300,600
   BENCH_BACKENDS=numpy,torch
@@ -61,6 +62,7 @@ if [ "$MODE" = dry ]; then
   RANK_DEVICE=cpu
   export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 else
+  LIMIT_SCALE=${LIMIT_SCALE:-1}
   BACKENDS=torch-cuda,cupy
   GPU_SIZES=4000,8000,16000,32000
   BENCH_BACKENDS=numpy,torch-cuda,cupy
@@ -77,8 +79,8 @@ else
   fi
 fi
 
-step() {  # step NAME SECONDS COMMAND...
-  local name=$1 limit=$2 t0 rc
+step() {  # step NAME SECONDS COMMAND...  (SECONDS times $LIMIT_SCALE: 4 in --dry-run, for a shared CPU)
+  local name=$1 limit=$(( $2 * LIMIT_SCALE )) t0 rc
   shift 2
   echo "== $name (limit ${limit}s): $*" | tee -a "$LOG"
   t0=$(date +%s.%N)
