@@ -50,8 +50,19 @@ def reason(res):
     if res.get("engine") is None:
         return f"no GF(p) rank computed: lower is the theorem's value ({res['lower_source']}); upper = {src}"
     if mode == "sample":
-        return ("grid too large to evaluate whole within the memory limit; lower from sampled one-hot "
-                f"rows/columns (no tightness guarantee); upper = {src}")
+        n_r, n_c = res.get("samples") or ("?", "?")
+        rank = (res.get("details") or {}).get("gf_rank", res["lower"])
+        tries = ", ".join(str(a["lower"]) for a in res.get("attempts") or [])
+        if isinstance(n_r, int) and rank == min(n_r, n_c):
+            what = (f"the sampled {n_r} x {n_c} matrix has full rank {rank}: the lower bound is the sample size "
+                    "(the most the memory limit allowed), not the rank")
+        else:
+            what = (f"the sampled {n_r} x {n_c} matrix has rank {rank} < {min(n_r, n_c)}"
+                    + (f" (attempts: {tries})" if tries else "")
+                    + ": the sample is not saturated, the rank may lie anywhere up to the upper bound")
+        return (f"grid too large to evaluate whole within the memory limit; {what}. "
+                f"Sample: no guarantee of reaching the whole grid's rank (sketch bound: {_miss(res, 'sketch')}); "
+                f"weight draw: {_miss(res, 'weights')}. Upper = {src}; no tighter upper bound is proven")
     how = {"full": "the whole grid matricization (deterministic for the drawn weights)",
            "sketch": "a random sketch of the whole matricization (below its rank for the drawn weights with "
                      f"probability {_miss(res, 'sketch')})"}.get(mode, mode)
@@ -105,9 +116,11 @@ def main(argv=None):
            f"{counts['theorem']} cells whose engine column says *closed form* (L = 1, and L = 2 with T = 2) it is the",
            "paper's theorem value (Levine et al. 2020, Theorems 1 and 2, generic weights), taken without computation",
            "because it already meets the upper bound. ``upper`` is the least proven closed form or min-cut bound",
-           "(:ref:`bounds`); a cell is *exact* when they meet. Why-open entries state the two probabilities apart",
-           "(the sketch's, for the drawn weights, and the weight draw's, against the generic rank mod p; see",
-           "\"The certificate\" in :doc:`theory`). Seconds are wall-clock per cell on 2 shared Intel Xeon cores (two cells",
+           "(:ref:`bounds`); a cell is *exact* when they meet. Each why-open entry says where its lower bound",
+           "came from (the sample's size and rank) and, kept apart, what is proven about its two ways of falling",
+           "short: the sample or sketch, for the drawn weights, and the weight draw, against the generic rank mod p",
+           "(\"no bound\" where nothing is proven or the bound would be vacuous; see \"The certificate\" in",
+           ":doc:`theory`). Seconds are wall-clock per cell on 2 shared cores (two cells",
            "at a time, while other jobs shared the machine: read them as upper bounds).",
            "", f"* cells: {len(cells)}; certified exact: {counts['exact']}; open: {counts['open']}; "
            f"refused: {counts['error']}",

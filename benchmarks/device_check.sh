@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check of issue 24, one script of at most ~8 minutes on an H100/H200 machine
+# The GPU check of issues 24 and 29, one script of at most ~10 minutes on an H100/H200 machine
 # that has torch and cupy but not quimb, cotengra, python-flint or autoray.
 #
 #   benchmarks/device_check.sh              on the GPU machine (from the repository root)
@@ -15,9 +15,10 @@
 # Steps: 1 environment (GPU, versions); 2 the GPU tests (tests/test_elimination.py,
 # tests/test_backends.py: they skip without a device); 3 the elimination on torch-CUDA and cupy at
 # 4000..32000 against the float64 LU of the same backend (benchmarks/bench_rank.py --stages gpu);
-# 4 the certified pipeline `tnrnn bounds -L 2 -R 4 -M 4 -T 48,56` with its eliminations on the GPU
-# (TNRNN_RANK_DEVICE=cuda), against the same on the CPU at T = 48; 5 the contraction benchmark with
-# the GPU backends (`tnrnn bench`).
+# 4 the certified pipeline `tnrnn bounds -L 2 -R 4 -M 4 -T 48,56,64` with its eliminations on the GPU
+# (TNRNN_RANK_DEVICE=cuda), against the same on the CPU at T = 48; 4b T = 64 on the CPU at the default
+# limits (4 GiB: the int32 sides and panel elimination of tnrnn/compact.py; in --dry-run its tests
+# against FLINT); 5 the contraction benchmark with the GPU backends (`tnrnn bench`).
 set -uo pipefail
 
 MODE=device
@@ -52,6 +53,7 @@ SUMMARY="$DEST/device_check_steps.jsonl"
 export PYTHONUNBUFFERED=1
 
 if [ "$MODE" = dry ]; then
+  LIMIT_SCALE=${LIMIT_SCALE:-4}
   BACKENDS=numpy
   GPU_SIZES=300,600
   BENCH_BACKENDS=numpy,torch
@@ -60,10 +62,11 @@ if [ "$MODE" = dry ]; then
   RANK_DEVICE=cpu
   export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 else
+  LIMIT_SCALE=${LIMIT_SCALE:-1}
   BACKENDS=torch-cuda,cupy
   GPU_SIZES=4000,8000,16000,32000
   BENCH_BACKENDS=numpy,torch-cuda,cupy
-  LENGTHS=48,56
+  LENGTHS=48,56,64
   CPU_LENGTH=48
   RANK_DEVICE=cuda
   if ls .whl/*.whl >/dev/null 2>&1; then
@@ -76,8 +79,8 @@ else
   fi
 fi
 
-step() {  # step NAME SECONDS COMMAND...
-  local name=$1 limit=$2 t0 rc
+step() {  # step NAME SECONDS COMMAND...  (SECONDS times $LIMIT_SCALE: 4 in --dry-run, for a shared CPU)
+  local name=$1 limit=$(( $2 * LIMIT_SCALE )) t0 rc
   shift 2
   echo "== $name (limit ${limit}s): $*" | tee -a "$LOG"
   t0=$(date +%s.%N)
@@ -103,11 +106,18 @@ step gpu-tests 150 "$PY" -m pytest -q -x -p no:cacheprovider tests/test_eliminat
 step elimination 240 "$PY" benchmarks/bench_rank.py --stages gpu --backends "$BACKENDS" --gpu-sizes "$GPU_SIZES" \
   --out "$DEST/gpu_elimination.jsonl" --plot "" --fresh
 
-step pipeline-gpu 200 env TNRNN_RANK_DEVICE="$RANK_DEVICE" "$PY" -m tnrnn bounds -L 2 -R 4 -M 4 -T "$LENGTHS" \
+step pipeline-gpu 400 env TNRNN_RANK_DEVICE="$RANK_DEVICE" "$PY" -m tnrnn bounds -L 2 -R 4 -M 4 -T "$LENGTHS" \
   --max-memory 96GiB --max-seconds 3000 --json --quiet --out "$DEST/pipeline_gpu.jsonl"
 
 step pipeline-cpu 120 env TNRNN_RANK_DEVICE=cpu "$PY" -m tnrnn bounds -L 2 -R 4 -M 4 -T "$CPU_LENGTH" \
   --max-seconds 3000 --json --quiet --out "$DEST/pipeline_cpu.jsonl"
+
+if [ "$MODE" = dry ]; then
+  step compact-t64 120 "$PY" -m pytest -q -x -p no:cacheprovider tests/test_compact.py tests/test_factored_compact.py
+else
+  step compact-t64 300 env TNRNN_RANK_DEVICE=cpu "$PY" -m tnrnn bounds -L 2 -R 4 -M 4 -T 64 --json --quiet \
+    --out "$DEST/pipeline_cpu_t64.jsonl"
+fi
 
 step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backends "$BENCH_BACKENDS" \
   --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction.jsonl"

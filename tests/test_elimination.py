@@ -365,13 +365,15 @@ def test_memory_is_estimated_before_allocation():
 def test_kernel_compilation_is_announced_once_on_stderr(monkeypatch, capsys):
     from tnrnn.ranks import _kernels
 
-    monkeypatch.setattr(_kernels, "_cached", lambda nk: False)  # as on the first run of an install
-    _kernels.compiled.cache_clear()
+    monkeypatch.setattr(_kernels, "_cached", lambda nk, names=None: False)  # as on the first run of an install
+    monkeypatch.setattr(_kernels, "_told", False)
+    _kernels.kernels.cache_clear()
     _kernels.compiled()
     _kernels.compiled()
     captured = capsys.readouterr()
     assert captured.err.count(_kernels.COMPILE_MESSAGE) == 1 and captured.out == ""
-    monkeypatch.setattr(_kernels, "_cached", lambda nk: True)
-    _kernels.compiled.cache_clear()
+    monkeypatch.setattr(_kernels, "_cached", lambda nk, names=None: True)
+    monkeypatch.setattr(_kernels, "_told", False)
+    _kernels.kernels.cache_clear()
     _kernels.warm_up()
     assert _kernels.COMPILE_MESSAGE not in capsys.readouterr().err

@@ -97,3 +97,23 @@ def test_explicit_paths_and_trees_are_accepted():
     again = plan_contraction(p.inputs, p.output, p.size_dict, plan.tree.get_path())
     assert again.cost.flops_log10 == plan.cost.flops_log10
     assert again.cost.optimizer == "explicit path"
+
+
+def test_default_planner_on_the_readme_bench_network_refines_greedy():
+    """L = 2, T = 12 (181 tensors, the README's bench): the default path is no worse than cotengra's greedy
+    refined by a subtree reconfiguration, computed here independently, and far below plain greedy."""
+    import cotengra as ctg
+    from cotengra.pathfinders.path_basic import GreedyOptimizer
+
+    from tnrnn.circuits import RAC
+    from tnrnn.network import optimizers
+    from tnrnn.network.core import compile
+
+    net = compile(RAC.random(2, 4, 2, seed=0), 12).problem()
+    inputs = [tuple(i) for i in net.inputs]
+    assert optimizers.HYPER_MAX_TENSORS < len(inputs) <= optimizers.LARGE_MAX_TENSORS
+    path = optimizers._tnrnn_finder(inputs, tuple(net.output), net.size_dict)
+    cost = ctg.ContractionTree.from_path(inputs, tuple(net.output), net.size_dict, path=path).contraction_cost()
+    greedy = GreedyOptimizer().search(inputs, tuple(net.output), net.size_dict)
+    assert cost <= greedy.contraction_cost()
+    assert cost <= greedy.subtree_reconfigure(subtree_size=8, minimize="flops").contraction_cost()

@@ -170,6 +170,42 @@ class Cut:
         """``s`` for a prefix cut (the number of start steps), else ``None``."""
         return len(self.start) if self.is_prefix else None
 
+    def transposed(self) -> Cut:
+        """The same partition with the roles of the sides exchanged (its grid matricization is the
+        transpose of this one's, so the two have the same rank).
+
+        Examples
+        --------
+        >>> Cut.from_sets({4, 5, 6, 7}, {0, 1, 2, 3}).transposed()
+        Cut('start-end', T=8, start=0..3, end=4..7)
+        >>> Cut.prefix(8, 3).transposed().start
+        (3, 4, 5, 6, 7)
+        """
+        T = self.length
+        if self.end == tuple(range(len(self.end))):  # the transpose is a prefix cut: name it so
+            s = len(self.end)
+            return Cut.start_end(T) if 2 * s == T else Cut.prefix(T, s)
+        return Cut(T, self.end, self.start, "custom")
+
+    def oriented(self) -> Cut:
+        """The cut whose rank tnrnn computes for this one: itself, unless its start side is a suffix
+        ``s..T-1`` (the end side a prefix), in which case the transposed prefix cut, for which the
+        degree and ideal bounds and the factored engine apply.  The separation rank is the same
+        (the matricizations are transposes of each other).
+
+        Examples
+        --------
+        >>> Cut.from_sets({4, 5, 6, 7}, {0, 1, 2, 3}).oriented().name
+        'start-end'
+        >>> Cut.from_sets({5, 6, 7}, {0, 1, 2, 3, 4}).oriented().name
+        'prefix:5'
+        >>> Cut.interleaved(6).oriented().name
+        'interleaved'
+        """
+        if self.is_prefix or self.end != tuple(range(len(self.end))):
+            return self
+        return self.transposed()
+
     def side(self, t: int) -> str:
         """``"start"`` or ``"end"``: the side of time step ``t``."""
         if t in self.start:

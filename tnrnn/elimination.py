@@ -768,7 +768,7 @@ def _cpu_kernels():
         return None
     from .ranks import _kernels
 
-    return _kernels.compiled()
+    return _kernels.kernels("elimination")
 
 
 def _cpu_residues(z, p: int, overwrite: bool, K):

@@ -131,7 +131,7 @@ def _compiled_reduce():
         return None
     from .ranks import _kernels
 
-    return _kernels.compiled().reduce_flat
+    return _kernels.kernels("reduce").reduce_flat
 
 
 def _reduce_float(x: np.ndarray, p: int) -> np.ndarray:

@@ -308,8 +308,9 @@ def closed_form_upper(depth: int, hidden: int, inputs: int, cut: Cut) -> ClosedF
     """The one closed-form upper bound tnrnn uses: the least of :func:`grid_caps`, :func:`degree_bound`,
     :func:`input_degree_cap`, (depth 2) :func:`input_ideal_bound` and (depth 3) :func:`depth3_ideal_bound`.
 
-    The degree and ideal bounds apply to prefix cuts only (the end side is a suffix
-    of the sequence). Ties go to the grid caps, in their order, then to the degree
+    The degree and ideal bounds apply to prefix cuts (the end side is a suffix
+    of the sequence) and to their transposes (a start side that is a suffix,
+    :meth:`tnrnn.Cut.oriented`: the matricization is transposed, the rank the same). Ties go to the grid caps, in their order, then to the degree
     bound, then to the newer bounds (so a bound that only equals an older one
     does not change the reported source).
 
@@ -326,6 +327,7 @@ def closed_form_upper(depth: int, hidden: int, inputs: int, cut: Cut) -> ClosedF
     >>> closed_form_upper(3, 2, 5, Cut.start_end(6)).source
     'cap:input_degree'
     """
+    cut = cut.oriented()  # a cut whose start side is a suffix: its transpose is a prefix cut of the same rank
     caps = grid_caps(cut, inputs, hidden, depth)
     degree = degree_bound(depth, hidden, len(cut.end)) if cut.is_prefix else None
     named = [(v, f"cap:{k}") for k, v in caps.items()]
@@ -370,7 +372,8 @@ def theorem_lower(depth: int, hidden: int, inputs: int, cut: Cut) -> TheoremBoun
     L = check_positive_int(depth, "depth")
     R = check_positive_int(hidden, "hidden")
     M = check_positive_int(inputs, "inputs")
-    if cut.name != "start-end":
+    oriented = cut.oriented()  # the Start-End cut (prefix:T/2 included) or its transpose: the same rank
+    if not (oriented.is_prefix and 2 * len(oriented.start) == cut.length):
         return None
     half = cut.length // 2
     if L == 1:

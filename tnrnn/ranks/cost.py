@@ -37,7 +37,7 @@ from types import SimpleNamespace
 from ..errors import InvalidParameterError, TnrnnError
 
 __all__ = ["MAX_SIZES", "MAX_CLOSED_FORM_BITS", "MAX_EXACT_SECONDS", "closed_form_bits", "exact_seconds",
-           "check_rank_request"]
+           "check_rank_request", "lu_multiply_adds"]
 
 #: The largest accepted ``depth`` and ``length`` (closed forms loop over the depth, and build integers with
 #: ``length`` digits in the grid caps); ``hidden`` and ``inputs`` are bounded by the memory of the weights and
@@ -55,6 +55,12 @@ MAX_EXACT_SECONDS = 600.0
 EVAL_RATE = 2e9
 #: Multiply-adds per second of GF(p) elimination (measured 4.5e9 at n = 2000, 1.6e10 at n = 4096).
 RANK_RATE = 1.6e10
+
+#: Multiply-adds per second of a large elimination counted as LU multiply-adds (:func:`lu_multiply_adds`),
+#: the float floor: ``scipy.linalg.lu_factor`` of 26180 x 26180 float64 took about 4 minutes on the
+#: development machine (AMD EPYC, 2 cores, quiet; issue 29), i.e. 2.5e10; the exact elimination runs within a
+#: few percent of it at that size (benchmarks/README.md).
+LU_RATE = 2.5e10
 
 _BLOCK_BYTES = 2**27
 
@@ -110,39 +116,58 @@ def closed_form_bits(depth: int, hidden: int, end_steps: int) -> float:
 
 def _grid_seconds(L, R, M, s, E, want, limit, samples):
     """Seconds of the grid engine in the mode it would choose (see :func:`tnrnn.ranks.engines.grid_mode`)."""
-    from .engines import SKETCH_MAX_ENTRIES, _grid_plan
+    from . import _kernels
+    from .engines import SKETCH_MAX_ENTRIES, _grid_bytes, _grid_plan
 
+    compact = _kernels.available()  # the default prime's matrices go to int32 storage when float64 does not fit
     rows, cols = M**s, M**E
     per_entry = max(1, E) * L * R * R
-    mode = "sample" if samples is not None else _grid_plan(rows, cols, want, limit)
+    mode = "sample" if samples is not None else _grid_plan(rows, cols, want, limit, compact)
     if mode == "full":
         return _per(rows * cols * per_entry + rows * s * L * R * R, EVAL_RATE) + _per(
-            min(rows, cols) ** 2 * max(rows, cols), RANK_RATE)
+            lu_multiply_adds(rows, cols), LU_RATE)
     if mode == "sketch":
         n = want
         entries = min(rows * cols, SKETCH_MAX_ENTRIES)
         return _per(entries * per_entry, EVAL_RATE) + _per(2 * n * entries + min(n, rows) * min(n, cols) * n, RANK_RATE)
     n_r, n_c = min(rows, want), min(cols, want)
     if samples is None:
-        while 48 * n_r * n_c + _BLOCK_BYTES > limit and max(n_r, n_c) > 1:
+        while _grid_bytes(n_r, n_c, limit, compact) > limit and max(n_r, n_c) > 1:
             n_r, n_c = max(1, (n_r * 7) // 8), max(1, (n_c * 7) // 8)
     seconds = 0.0
     while True:   # the sample doubles while the rank fills it (assumed: the upper bound is not reached)
-        seconds += _per(n_r * n_c * per_entry, EVAL_RATE) + _per(min(n_r, n_c) ** 2 * max(n_r, n_c), RANK_RATE)
+        seconds += _per(n_r * n_c * per_entry, EVAL_RATE) + _per(lu_multiply_adds(n_r, n_c), LU_RATE)
         if seconds == math.inf:
             return seconds
         bigger = min(rows, 2 * n_r), min(cols, 2 * n_c)
-        if min(n_r, n_c) >= want or (n_r, n_c) == (rows, cols) or 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > limit:
+        if min(n_r, n_c) >= want or (n_r, n_c) == (rows, cols) or min(
+                16 * bigger[0] * bigger[1] + _BLOCK_BYTES, _grid_bytes(*bigger, limit, compact)) > limit:
             return seconds
         n_r, n_c = bigger
 
 
+def lu_multiply_adds(m: int, n: int, r: int | None = None) -> int:
+    """Multiply-adds of an elimination of an ``m x n`` matrix of rank ``r`` (default ``min(m, n)``):
+    ``m n r - (m + n) r^2 / 2 + r^3 / 3`` (``n^3 / 3`` for a square matrix of full rank, like LAPACK's
+    ``getrf``), to leading order.
+
+    Examples
+    --------
+    >>> lu_multiply_adds(3000, 3000) == 3000**3 // 3
+    True
+    """
+    r = min(m, n) if r is None else r
+    return m * n * r - (m + n) * r * r // 2 + r**3 // 3
+
+
 def _factored_seconds(L, R, M, s, E, D, n, limit, samples):
-    """Seconds of the factored engine: ``n x D`` features, ``D x n`` end coefficients, their ranks."""
+    """Seconds of the factored engine: ``n x D`` features, ``D x n`` end coefficients, their ranks
+    (two eliminations at :data:`LU_RATE`, the float floor; int32 storage when the float64 sides do not
+    fit the limit changes the memory, not the multiply-adds)."""
     rows, cols = M**s, M**E
     n_r, n_c = min(rows, samples or n), min(cols, samples or n)
     return (_per(n_r * s * L * R * R + n_r * D + n_c * D * max(1, E) * L * R, EVAL_RATE)
-            + _per(n_r * D * min(n_r, D) + D * n_c * min(n_c, D), RANK_RATE))
+            + _per(lu_multiply_adds(n_r, D) + lu_multiply_adds(D, n_c), LU_RATE))
 
 
 def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "auto", samples: int | None = None,
@@ -162,6 +187,7 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
     from .engines import _auto_engine
 
     L, R, M = depth, hidden, inputs
+    cut = cut.oriented()
     s, E = len(cut.start), len(cut.end)
     upper = closed_form_upper(L, R, M, cut).value
     theorem = theorem_lower(L, R, M, cut)
@@ -213,7 +239,7 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
     from ..cuts import Cut, as_cut
 
     try:
-        the_cut = cut if isinstance(cut, Cut) else as_cut(cut, length)
+        the_cut = (cut if isinstance(cut, Cut) else as_cut(cut, length)).oriented()
     except (TnrnnError, ValueError, TypeError):
         return   # the caller names the bad cut
     L, R, M = depth, hidden, inputs

@@ -74,8 +74,8 @@ import numpy as np
 from ..circuits import RAC
 from ..cuts import Cut
 from ..elimination import _t1, memory_estimate
-from ..errors import InvalidParameterError
-from ..field import field_dtype, matmul_mod, mul_mod, rank_mod
+from ..errors import InvalidParameterError, MemoryLimitError
+from ..field import DEFAULT_PRIME, field_dtype, matmul_mod, mul_mod, rank_mod
 from ..limits import DEFAULT_MEMORY_LIMIT, check_memory, parse_memory
 from . import _kernels
 from .bounds import closed_form_upper, degree_bound, degree_exponents, multiset
@@ -173,9 +173,46 @@ def _all_assignments(M: int, positions: int) -> np.ndarray:
 SKETCH_MAX_ENTRIES = 2**31
 
 
-def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int) -> str:
+def _grid_bytes(n_rows: int, n_cols: int, limit: int, compact: bool = False) -> int:
+    """Bytes of an ``n_rows x n_cols`` grid matrix and its elimination: float64 (``48`` bytes an entry with
+    the evaluation's temporaries), or, ``compact``, stored as int32 and eliminated by panels
+    (:mod:`tnrnn.compact`, about 4 bytes an entry)."""
+    floats = 48 * n_rows * n_cols + _BLOCK_BYTES
+    if not compact or floats <= limit:
+        return floats
+    from ..compact import compact_memory, panel_width
+
+    m, n = max(n_rows, n_cols), min(n_rows, n_cols)
+    return max(4 * n_rows * n_cols + 3 * _BLOCK_BYTES, compact_memory(m, n, panel_width(m, n, limit)))
+
+
+def _grid_compact(p: int) -> bool:
+    """Whether grid matrices mod ``p`` can be stored as int32 and ranked by :mod:`tnrnn.compact`."""
+    from ..elimination import blas_prime_ok
+
+    return bool(p % 2) and blas_prime_ok(p) and field_dtype(p) == np.float64 and _kernels.available()
+
+
+def _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory) -> tuple[int, float, float]:
+    """``(rank, evaluate seconds, rank seconds)`` of the grid matrix on ``rows x cols``, evaluated a block
+    of rows at a time into int32 storage and ranked by panels (:func:`tnrnn.compact.rank_compact`)."""
+    from ..compact import COMPACT_DTYPE, rank_compact, to_compact
+
+    p = rac.modulus
+    t0 = time.perf_counter()
+    A = np.empty((len(rows), len(cols)), dtype=COMPACT_DTYPE, order="F")
+    block = max(1, _BLOCK_BYTES // (8 * len(cols)))
+    starts = range(0, len(rows), block)
+    for r0 in (progress(starts) if progress else starts):
+        to_compact(grid_matrix(rac, cut, rows[r0 : r0 + block], cols, output), p, out=A[r0 : r0 + block])
+    t1 = time.perf_counter()
+    r = rank_compact(A, p, max_memory=max_memory)
+    return r, t1 - t0, time.perf_counter() - t1
+
+
+def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int, compact: bool = False) -> str:
     """How the grid engine computes the rank; see :func:`grid_mode`."""
-    full_bytes = 48 * grid_rows * grid_cols + _BLOCK_BYTES  # the matrix and its elimination
+    full_bytes = _grid_bytes(grid_rows, grid_cols, limit, compact)  # the matrix and its elimination
     if full_bytes <= limit and min(grid_rows, grid_cols) <= max(2 * want, 4096):
         return "full"
     sketch_bytes = 48 * want * want + 16 * want * (grid_rows + grid_cols) + 2 * _BLOCK_BYTES
@@ -224,7 +261,8 @@ def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 1
         return "sample"
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
     M = rac.inputs
-    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit)
+    p = getattr(rac, "modulus", None) or DEFAULT_PRIME  # a bare shape (cost estimates): the default prime
+    return _grid_plan(M ** len(cut.start), M ** len(cut.end), upper + margin, limit, _grid_compact(p))
 
 
 def _sketch_rank(rac, cut, n, rng, output, max_memory, threads, progress):
@@ -264,12 +302,17 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
     want = samples if samples is not None else upper + margin
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit)
+    compact = _grid_compact(rac.modulus)  # int32 storage where float64 does not fit (tnrnn.compact)
+    mode = "sample" if samples is not None else _grid_plan(grid_rows, grid_cols, want, limit, compact)
     t0 = time.perf_counter()
     if mode == "full":
-        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization", 48 * grid_rows * grid_cols
-                     + _BLOCK_BYTES, max_memory, "raise max_memory")
+        check_memory(f"the full {grid_rows} x {grid_cols} grid matricization",
+                     _grid_bytes(grid_rows, grid_cols, limit, compact), max_memory, "raise max_memory")
         rows, cols = _all_assignments(M, len(cut.start)), _all_assignments(M, len(cut.end))
+        if 48 * grid_rows * grid_cols + _BLOCK_BYTES > limit:
+            r, t_e, t_r = _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory)
+            return ExactRank(r, "grid", rac.modulus, grid_rows, grid_cols, grid_rows, grid_cols, 1, t_e, t_r,
+                             time.perf_counter() - t0, {"mode": "full", "storage": "int32 (tnrnn.compact)"})
         t1 = time.perf_counter()
         Z = grid_matrix(rac, cut, rows, cols, output, progress)
         t2 = time.perf_counter()
@@ -284,35 +327,40 @@ def _grid_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memo
                          time.perf_counter() - t0, {"mode": "sketch", "miss_probability": failure})
     n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
     if samples is None:  # refuse nothing: shrink the sample to what fits (the rank is still a lower bound)
-        while 48 * n_rows * n_cols + _BLOCK_BYTES > limit and max(n_rows, n_cols) > 1:  # with the elimination
+        while _grid_bytes(n_rows, n_cols, limit, compact) > limit and max(n_rows, n_cols) > 1:  # with the elimination
             n_rows, n_cols = max(1, (n_rows * 7) // 8), max(1, (n_cols * 7) // 8)
     t_eval = t_rank = 0.0
     rounds = 0
     while True:
         rounds += 1
+        in_int32 = compact and 16 * n_rows * n_cols + _BLOCK_BYTES > limit
         check_memory(
             f"the {n_rows} x {n_cols} evaluation matrix",
-            16 * n_rows * n_cols + _BLOCK_BYTES,
+            _grid_bytes(n_rows, n_cols, limit, True) if in_int32 else 16 * n_rows * n_cols + _BLOCK_BYTES,
             max_memory,
             "pass a smaller samples= (the rank is then a lower bound) or raise max_memory",
         )
         rng = np.random.default_rng([rng_seed, rounds])
         rows = _assignments(M, len(cut.start), n_rows, rng)
         cols = _assignments(M, len(cut.end), n_cols, rng)
-        t1 = time.perf_counter()
-        Z = grid_matrix(rac, cut, rows, cols, output, progress)
-        t2 = time.perf_counter()
-        r = rank_mod(Z, rac.modulus, threads)
-        t3 = time.perf_counter()
-        t_eval += t2 - t1
-        t_rank += t3 - t2
-        del Z
+        if in_int32:
+            r, t_e, t_r = _compact_grid_rank(rac, cut, rows, cols, output, progress, max_memory)
+            t_eval, t_rank = t_eval + t_e, t_rank + t_r
+        else:
+            t1 = time.perf_counter()
+            Z = grid_matrix(rac, cut, rows, cols, output, progress)
+            t2 = time.perf_counter()
+            r = rank_mod(Z, rac.modulus, threads)
+            t3 = time.perf_counter()
+            t_eval += t2 - t1
+            t_rank += t3 - t2
+            del Z
         saturated = r == min(n_rows, n_cols) and r < upper
         if not saturated or (n_rows == grid_rows and n_cols == grid_cols):
             break
         bigger = min(grid_rows, 2 * n_rows), min(grid_cols, 2 * n_cols)
         limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-        if 16 * bigger[0] * bigger[1] + _BLOCK_BYTES > limit:
+        if min(16 * bigger[0] * bigger[1] + _BLOCK_BYTES, _grid_bytes(*bigger, limit, compact)) > limit:
             break  # certified as it stands; a larger sample would not fit
         n_rows, n_cols = bigger
     return ExactRank(r, "grid", rac.modulus, n_rows, n_cols, grid_rows, grid_cols, rounds,
@@ -454,7 +502,70 @@ def factored_memory(features: int, rows: int, cols: int, parts=("phi", "end"), h
     return 8 * (start * ("phi" in parts) + features * cols * ("end" in parts)) + 2 * _BLOCK_BYTES
 
 
-def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False) -> _FactoredPlan:
+#: The factored engine takes a whole side (every start or every end sequence) instead of a sample of
+#: ``D + margin`` when the side has at most this many times as many grid points (and it fits the memory limit).
+WHOLE_SIDE_FACTOR = 4
+
+#: Bytes of evaluation temporaries per block of a side built into compact (int32) storage.
+_COMPACT_BLOCK_BYTES = 2**26
+
+
+def _compact_block(features: int, hidden: int) -> int:
+    """Rows (or columns) of a side evaluated at a time for the compact path: the float64 block, the lower
+    layers' monomials and their products (``3 features`` entries a row at most) within
+    :data:`_COMPACT_BLOCK_BYTES`."""
+    return max(1, _COMPACT_BLOCK_BYTES // (8 * 3 * features))
+
+
+def compact_side_memory(features: int, samples: int, hidden: int = 1, max_memory=None) -> int:
+    """Bytes of one side of the factored engine built as ``int32`` and ranked by
+    :func:`tnrnn.compact.rank_compact`: the side (``4 samples features``), then the larger of its
+    evaluation blocks and the elimination's panels (:func:`tnrnn.compact.compact_memory` at the panel
+    width the limit allows).
+
+    Examples
+    --------
+    >>> compact_side_memory(26180, 26196) < 4 * 2**30      # L = 2, R = M = 4, T = 64
+    True
+    """
+    from ..compact import compact_memory, panel_width
+
+    side = 4 * samples * features
+    block = min(samples, _compact_block(features, hidden)) * features * 8 * 3 + _BLOCK_BYTES
+    m, n = max(samples, features), min(samples, features)
+    return max(side + block, compact_memory(m, n, panel_width(m, n, max_memory)))
+
+
+def _compact_side_rank(plan, cut, part, output, progress, max_memory) -> tuple[int, float, float]:
+    """``(rank, evaluate seconds, rank seconds)`` of one side built block by block into ``int32``
+    storage (tall: ``samples x D``, the end side transposed) and ranked by panels."""
+    from ..compact import COMPACT_DTYPE, rank_compact, to_compact
+
+    fc, D, p = plan.fc, plan.features, plan.fc.p
+    t0 = time.perf_counter()
+    n = len(plan.rows) if part == "phi" else len(plan.cols)
+    A = np.empty((n, D), dtype=COMPACT_DTYPE, order="F")
+    b = _compact_block(D, fc.hidden)
+    if part == "phi":
+        states: list = [None] * fc.depth
+        for t in range(len(cut.start)):
+            _step(fc, states, fc.feed[plan.rows[:, t]], t, range(fc.depth))
+        blocks = range(0, n, b)
+        for r0 in (progress(blocks) if progress else blocks):
+            to_compact(_features([st[r0 : r0 + b] for st in states], plan.degrees, p), p, out=A[r0 : r0 + b])
+        del states
+    else:
+        blocks = range(0, n, b)
+        for c0 in (progress(blocks) if progress else blocks):
+            to_compact(_end_covectors(fc, plan.points, cut, plan.cols[c0 : c0 + b], output, None).T, p,
+                       out=A[c0 : c0 + b])
+    t1 = time.perf_counter()
+    r = rank_compact(A, p, max_memory=max_memory)
+    return r, t1 - t0, time.perf_counter() - t1
+
+
+def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequential=False,
+                   compact=False) -> _FactoredPlan:
     M, R, L = rac.inputs, rac.hidden, rac.depth
     s, E = len(cut.start), len(cut.end)
     if not cut.is_prefix:
@@ -463,14 +574,27 @@ def _factored_plan(rac, cut, seed, samples, margin, max_memory, parts, sequentia
     D = degree_bound(L, R, E)
     grid_rows, grid_cols = M**s, M**E
     want = samples if samples is not None else D + margin
-    n_rows, n_cols = min(grid_rows, want), min(grid_cols, want)
+    sampled = min(grid_rows, want), min(grid_cols, want)
+    # a side with at most WHOLE_SIDE_FACTOR * want grid points is taken whole (by default, when it fits):
+    # its rank is then that of the whole side, not of a sample of it
+    whole = tuple(g if samples is None and g <= WHOLE_SIDE_FACTOR * want else n
+                  for g, n in zip((grid_rows, grid_cols), sampled))
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    for n_rows, n_cols in dict.fromkeys((whole, sampled)):
+        if sequential and compact:  # one side at a time, stored as int32 and ranked by panels
+            need = max(compact_side_memory(D, rows_or_cols, R, max_memory)
+                       for part, rows_or_cols in (("phi", n_rows), ("end", n_cols)) if part in parts)
+        elif sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
+            need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
+                       for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
+        else:
+            need = factored_memory(D, n_rows, n_cols, parts, R)
+        if need <= limit:
+            break
     what = (" or " if sequential else " and ").join({"phi": f"{n_rows} x {D}", "end": f"{D} x {n_cols}"}[part]
                                                      for part in parts)
-    if sequential:  # one side at a time, ranked in place (its elimination's extra memory included)
-        need = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
-                   for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))) if part in parts)
-    else:
-        need = factored_memory(D, n_rows, n_cols, parts, R)
+    if sequential and compact:
+        what = "int32 " + what
     check_memory(f"the factored engine's {what} matrix" + ("" if sequential else "es"), need, max_memory,
                  "use engine='grid' with samples= below the degree bound, or raise max_memory")
     t0 = time.perf_counter()
@@ -547,6 +671,27 @@ def _formed_rank(fm, phi, end, R, threads) -> int:
     return rank_mod(matmul_mod(np.remainder(phi, p).astype(np.int64), psi.reshape(D, -1), p), p, threads)
 
 
+def _use_compact(rac, cut, samples, margin, max_memory) -> bool:
+    """Whether the factored engine stores its sides as int32 (:mod:`tnrnn.compact`): when their float64
+    copies and in-place eliminations do not fit ``max_memory`` but the compact ones do, for primes of
+    the float64 field representation with numba installed."""
+    from ..elimination import blas_prime_ok
+
+    p, R = rac.modulus, rac.hidden
+    if field_dtype(p) != np.float64 or not (p % 2 and blas_prime_ok(p)) or not _kernels.available():
+        return False
+    D = degree_bound(rac.depth, R, len(cut.end))
+    M = rac.inputs
+    want = samples if samples is not None else D + margin
+    n_rows, n_cols = min(M ** len(cut.start), want), min(M ** len(cut.end), want)
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    floats = max(factored_memory(D, n_rows, n_cols, (part,), R) + memory_estimate(*shape, overwrite=True)
+                 for part, shape in (("phi", (n_rows, D)), ("end", (D, n_cols))))
+    if floats <= limit:
+        return False
+    return max(compact_side_memory(D, n, R, max_memory) for n in (n_rows, n_cols)) <= limit
+
+
 def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory, threads, progress):
     M, p, R = rac.inputs, rac.modulus, rac.hidden
     grid_rows, grid_cols = M ** len(cut.start), M ** len(cut.end)
@@ -556,9 +701,16 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
     t0 = time.perf_counter()
     # first D + margin sampled starts and ends: when both factors have rank D, rank Z = D is certified.
     # One side at a time, built in float64 and ranked in place, then freed: the peak is one matrix.
-    plan = _factored_plan(rac, cut, rng_seed, samples, margin, max_memory, ("phi", "end"), sequential=True)
+    # When the float64 sides do not fit the limit, each side is stored as int32 (tnrnn.compact).
+    compact = _use_compact(rac, cut, samples, margin, max_memory)
+    plan = _factored_plan(rac, cut, rng_seed, samples, margin, max_memory, ("phi", "end"), sequential=True,
+                          compact=compact)
     seconds_eval, seconds_rank, side_ranks = plan.seconds, 0.0, {}
     for part in ("phi", "end"):
+        if compact:
+            side_ranks[part], t_e, t_r = _compact_side_rank(plan, cut, part, output, progress, max_memory)
+            seconds_eval, seconds_rank = seconds_eval + t_e, seconds_rank + t_r
+            continue
         t = time.perf_counter()
         fm = _factored_build(plan, cut, output, progress, (part,))
         mat = fm.phi if part == "phi" else fm.end
@@ -567,9 +719,21 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         side_ranks[part] = rank_mod(mat, p, threads, overwrite=True)
         del mat
         seconds_eval, seconds_rank = seconds_eval + t1 - t, seconds_rank + time.perf_counter() - t1
+    if compact:
+        fm = FactoredMatrices(None, None, plan.vandermondes, D, len(plan.rows), len(plan.cols), grid_rows,
+                              grid_cols, p, 0.0)
     r_start, r_end = side_ranks["phi"], side_ranks["end"]
     formed = r_start < D and r_end < D
     r = r_end if r_start == D else r_start
+    details_extra = {}
+    if formed and compact:  # the product only if it fits; else Sylvester: rank(Phi Psi) >= r_start + r_end - D
+        try:
+            factored_memory_check = factored_memory(D, len(plan.rows), len(plan.cols), ("phi", "end"), R)
+            check_memory("the factored product", factored_memory_check + 8 * len(plan.rows) * len(plan.cols),
+                         max_memory)
+        except MemoryLimitError:
+            r, formed = max(0, r_start + r_end - D), False
+            details_extra = {"formed_product": "not formed (memory): Sylvester's bound r_start + r_end - D"}
     if formed:  # neither side has full rank: both again (the same draws), and their product
         t = time.perf_counter()
         both = factored_matrices(rac, cut, seed=rng_seed, samples=samples, margin=margin, output=output,
@@ -599,7 +763,9 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
         rows, cols = phi.shape[0], end.shape[1]
         sketched = (grid_rows > n) + (grid_cols > n)
         details.update(mode="sketch" if sketched else "full", miss_probability=sketched * D / p)
-    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end)
+    details.update(start_feature_rank=r_start, end_coefficient_rank=r_end, **details_extra)
+    if compact:
+        details["storage"] = "int32 (tnrnn.compact)"
     if formed:
         details["formed_product"] = True
     t3 = time.perf_counter()
@@ -672,6 +838,7 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("samples", samples, "an integer >= 1")
     if not isinstance(margin, int) or margin < 0:
         raise InvalidParameterError("margin", margin, "an integer >= 0")
+    given, cut = cut, cut.oriented()  # a suffix start side: rank the transposed prefix cut (same rank)
     if upper is None:
         upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
     name = _auto_engine(rac, cut, max_memory, margin) if engine == "auto" else engine
@@ -679,5 +846,8 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
     if not _ENGINES[name].applies(cut):
         raise InvalidParameterError("engine", engine, f"an engine that handles the {cut.name} cut ('grid')")
-    return _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
-                               output=output, max_memory=max_memory, threads=threads, progress=progress)
+    result = _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
+                                 output=output, max_memory=max_memory, threads=threads, progress=progress)
+    if cut is not given:
+        result.details["ranked_as"] = f"{cut} (the transposed cut: same rank)"
+    return result
