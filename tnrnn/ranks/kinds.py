@@ -11,7 +11,8 @@ gives the bounds that hold for every registered kind, for prefix cuts
     ``LayerKind.cut_state_rank(R)``: one layer's output depends on its state
     at the cut through an affine map of rank at most ``R`` (``R + 1`` for
     ``ssm`` and ``gla``, whose state is affine in the cut state; ``R`` for ``rac``).
-``monomial bound`` (any depth)
+``monomial bound`` (any depth; ``monomial bound + lemma`` where a proven
+lemma of :data:`LEMMAS` groups monomials whose coefficients are proportional)
     The number of monomials in the states at the cut that the output can
     contain, counted by running the kind's step over sets of exponent
     vectors (:func:`tnrnn.ranks.support.monomial_bound`); where that count
@@ -32,7 +33,45 @@ from ..cuts import Cut
 from ..errors import InvalidParameterError
 from .support import monomial_bound
 
-__all__ = ["KindUpper", "kind_upper", "check_kind_cut"]
+__all__ = ["KindUpper", "kind_upper", "check_kind_cut", "LEMMAS", "register_lemma", "ssm_pure_powers"]
+
+
+def ssm_pure_powers(mono, hidden: int, end_steps: int) -> int:
+    """How many rows the pure-power lemma removes from the monomial count of a depth-2 ``ssm`` (proof below).
+
+    With ``z`` the first layer's and ``v`` the second layer's state at a prefix
+    cut and ``E >= 1`` end steps, every first-layer output after the cut is
+    ``y_k = alpha_k * z + beta_k`` (the state is ``D_k z + e_k``, ``D_k``
+    diagonal) and ``f = sum_r w_r (C y_E)_r [v_r prod_k (A y_k)_r +
+    sum_k (B y_k)_r prod_{j>k} (A y_j)_r]`` (second-layer weights ``A, B, C``).
+    The coefficient of ``z_i^(E+1) v_r`` takes the ``z_i`` part of each of the
+    ``E + 1`` affine factors: ``w_r C_ri A_ri^E pi_i`` with
+    ``pi_i = alpha_Ei prod_k alpha_ki``; that of ``z_i^(E+1)`` comes from the
+    ``k = 1`` term only (the others have lower degree):
+    ``sum_r w_r C_ri B_ri A_ri^(E-1) pi_i``.  So the ``R + 1`` rows
+    ``z_i^(E+1) {1, v_1, ..., v_R}`` of the coefficient matrix are multiples
+    of one row ``pi_i(end)`` and add at most 1 to its rank: each ``i`` removes
+    (number of those rows in the support) - 1, ``R^2`` in all.
+    """
+    R, E = hidden, end_steps
+    removed = 0
+    for i in range(R):
+        rows = [{(0, i): E + 1}] + [{(0, i): E + 1, (1, r): 1} for r in range(R)]
+        present = sum(mono.monomial(row) in mono.support for row in rows)
+        removed += max(0, present - 1)
+    return removed
+
+
+#: Proven lemmas that sharpen the monomial bound, by ``(kind, depth)``: ``func(mono, R, E) -> rows removed``.
+LEMMAS: dict = {}
+
+
+def register_lemma(kind: str, depth: int, func) -> None:
+    """Register a lemma ``func(monomial_bound, R, E) -> rows removed`` for circuits of ``kind`` and ``depth``."""
+    LEMMAS[(kind, depth)] = func
+
+
+register_lemma("ssm", 2, ssm_pure_powers)
 
 
 @dataclass(frozen=True)
@@ -85,8 +124,8 @@ def kind_upper(spec: CircuitSpec, cut: Cut) -> KindUpper:
     Examples
     --------
     >>> u = kind_upper(CircuitSpec("ssm", 2, 2, 3), Cut.start_end(8))
-    >>> u.value, u.source, u.caps                    # (R + 1) C(R + E + 1, R) = 3 * 21
-    (63, 'monomial bound', {'grid': 81})
+    >>> u.value, u.source, u.caps                    # (R + 1) C(R + E + 1, R) - R^2 = 3 * 21 - 4
+    (59, 'monomial bound + lemma', {'grid': 81})
     >>> kind_upper(CircuitSpec("gla", 1, 3, 2), Cut.start_end(8)).source
     'automaton bound'
     >>> kind_upper(CircuitSpec("gla", 2, 3, 2), Cut.start_end(8)).source
@@ -101,8 +140,14 @@ def kind_upper(spec: CircuitSpec, cut: Cut) -> KindUpper:
         caps["automaton"] = spec.layer_kind.cut_state_rank(R)
         named.append((caps["automaton"], "automaton bound"))
     mono = monomial_bound(spec.kind, L, R, E, useful_below=caps["grid"])
-    named.append((mono.value, "monomial bound" if mono.counted else "monomial majorant"))
+    degree, source = mono.value, "monomial bound" if mono.counted else "monomial majorant"
+    lemma = LEMMAS.get((spec.kind, L))
+    removed = lemma(mono, R, E) if lemma is not None and mono.counted else 0
+    if removed:
+        degree, source = degree - removed, "monomial bound + lemma"
+    named.append((degree, source))
     value, source = min(named, key=lambda vs: vs[0])
     details = {"monomial": {"value": mono.value, "counted": mono.counted, "majorant": mono.majorant,
-                            "variables": list(mono.variables), "degrees": list(mono.degrees), "reason": mono.reason}}
-    return KindUpper(value, source, caps, mono.value, details)
+                            "variables": list(mono.variables), "degrees": list(mono.degrees), "reason": mono.reason,
+                            "lemma_removed": removed}}
+    return KindUpper(value, source, caps, degree, details)

@@ -36,7 +36,7 @@ exponent vectors combined.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from math import comb, prod
 
@@ -166,6 +166,11 @@ class MonomialBound:
         ``n_g`` and ``d_g`` per layer (bottom first).
     reason : str
         How ``value`` was obtained.
+    support : frozenset or None
+        The monomials counted (packed: variable ``j`` of the concatenated
+        groups has weight ``base ** j``), when the set pass ran.
+    base : int
+        The packing base (above every degree).
     """
 
     value: int
@@ -174,6 +179,13 @@ class MonomialBound:
     variables: tuple
     degrees: tuple
     reason: str
+    support: frozenset | None = field(default=None, repr=False, compare=False)
+    base: int = 0
+
+    def monomial(self, exponents: dict) -> int:
+        """The packed monomial with ``exponents`` (``{(group, index): exponent}``)."""
+        offsets = np.cumsum((0,) + self.variables)
+        return sum(e * self.base ** int(offsets[g] + i) for (g, i), e in exponents.items())
 
 
 @lru_cache(maxsize=256)
@@ -262,7 +274,7 @@ def monomial_bound(kind, depth: int, hidden: int, end_steps: int, max_pairs: int
                              f"degree majorant prod C(n_g + d_g, n_g) (the set pass stopped after {max_pairs} "
                              "pairs of exponent vectors)")
     return MonomialBound(len(support), True, majorant, sizes, degrees,
-                         "monomials of the cut state in the output's support (set pass)")
+                         "monomials of the cut state in the output's support (set pass)", support, base)
 
 
 def weight_degree_of(kind, depth: int, hidden: int, length: int) -> int:
