@@ -373,10 +373,20 @@ def _kind_rank_bounds(kind, depth, hidden, inputs, length, cut, method, *, seed,
         def make(prime_, seed_):
             return random_modular_circuit(kind, L, R, M, prime=prime_, seed=seed_, max_memory=max_memory)
 
-        result, p, seed, attempts = _exact_attempts(make, the_cut, prime=p, seed=seed, engine=engine,
-                                                    samples=samples, margin=margin, upper=up.value,
-                                                    max_memory=max_memory, threads=threads, progress=progress,
-                                                    retry=retry)
+        result = None
+        want, side = up.value + margin, min(M ** len(the_cut.start), M ** len(the_cut.end))
+        if samples is None and engine == "auto" and 2 * want <= side:
+            # the upper bound is far below the grid: a sample of upper + margin rows and columns certifies
+            # it when its rank reaches it (a GF(p) rank of a submatrix is a lower bound); else the whole grid
+            first = exact_rank(make(p, seed), the_cut, seed=seed, samples=want, margin=margin, upper=up.value,
+                               max_memory=max_memory, threads=threads, progress=progress)
+            if first.rank == up.value:
+                result, attempts = first, [_attempt(p, seed, first)]
+        if result is None:
+            result, p, seed, attempts = _exact_attempts(make, the_cut, prime=p, seed=seed, engine=engine,
+                                                        samples=samples, margin=margin, upper=up.value,
+                                                        max_memory=max_memory, threads=threads,
+                                                        progress=progress, retry=retry)
         if result.rank >= lower:
             lower = result.rank
             lower_source = f"GF({p}) rank, {result.engine} engine, seed {seed}"

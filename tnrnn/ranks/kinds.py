@@ -27,38 +27,79 @@ the grid cap is proven for them), in one line naming the cuts accepted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import factorial
 
 from ..circuits import CircuitSpec
 from ..cuts import Cut
 from ..errors import InvalidParameterError
 from .support import monomial_bound
 
-__all__ = ["KindUpper", "kind_upper", "check_kind_cut", "LEMMAS", "register_lemma", "ssm_pure_powers"]
+__all__ = ["KindUpper", "kind_upper", "check_kind_cut", "LEMMAS", "register_lemma", "ssm_top_degree_blocks"]
 
 
-def ssm_pure_powers(mono, hidden: int, end_steps: int) -> int:
-    """How many rows the pure-power lemma removes from the monomial count of a depth-2 ``ssm`` (proof below).
+def _compositions(total: int, parts: int):
+    """Every tuple of ``parts`` non-negative integers summing to ``total``."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first,) + rest
+
+
+def _alpha_monomials(e: tuple, end_steps: int) -> int:
+    """``N(e)``: distinct products ``prod_k alpha_{k, i_k} * alpha_{E, i_c}`` whose indices have multiset ``e``
+    (the sequence ``i_1..i_{E-1}`` and the unordered pair ``{i_E, i_c}``)."""
+    E = end_steps
+    support = [i for i, x in enumerate(e) if x]
+    total = 0
+    for a_pos, a in enumerate(support):
+        for b in support[a_pos:]:
+            rest = list(e)
+            rest[a] -= 1
+            rest[b] -= 1
+            if min(rest) < 0:
+                continue
+            ways = factorial(E - 1)
+            for x in rest:
+                ways //= factorial(x)
+            total += ways
+    return total
+
+
+def ssm_top_degree_blocks(mono, hidden: int, end_steps: int) -> int:
+    """Rows the top-degree lemma removes from the monomial count of a depth-2 ``ssm`` (proof below).
 
     With ``z`` the first layer's and ``v`` the second layer's state at a prefix
     cut and ``E >= 1`` end steps, every first-layer output after the cut is
-    ``y_k = alpha_k * z + beta_k`` (the state is ``D_k z + e_k``, ``D_k``
-    diagonal) and ``f = sum_r w_r (C y_E)_r [v_r prod_k (A y_k)_r +
-    sum_k (B y_k)_r prod_{j>k} (A y_j)_r]`` (second-layer weights ``A, B, C``).
-    The coefficient of ``z_i^(E+1) v_r`` takes the ``z_i`` part of each of the
-    ``E + 1`` affine factors: ``w_r C_ri A_ri^E pi_i`` with
-    ``pi_i = alpha_Ei prod_k alpha_ki``; that of ``z_i^(E+1)`` comes from the
-    ``k = 1`` term only (the others have lower degree):
-    ``sum_r w_r C_ri B_ri A_ri^(E-1) pi_i``.  So the ``R + 1`` rows
-    ``z_i^(E+1) {1, v_1, ..., v_R}`` of the coefficient matrix are multiples
-    of one row ``pi_i(end)`` and add at most 1 to its rank: each ``i`` removes
-    (number of those rows in the support) - 1, ``R^2`` in all.
+    ``y_k = alpha_k * z + beta_k`` (the state is ``D_k z + e_k`` with ``D_k``
+    diagonal) and, with second-layer weights ``A, B, C`` and output weights ``w``,
+    ``f = sum_r w_r (C y_E)_r [v_r prod_k (A y_k)_r + sum_k (B y_k)_r prod_{j>k} (A y_j)_r]``.
+    Take a monomial ``z^e`` of the top degree ``|e| = E + 1`` and its block of
+    ``R + 1`` rows ``z^e v_1, ..., z^e v_R, z^e`` of the coefficient matrix.
+    Each of the ``E + 1`` affine factors contributes its ``z_i`` part
+    (``A_ri alpha_ki``, ``C_ri alpha_Ei``), so the coefficient of ``z^e v_r``
+    is a sum over assignments ``(i_1, ..., i_E, i_c)`` with multiset ``e`` of
+    ``w_r C_{r i_c} prod_k A_{r i_k}`` times ``prod_k alpha_{k i_k} alpha_{E i_c}``;
+    the weight factor depends on the assignment only through ``i_c`` (the
+    ``A`` indices are then ``e - delta_{i_c}``).  Hence the column of the block
+    over ``r`` is ``sum_{c in supp e} Pi_c(end) g_c`` for ``|supp e|`` fixed
+    vectors ``g_c``, plus one more function in the row of ``z^e`` (which comes
+    from the ``k = 1`` term only): the block has rank at most ``|supp e| + 1``.
+    Every entry is also a combination of the ``N(e)`` distinct products of
+    alphas (:func:`_alpha_monomials`), so the rank is at most ``N(e)``.  A
+    matrix's rank is at most the sum of its row blocks' ranks, so each block
+    removes (its rows in the support) - ``min(rows, |supp e| + 1, N(e))``;
+    ``R^2`` for the pure powers ``z_i^(E+1)`` alone (``N = 1``).
     """
     R, E = hidden, end_steps
     removed = 0
-    for i in range(R):
-        rows = [{(0, i): E + 1}] + [{(0, i): E + 1, (1, r): 1} for r in range(R)]
+    for e in _compositions(E + 1, R):
+        rows = [{(0, i): x for i, x in enumerate(e) if x}]
+        rows += [{**rows[0], (1, r): 1} for r in range(R)]
         present = sum(mono.monomial(row) in mono.support for row in rows)
-        removed += max(0, present - 1)
+        keep = min(present, sum(1 for x in e if x) + 1, _alpha_monomials(e, E))
+        removed += present - keep
     return removed
 
 
@@ -71,7 +112,7 @@ def register_lemma(kind: str, depth: int, func) -> None:
     LEMMAS[(kind, depth)] = func
 
 
-register_lemma("ssm", 2, ssm_pure_powers)
+register_lemma("ssm", 2, ssm_top_degree_blocks)
 
 
 @dataclass(frozen=True)
@@ -124,7 +165,7 @@ def kind_upper(spec: CircuitSpec, cut: Cut) -> KindUpper:
     Examples
     --------
     >>> u = kind_upper(CircuitSpec("ssm", 2, 2, 3), Cut.start_end(8))
-    >>> u.value, u.source, u.caps                    # (R + 1) C(R + E + 1, R) - R^2 = 3 * 21 - 4
+    >>> u.value, u.source, u.caps                    # (R + 1) C(R + E + 1, R) - R^2 = 3 * 21 - 4 at R = 2
     (59, 'monomial bound + lemma', {'grid': 81})
     >>> kind_upper(CircuitSpec("gla", 1, 3, 2), Cut.start_end(8)).source
     'automaton bound'
