@@ -136,6 +136,7 @@ def test_bounds_bracket_the_brute_force_rank(kind, L, R, M, T):
     ("gla", 2, 2, 2, 8, None),
     ("rac", 2, 2, 2, 6, None),
     ("ssm", 1, 3, 2, 6, 4),        # the automaton bound R + 1
+    ("ssm", 2, 3, 10, 4, 58),      # lemma at R = 3, E = 2: 80 - 9 (pure powers) - 12 - 1 (blocks of support 2, 3)
 ])
 def test_larger_grids_and_the_lemma(kind, L, R, M, T, truth):
     cut = Cut.start_end(T)
@@ -143,7 +144,7 @@ def test_larger_grids_and_the_lemma(kind, L, R, M, T, truth):
     brute = _brute_rank(random_modular_circuit(kind, L, R, M, prime=PRIME, seed=record.seed), cut)
     assert record.lower <= brute <= record.upper
     if truth is not None:
-        assert brute == truth == record.upper
+        assert brute == truth == record.upper == record.lower
     if (kind, L, R) == ("ssm", 2, 2):
         assert record.upper == 3 * comb(2 + 4 + 1, 2) - 4 == brute and record.upper_source == "monomial bound + lemma"
 
