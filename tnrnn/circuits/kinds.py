@@ -160,6 +160,14 @@ class LayerKind:
     degree_in_input : int
         Degree of one step's output in the layer input ``u_t`` (``rac``: 1,
         ``ssm``: 2, ``gla``: 3).
+    readout_labels : callable ``R -> int array of state_shape(R)``, optional
+        For a top layer: the circuit's output depends on this layer's state
+        at a cut only through the ``cut_state_rank(R) - 1`` (or fewer) sums
+        ``sum_{j: label(j) = i} c_j state_j`` (``c`` fixed by the weights);
+        entry ``j`` of the result is ``label(j)``.  ``None``: every state
+        entry is its own label.  ``gla``: entry ``(i, j)`` of ``S`` has label
+        ``i`` (the output reads ``S`` through ``S w``).  The monomial bound of
+        :mod:`tnrnn.ranks.support` uses it.
     """
 
     name: str
@@ -172,6 +180,7 @@ class LayerKind:
     cut_state_rank: Callable = None
     bond: Callable = None
     degree_in_input: int = 1
+    readout_labels: Callable | None = None
     extra: dict = field(default_factory=dict)
 
     def param_shape(self, name: str, hidden: int, fan_in: int) -> tuple[int, int]:
@@ -259,6 +268,7 @@ register_kind(LayerKind(
     "S_t = diag(A u_t) S_{t-1} + (K u_t)(V u_t)^T, S_{-1} = 0; y_t = S_t^T (Q u_t)",
     params=("A", "K", "V", "Q"), state_shape=lambda R: (R, R), step=_gla_step,
     cut_state_rank=lambda R: R + 1, bond=lambda R: R * R + 1, degree_in_input=3,
+    readout_labels=lambda R: np.repeat(np.arange(R)[:, None], R, axis=1),
 ))
 
 #: The names of the built-in kinds, in registry order.

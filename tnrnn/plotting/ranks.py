@@ -116,6 +116,9 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
             shared.append(f"R={keys[0][1]}")
         if not vary[2]:
             shared.append(f"M={keys[0][2]}")
+        kinds = sorted({getattr(r, "circuit", "rac") for r in records})
+        if kinds != ["rac"]:   # name the layer kinds (records of one sweep share one)
+            shared.insert(0, "/".join(kinds))
         title = "Certified separation ranks" + (f" ({', '.join(shared)})" if shared else "")
     ax.set_title(title, fontsize=10)
     save_figure(fig, path, fmt)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from ..circuits import RAC
+from ..circuits import RAC, Circuit, CircuitSpec
 from ..cuts import Cut, as_cut
 from ..errors import InvalidParameterError
 from ..field import DEFAULT_PRIME, RETRY_PRIME, check_prime, is_prime
@@ -93,8 +93,9 @@ def _sketch_miss(result, upper: int) -> dict:
     return {"value": None, "bounds": SKETCH_MISS, "reason": f"engine mode {mode!r}: no bound proven"}
 
 
-def _weights_miss(depth, length, lower, upper, weights, result) -> dict:
-    """Schwartz-Zippel on a maximal minor: degree <= upper * weight_degree, prime ``result.prime``."""
+def _weights_miss(depth, length, lower, upper, weights, result, degree=None) -> dict:
+    """Schwartz-Zippel on a maximal minor: degree <= upper * weight_degree, prime ``result.prime``
+    (``degree``: the entry's degree in the weights, when not a RAC's :func:`weight_degree`)."""
     if weights != "generic":
         return {"value": None, "bounds": WEIGHTS_MISS, "reason": "given weights: the record bounds their rank"}
     if result is None:
@@ -102,7 +103,7 @@ def _weights_miss(depth, length, lower, upper, weights, result) -> dict:
     if lower == upper:
         return {"value": 0.0, "bounds": WEIGHTS_MISS,
                 "reason": "certified exact: the drawn weights reach the proven upper bound"}
-    degree = weight_degree(depth, length)
+    degree = weight_degree(depth, length) if degree is None else degree
     value = _ratio(upper * degree, result.prime)
     if value is None:
         return {"value": None, "bounds": WEIGHTS_MISS,
@@ -115,7 +116,7 @@ def _weights_miss(depth, length, lower, upper, weights, result) -> dict:
 
 
 def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem, degree, caps,
-            mincut, method, weights, result, seed, seconds, attempts=None):
+            mincut, method, weights, result, seed, seconds, attempts=None, circuit="rac", upper_details=None):
     L, R, M = rac_shape
     sketch = _sketch_miss(result, upper)
     details = {} if result is None else {
@@ -125,6 +126,12 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
     }
     if "miss_probability" in details:  # the engine's figure used the observed rank; the proof needs upper
         details["miss_probability"] = sketch["value"]
+    entry_degree = None
+    if circuit != "rac":   # a RAC record keeps exactly its keys
+        from .support import weight_degree_of
+
+        entry_degree = weight_degree_of(circuit, L, R, cut.length)
+        details["upper_bounds"] = upper_details or {}
     return RankBounds(
         depth=L, hidden=R, inputs=M, length=cut.length, cut=str(cut),
         lower=lower, upper=upper, exact=lower == upper,
@@ -137,9 +144,10 @@ def _record(rac_shape, cut, *, lower, lower_source, upper, upper_source, theorem
         samples=None if result is None else (result.rows, result.cols),
         seconds=seconds, lower_source=lower_source, upper_source=upper_source,
         miss_bounds={"sketch": sketch,
-                     "weights": _weights_miss(L, cut.length, lower, upper, weights, result)},
+                     "weights": _weights_miss(L, cut.length, lower, upper, weights, result, entry_degree)},
         details=details,
         attempts=attempts,
+        circuit=circuit,
     )
 
 
@@ -171,8 +179,8 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
                 samples: int | None = None, margin: int = 16, mincut: bool | str = "auto",
                 max_memory: MemoryLike = None, threads: int | None = None,
                 progress: ProgressLike = None, retry: bool = True,
-                max_seconds: float | None = None) -> RankBounds:
-    """Certified bounds on the generic separation rank of a RAC architecture.
+                max_seconds: float | None = None, circuit: str = "rac") -> RankBounds:
+    """Certified bounds on the generic separation rank of a circuit architecture (a RAC by default).
 
     The generic rank is the rank for all weights outside a set of measure
     zero (and the maximum over all weights). ``method="exact"`` draws integer
@@ -225,6 +233,13 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
         or sketch) is the one failure the engine can detect.  The record keeps
         the better attempt in ``lower``, ``prime`` and ``seed`` and lists both
         in ``attempts``.
+    circuit : str
+        The layer kind (:func:`tnrnn.circuits.list_kinds`): ``"rac"`` (default;
+        its records and numbers are those of the RAC closed forms), ``"ssm"``,
+        ``"gla"``.  Other kinds take prefix cuts only; their upper bound is the
+        least of the grid cap, the automaton bound (depth 1) and the monomial
+        bound (:func:`tnrnn.ranks.kinds.kind_upper`, docs/gated.rst), no
+        min-cut, and their records carry a ``circuit`` key.
 
     Returns
     -------
@@ -237,7 +252,18 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
     (27, 27, True, 10)
     >>> rank_bounds(depth=2, hidden=4, inputs=4, length=32, method="closed-form").upper
     3876
+    >>> r = rank_bounds(circuit="ssm", depth=2, hidden=2, inputs=3, length=6)
+    >>> r.lower, r.upper, r.upper_source, r.circuit     # 27 = 3^3, the grid
+    (27, 27, 'cap:grid', 'ssm')
     """
+    from ..circuits import layer_kind
+
+    kind = layer_kind(circuit).name
+    if kind != "rac":
+        return _kind_rank_bounds(kind, depth, hidden, inputs, length, cut, method, seed=seed, prime=prime,
+                                 engine=engine, samples=samples, margin=margin, mincut=mincut,
+                                 max_memory=max_memory, threads=threads, progress=progress, retry=retry,
+                                 max_seconds=max_seconds)
     check_rank_request(depth, hidden, inputs, length, cut, method, engine=engine, samples=samples, margin=margin,
                        max_memory=max_memory, max_seconds=max_seconds)   # sizes and work bounded first (ranks/cost.py)
     L = check_positive_int(depth, "depth")
@@ -287,7 +313,90 @@ def rank_bounds(depth: int, hidden: int, inputs: int, length: int, cut: CutLike 
                    attempts=attempts if result is not None else None)
 
 
-def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
+def _exact_attempts(make, the_cut, *, prime, seed, engine, samples, margin, upper, max_memory, threads, progress,
+                    retry, output=0):
+    """The exact engine on ``make(prime, seed)``'s circuit, and once more with a second prime and seed when it
+    falls short of ``upper``; returns ``(best result, its prime, its seed, attempts)``."""
+    result = exact_rank(make(prime, seed), the_cut, engine=engine, seed=seed, samples=samples, margin=margin,
+                        upper=upper, output=output, max_memory=max_memory, threads=threads, progress=progress)
+    attempts = [_attempt(prime, seed, result)]
+    if retry and result.rank < upper:
+        p2, seed2 = retry_prime(prime), seed + 1
+        second = exact_rank(make(p2, seed2), the_cut, engine=engine, seed=seed2, samples=samples, margin=margin,
+                            upper=upper, output=output, max_memory=max_memory, threads=threads, progress=progress)
+        attempts.append(_attempt(p2, seed2, second))
+        if second.rank > result.rank:
+            result, prime, seed = second, p2, seed2
+    return result, prime, seed, attempts
+
+
+def _check_kind_mincut(kind: str, mincut) -> None:
+    if mincut not in (False, "auto"):
+        allowed = "False or 'auto'" if mincut is True else "True, False or 'auto'"
+        raise InvalidParameterError("mincut", mincut, f"{allowed} for {kind} circuits (the certified track computes "
+                                    "min-cut bounds for rac only)")
+
+
+def _check_kind_engine(kind: str, engine, the_cut) -> None:
+    from .engines import engine_applies
+
+    if engine != "auto" and not engine_applies(engine, the_cut, kind):
+        takers = [n for n in list_engines() if engine_applies(n, the_cut, kind)]
+        raise InvalidParameterError("engine", engine, f"'auto' or {', '.join(map(repr, takers))} for {kind} circuits")
+
+
+def _kind_rank_bounds(kind, depth, hidden, inputs, length, cut, method, *, seed, prime, engine, samples, margin,
+                      mincut, max_memory, threads, progress, retry, max_seconds) -> RankBounds:
+    """:func:`rank_bounds` for a layer kind other than ``rac``: the spec validated once, here."""
+    from ..circuits import random_modular_circuit
+    from .kinds import check_kind_cut, kind_upper
+
+    spec = CircuitSpec(kind, depth, hidden, inputs)
+    T = check_positive_int(length, "length", 2)
+    the_cut = as_cut(cut, T)
+    check_kind_cut(spec, the_cut)
+    check_rank_request(depth, hidden, inputs, length, the_cut, method, engine=engine, samples=samples, margin=margin,
+                       max_memory=max_memory, max_seconds=max_seconds, kind=kind)
+    if method not in METHODS:
+        raise InvalidParameterError("method", method, "'exact' or 'closed-form'")
+    p = check_prime(prime, "prime")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidParameterError("seed", seed, "an integer >= 0")
+    _check_options(engine, samples, margin, threads, progress)
+    _check_kind_mincut(kind, mincut)
+    _check_kind_engine(kind, engine, the_cut)
+    t0 = time.perf_counter()
+    up = kind_upper(spec, the_cut)   # once per call
+    L, R, M = spec.depth, spec.hidden, spec.inputs
+    lower, lower_source, result, attempts = 1, "nonzero function", None, None
+    if method == "exact" and lower < up.value:
+        def make(prime_, seed_):
+            return random_modular_circuit(kind, L, R, M, prime=prime_, seed=seed_, max_memory=max_memory)
+
+        result = None
+        want, side = up.value + margin, min(M ** len(the_cut.start), M ** len(the_cut.end))
+        if samples is None and engine == "auto" and 2 * want <= side:
+            # the upper bound is far below the grid: a sample of upper + margin rows and columns certifies
+            # it when its rank reaches it (a GF(p) rank of a submatrix is a lower bound); else the whole grid
+            first = exact_rank(make(p, seed), the_cut, seed=seed, samples=want, margin=margin, upper=up.value,
+                               max_memory=max_memory, threads=threads, progress=progress)
+            if first.rank == up.value:
+                result, attempts = first, [_attempt(p, seed, first)]
+        if result is None:
+            result, p, seed, attempts = _exact_attempts(make, the_cut, prime=p, seed=seed, engine=engine,
+                                                        samples=samples, margin=margin, upper=up.value,
+                                                        max_memory=max_memory, threads=threads,
+                                                        progress=progress, retry=retry)
+        if result.rank >= lower:
+            lower = result.rank
+            lower_source = f"GF({p}) rank, {result.engine} engine, seed {seed}"
+    return _record((L, R, M), the_cut, lower=lower, lower_source=lower_source, upper=up.value,
+                   upper_source=up.source, theorem=None, degree=up.degree, caps=up.caps, mincut=None,
+                   method=method, weights="generic", result=result, seed=seed,
+                   seconds=time.perf_counter() - t0, attempts=attempts, circuit=kind, upper_details=up.details)
+
+
+def cut_rank(rac: Circuit, cut: CutLike = "start-end", length: int | None = None, *, prime: int = DEFAULT_PRIME,
              engine: str = "auto", seed: int = 0, samples: int | None = None, margin: int = 16,
              output: int = 0, mincut: bool | str = "auto", max_memory: MemoryLike = None,
              threads: int | None = None, progress: ProgressLike = None) -> RankBounds:
@@ -300,8 +409,10 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
 
     Parameters
     ----------
-    rac : RAC
-        Float weights or weights over GF(p).
+    rac : Circuit
+        A :class:`~tnrnn.RAC` or any other circuit (:class:`~tnrnn.circuits.GatedCircuit`:
+        ``ssm``, ``gla``, ...), with float weights or weights over GF(p).  Kinds
+        other than ``rac`` take prefix cuts only (:func:`rank_bounds`).
     cut : str or Cut
     length : int, optional
         ``T``; needed when ``cut`` is a name.
@@ -316,9 +427,13 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
     >>> r = cut_rank(rac, "start-end", length=6)
     >>> r.lower, r.upper, r.exact
     (8, 8, True)
+    >>> from tnrnn.circuits import random_circuit
+    >>> r = cut_rank(random_circuit("gla", 1, 3, 2, seed=0), "start-end", length=8)
+    >>> r.lower, r.upper, r.upper_source          # R + 1
+    (4, 4, 'automaton bound')
     """
-    if not isinstance(rac, RAC):
-        raise InvalidParameterError("rac", rac, "a tnrnn.RAC")
+    if not isinstance(rac, Circuit):
+        raise InvalidParameterError("rac", rac, "a tnrnn.RAC or another tnrnn.circuits.Circuit")
     if length is None:
         if not isinstance(cut, Cut):
             raise InvalidParameterError("length", length, "an integer >= 2 when cut is given by name")
@@ -327,6 +442,10 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
     the_cut = as_cut(cut, T)
     _check_options(engine, samples, margin, threads, progress)
     field_rac = rac if rac.modulus is not None else rac.to_field(prime)
+    if rac.kind != "rac":
+        return _kind_cut_rank(rac, field_rac, the_cut, engine=engine, seed=seed, samples=samples, margin=margin,
+                              output=output, mincut=mincut, max_memory=max_memory, threads=threads,
+                              progress=progress)
     t0 = time.perf_counter()
     L, R, M = rac.depth, rac.hidden, rac.inputs
     closed = closed_form_upper(L, R, M, the_cut)
@@ -341,3 +460,23 @@ def cut_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *,
                    upper=upper, upper_source=upper_source, theorem=None, degree=degree, caps=caps,
                    mincut=mc, method="exact", weights="given", result=result, seed=seed,
                    seconds=time.perf_counter() - t0)
+
+
+def _kind_cut_rank(circuit, field_circuit, the_cut, *, engine, seed, samples, margin, output, mincut, max_memory,
+                   threads, progress) -> RankBounds:
+    """:func:`cut_rank` for a circuit of a kind other than ``rac``."""
+    from .kinds import check_kind_cut, kind_upper
+
+    spec = circuit.spec
+    check_kind_cut(spec, the_cut)
+    _check_kind_mincut(spec.kind, mincut)
+    _check_kind_engine(spec.kind, engine, the_cut)
+    t0 = time.perf_counter()
+    up = kind_upper(spec, the_cut)
+    result = exact_rank(field_circuit, the_cut, engine=engine, seed=seed, samples=samples, margin=margin,
+                        upper=up.value, output=output, max_memory=max_memory, threads=threads, progress=progress)
+    return _record((spec.depth, spec.hidden, spec.inputs), the_cut, lower=result.rank,
+                   lower_source=f"GF({field_circuit.modulus}) rank, {result.engine} engine, seed {seed}",
+                   upper=up.value, upper_source=up.source, theorem=None, degree=up.degree, caps=up.caps,
+                   mincut=None, method="exact", weights="given", result=result, seed=seed,
+                   seconds=time.perf_counter() - t0, circuit=spec.kind, upper_details=up.details)

@@ -114,14 +114,30 @@ def closed_form_bits(depth: int, hidden: int, end_steps: int) -> float:
     return total / math.log(2)
 
 
-def _grid_seconds(L, R, M, s, E, want, limit, samples):
+#: The multiply-adds of one step of a layer of ``kind`` (width ``R``) relative to a RAC layer's ``R^2``, and the
+#: slowdown of the numpy evaluation (every kind but ``rac``) against the compiled RAC walk (measured: ssm and
+#: gla grids at L = 2, R = 3, M = 3, T = 12 on the development machine).
+NUMPY_SLOWDOWN = 8.0
+
+
+def _step_work(kind: str, R: int) -> float:
+    """Multiply-adds of one layer step of ``kind`` in units of a RAC step (``R^2``), numpy slowdown included."""
+    if kind == "rac":
+        return 1.0
+    from ..circuits import layer_kind
+
+    k = layer_kind(kind)
+    return NUMPY_SLOWDOWN * (len(k.params) * R * R + 3 * k.state_size(R)) / (R * R)
+
+
+def _grid_seconds(L, R, M, s, E, want, limit, samples, work: float = 1.0):
     """Seconds of the grid engine in the mode it would choose (see :func:`tnrnn.ranks.engines.grid_mode`)."""
     from . import _kernels
     from .engines import SKETCH_MAX_ENTRIES, _grid_bytes, _grid_plan
 
     compact = _kernels.available()  # the default prime's matrices go to int32 storage when float64 does not fit
     rows, cols = M**s, M**E
-    per_entry = max(1, E) * L * R * R
+    per_entry = math.ceil(max(1, E) * L * R * R * work)
     mode = "sample" if samples is not None else _grid_plan(rows, cols, want, limit, compact)
     if mode == "full":
         return _per(rows * cols * per_entry + rows * s * L * R * R, EVAL_RATE) + _per(
@@ -171,8 +187,11 @@ def _factored_seconds(L, R, M, s, E, D, n, limit, samples):
 
 
 def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "auto", samples: int | None = None,
-                  margin: int = 16, max_memory=None) -> float:
+                  margin: int = 16, max_memory=None, kind: str = "rac") -> float:
     """Estimated seconds of the exact engine for ``rank_bounds(depth, hidden, inputs, cut.length, cut)``.
+
+    ``kind`` (default ``rac``) scales the work of a step by the layer kind's
+    parameters and state size (:func:`_step_work`) and takes that kind's upper bound.
 
     Examples
     --------
@@ -189,11 +208,18 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
     L, R, M = depth, hidden, inputs
     cut = cut.oriented()
     s, E = len(cut.start), len(cut.end)
+    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
+    if kind != "rac":
+        from ..circuits import CircuitSpec
+        from .kinds import kind_upper
+
+        upper = kind_upper(CircuitSpec(kind, L, R, M), cut).value
+        want = samples if samples is not None else upper + margin
+        return _grid_seconds(L, R, M, s, E, want, limit, samples, _step_work(kind, R))
     upper = closed_form_upper(L, R, M, cut).value
     theorem = theorem_lower(L, R, M, cut)
     if theorem is not None and theorem.value >= upper:
         return 0.0   # certified by the closed forms: the engine does not run
-    limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
     name = engine
     if engine == "auto":
         name = _auto_engine(SimpleNamespace(depth=L, hidden=R, inputs=M), cut, max_memory, margin)
@@ -206,7 +232,7 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
 
 def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: str = "exact", *,
                        engine: str = "auto", samples=None, margin: int = 16, max_memory=None,
-                       max_seconds: float | None = None) -> None:
+                       max_seconds: float | None = None, kind: str = "rac") -> None:
     """Refuse a :func:`~tnrnn.ranks.rank_bounds` request whose sizes or estimated work are beyond the limits.
 
     Checks the sizes against :data:`MAX_SIZES`, the closed forms against
@@ -243,7 +269,7 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
     except (TnrnnError, ValueError, TypeError):
         return   # the caller names the bad cut
     L, R, M = depth, hidden, inputs
-    if the_cut.is_prefix:
+    if the_cut.is_prefix and kind == "rac":
         bits = closed_form_bits(L, R, len(the_cut.end))
         if bits > MAX_CLOSED_FORM_BITS:
             raise TnrnnError(f"the closed-form degree bound of L={L}, R={R}, T={length} has about "
@@ -255,15 +281,15 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
         return
     from ..circuits import check_weights_memory
 
-    check_weights_memory(L, R, M, 1, max_memory)   # the engine draws them first: the memory refusal comes first
+    check_weights_memory(L, R, M, 1, max_memory, kind=kind)   # the engine draws them first: that refusal comes first
     try:
         seconds = exact_seconds(L, R, M, the_cut, engine=engine, samples=samples, margin=margin,
-                                max_memory=max_memory)
+                                max_memory=max_memory, kind=kind)
     except (TnrnnError, ValueError, TypeError):
         return   # a bad option: the caller's checks name it
     limit = _max_seconds(max_seconds)
     if seconds > limit:
-        raise TnrnnError(f"the exact rank of L={L}, R={R}, M={M}, T={length} ({the_cut} cut) would take an "
+        raise TnrnnError(("" if kind == "rac" else f"{kind} circuit: ") + f"the exact rank of L={L}, R={R}, M={M}, T={length} ({the_cut} cut) would take an "
                          f"estimated {_duration(seconds)} (above {_duration(limit)}); use --method closed-form "
                          "(the proven bounds only), a smaller --max-memory (a smaller sampled matrix, still a "
                          "certified lower bound), or a higher --max-seconds to allow it")

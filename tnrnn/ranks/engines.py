@@ -71,7 +71,7 @@ from math import prod
 
 import numpy as np
 
-from ..circuits import RAC
+from ..circuits import RAC, Circuit
 from ..cuts import Cut
 from ..elimination import _t1, memory_estimate
 from ..errors import InvalidParameterError, MemoryLimitError
@@ -83,7 +83,7 @@ from .evaluation import _BLOCK_BYTES, _assignments, _features, _FieldCircuit, _m
 
 __all__ = [
     "ExactRank", "exact_rank", "list_engines", "register_engine", "grid_matrix",
-    "FactoredMatrices", "factored_matrices", "grid_mode", "SKETCH_MAX_ENTRIES",
+    "FactoredMatrices", "factored_matrices", "grid_mode", "SKETCH_MAX_ENTRIES", "engine_applies",
 ]
 
 
@@ -135,19 +135,37 @@ class _Engine:
     func: Callable
     applies: Callable[[Cut], bool]
     description: str
+    kinds: tuple | None = None   # the layer kinds it evaluates (None: every registered kind)
+
+    def takes(self, cut: Cut, kind: str = "rac") -> bool:
+        """Whether the engine handles ``cut`` for circuits of ``kind``."""
+        return (self.kinds is None or kind in self.kinds) and self.applies(cut)
 
 
 _ENGINES: dict[str, _Engine] = {}
 
 
-def register_engine(name: str, func: Callable, applies: Callable[[Cut], bool], description: str) -> None:
+def register_engine(name: str, func: Callable, applies: Callable[[Cut], bool], description: str,
+                    kinds: tuple | None = None) -> None:
     """Register an exact-rank engine under ``name``.
 
-    ``func(rac, cut, *, rng_seed, samples, margin, upper, output, max_memory,
+    ``func(circuit, cut, *, rng_seed, samples, margin, upper, output, max_memory,
     threads, progress)`` returns an :class:`ExactRank`; ``applies(cut)`` says
-    whether it handles ``cut``.
+    whether it handles ``cut``; ``kinds`` names the layer kinds it evaluates
+    (``None``: every kind).
     """
-    _ENGINES[name] = _Engine(func, applies, description)
+    _ENGINES[name] = _Engine(func, applies, description, None if kinds is None else tuple(kinds))
+
+
+def engine_applies(name: str, cut: Cut, kind: str = "rac") -> bool:
+    """Whether the registered engine ``name`` handles ``cut`` for circuits of layer ``kind``.
+
+    Examples
+    --------
+    >>> engine_applies("factored", Cut.start_end(8)), engine_applies("factored", Cut.start_end(8), "ssm")
+    (True, False)
+    """
+    return _ENGINES[name].takes(cut, kind)
 
 
 def list_engines() -> dict[str, str]:
@@ -221,7 +239,7 @@ def _grid_plan(grid_rows: int, grid_cols: int, want: int, limit: int, compact: b
     return "sample"
 
 
-def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 16, upper: int | None = None,
+def grid_mode(rac: Circuit, cut: Cut, *, samples: int | None = None, margin: int = 16, upper: int | None = None,
               max_memory=None) -> str:
     """Which of its three modes the ``grid`` engine uses for ``cut``.
 
@@ -256,7 +274,7 @@ def grid_mode(rac: RAC, cut: Cut, *, samples: int | None = None, margin: int = 1
     'sample'
     """
     if upper is None:
-        upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
+        upper = _default_upper(rac, cut)
     if samples is not None:
         return "sample"
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
@@ -776,11 +794,24 @@ def _factored_engine(rac, cut, *, rng_seed, samples, margin, upper, output, max_
 register_engine("grid", _grid_engine, lambda cut: True,
                 "Z[i, j] = y(start_i, end_j): whole grid, a random sketch of it, or sampled rows/columns; any cut")
 register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
-                "monomial features at the cut times end coefficients by interpolation; prefix cuts")
+                "monomial features at the cut times end coefficients by interpolation; prefix cuts; rac only",
+                kinds=("rac",))
 
 
-def _auto_engine(rac: RAC, cut: Cut, max_memory=None, margin: int = 16) -> str:
-    if not cut.is_prefix:
+def _default_upper(circuit, cut: Cut) -> int:
+    """The proven upper bound of ``circuit``'s kind (the RAC closed forms for ``rac``)."""
+    kind = getattr(circuit, "kind", "rac")
+    if kind == "rac":
+        return closed_form_upper(circuit.depth, circuit.hidden, circuit.inputs, cut).value
+    from ..circuits import CircuitSpec
+    from .kinds import kind_upper
+
+    return kind_upper(CircuitSpec(kind, circuit.depth, circuit.hidden, circuit.inputs), cut).value
+
+
+def _auto_engine(rac, cut: Cut, max_memory=None, margin: int = 16) -> str:
+    kind = getattr(rac, "kind", "rac")
+    if not cut.is_prefix or not _ENGINES["factored"].takes(cut, kind):
         return "grid"
     upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut)
     # the factored certificate needs D sampled starts and ends, and pays off when the degree bound is
@@ -792,15 +823,16 @@ def _auto_engine(rac: RAC, cut: Cut, max_memory=None, margin: int = 16) -> str:
     return "grid"
 
 
-def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, samples: int | None = None,
+def exact_rank(rac: Circuit, cut: Cut, *, engine: str = "auto", seed: int = 0, samples: int | None = None,
                margin: int = 16, upper: int | None = None, output: int = 0, max_memory=None,
                threads: int | None = None, progress=None) -> ExactRank:
     """The rank mod ``p`` of a circuit's grid matricization across ``cut``.
 
     Parameters
     ----------
-    rac : RAC
-        A circuit over GF(p) (``rac.modulus`` set).
+    rac : Circuit
+        A circuit over GF(p) (``rac.modulus`` set) of any layer kind (the
+        ``factored`` engine takes ``rac`` only; ``auto`` never picks it for others).
     cut : Cut
     engine : str
         A name from :func:`list_engines`, or ``"auto"``.
@@ -828,8 +860,9 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
     >>> exact_rank(rac, Cut.start_end(4)).rank     # ((3, 2)) * 3 = 18 > grid cap 9
     9
     """
-    if not isinstance(rac, RAC) or rac.modulus is None:
-        raise InvalidParameterError("rac", rac, "a RAC over GF(p) (RAC.random_modular or rac.to_field(p))")
+    if not isinstance(rac, Circuit) or rac.modulus is None:
+        raise InvalidParameterError("rac", rac, "a circuit over GF(p) (RAC.random_modular, random_modular_circuit "
+                                    "or .to_field(p))")
     if not isinstance(cut, Cut):
         raise InvalidParameterError("cut", cut, "a tnrnn.Cut")
     if not (isinstance(output, int) and 0 <= output < rac.outputs):
@@ -840,12 +873,14 @@ def exact_rank(rac: RAC, cut: Cut, *, engine: str = "auto", seed: int = 0, sampl
         raise InvalidParameterError("margin", margin, "an integer >= 0")
     given, cut = cut, cut.oriented()  # a suffix start side: rank the transposed prefix cut (same rank)
     if upper is None:
-        upper = closed_form_upper(rac.depth, rac.hidden, rac.inputs, cut).value
+        upper = _default_upper(rac, cut)
     name = _auto_engine(rac, cut, max_memory, margin) if engine == "auto" else engine
     if name not in _ENGINES:
         raise InvalidParameterError("engine", engine, "'auto' or one of " + ", ".join(map(repr, _ENGINES)))
-    if not _ENGINES[name].applies(cut):
-        raise InvalidParameterError("engine", engine, f"an engine that handles the {cut.name} cut ('grid')")
+    if not _ENGINES[name].takes(cut, rac.kind):
+        takers = ", ".join(repr(n) for n, e in _ENGINES.items() if e.takes(cut, rac.kind))
+        raise InvalidParameterError("engine", engine,
+                                    f"an engine that handles the {cut.name} cut of a {rac.kind} circuit ({takers})")
     result = _ENGINES[name].func(rac, cut, rng_seed=seed, samples=samples, margin=margin, upper=upper,
                                  output=output, max_memory=max_memory, threads=threads, progress=progress)
     if cut is not given:

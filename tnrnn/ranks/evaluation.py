@@ -1,4 +1,4 @@
-"""Evaluating a circuit over GF(p) on templates: grid matrices, cut-state features, sampled assignments.
+"""Evaluating a circuit (any layer kind) over GF(p) on templates: grid matrices, cut-state features, sampled assignments.
 
 The engines of :mod:`tnrnn.ranks.engines` rank what this module evaluates.  A
 *template* is a one-hot input sequence; a grid matrix holds the circuit's
@@ -17,7 +17,7 @@ from itertools import combinations_with_replacement, product
 
 import numpy as np
 
-from ..circuits import RAC, CircuitShape
+from ..circuits import RAC, Circuit, CircuitShape, FieldOps
 from ..cuts import Cut
 from ..elimination import _t1
 from ..errors import InvalidParameterError
@@ -82,14 +82,21 @@ def _step(fc: _FieldCircuit, states: list, below, t: int, layers: range):
     return below
 
 
-def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: int = 0, progress=None,
+def _check_field_circuit(circuit, name: str = "circuit") -> Circuit:
+    if not isinstance(circuit, Circuit) or circuit.modulus is None:
+        raise InvalidParameterError(name, circuit, "a circuit over GF(p) (random_modular_circuit, or .to_field(p))")
+    return circuit
+
+
+def grid_matrix(circuit: Circuit, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: int = 0, progress=None,
                 method: str = "auto") -> np.ndarray:
-    """Exact values ``Z[i, j] = y(start_i, end_j) mod p`` of a circuit over GF(p).
+    """Exact values ``Z[i, j] = y(start_i, end_j) mod p`` of a circuit over GF(p), of any layer kind.
 
     Parameters
     ----------
-    rac : RAC
-        A circuit over GF(p) (``rac.modulus`` set).
+    circuit : Circuit
+        A circuit over GF(p) (``circuit.modulus`` set): a :class:`~tnrnn.RAC`
+        or a :class:`~tnrnn.circuits.GatedCircuit` (``ssm``, ``gla``, ...).
     cut : Cut
     rows : int array, shape (n_rows, len(cut.start))
         Template indices ``d_t`` for the start positions (one-hot inputs).
@@ -110,6 +117,9 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
 
     Notes
     -----
+    Every kind is stepped by its registered step over :class:`~tnrnn.circuits.FieldOps`
+    (:meth:`~tnrnn.circuits.Circuit.advance`), one code path; a ``rac`` trie
+    walk over the float64 field representation runs compiled (numba) instead.
     For a prefix cut the pair method costs ``T`` circuit steps per entry; the
     trie costs ``s`` steps per start plus one step per node of the trie of the
     sampled end sequences per start. On the full grid of ``M**E`` ends the trie
@@ -126,14 +136,20 @@ def grid_matrix(rac: RAC, cut: Cut, rows: np.ndarray, cols: np.ndarray, output: 
     True
     >>> bool((grid_matrix(rac, cut, np.array([[0], [1]]), np.array([[0], [1]]), method="pairs") == Z).all())
     True
+    >>> from tnrnn.circuits import random_modular_circuit
+    >>> gla = random_modular_circuit("gla", 2, 2, 2, prime=101, seed=0)
+    >>> Z = grid_matrix(gla, cut, np.array([[0], [1]]), np.array([[0], [1]]))
+    >>> bool((Z.ravel() == gla(X)[:, 0]).all())
+    True
     """
+    _check_field_circuit(circuit)
     if method not in ("auto", "trie", "pairs"):
         raise InvalidParameterError("method", method, "'auto', 'trie' or 'pairs'")
     if method == "trie" and not cut.is_prefix:
         raise InvalidParameterError("method", method, "'pairs' for a cut that is not a prefix cut")
     if method == "pairs" or not cut.is_prefix or len(cut.end) == 0 or len(cut.start) == 0:
-        return _grid_matrix_pairs(rac, cut, rows, cols, output, progress)
-    return _grid_matrix_trie(rac, cut, rows, cols, output, progress)
+        return _grid_matrix_pairs(circuit, cut, rows, cols, output, progress)
+    return _grid_matrix_trie(circuit, cut, rows, cols, output, progress)
 
 
 def _trie(cols: np.ndarray) -> tuple[list, np.ndarray]:
@@ -149,70 +165,94 @@ def _trie(cols: np.ndarray) -> tuple[list, np.ndarray]:
     return levels, parent
 
 
-def _grid_matrix_trie(rac, cut, rows, cols, output, progress):
+def _numbers_per_sequence(circuit: Circuit) -> int:
+    """Residues held per sequence while stepping: every layer's state, and a few step temporaries
+    (a ``gla`` step holds an ``R x R`` outer product besides its state)."""
+    k, R = circuit.layer_kind, circuit.hidden
+    return circuit.depth * k.state_size(R) + 3 * k.state_size(R) + 4 * max(R, circuit.inputs)
+
+
+def _grid_matrix_trie(circuit, cut, rows, cols, output, progress):
+    n_rows, n_cols = len(rows), len(cols)
+    if n_rows == 0 or n_cols == 0:
+        return np.zeros((n_rows, n_cols), dtype=np.int64)
+    if isinstance(circuit, RAC) and _kernels.available() and field_dtype(circuit.modulus) == np.float64:
+        return _rac_trie_compiled(circuit, cut, rows, cols, output, progress)
+    p, M = circuit.modulus, circuit.inputs
+    layers, w_out = circuit.field_params()
+    ops = FieldOps(p)
+    eye = np.eye(M, dtype=w_out.dtype)
+    w = w_out[output : output + 1]
+    levels, leaf = _trie(np.asarray(cols, dtype=np.int64))
+    widest = max(len(par) for par, _ in levels)
+    start = circuit.start_states()   # the states at the cut, once per start
+    for t in range(len(cut.start)):
+        circuit.advance(start, eye[rows[:, t]], layers, ops)
+    Z = np.empty((n_rows, n_cols), dtype=np.int64)
+    block = max(1, (4 * _BLOCK_BYTES) // (8 * _numbers_per_sequence(circuit) * widest))
+    starts = range(0, n_rows, block)
+    for r0 in (progress(starts) if progress else starts):
+        states = [h[r0 : r0 + block][:, None] for h in start]  # (b, 1, *state): the root
+        b = len(states[0])
+        for par, sym in levels:
+            n = len(par)
+            flat = [h[:, par].reshape((b * n,) + h.shape[2:]) for h in states]
+            u = np.broadcast_to(eye[sym][None], (b, n, M)).reshape(b * n, M)
+            top = circuit.advance(flat, u, layers, ops)
+            states = [h.reshape((b, n) + h.shape[1:]) for h in flat]
+        y = ops.lin(top, w)[:, 0].reshape(b, -1)  # (b, leaves)
+        Z[r0 : r0 + b] = np.remainder(y[:, leaf], p)
+    return Z
+
+
+def _rac_trie_compiled(rac, cut, rows, cols, output, progress):
+    """The ``rac`` trie walk, compiled: depth first per start, the last step folded into covectors."""
     fc = _FieldCircuit.of(rac)
     p = fc.p
     R, L = fc.hidden, fc.depth
     s = len(cut.start)
-    w_out = fc.output_weights[output][:, None]
     n_rows, n_cols = len(rows), len(cols)
-    if n_rows == 0 or n_cols == 0:
-        return np.zeros((n_rows, n_cols), dtype=np.int64)
     levels, leaf = _trie(np.asarray(cols, dtype=np.int64))
-    widest = max(len(par) for par, _ in levels)
-    # the start states, once per start
     start: list = [None] * L
     for t in range(s):
         _step(fc, start, fc.feed[rows[:, t]], t, range(L))
     Z = np.empty((n_rows, n_cols), dtype=np.int64)
-    if _kernels.available() and fc.output_weights.dtype == np.float64:  # compiled depth-first walk
-        wh = np.stack(fc.hidden_weights)
-        win = np.stack([np.zeros((R, R))] + [w for w in fc.input_weights[1:]])
-        n_leaves = len(levels[-1][0])
-        block = max(1, _BLOCK_BYTES // (8 * n_leaves))
-        starts = range(0, n_rows, block)
-        start_all = np.stack(start, axis=1)  # (n_rows, L, R)
-        for r0 in (progress(starts) if progress else starts):
-            y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
-                                      levels, n_leaves, p, _t1(p))
-            Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
-        return Z
-    # rows per block: L state arrays and ~4 temporaries of (block, widest, R) float64/int64
-    block = max(1, (4 * _BLOCK_BYTES) // (8 * R * (L + 4) * widest))
+    wh = np.stack(fc.hidden_weights)
+    win = np.stack([np.zeros((R, R))] + [w for w in fc.input_weights[1:]])
+    n_leaves = len(levels[-1][0])
+    block = max(1, _BLOCK_BYTES // (8 * n_leaves))
     starts = range(0, n_rows, block)
+    start_all = np.stack(start, axis=1)  # (n_rows, L, R)
     for r0 in (progress(starts) if progress else starts):
-        states = [h[r0 : r0 + block][:, None, :] for h in start]  # (b, 1, R): the root
-        for i, (par, sym) in enumerate(levels):
-            states = [h[:, par] for h in states]
-            top = _step(fc, states, fc.feed[sym][None, :, :], s + i, range(L))
-        y = matmul_mod(top, w_out, p)[..., 0]  # (b, leaves)
+        y = _kernels.trie_outputs(start_all[r0 : r0 + block], wh, win, fc.feed, fc.output_weights[output],
+                                  levels, n_leaves, p, _t1(p))
         Z[r0 : r0 + block] = np.remainder(y[:, leaf], p)
     return Z
 
 
-def _grid_matrix_pairs(rac, cut, rows, cols, output, progress):
-    fc = _FieldCircuit.of(rac)
-    p = fc.p
-    R, L = fc.hidden, fc.depth
+def _grid_matrix_pairs(circuit, cut, rows, cols, output, progress):
+    p, M = circuit.modulus, circuit.inputs
+    layers, w_out = circuit.field_params()
+    ops = FieldOps(p)
+    eye = np.eye(M, dtype=w_out.dtype)
+    w = w_out[output : output + 1]
     pos_start = {t: i for i, t in enumerate(cut.start)}
     pos_end = {t: i for i, t in enumerate(cut.end)}
-    w_out = fc.output_weights[output][:, None]
     n_rows, n_cols = len(rows), len(cols)
-    block = max(1, _BLOCK_BYTES // (8 * R * (L + 6) * max(n_rows, 1)))
+    block = max(1, _BLOCK_BYTES // (8 * _numbers_per_sequence(circuit) * max(n_rows, 1)))
     Z = np.empty((n_rows, n_cols), dtype=np.int64)
     starts = range(0, n_cols, block)
     for c0 in (progress(starts) if progress else starts):
         cc = cols[c0 : c0 + block]
-        states: list = [None] * L
+        states = circuit.start_states()
         top = None
         for t in range(cut.length):
             if t in pos_start:
-                below = fc.feed[rows[:, pos_start[t]]][:, None, :]
+                tokens = np.broadcast_to(rows[:, pos_start[t]][:, None], (n_rows, len(cc)))
             else:
-                below = fc.feed[cc[:, pos_end[t]]][None, :, :]
-            top = _step(fc, states, below, t, range(L))
-        y = matmul_mod(top, w_out, p)[..., 0]
-        Z[:, c0 : c0 + len(cc)] = np.broadcast_to(y, (n_rows, len(cc)))
+                tokens = np.broadcast_to(cc[:, pos_end[t]][None, :], (n_rows, len(cc)))
+            top = circuit.advance(states, eye[tokens.reshape(-1)], layers, ops)
+        Z[:, c0 : c0 + len(cc)] = ops.lin(top, w)[:, 0].reshape(n_rows, len(cc))
     return np.remainder(Z, p, out=Z)
 
 

@@ -76,6 +76,10 @@ class RankBounds(Record):
     versions : dict
         tnrnn's and its dependencies' versions when the record was made
         (:func:`tnrnn.versions.versions`); not compared.
+    circuit : str
+        The layer kind (``"rac"``, ``"ssm"``, ``"gla"``, ...).  Written to
+        dicts and JSON only for kinds other than ``rac``, so that RAC records
+        keep their keys; a record without the key is a ``rac`` record.
     """
 
     depth: int
@@ -103,13 +107,14 @@ class RankBounds(Record):
     details: dict = field(default_factory=dict)
     attempts: list | None = None
     versions: dict = field(default_factory=_versions, compare=False)
+    circuit: str = "rac"
 
     def __post_init__(self):
         if self.lower > self.upper:
             from ..errors import ConsistencyError
 
             raise ConsistencyError(
-                f"L={self.depth} R={self.hidden} M={self.inputs} T={self.length} cut {self.cut}: lower bound "
+                ("" if self.circuit == "rac" else f"{self.circuit} ") + f"L={self.depth} R={self.hidden} M={self.inputs} T={self.length} cut {self.cut}: lower bound "
                 f"{self.lower} ({self.lower_source}) exceeds the proven upper bound {self.upper} "
                 f"({self.upper_source}); this is a bug in tnrnn (prime {self.prime}, seed {self.seed})")
 
@@ -139,6 +144,8 @@ class RankBounds(Record):
         """A JSON-safe dict of every field."""
         d = asdict(self)
         d["samples"] = list(self.samples) if self.samples is not None else None
+        if self.circuit == "rac":
+            del d["circuit"]
         return d
 
     def to_json(self, **kwargs: Any) -> str:
@@ -158,6 +165,7 @@ class RankBounds(Record):
 
 
 _COLUMNS = (
+    ("circuit", lambda r: r.circuit),
     ("L", lambda r: r.depth),
     ("R", lambda r: r.hidden),
     ("M", lambda r: r.inputs),
@@ -176,7 +184,8 @@ _COLUMNS = (
 def format_table(records: Iterable[RankBounds]) -> str:
     """Records as an aligned text table, one row each.
 
-    The ``mincut`` column appears when some record has a min-cut bound.
+    The ``mincut`` column appears when some record has a min-cut bound, the
+    ``circuit`` column when some record is of a kind other than ``rac``.
     Integers above ``2^200`` are shown rounded, as ``~1.234e+5678``.
 
     Examples
@@ -190,5 +199,6 @@ def format_table(records: Iterable[RankBounds]) -> str:
     from ..records import format_table as table
 
     records = list(records)
-    cols = [c for c in _COLUMNS if c[0] != "mincut" or any(r.mincut_upper is not None for r in records)]
+    cols = [c for c in _COLUMNS if (c[0] != "mincut" or any(r.mincut_upper is not None for r in records))
+            and (c[0] != "circuit" or any(r.circuit != "rac" for r in records))]
     return table([[get(r) for _, get in cols] for r in records], [name for name, _ in cols])
