@@ -171,13 +171,13 @@ class LayerKind:
         ``"factored"`` (``rac``: ``W^I``, ``W^H`` and a COPY tensor per
         step) or ``"augmented"`` (one step tensor and one output tensor over
         the state augmented with a constant coordinate, from ``step_tensors``).
-    step_tensors : callable ``params -> (G, O)``, optional
+    step_tensors : callable ``params -> (G, E)``, optional
         For the ``augmented`` form: the step as two dense tensors over the
         augmented state ``s~ = [vec(state); 1]`` (dimension ``bond(R)``) and
         the augmented input ``u~ = [u; 1]`` (dimension ``K + 1``):
         ``s~_t = G(s~_{t-1}, u~, ..., u~)`` with ``G`` of shape
         ``(D, D) + (K + 1,) * input_uses[0]`` and
-        ``[y_t; 1] = O(s~_t, u~, ...)`` with ``O`` of shape
+        ``[y_t; 1] = E(s~_t, u~, ...)`` with ``E`` of shape
         ``(R + 1, D) + (K + 1,) * input_uses[1]``; the state before the
         first step is ``s~_{-1} = e_{D-1}`` (state 0).
     """
@@ -268,10 +268,10 @@ def _gla_step(ops, params, state, u):
 def _constant_slots(R: int, K: int, D: int, n_inputs: int, n_out_inputs: int):
     """Zero step and output tensors whose constant coordinates map to each other: ``1 -> 1``."""
     G = np.zeros((D, D) + (K + 1,) * n_inputs)
-    O = np.zeros((R + 1, D) + (K + 1,) * n_out_inputs)
+    E = np.zeros((R + 1, D) + (K + 1,) * n_out_inputs)
     G[(D - 1, D - 1) + (K,) * n_inputs] = 1.0
-    O[(R, D - 1) + (K,) * n_out_inputs] = 1.0
-    return G, O
+    E[(R, D - 1) + (K,) * n_out_inputs] = 1.0
+    return G, E
 
 
 def _ssm_tensors(params):
@@ -281,8 +281,8 @@ def _ssm_tensors(params):
     --------
     >>> rng = np.random.default_rng(0)
     >>> p = {k: rng.standard_normal((2, 3)) for k in "ABC"}
-    >>> G, O = _ssm_tensors(p)
-    >>> G.shape, O.shape
+    >>> G, E = _ssm_tensors(p)
+    >>> G.shape, E.shape
     ((3, 3, 4), (3, 3, 4))
     >>> h, u = rng.standard_normal(2), rng.standard_normal(3)
     >>> new = np.einsum("ijk,j,k->i", G, np.r_[h, 1], np.r_[u, 1])
@@ -291,12 +291,12 @@ def _ssm_tensors(params):
     """
     A, B, C = (np.asarray(params[k], dtype=np.float64) for k in "ABC")
     R, K = A.shape
-    G, O = _constant_slots(R, K, R + 1, 1, 1)
+    G, E = _constant_slots(R, K, R + 1, 1, 1)
     r = np.arange(R)
     G[r, r, :K] = A
     G[r, R, :K] = B
-    O[r, r, :K] = C
-    return G, O
+    E[r, r, :K] = C
+    return G, E
 
 
 def _gla_tensors(params):
@@ -310,28 +310,28 @@ def _gla_tensors(params):
     --------
     >>> rng = np.random.default_rng(0)
     >>> p = {k: rng.standard_normal((2, 3)) for k in "AKVQ"}
-    >>> G, O = _gla_tensors(p)
-    >>> G.shape, O.shape
+    >>> G, E = _gla_tensors(p)
+    >>> G.shape, E.shape
     ((5, 5, 4, 4), (3, 5, 4))
     >>> S, u = rng.standard_normal((2, 2)), rng.standard_normal(3)
     >>> new = np.einsum("ijkl,j,k,l->i", G, np.r_[S.ravel(), 1], np.r_[u, 1], np.r_[u, 1])
     >>> S1 = (p["A"] @ u)[:, None] * S + np.outer(p["K"] @ u, p["V"] @ u)
     >>> bool(np.allclose(new, np.r_[S1.ravel(), 1]))
     True
-    >>> y = np.einsum("ijk,j,k->i", O, np.r_[S1.ravel(), 1], np.r_[u, 1])
+    >>> y = np.einsum("ijk,j,k->i", E, np.r_[S1.ravel(), 1], np.r_[u, 1])
     >>> bool(np.allclose(y, np.r_[S1.T @ (p["Q"] @ u), 1]))
     True
     """
     A, Kw, V, Q = (np.asarray(params[k], dtype=np.float64) for k in "AKVQ")
     R, K = A.shape
     D = R * R + 1
-    G, O = _constant_slots(R, K, D, 2, 1)
+    G, E = _constant_slots(R, K, D, 2, 1)
     i, j = np.divmod(np.arange(R * R), R)          # state coordinate (i, j) -> i * R + j
     ij = np.arange(R * R)
     G[ij, ij, :K, K] = A[i]
     G[ij, D - 1, :K, :K] = Kw[i][:, :, None] * V[j][:, None, :]
-    O[j, ij, :K] = Q[i]
-    return G, O
+    E[j, ij, :K] = Q[i]
+    return G, E
 
 
 register_kind(LayerKind(

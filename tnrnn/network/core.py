@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ..circuits import RAC, Circuit
+from ..circuits import RAC, Circuit  # noqa: F401 (RAC: the doctests' circuits)
 from ..errors import InvalidParameterError
 from ..records import Record
 from ..typing import ArrayLike, BackendLike, CutLike, MemoryLike, OptimizeLike

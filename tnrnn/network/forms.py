@@ -18,8 +18,8 @@ ask the form, never the kind's name.  Two forms are built in.
     polynomial in the input is then *multilinear* in ``(s~_{t-1}, u~, ...,
     u~)`` (one copy of ``u~`` per factor of ``u`` in a monomial, the
     constant coordinate standing in for missing factors): the kind's
-    ``step_tensors`` give ``G`` (``s~_t = G(s~_{t-1}, u~, ...)``) and ``O``
-    (``[y_t; 1] = O(s~_t, u~, ...)``).  Circuit node ``c`` holds a ``STEP``
+    ``step_tensors`` give ``G`` (``s~_t = G(s~_{t-1}, u~, ...)``) and ``E``
+    (``[y_t; 1] = E(s~_t, u~, ...)``).  Circuit node ``c`` holds a ``STEP``
     tensor ``(s{c}, s{hidden child}, inputs...)`` (``G`` applied to
     ``s~_{-1} = e_{D-1}`` at ``t = 0``) and, when its output ``y`` is read
     (by the layer above or by ``W^O``), an ``EMIT`` tensor
@@ -187,12 +187,12 @@ class AugmentedForm(NetworkForm):
         return f"u{node_id}"
 
     def layer_arrays(self, kind, params, first):
-        G, O = kind.step_tensors(params)
+        G, E = kind.step_tensors(params)
         if first:
             M = G.shape[-1] - 1
             G = _fold_one_hot(G, kind.input_uses[0], M)
-            O = _fold_one_hot(O, kind.input_uses[1], M)
-        arrays = {"STEP": G, "STEP0": np.ascontiguousarray(G[:, -1]), "EMIT": O}
+            E = _fold_one_hot(E, kind.input_uses[1], M)
+        arrays = {"STEP": G, "STEP0": np.ascontiguousarray(G[:, -1]), "EMIT": E}
         for a in arrays.values():
             a.setflags(write=False)
         return arrays
