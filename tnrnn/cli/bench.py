@@ -67,7 +67,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
     add_max_memory_argument(p, "networks, and do not contract paths,")
-    p.add_argument("--seed", type=int, default=0, help="seed of the RAC weights (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the circuit weights (default 0)")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per measured network to PATH (a sweep record holding its records)")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),

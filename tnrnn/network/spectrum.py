@@ -200,7 +200,7 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
         ``"start-end"`` (the default, as for :func:`tnrnn.cut_rank`), ``"interleaved"``, ``"prefix:S"``,
         ``"0,1|2,3"`` or a :class:`~tnrnn.cuts.Cut`.
     length : int, optional
-        ``T``; required for a RAC, and must match a network's length.
+        ``T``; required for a circuit, and must match a network's length.
     method : {"auto", "dense", "factors", "gram"}
         See the module docstring.
     backend : {"numpy", "torch", "cupy"}
@@ -249,7 +249,7 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
             raise InvalidParameterError("length", length, f"{network.length}, the network's length, or None")
     else:
         if length is None:
-            raise InvalidParameterError("length", None, "the number of time steps T when a RAC is given")
+            raise InvalidParameterError("length", None, "the number of time steps T when a circuit is given")
         network = compile(rac_or_network, length, max_memory=max_memory)
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")

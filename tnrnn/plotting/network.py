@@ -25,6 +25,12 @@ segment that carries it:
 The two sides of the cut are shaded: every tensor (every block, in the
 condensed view) sits on a halo of its side's colour (``"side:start"``,
 ``"side:end"``; ``"side:both"`` for a block whose copies lie on both sides).
+
+Networks of the other layer kinds (``ssm``, ``gla``: the ``augmented`` form of
+:mod:`tnrnn.network.forms`) are drawn the same way, with a ``STEP`` tensor on
+each row's chain and an ``EMIT`` tensor below each step whose output is read;
+their bonds ``s{c}`` (a state) and ``u{c}`` (an output) join two tensors, and a
+cut bond is drawn on that edge (``"cut-bond:s5"``, ``"cut-bond:u7"``).
 """
 
 from __future__ import annotations
