@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         seqs = np.array(list(itertools.product(range(M), repeat=T)))
         expected = circuit(np.eye(M)[seqs])[:, 0].reshape((M,) * T)
         scale = float(np.abs(expected).max())
-        _, numpy_seconds = _time(lambda: net.grid_tensor(backend="numpy"), args.repeats)
+        _, numpy_seconds = _time(lambda net=net: net.grid_tensor(backend="numpy"), args.repeats)
         for label in args.backends.split(","):
             record = {"kind": kind, "depth": L, "hidden": R, "inputs": M, "length": T, "tensors": net.num_tensors,
                       "backend": label, "numpy_seconds": numpy_seconds}
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
                 record["skipped"] = why
             else:
                 b = from_label(label)
-                A, seconds = _time(lambda: net.grid_tensor(backend=b.name, device=b.device), args.repeats)
+                A, seconds = _time(lambda net=net, b=b: net.grid_tensor(backend=b.name, device=b.device), args.repeats)
                 err = float(np.abs(np.asarray(to_numpy(A)) - expected).max() / scale)
                 X = np.eye(M)[seqs[:: max(1, len(seqs) // 64)]]
                 ev = net.evaluate(X, backend=b.name, device=b.device)
