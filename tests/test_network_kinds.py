@@ -99,6 +99,27 @@ def test_whole_grid_and_open_output(kind):
     np.testing.assert_allclose(A1.reshape(-1), Y[:, 1], rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("optimize", ["greedy", "cotengra-greedy", "recurrence", "tnrnn", "auto-hq"])
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_paths_quimb_and_slicing_agree(kind, optimize):
+    circuit = random_circuit(kind, 2, 2, 2, seed=3)
+    T = 5
+    net = compile(circuit, T)
+    seqs = np.array(list(itertools.product(range(2), repeat=T)))
+    expected = circuit(np.eye(2)[seqs])[:, 0].reshape((2,) * T)
+    np.testing.assert_allclose(net.grid_tensor(optimize), expected, rtol=1e-10, atol=1e-12)
+    # quimb's own contraction of the network, with tnrnn's presets registered there
+    quimb_name = optimize if optimize in ("greedy", "recurrence", "tnrnn") else "greedy"
+    np.testing.assert_allclose(net.to_hyper().contract(optimize=quimb_name).data, expected, rtol=1e-10, atol=1e-12)
+    # a sliced contraction: half the largest intermediate, so at least two slices
+    target = net.contraction_cost(optimize).largest_intermediate // 2
+    from tnrnn.network.contract import plan_contraction
+
+    p = net.problem()
+    assert plan_contraction(p.inputs, p.output, p.size_dict, optimize, slice_to=target).cost.num_slices >= 2
+    np.testing.assert_allclose(net.grid_tensor(optimize, slice_to=target), expected, rtol=1e-10, atol=1e-12)
+
+
 @settings(max_examples=15, deadline=None)
 @given(kind=st.sampled_from(KINDS), depth=st.integers(1, 2), hidden=st.integers(1, 3), inputs=st.integers(1, 3),
        length=st.integers(1, 4), seed=st.integers(0, 2**16))
