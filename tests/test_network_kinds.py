@@ -409,3 +409,13 @@ def test_api_errors():
         mincut_bound_for(CircuitSpec("ssm", 1, 2, 2), 3, length=4)
     with pytest.raises(InvalidParameterError, match="circuit"):
         mincut_bound_for(1, 2, 2, 4, kind="lstm")
+
+
+def test_an_unregistered_kind_without_step_tensors_has_no_augmented_network():
+    from tnrnn.circuits.kinds import LayerKind
+    from tnrnn.network.forms import network_form
+
+    bare = LayerKind("bare", "a kind without a network", "h_t = ...", params=("A",), input_uses=(1, 0))
+    with pytest.raises(InvalidParameterError, match="input_uses"):
+        network_form(bare)
+    assert network_form("ssm").name == "augmented" and network_form("rac").name == "factored"

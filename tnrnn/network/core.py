@@ -404,7 +404,8 @@ class CircuitNetwork:
                  **kwargs: Any):
         """The outputs for input sequences, by contraction.
 
-        See :func:`tnrnn.network.contract.evaluate`; equals ``rac(inputs)``.
+        See :func:`tnrnn.network.contract.evaluate`; equals ``circuit(inputs)`` (on one-hot inputs for the
+        ``augmented`` kinds, ``ssm`` and ``gla``).
         """
         from .contract import evaluate
 

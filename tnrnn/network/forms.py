@@ -259,6 +259,12 @@ def network_form(kind) -> NetworkForm:
         return _FORMS[kind]
     k = kind if isinstance(kind, LayerKind) else layer_kind(kind)
     try:
-        return _FORMS[k.network]
+        form = _FORMS[k.network]
     except KeyError:
         raise InvalidParameterError("network", k.network, "one of " + ", ".join(_FORMS)) from None
+    if form.separate_output and (k.step_tensors is None or min(k.input_uses) < 1):
+        # every STEP and EMIT tensor of layer 1 carries one input leg (the merged copies)
+        raise InvalidParameterError(f"{k.name}.input_uses", k.input_uses,
+                                    "at least one input copy for the step and one for the output map, and "
+                                    "step_tensors (the augmented network form)")
+    return form
