@@ -59,6 +59,7 @@ if [ "$MODE" = dry ]; then
   BENCH_BACKENDS=numpy,torch
   LENGTHS=8,10
   CPU_LENGTH=8
+  KIND_SHAPES=ssm:2:3:2:6,gla:2:2:2:6,gla:1:3:3:6
   RANK_DEVICE=cpu
   export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 else
@@ -68,6 +69,7 @@ else
   BENCH_BACKENDS=numpy,torch-cuda,cupy
   LENGTHS=48,56,64
   CPU_LENGTH=48
+  KIND_SHAPES=ssm:2:3:2:12,gla:2:2:2:10,ssm:1:16:4:10,gla:1:6:4:10
   RANK_DEVICE=cuda
   if ls .whl/*.whl >/dev/null 2>&1; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
@@ -121,6 +123,14 @@ fi
 
 step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backends "$BENCH_BACKENDS" \
   --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction.jsonl"
+
+step contraction-kinds 90 "$PY" benchmarks/contract_kinds.py --backends "$BENCH_BACKENDS" --shapes "$KIND_SHAPES" \
+  --out "$DEST/contraction_kinds.jsonl"
+
+for kind in ssm gla; do
+  step "bench-$kind" 90 "$PY" -m tnrnn bench --circuit "$kind" -L 1,2 -R 3 -M 2 -T 4,6 --strategies greedy,recurrence \
+    --backends "$BENCH_BACKENDS" --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction_$kind.jsonl"
+done
 
 # the paper-scale SES grid (issue 22): on the device a time-boxed run (finished records stay valid and a rerun
 # resumes them; the summary table is written at the end, so a cut-off run leaves records only); on the CPU the plan

@@ -65,6 +65,9 @@ class BenchRecord(Record):
         that two runs appending to one file can be told apart.
     timestamp : str or None
         When that run started (ISO 8601, UTC).
+    circuit : str
+        The layer kind of the compiled circuit (``"rac"`` by default; a RAC
+        record's dict leaves it out, as records did before other kinds).
 
     Examples
     --------
@@ -99,6 +102,7 @@ class BenchRecord(Record):
     run_id: str | None = None
     timestamp: str | None = None
     versions: dict = field(default_factory=_versions, hash=False, compare=False)
+    circuit: str = "rac"
 
     @property
     def network(self) -> tuple[int, int, int, int]:
@@ -116,6 +120,8 @@ class BenchRecord(Record):
         d["path"] = None if self.path is None else [list(p) for p in self.path]
         for name in ("times", "repeats", "skipped_backends"):
             d[name] = dict(d[name])
+        if d["circuit"] == "rac":
+            del d["circuit"]
         return d
 
     @classmethod

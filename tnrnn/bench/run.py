@@ -1,4 +1,4 @@
-"""Benchmark of contraction strategies on compiled RAC networks.
+"""Benchmark of contraction strategies on compiled RAC networks (and networks of any layer kind).
 
 Compiled RACs form network families whose difficulty grows smoothly with the
 depth ``L``, width ``R``, input dimension ``M`` and length ``T``: chains for
@@ -6,6 +6,9 @@ depth ``L``, width ``R``, input dimension ``M`` and length ``T``: chains for
 network of a grid and each path strategy, :func:`bench` records the planning
 time, the path's cost (flops, largest intermediate, peak memory) and the
 measured contraction time on each array backend, as :class:`BenchRecord`\\ s.
+``circuit=`` benchmarks the networks of another layer kind (``ssm``, ``gla``:
+chains of bond ``R + 1`` and ``R^2 + 1`` for ``L = 1``, trees with more
+input copies for ``L >= 2``; :mod:`tnrnn.network.forms`).
 
 What is contracted
 ------------------
@@ -80,7 +83,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import LABELS, available, from_label, missing
-from ..circuits import RAC, check_weights_memory
+from ..circuits import check_weights_memory, layer_kind, random_circuit
 from ..errors import InvalidParameterError
 from ..limits import format_bytes, resolve_memory
 from ..network import optimizers
@@ -226,9 +229,9 @@ class _Network:
     problem: ContractionProblem
 
     @classmethod
-    def build(cls, config, seed):
+    def build(cls, config, seed, circuit="rac"):
         L, R, M, T = config
-        return cls(tuple(config), compile(RAC.random(L, R, M, seed=seed), T).problem())
+        return cls(tuple(config), compile(random_circuit(circuit, L, R, M, seed=seed), T).problem())
 
     @property
     def inputs(self):
@@ -274,8 +277,8 @@ def _number(value, name: str, *, integer: bool, minimum: float, allow_none: bool
 
 def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *, repeats: int = 5,
           warmup: int = 1, time_budget: float | None = None, per_strategy_budget: float = 10.0, out=None,
-          progress: bool = False, max_memory: MemoryLike = None, seed: int = 0) -> BenchResults:
-    """Benchmark path strategies on the grid tensors of compiled RACs.
+          progress: bool = False, max_memory: MemoryLike = None, seed: int = 0, circuit: str = "rac") -> BenchResults:
+    """Benchmark path strategies on the grid tensors of compiled circuits (RACs by default).
 
     For each network ``(L, R, M, T)`` of ``grid`` (a RAC with random weights
     from ``seed``) and each strategy: find the path (timed), record its cost,
@@ -312,7 +315,9 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
         Paths whose estimated peak memory exceeds it are not contracted
         (default :data:`tnrnn.limits.DEFAULT_MEMORY_LIMIT`).
     seed : int
-        Seed of the RAC weights.
+        Seed of the circuit's weights.
+    circuit : str
+        The layer kind (:func:`tnrnn.circuits.list_kinds`; default ``"rac"``).
 
     Returns
     -------
@@ -334,6 +339,8 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     [('optimal', 'skipped'), ('greedy', 'ok'), ('tnrnn', 'ok')]
     >>> recs[0].reason
     'optimal is exponential in the number of tensors: not tried above 8 (this network has 29)'
+    >>> [(r.circuit, r.num_tensors, r.status) for r in bench([(1, 2, 2, 4)], ["greedy"], circuit="ssm", repeats=1)]
+    [('ssm', 6, 'ok'), ('ssm', 6, 'ok')]
     """
     from tqdm import tqdm
 
@@ -347,9 +354,10 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
     limit = resolve_memory(max_memory)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidParameterError("seed", seed, "an integer >= 0")
+    circuit = layer_kind(circuit).name
     for L, R, M, T in configs:   # every network and its weights must fit, before anything is measured
-        check_network_memory(L, T, limit)
-        check_weights_memory(L, R, M, 1, limit)
+        check_network_memory(L, T, limit, kind=circuit, hidden=R, inputs=M)
+        check_weights_memory(L, R, M, 1, limit, kind=circuit)
     run = new_run()
     missing_backends = {b: why for b in backends if (why := missing(b)) is not None}
     timed_backends = [b for b in backends if b not in missing_backends]
@@ -366,13 +374,14 @@ def bench(grid: Iterable[Sequence[int]], strategies=None, backends=("numpy",), *
             for strat in strats:
                 bar.set_description(f"L={config[0]} R={config[1]} M={config[2]} T={config[3]} {strat.label}")
                 if network is None:
-                    network = _Network.build(config, seed)
+                    network = _Network.build(config, seed, circuit)
                 n = len(network.inputs)
                 L, R, M, T = config
                 common = dict(depth=L, hidden=R, inputs=M, length=T, num_tensors=n,
                               output_size=math.prod(network.size_dict[i] for i in network.output),
                               strategy=strat.label, default=strat.default, seed=seed,
-                              skipped_backends=dict(missing_backends), run_id=run.run_id, timestamp=run.timestamp)
+                              skipped_backends=dict(missing_backends), run_id=run.run_id, timestamp=run.timestamp,
+                              circuit=circuit)
 
                 record = None
                 spent = time.perf_counter() - started

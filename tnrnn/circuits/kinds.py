@@ -168,6 +168,26 @@ class LayerKind:
         entry is its own label.  ``gla``: entry ``(i, j)`` of ``S`` has label
         ``i`` (the output reads ``S`` through ``S w``).  The monomial bound of
         :mod:`tnrnn.ranks.support` uses it.
+    input_uses : (int, int)
+        How many copies of the layer input ``u_t`` the state update and the
+        output map read (``rac``: ``(1, 0)``, its output is its state;
+        ``ssm``: ``(1, 1)``; ``gla``: ``(2, 1)``).  A compiled network
+        duplicates the sub-network computing ``u_t`` once per copy
+        (:mod:`tnrnn.network.structure`).
+    network : str
+        The name of the kind's network form in :mod:`tnrnn.network.forms`:
+        ``"factored"`` (``rac``: ``W^I``, ``W^H`` and a COPY tensor per
+        step) or ``"augmented"`` (one step tensor and one output tensor over
+        the state augmented with a constant coordinate, from ``step_tensors``).
+    step_tensors : callable ``params -> (G, E)``, optional
+        For the ``augmented`` form: the step as two dense tensors over the
+        augmented state ``s~ = [vec(state); 1]`` (dimension ``bond(R)``) and
+        the augmented input ``u~ = [u; 1]`` (dimension ``K + 1``):
+        ``s~_t = G(s~_{t-1}, u~, ..., u~)`` with ``G`` of shape
+        ``(D, D) + (K + 1,) * input_uses[0]`` and
+        ``[y_t; 1] = E(s~_t, u~, ...)`` with ``E`` of shape
+        ``(R + 1, D) + (K + 1,) * input_uses[1]``; the state before the
+        first step is ``s~_{-1} = e_{D-1}`` (state 0).
     """
 
     name: str
@@ -181,6 +201,9 @@ class LayerKind:
     bond: Callable = None
     degree_in_input: int = 1
     readout_labels: Callable | None = None
+    input_uses: tuple = (1, 0)
+    network: str = "augmented"
+    step_tensors: Callable = None
     extra: dict = field(default_factory=dict)
 
     def param_shape(self, name: str, hidden: int, fan_in: int) -> tuple[int, int]:
@@ -251,17 +274,88 @@ def _gla_step(ops, params, state, u):
     return S, ops.dot(ops.lin(u, params["Q"])[:, :, None], S, 1)
 
 
+def _constant_slots(R: int, K: int, D: int, n_inputs: int, n_out_inputs: int):
+    """Zero step and output tensors whose constant coordinates map to each other: ``1 -> 1``."""
+    G = np.zeros((D, D) + (K + 1,) * n_inputs)
+    E = np.zeros((R + 1, D) + (K + 1,) * n_out_inputs)
+    G[(D - 1, D - 1) + (K,) * n_inputs] = 1.0
+    E[(R, D - 1) + (K,) * n_out_inputs] = 1.0
+    return G, E
+
+
+def _ssm_tensors(params):
+    """``ssm`` over ``[h; 1]`` and ``[u; 1]``: ``h_i <- (A u)_i h_i + (B u)_i``, ``y_i = (C u)_i h_i``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = {k: rng.standard_normal((2, 3)) for k in "ABC"}
+    >>> G, E = _ssm_tensors(p)
+    >>> G.shape, E.shape
+    ((3, 3, 4), (3, 3, 4))
+    >>> h, u = rng.standard_normal(2), rng.standard_normal(3)
+    >>> new = np.einsum("ijk,j,k->i", G, np.r_[h, 1], np.r_[u, 1])
+    >>> bool(np.allclose(new, np.r_[(p["A"] @ u) * h + p["B"] @ u, 1]))
+    True
+    """
+    A, B, C = (np.asarray(params[k], dtype=np.float64) for k in "ABC")
+    R, K = A.shape
+    G, E = _constant_slots(R, K, R + 1, 1, 1)
+    r = np.arange(R)
+    G[r, r, :K] = A
+    G[r, R, :K] = B
+    E[r, r, :K] = C
+    return G, E
+
+
+def _gla_tensors(params):
+    """``gla`` over ``[vec(S); 1]`` (row-major ``S[i, j]``) and two copies of ``[u; 1]``.
+
+    ``S_ij <- (A u)_i S_ij + (K u)_i (V u)_j`` reads ``u`` twice (the gate
+    from the first copy with the second's constant coordinate), and
+    ``y_j = sum_i S_ij (Q u)_i`` once.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = {k: rng.standard_normal((2, 3)) for k in "AKVQ"}
+    >>> G, E = _gla_tensors(p)
+    >>> G.shape, E.shape
+    ((5, 5, 4, 4), (3, 5, 4))
+    >>> S, u = rng.standard_normal((2, 2)), rng.standard_normal(3)
+    >>> new = np.einsum("ijkl,j,k,l->i", G, np.r_[S.ravel(), 1], np.r_[u, 1], np.r_[u, 1])
+    >>> S1 = (p["A"] @ u)[:, None] * S + np.outer(p["K"] @ u, p["V"] @ u)
+    >>> bool(np.allclose(new, np.r_[S1.ravel(), 1]))
+    True
+    >>> y = np.einsum("ijk,j,k->i", E, np.r_[S1.ravel(), 1], np.r_[u, 1])
+    >>> bool(np.allclose(y, np.r_[S1.T @ (p["Q"] @ u), 1]))
+    True
+    """
+    A, Kw, V, Q = (np.asarray(params[k], dtype=np.float64) for k in "AKVQ")
+    R, K = A.shape
+    D = R * R + 1
+    G, E = _constant_slots(R, K, D, 2, 1)
+    i, j = np.divmod(np.arange(R * R), R)          # state coordinate (i, j) -> i * R + j
+    ij = np.arange(R * R)
+    G[ij, ij, :K, K] = A[i]
+    G[ij, D - 1, :K, :K] = Kw[i][:, :, None] * V[j][:, None, :]
+    E[j, ij, :K] = Q[i]
+    return G, E
+
+
 register_kind(LayerKind(
     "rac", "recurrent arithmetic circuit (Levine et al. 2020)",
     "h_t = (W^H h_{t-1}) * (W^I u_t), first hidden factor 1; y_t = h_t",
     params=("WH", "WI"), square=("WH",), state_shape=lambda R: (R,), step=_rac_step,
     cut_state_rank=lambda R: R, bond=lambda R: R, degree_in_input=1,
+    input_uses=(1, 0), network="factored",
 ))
 register_kind(LayerKind(
     "ssm", "selective diagonal state-space layer (Mamba's S6 core, RG-LRU)",
     "h_t = (A u_t) * h_{t-1} + B u_t, h_{-1} = 0; y_t = (C u_t) * h_t",
     params=("A", "B", "C"), state_shape=lambda R: (R,), step=_ssm_step,
     cut_state_rank=lambda R: R + 1, bond=lambda R: R + 1, degree_in_input=2,
+    input_uses=(1, 1), network="augmented", step_tensors=_ssm_tensors,
 ))
 register_kind(LayerKind(
     "gla", "gated linear attention with a matrix state (GLA, RetNet, mLSTM without normaliser)",
@@ -269,6 +363,7 @@ register_kind(LayerKind(
     params=("A", "K", "V", "Q"), state_shape=lambda R: (R, R), step=_gla_step,
     cut_state_rank=lambda R: R + 1, bond=lambda R: R * R + 1, degree_in_input=3,
     readout_labels=lambda R: np.repeat(np.arange(R)[:, None], R, axis=1),
+    input_uses=(2, 1), network="augmented", step_tensors=_gla_tensors,
 ))
 
 #: The names of the built-in kinds, in registry order.

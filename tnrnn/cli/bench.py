@@ -1,4 +1,4 @@
-"""``tnrnn bench``: benchmark contraction strategies on compiled RAC networks."""
+"""``tnrnn bench``: benchmark contraction strategies on compiled networks (RAC, ssm, gla)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ examples:
   tnrnn bench -L 2 -R 4 -M 2 -T 4:12:4 --strategies greedy,recurrence,hyper --budget 5
   tnrnn bench -L 1,2,3 -R 2 -M 2 -T 4,6,8 --backends numpy,torch --out results.jsonl --plot flops.png
   tnrnn bench -L 1 -R 16 -M 4 -T 4:10:2 --plot time.png --plot-kind time --json
+  tnrnn bench --circuit ssm -L 1,2 -R 2 -M 2 -T 4,6 --strategies greedy,recurrence
 
 What is contracted is the grid tensor (every input open), as CircuitNetwork.grid_tensor does.
 Strategies: opt_einsum greedy, dp, optimal, random-greedy-128, auto-hq; cotengra cotengra-greedy,
@@ -46,8 +47,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``bench`` subcommand."""
     p = subparsers.add_parser(
         "bench",
-        help="benchmark contraction strategies on compiled RAC networks",
-        description="Plan and time the contraction of compiled RAC networks (grid tensors) with several "
+        help="benchmark contraction strategies on compiled networks (RAC, ssm, gla)",
+        description="Plan and time the contraction of compiled networks of a circuit kind (--circuit, default "
+                    "rac; grid tensors) with several "
                     "path strategies and array backends: planning time, flops, largest intermediate, "
                     "peak memory, and the median contraction time per backend.",
         epilog=_EXAMPLES,
@@ -65,7 +67,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
     add_max_memory_argument(p, "networks, and do not contract paths,")
-    p.add_argument("--seed", type=int, default=0, help="seed of the RAC weights (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the circuit weights (default 0)")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per measured network to PATH (a sweep record holding its records)")
     p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
@@ -83,9 +85,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ._common import require_circuits
-
-    require_circuits(args, ("rac",), "bench")
     """Run ``tnrnn bench`` with parsed arguments; returns the exit code."""
     import math
 
@@ -127,7 +126,7 @@ def run(args) -> int:
                 raise InvalidParameterError("--out", args.out, "a new or empty file")
             records = bench(grid, args.strategies, backends, repeats=args.repeats, warmup=args.warmup,
                             time_budget=args.time_budget, per_strategy_budget=args.budget, max_memory=max_memory,
-                            seed=args.seed, progress=progress)
+                            seed=args.seed, progress=progress, circuit=args.circuit)
             interrupted, sweep = records.interrupted, None
             if args.out is not None:
                 _write_as_sweep(records, args.out, args.time_budget)
@@ -182,9 +181,10 @@ def _task_config(args, network, backends, max_memory) -> dict:
 
     labels = [s.label for s in _resolve_strategies(args.strategies)]
     L, R, M, T = network
+    kind = {} if args.circuit == "rac" else {"circuit": args.circuit}   # RAC configs (and --resume) as they were
     return dict(depth=L, hidden=R, inputs=M, length=T, strategies=labels, backends=list(backends),
                 repeats=args.repeats, warmup=args.warmup, per_strategy_budget=args.budget, max_memory=max_memory,
-                seed=args.seed)
+                seed=args.seed, **kind)
 
 
 def _sweep(args, grid, backends, max_memory, progress):
@@ -219,5 +219,7 @@ def _write_as_sweep(records, out, time_budget) -> None:
         for network, recs in by_network.items():
             config = {"depth": network[0], "hidden": network[1], "inputs": network[2], "length": network[3],
                       "seed": recs[0].seed, "time_budget": time_budget}
+            if recs[0].circuit != "rac":
+                config["circuit"] = recs[0].circuit
             line = TaskRecord("bench", config, "ok", [r.to_dict() for r in recs], None, 0.0, "local")
             fh.write(json.dumps(line.to_dict()) + "\n")

@@ -1,4 +1,4 @@
-"""``tnrnn compile``: a RAC's tensor network, its input copies and the cost of contracting it."""
+"""``tnrnn compile``: a circuit's tensor network (any ``--circuit`` kind), its input copies and the cost of contracting it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ examples:
   tnrnn compile --depth 1 --hidden 4 --inputs 4 --length 8
   tnrnn compile --depth 2 --hidden 4 --inputs 4 --length 6 --json
   tnrnn compile --depth 3 --hidden 3 --inputs 2 --length 5 --optimize greedy,recurrence,hyper
+  tnrnn compile --circuit ssm --depth 2 --hidden 3 --inputs 2 --length 6
+  tnrnn compile --circuit gla --depth 1 --hidden 3 --inputs 4 --length 8 --json
 
 Paths of the default optimizer are cached on disk ($TNRNN_CACHE_DIR, else ~/.cache/tnrnn/paths;
 TNRNN_CACHE_DIR=off disables it), so a second call plans the same network from the cache.
@@ -28,11 +30,12 @@ DEFAULT_OPTIMIZERS = (DEFAULT_OPTIMIZER, "greedy", "random-greedy", "cotengra-gr
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compile",
-        help="compile a RAC into a tensor network and cost its contraction",
+        help="compile a circuit (RAC, ssm, gla) into a tensor network and cost its contraction",
         description=(
-            "Compile a random RAC of the given shape into a tensor network (inputs duplicated for depth >= 2) "
-            "and report its tensors, the copies of each input (checked against the closed form "
-            "C(L+T-t-2, L-1)) and, for each path optimizer, the cost of contracting the grid tensor: "
+            "Compile a random circuit of the given kind (--circuit, default rac) and shape into a tensor network "
+            "(inputs duplicated for depth >= 2) and report its tensors, the copies of each input (checked "
+            "against the closed form: C(L+T-t-2, L-1) for a RAC, the weighted paths of tnrnn.network.structure "
+            "for the other kinds) and, for each path optimizer, the cost of contracting the grid tensor: "
             "log10 flops, largest intermediate and peak memory. Nothing is contracted."
         ),
         epilog=EXAMPLES,
@@ -51,10 +54,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ._common import require_circuits
-
-    require_circuits(args, ("rac",), "compile")
-    from ..circuits import RAC
+    from ..circuits import random_circuit
     from ..network.contract import contraction_cost
     from ..network.core import compile
     from ..network.optimizers import list_optimizers
@@ -70,8 +70,9 @@ def run(args) -> int:
     from ..network.core import check_network_memory, num_tensors_closed_form
     from ..network.optimizers import MAX_PLAN_SECONDS, plan_seconds
 
-    check_network_memory(args.depth, args.length, args.max_memory)
-    tensors = num_tensors_closed_form(args.depth, args.length)
+    check_network_memory(args.depth, args.length, args.max_memory, kind=args.circuit, hidden=args.hidden,
+                         inputs=args.inputs)
+    tensors = num_tensors_closed_form(args.depth, args.length, args.circuit)
     estimates = {name: plan_seconds(name, tensors) for name in names}
     skipped = {}
     chosen = "optimize" in getattr(args, "_given", ())
@@ -86,9 +87,10 @@ def run(args) -> int:
                          f"(above {MAX_PLAN_SECONDS:.0f} s); pass faster names to --optimize (e.g. --optimize "
                          "recurrence) or a smaller --length or --depth")
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
+    circuit = random_circuit(args.circuit, args.depth, args.hidden, args.inputs, seed=args.seed,
+                             max_memory=args.max_memory)
     with progress.stage("compiling"):
-        net = compile(rac, args.length, max_memory=args.max_memory)
+        net = compile(circuit, args.length, max_memory=args.max_memory)
         summary = net.summary()
     costs = [{"optimizer": name, "error": f"planning would take about {seconds:.0f} s (the default list "
               f"plans for at most {MAX_PLAN_SECONDS:.0f} s in all); name it in --optimize to run it"}

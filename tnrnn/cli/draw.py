@@ -1,4 +1,4 @@
-"""``tnrnn draw``: draw a compiled RAC, a cut of its time steps and the minimum cut's bonds."""
+"""``tnrnn draw``: draw a compiled circuit (any ``--circuit`` kind), a cut of its time steps and the minimum cut's bonds."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ examples:
   tnrnn draw --depth 1 --hidden 4 --inputs 2 --length 8 --cut interleaved -o mps.png
   tnrnn draw --depth 3 --hidden 2 --inputs 2 --length 10 --cut prefix:4 -o deep.pdf
   tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --no-cut -o network.png
+  tnrnn draw --circuit ssm --depth 2 --hidden 2 --inputs 2 --length 4 --cut start-end -o ssm.svg
+  tnrnn draw --circuit gla --depth 1 --hidden 2 --inputs 3 --length 6 -o gla.png
 
 The format follows the extension of -o (.png, .svg or .pdf). Networks whose layers need more
 than 16 rows of copies are drawn condensed (one node per layer x time block); --detailed and
@@ -26,8 +28,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``draw`` subcommand."""
     p = subparsers.add_parser(
         "draw",
-        help="draw a compiled RAC network with a cut and its min-cut bonds",
-        description="Draw the tensor network of a recurrent arithmetic circuit on T steps: time left to right, "
+        help="draw a compiled circuit's network (RAC, ssm, gla) with a cut and its min-cut bonds",
+        description="Draw the tensor network of a circuit (--circuit, default rac) on T steps: time left to right, "
                     "layers and their copies bottom to top, inputs coloured by the side of the cut, and the "
                     "bonds of a minimum cut in red with their dimensions.",
         epilog=_EXAMPLES,
@@ -59,19 +61,19 @@ def _plain(text: str) -> str:
     --------
     >>> _plain(r"$L=2,\\ R=2$   min-cut bound $2 \\cdot 4^{5} = 2048$")
     'L=2, R=2   min-cut bound 2·4^5 = 2048'
+    >>> _plain(r"$\\mathrm{ssm}:\\ L=1$")
+    'ssm: L=1'
     """
     import re
 
     text = text.replace("\\ ", " ").replace(" \\cdot ", "·").replace("$", "")
+    text = re.sub(r"\\mathrm\{([^}]*)\}", r"\1", text)
     return re.sub(r"\^\{([^}]*)\}", r"^\1", text)
 
 
 def run(args) -> int:
-    from ._common import require_circuits
-
-    require_circuits(args, ("rac",), "draw")
     """Run ``tnrnn draw`` with parsed arguments; returns the exit code."""
-    from ..circuits import RAC
+    from ..circuits import random_circuit
     from ..cuts import as_cut
     from ..network.core import NETWORK_BYTES_PER_TENSOR, check_network_memory, compile
     from ..network.mincut import MINCUT_BYTES_PER_TENSOR
@@ -83,18 +85,21 @@ def run(args) -> int:
     cut = None if args.no_cut else as_cut(args.cut, args.length)
     # the figure's own structures come on top of the network; the min-cut's flow graph is the largest
     per_tensor = MINCUT_BYTES_PER_TENSOR if cut is not None and not args.no_mincut else 2 * NETWORK_BYTES_PER_TENSOR
-    check_network_memory(args.depth, args.length, args.max_memory, per_tensor, "the drawing")
+    check_network_memory(args.depth, args.length, args.max_memory, per_tensor, "the drawing", kind=args.circuit,
+                         hidden=args.hidden, inputs=args.inputs)
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=args.max_memory)
+    circuit = random_circuit(args.circuit, args.depth, args.hidden, args.inputs, seed=args.seed,
+                             max_memory=args.max_memory)
     with progress.stage("compiling"):
-        network = compile(rac, args.length, max_memory=args.max_memory)
+        network = compile(circuit, args.length, max_memory=args.max_memory)
     with progress.stage("min-cut and drawing" if cut is not None and not args.no_mincut else "drawing"):
         fig = draw(network, cut=cut, condensed=args.condensed, show_mincut=not args.no_mincut, path=args.output)
     title = _plain(fig.axes[0].get_title().replace("\n", " "))
     if args.json:
         import json
 
-        print(json.dumps({"kind": "drawing", "figure": args.output, "title": title, "depth": args.depth,
+        kind = {} if args.circuit == "rac" else {"circuit": args.circuit}
+        print(json.dumps({"kind": "drawing", **kind, "figure": args.output, "title": title, "depth": args.depth,
                           "hidden": args.hidden, "inputs": args.inputs, "length": args.length,
                           "cut": None if cut is None else args.cut}))
     else:

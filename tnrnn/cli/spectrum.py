@@ -27,6 +27,8 @@ examples:
   tnrnn spectrum --depth 2 --hidden 3 --inputs 2 --length 8 --plot spectrum.png
   tnrnn spectrum -L 2 -R 8 -M 4 -T 6 --method dense --max-memory 80KiB --workers 2
   tnrnn spectrum -L 2 -R 8 -M 4 -T 6 --method dense --max-memory 80KiB --slice
+  tnrnn spectrum --circuit ssm -L 1 -R 3 -M 2 -T 12
+  tnrnn spectrum --circuit gla -L 2 -R 2 -M 2 -T 8 --json
 
 Above --max-memory, --slice slices each contraction with cotengra and contracts the slices here;
 --workers N (a local Dask cluster) or --scheduler ADDRESS (a running one) contracts them on the
@@ -39,7 +41,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "spectrum",
         help="singular values of a grid matricization, by contraction",
         description=(
-            "Singular values and numerical rank of the grid matricization of a random RAC across a cut, "
+            "Singular values and numerical rank of the grid matricization of a random circuit (--circuit, "
+            "default rac) across a cut, "
             "computed by contracting its tensor network (through the two sides of the min-cut when that is "
             "cheaper than forming the matrix). The rank is numerical: it depends on the stated tolerance; "
             "use 'tnrnn bounds' for certified ranks."
@@ -77,11 +80,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ._common import require_circuits
-
-    require_circuits(args, ("rac",), "spectrum")
     from ..backends import resolve
-    from ..circuits import RAC
+    from ..circuits import random_circuit
     from ..network.spectrum import spectrum
     from ..runner import cluster
 
@@ -92,20 +92,22 @@ def run(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise InvalidParameterError("--workers", args.workers, "a positive number of processes")
     progress = Progress.from_args(args)
-    rac = RAC.random(args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=max_memory)
+    rac = random_circuit(args.circuit, args.depth, args.hidden, args.inputs, seed=args.seed, max_memory=max_memory)
     with cluster(args.workers, args.scheduler) as client, progress.stage("planning, contracting and the SVD"):
         result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
                           device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory,
                           slicing=args.slice, slice_to=args.slice_to, client=client)
     from ..versions import versions
 
-    record = {"kind": "spectrum", "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
+    kind = {} if args.circuit == "rac" else {"circuit": args.circuit}   # RAC records as they were
+    record = {"kind": "spectrum", **kind, "depth": args.depth, "hidden": args.hidden, "inputs": args.inputs,
               "length": args.length, "seed": args.seed, **result.to_dict(), "versions": versions()}
     write_records(args, [record], command="spectrum")
     if args.json:
         print(json.dumps(record, indent=2))
     else:
-        print(f"RAC L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
+        name = "RAC" if args.circuit == "rac" else args.circuit
+        print(f"{name} L={args.depth} R={args.hidden} M={args.inputs} T={args.length} (seed {args.seed})")
         print(result)
     if args.plot is not None:
         from ..plotting.spectra import plot_spectrum

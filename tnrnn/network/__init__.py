@@ -1,7 +1,9 @@
-"""The tensor-network track: compile a RAC, plan and contract, cut, take spectra.
+"""The tensor-network track: compile a circuit (RAC, ssm, gla, ...), plan and contract, cut, take spectra.
 
 ``core`` compiles circuits into quimb networks (:class:`CircuitNetwork`, its
-:class:`ContractionProblem`); ``optimizers`` is the registry of path
+:class:`ContractionProblem`), each layer kind through its network form
+(``forms``: ``factored`` for RACs, ``augmented`` for the gated kinds) and the
+tree of circuit nodes (``structure``); ``optimizers`` is the registry of path
 optimizers and the default; ``contract`` plans and contracts (grid tensor,
 matricization, evaluation); ``mincut`` bounds ranks by minimum cuts;
 ``spectrum`` takes singular values across a cut by contraction.

@@ -352,7 +352,7 @@ def matricize(network, cut, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backend:
     cut = as_cut(cut, network.length)
     order = [f"x{t}" for t in cut.start] + [f"x{t}" for t in cut.end]
     A = grid_tensor(network, optimize, backend, order=order, **kwargs)
-    M = network.rac.inputs
+    M = network.circuit.inputs
     return A.reshape(M ** len(cut.start), M ** len(cut.end))
 
 
@@ -367,7 +367,9 @@ def evaluate(network, inputs, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backen
     ----------
     network : CircuitNetwork
     inputs : array of shape (N, T, M) or (T, M)
-        numpy, torch or cupy.
+        numpy, torch or cupy.  For a kind whose network form is exact on
+        one-hot inputs only (``ssm``, ``gla``: :mod:`tnrnn.network.forms`),
+        every ``inputs[n, t]`` must be a standard basis vector.
     backend : str, optional
         Default: the backend of ``inputs``.
 
@@ -383,27 +385,38 @@ def evaluate(network, inputs, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backen
     >>> X = np.random.default_rng(0).standard_normal((5, 4, 2))
     >>> bool(np.allclose(compile(rac, 4).evaluate(X), rac(X)))
     True
+    >>> from tnrnn.circuits import GatedCircuit
+    >>> gla = GatedCircuit.random("gla", 2, 2, 3, seed=0)
+    >>> X = np.eye(3)[[[0, 2, 1, 1], [2, 2, 0, 1]]]
+    >>> bool(np.allclose(compile(gla, 4).evaluate(X), gla(X)))
+    True
     """
     shape = tuple(inputs.shape)
     squeeze = len(shape) == 2
     if squeeze:
         inputs = inputs[None]
         shape = tuple(inputs.shape)
-    M, T = network.rac.inputs, network.length
+    M, T = network.circuit.inputs, network.length
     if len(shape) != 3 or shape[1:] != (T, M) or shape[0] < 1:
         raise InvalidParameterError("inputs", shape, f"an array of shape (N, {T}, {M})")
+    from .forms import network_form
+
+    if network_form(network.kind).one_hot_only:
+        _check_one_hot(inputs, network.kind)
     if backend is None:
         backend = infer(inputs)
     problem = network.problem()
     ev_inputs, ev_arrays = [], []
+    inputs_set = set(network.input_indices)
     for k, (s, a) in enumerate(zip(problem.specs, problem.arrays)):
-        inds = s.inds
-        if s.role == "WI" and inds[1].startswith("x"):
-            leg = f"{inds[1]}#{k}"
-            ev_inputs.append(("batch", leg))
-            ev_arrays.append(inputs[:, int(inds[1][1:]), :])
-            inds = (inds[0], leg)
-        ev_inputs.append(inds)
+        inds = list(s.inds)
+        for pos, ind in enumerate(s.inds):
+            if ind in inputs_set:
+                leg = f"{ind}#{k}"
+                ev_inputs.append(("batch", leg))
+                ev_arrays.append(inputs[:, int(ind[1:]), :])
+                inds[pos] = leg
+        ev_inputs.append(tuple(inds))
         ev_arrays.append(a)
     size_dict = {ind: int(d) for inds, a in zip(ev_inputs, ev_arrays) for ind, d in zip(inds, a.shape)}
     output = ("batch",) if network.output is not None else ("batch", "y")
@@ -414,3 +427,14 @@ def evaluate(network, inputs, optimize: OptimizeLike = DEFAULT_OPTIMIZER, backen
         y = y.reshape(shape[0], 1)
     return y[0] if squeeze else y
 
+
+
+def _check_one_hot(inputs, kind: str) -> None:
+    """Refuse inputs that are not sequences of standard basis vectors (read on the host)."""
+    from autoray import to_numpy
+
+    X = np.asarray(to_numpy(inputs))
+    if not (np.all((X == 0) | (X == 1)) and np.all(X.sum(axis=-1) == 1)):
+        raise InvalidParameterError("inputs", "vectors that are not one-hot",
+                                    f"one-hot input vectors (the {kind} network equals the circuit on one-hot "
+                                    "inputs; evaluate other inputs with the circuit itself)")

@@ -1,4 +1,10 @@
-"""Recurrent arithmetic circuits compiled into quimb tensor networks.
+"""Circuits compiled into quimb tensor networks: RACs, and every registered layer kind.
+
+Every kind compiles through one path: the tree of circuit nodes
+(:func:`~tnrnn.network.structure.circuit_nodes`) and the tensors its network
+form gives each node (:mod:`tnrnn.network.forms`: ``factored`` for ``rac``,
+described below; ``augmented`` for ``ssm`` and ``gla``, over the state
+augmented with a constant coordinate, exact on one-hot inputs).  For a RAC:
 
 On one-hot (template) inputs a RAC's output is the contraction of a tensor
 network whose open indices are the inputs; this is the grid tensor.  (On
@@ -39,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ..circuits import RAC
+from ..circuits import RAC, Circuit  # noqa: F401 (RAC: the doctests' circuits)
 from ..errors import InvalidParameterError
 from ..records import Record
 from ..typing import ArrayLike, BackendLike, CutLike, MemoryLike, OptimizeLike
@@ -77,13 +83,6 @@ __all__ = [
     "tensor_specs",
 ]
 
-def _copy_tensor(dim: int) -> np.ndarray:
-    delta = np.zeros((dim, dim, dim))
-    r = np.arange(dim)
-    delta[r, r, r] = 1.0
-    return delta
-
-
 @dataclass(frozen=True)
 class NetworkSummary(Record):
     """Counts and sizes of a compiled network (prints as a small table).
@@ -110,6 +109,7 @@ class NetworkSummary(Record):
     num_bonds: int
     bond_dims: tuple[int, ...]
     num_entries: int
+    circuit: str = "rac"
 
     @property
     def copies_match_closed_form(self) -> bool:
@@ -123,12 +123,15 @@ class NetworkSummary(Record):
             if isinstance(value, tuple):
                 d[key] = list(value)
         d["copies_match_closed_form"] = self.copies_match_closed_form
+        if self.circuit == "rac":     # RAC records stay as they were: no "circuit" means rac
+            del d["circuit"]
         return d
 
     def __str__(self) -> str:
         out = "all channels (open index y)" if self.output is None else f"channel {self.output}"
+        kind = "" if self.circuit == "rac" else f"{self.circuit}, "
         rows = [
-            ("circuit", f"L={self.depth}, R={self.hidden}, M={self.inputs}, T={self.length}, output {out}"),
+            ("circuit", f"{kind}L={self.depth}, R={self.hidden}, M={self.inputs}, T={self.length}, output {out}"),
             ("tensors", f"{self.num_tensors} ({self.num_nodes} circuit nodes)"),
             ("input copies", ", ".join(map(str, self.copies)) + f" (total {self.total_input_copies}; "
              + ("equal to" if self.copies_match_closed_form else "DIFFERENT FROM") + " the closed form)"),
@@ -140,7 +143,7 @@ class NetworkSummary(Record):
 
 
 class CircuitNetwork:
-    """A RAC on ``length`` steps as a quimb tensor network.
+    """A circuit (a RAC or any registered kind) on ``length`` steps as a quimb tensor network.
 
     Build it with :func:`compile`.  Instances are read-only: the attributes
     are properties, and methods return new objects.
@@ -154,10 +157,14 @@ class CircuitNetwork:
         that quimb's own ``tn.contract(optimize=...)`` returns the grid
         tensor; ``optimize="tnrnn"`` and ``"recurrence"`` work there too.  Every tensor
         has a unique tag first (``"WI5"``, ``"WH5"``, ``"INIT0"``, ``"MUL5"``,
-        ``"WO"``), then its role tag (``WI``, ``WH``, ``INIT``, ``MUL``,
+        ``"WO"``; ``"STEP5"``, ``"EMIT5"`` for the ``augmented`` kinds), then
+        its role tag (``WI``, ``WH``, ``INIT``, ``MUL``, ``STEP``, ``EMIT``,
         ``WO``), ``L{l}``, ``T{t}``, ``COPY{k}`` (which duplicate of node
         ``(l, t)``, from 0) and ``NODE{c}`` (the circuit node).
-    rac : RAC
+    circuit : Circuit
+        The compiled circuit (``rac`` is the same object, under its old name).
+    kind : str
+        Its layer kind.
     length : int
     output : int or None
         The output channel contracted into ``WO``; ``None`` keeps the
@@ -179,9 +186,9 @@ class CircuitNetwork:
     True
     """
 
-    def __init__(self, rac: RAC, length: int, output: int | None, _nodes: tuple[CircuitNode, ...],
+    def __init__(self, circuit: Circuit, length: int, output: int | None, _nodes: tuple[CircuitNode, ...],
                  _arrays: dict):
-        self._rac = rac
+        self._rac = circuit
         self._length = length
         self._output = output
         self._nodes = _nodes
@@ -189,9 +196,19 @@ class CircuitNetwork:
 
     # -- read-only attributes -----------------------------------------------------
     @property
-    def rac(self) -> RAC:
+    def circuit(self) -> Circuit:
         """The compiled circuit."""
         return self._rac
+
+    @property
+    def rac(self) -> Circuit:
+        """The compiled circuit (the name from when only RACs compiled; see :attr:`circuit`)."""
+        return self._rac
+
+    @property
+    def kind(self) -> str:
+        """The circuit's layer kind (``"rac"``, ``"ssm"``, ...)."""
+        return self._rac.kind
 
     @property
     def length(self) -> int:
@@ -224,7 +241,7 @@ class CircuitNetwork:
         return self._nodes
 
     def _specs(self, hyper: bool) -> tuple[TensorSpec, ...]:
-        return tensor_specs(self._nodes, self.depth, self._length, self._output is None, hyper)
+        return tensor_specs(self._nodes, self.depth, self._length, self._output is None, hyper, self.kind)
 
     def _data(self, hyper: bool) -> list[np.ndarray]:
         return [self._arrays[s.role, s.node] for s in self._specs(hyper)]
@@ -284,12 +301,12 @@ class CircuitNetwork:
     def copies(self) -> tuple[int, ...]:
         """How many times each input ``x_t`` occurs, counted on the network.
 
-        Equals :func:`copies_closed_form` ``(L, T)``.
+        Equals :func:`copies_closed_form` ``(L, T, kind)``.
         """
         counts = [0] * self._length
         for s in self._specs(True):
             for ind in s.inds:
-                if ind.startswith("x"):
+                if ind[0] == "x" and ind[1:].isdigit():
                     counts[int(ind[1:])] += 1
         return tuple(counts)
 
@@ -310,29 +327,32 @@ class CircuitNetwork:
         return NetworkSummary(
             depth=self.depth, hidden=self._rac.hidden, inputs=self._rac.inputs, length=self._length,
             output=self._output, num_tensors=self.num_tensors, num_nodes=self.num_nodes,
-            copies=copies, copies_closed_form=copies_closed_form(self.depth, self._length),
+            copies=copies, copies_closed_form=copies_closed_form(self.depth, self._length, self.kind),
             total_input_copies=sum(copies), num_bonds=len(bonds), bond_dims=tuple(bonds.values()),
-            num_entries=int(sum(a.size for a in self._data(False))),
+            num_entries=int(sum(a.size for a in self._data(False))), circuit=self.kind,
         )
 
     def __repr__(self) -> str:
         out = "" if self._output == 0 else f", output={self._output}"
-        return (f"CircuitNetwork(L={self.depth}, R={self._rac.hidden}, M={self._rac.inputs}, "
+        kind = "" if self.kind == "rac" else f"{self.kind}, "
+        return (f"CircuitNetwork({kind}L={self.depth}, R={self._rac.hidden}, M={self._rac.inputs}, "
                 f"T={self._length}, tensors={self.num_tensors}{out})")
 
     # -- conversions --------------------------------------------------------------
     def to_mps(self):
         """The shallow network as a ``quimb.tensor.MatrixProductState``.
 
-        Site ``t`` has physical index ``x{t}`` and tag ``T{t}``; the site
-        tensors are ``A_t[j, i, x] = W^H[i, j] W^I[i, x]`` with the initial
-        factor absorbed into site 0 and ``W^O`` into site ``T-1``, so bond
-        dimensions are ``R``.
+        Site ``t`` has physical index ``x{t}`` and tag ``T{t}``: the tensors
+        of time step ``t`` contracted together (``W^O`` into site ``T-1``).
+        For a RAC, ``A_t[j, i, x] = W^H[i, j] W^I[i, x]`` with the initial
+        factor absorbed into site 0, so bond dimensions are ``R``; for an
+        ``augmented`` kind the site is the step tensor over ``[state; 1]``
+        (``ssm``: bond ``R + 1``, ``gla``: ``R^2 + 1``).
 
         Raises
         ------
         InvalidParameterError
-            If the RAC is deep, the output channel is open, or ``T < 2``.
+            If the circuit is deep, the output channel is open, or ``T < 2``.
 
         Examples
         --------
@@ -341,29 +361,33 @@ class CircuitNetwork:
         >>> mps = net.to_mps()
         >>> bool(np.allclose(mps.to_dense().ravel(), net.grid_tensor().ravel()))
         True
+        >>> from tnrnn.circuits import GatedCircuit
+        >>> compile(GatedCircuit.random("gla", 1, 2, 3), 4).to_mps().bond_sizes()
+        [5, 5, 5]
         """
         import quimb.tensor as qtn
+        from cotengra.utils import get_symbol_map
 
         if self.depth != 1:
-            raise InvalidParameterError("depth", self.depth, "1: only a shallow RAC is a matrix product state")
+            raise InvalidParameterError("depth", self.depth, "1: only a shallow circuit is a matrix product state")
         if self._output is None:
             raise InvalidParameterError("output", None, "an output channel (an MPS has no extra leg)")
         if self._length < 2:
             raise InvalidParameterError("length", self._length, "an integer >= 2 for an MPS")
-        rac = self._rac
-        wh, wi = rac.hidden_weights[0], rac.input_weights[0]
-        wo = rac.output_weights[self._output]
-        init = rac.initial_factors()[0]
+        problem = self.problem()
         T = self._length
+        groups: list[list[int]] = [[] for _ in range(T)]
+        for k, spec in enumerate(problem.specs):
+            groups[T - 1 if spec.node is None else self._nodes[spec.node].time].append(k)
+        group_inds = [{i for k in g for i in problem.specs[k].inds} for g in groups]
+        symbol = get_symbol_map(problem.inputs)
         arrays = []
-        for t in range(T):
-            if t == 0:
-                site = init[:, None] * wi                                   # (right i, phys x)
-            else:
-                site = np.einsum("ij,ix->jix", wh, wi)                      # (left j, right i, phys x)
-            if t == T - 1:
-                site = np.einsum("...ix,i->...x", site, wo)                 # close the right bond
-            arrays.append(site)
+        for t, g in enumerate(groups):
+            left = sorted(group_inds[t] & group_inds[t - 1]) if t > 0 else []
+            right = sorted(group_inds[t] & group_inds[t + 1]) if t < T - 1 else []
+            out = left + right + [f"x{t}"]
+            eq = ",".join("".join(symbol[i] for i in problem.specs[k].inds) for k in g)
+            arrays.append(np.einsum(eq + "->" + "".join(symbol[i] for i in out), *(problem.arrays[k] for k in g)))
         return qtn.MatrixProductState(arrays, shape="lrp", site_ind_id="x{}", site_tag_id="T{}")
 
     # -- contraction (implemented in tnrnn.network.contract) -------------------------------------------
@@ -380,7 +404,8 @@ class CircuitNetwork:
                  **kwargs: Any):
         """The outputs for input sequences, by contraction.
 
-        See :func:`tnrnn.network.contract.evaluate`; equals ``rac(inputs)``.
+        See :func:`tnrnn.network.contract.evaluate`; equals ``circuit(inputs)`` (on one-hot inputs for the
+        ``augmented`` kinds, ``ssm`` and ``gla``).
         """
         from .contract import evaluate
 
@@ -403,22 +428,27 @@ class CircuitNetwork:
         return contraction_cost(self, optimize=optimize, **kwargs)
 
 
-def compile(rac: RAC, length: int, *, output: int | None = 0, max_memory: MemoryLike = None) -> CircuitNetwork:
-    """Compile a RAC on ``length`` time steps into a tensor network.
+def compile(circuit: Circuit, length: int, *, output: int | None = 0, max_memory: MemoryLike = None) -> CircuitNetwork:
+    """Compile a circuit on ``length`` time steps into a tensor network.
 
     Parameters
     ----------
-    rac : RAC
-        A circuit over the reals (circuits over GF(p) are evaluated by
-        :mod:`tnrnn.ranks.engines` instead).
+    circuit : Circuit
+        A :class:`~tnrnn.circuits.RAC` or a :class:`~tnrnn.circuits.GatedCircuit`
+        (``ssm``, ``gla``, ...) over the reals (circuits over GF(p) are
+        evaluated by :mod:`tnrnn.ranks.engines` instead).  The network of a
+        RAC equals it on any input vectors (:func:`~tnrnn.network.contract.evaluate`);
+        that of an ``augmented`` kind on one-hot inputs, which is all its
+        grid tensor reads (:mod:`tnrnn.network.forms`).
     length : int
         ``T >= 1``.
     output : int or None
         The output channel contracted into ``WO`` (default 0); ``None``
         keeps all ``C`` channels as an extra open index ``"y"``.
     max_memory : int, str or None
-        Refuse networks whose :func:`network_memory` is above this limit
-        (default 4 GiB), before building anything.
+        Refuse networks whose :func:`network_memory` (tensors, and the arrays
+        the compilation builds) is above this limit (default 4 GiB), before
+        building anything.
 
     Returns
     -------
@@ -432,34 +462,40 @@ def compile(rac: RAC, length: int, *, output: int | None = 0, max_memory: Memory
     CircuitNetwork(L=1, R=4, M=3, T=5, tensors=16)
     >>> net.input_indices[:2]
     ('x0', 'x1')
+    >>> from tnrnn.circuits import GatedCircuit
+    >>> ssm = GatedCircuit.random("ssm", depth=2, hidden=3, inputs=2, seed=0)
+    >>> net = compile(ssm, 3)
+    >>> net
+    CircuitNetwork(ssm, L=2, R=3, M=2, T=3, tensors=18)
+    >>> X = np.eye(2)[[[0, 1, 1]]]
+    >>> bool(np.isclose(net.grid_tensor()[0, 1, 1], ssm(X)[0, 0]))
+    True
     """
-    if not isinstance(rac, RAC):
-        raise InvalidParameterError("rac", type(rac).__name__, "a tnrnn.RAC")
-    if rac.modulus is not None:
-        raise InvalidParameterError("rac", repr(rac), "a RAC over the reals (use tnrnn.ranks.engines for GF(p))")
+    from .forms import network_form
+
+    if not isinstance(circuit, Circuit):
+        raise InvalidParameterError("rac", type(circuit).__name__, "a tnrnn.RAC or another tnrnn circuit")
+    if circuit.modulus is not None:
+        raise InvalidParameterError("rac", repr(circuit), "a circuit over the reals (use tnrnn.ranks.engines for GF(p))")
     T = check_positive_int(length, "length")
     if output is not None:
         if isinstance(output, bool):
-            raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None")
+            raise InvalidParameterError("output", output, f"an integer in 0..{circuit.outputs - 1} or None")
         try:
             output = operator.index(output)
         except TypeError:
-            raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None") from None
-        if not 0 <= output < rac.outputs:
-            raise InvalidParameterError("output", output, f"an integer in 0..{rac.outputs - 1} or None")
-    check_network_memory(rac.depth, T, max_memory)
-    nodes = circuit_nodes(rac.depth, T)
-    R = rac.hidden
-    init = rac.initial_factors()
-    delta = _copy_tensor(R)
-    delta.setflags(write=False)
+            raise InvalidParameterError("output", output, f"an integer in 0..{circuit.outputs - 1} or None") from None
+        if not 0 <= output < circuit.outputs:
+            raise InvalidParameterError("output", output, f"an integer in 0..{circuit.outputs - 1} or None")
+    kind = circuit.layer_kind
+    form = network_form(kind)
+    check_network_memory(circuit.depth, T, max_memory, kind=kind.name, hidden=circuit.hidden, inputs=circuit.inputs)
+    nodes = circuit_nodes(circuit.depth, T, kind.name)
+    layers = [form.layer_arrays(kind, params, layer == 0) for layer, params in enumerate(circuit.layer_params())]
     arrays: dict[tuple[str, int | None], np.ndarray] = {}
     for n in nodes:
-        arrays["WI", n.id] = rac.input_weights[n.layer - 1]
-        if n.hidden_child is None:
-            arrays["INIT", n.id] = np.asarray(init[n.layer - 1], dtype=np.float64)
-        else:
-            arrays["WH", n.id] = rac.hidden_weights[n.layer - 1]
-        arrays["MUL", n.id] = delta
-    arrays["WO", None] = rac.output_weights if output is None else rac.output_weights[output]
-    return CircuitNetwork(rac, T, output, nodes, arrays)
+        for role, _ in form.node_specs(n, kind, hyper=False):
+            arrays[role, n.id] = form.node_array(layers[n.layer - 1], role, n)
+    wo = circuit.output_weights if output is None else circuit.output_weights[output]
+    arrays["WO", None] = form.output_tensor(wo)
+    return CircuitNetwork(circuit, T, output, nodes, arrays)

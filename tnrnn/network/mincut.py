@@ -26,6 +26,16 @@ least ``log2(1 + 1/P_0) >= 1/P``, that is by more than ``n`` after scaling;
 so the integer minimum is a true minimum.  The reported bound is then the
 exact product of the crossing indices' dimensions.
 
+Every layer kind compiles to such a network (:mod:`tnrnn.network.forms`), so
+the min-cut of its compiled network is a proven upper bound on the rank of
+its grid matricization (over the reals, and over any field: the
+factorization through the crossing indices is a polynomial identity in the
+weights with integer coefficients).  For one ``ssm`` layer it is
+``min(R + 1, M^{|S|}, M^{|E|})`` across a prefix cut (the matrix product
+state's bond), for one ``gla`` layer ``min(R^2 + 1, ...)``.
+:func:`mincut_bound_for` takes the kind from the shape alone, so the
+certified track can use it as an upper bound.
+
 Deep RACs (see ``docs/_notes_mincut.md`` for computed numbers): every copy
 of a state carried across the cut is a separate crossing, so for depth 2 and
 the start-end cut the best split through hidden states costs ``R^{T/2+1}``
@@ -182,13 +192,16 @@ def _min_cut(problem, cut: Cut):
                   bonds=tuple(crossing), start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
 
 
-def mincut_bound(network: CircuitNetwork, cut: CutLike = "start-end", *, max_memory: MemoryLike = None) -> MinCut:
+def mincut_bound(network, cut: CutLike = "start-end", *, length: int | None = None,
+                 max_memory: MemoryLike = None) -> MinCut:
     """The min-cut bound of a compiled network across ``cut``.
 
     Parameters
     ----------
-    network : CircuitNetwork
-        Compiled with one output channel.
+    network : CircuitNetwork or CircuitSpec
+        Compiled with one output channel; or a spec (any layer kind), whose
+        network's structure is built for ``length`` steps without weights
+        (:func:`mincut_bound_for`).
     cut : Cut or str
         A :class:`~tnrnn.cuts.Cut` or a name (default ``"start-end"``, as for :func:`tnrnn.cut_rank`).
 
@@ -202,23 +215,44 @@ def mincut_bound(network: CircuitNetwork, cut: CutLike = "start-end", *, max_mem
     >>> net = compile(RAC.random(depth=1, hidden=5, inputs=2), 6)
     >>> mincut_bound(net, "prefix:2").bound      # min(R, M^2, M^4) = 4
     4
+    >>> from tnrnn.circuits import CircuitSpec
+    >>> mincut_bound(CircuitSpec("ssm", 1, 5, 3), "start-end", length=8).bound    # R + 1
+    6
     """
+    from ..circuits import CircuitSpec
+
+    if isinstance(network, CircuitSpec):
+        return mincut_bound_for(network, length=length, cut=cut, max_memory=max_memory)
+    if length is not None and isinstance(network, CircuitNetwork) and length != network.length:
+        raise InvalidParameterError("length", length, f"{network.length}, the network's length, or None")
     if not isinstance(network, CircuitNetwork):
         raise InvalidParameterError("network", type(network).__name__, "a CircuitNetwork (tnrnn.compile(rac, T))")
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
     cut = as_cut(cut, network.length)
-    check_network_memory(network.depth, network.length, max_memory, MINCUT_BYTES_PER_TENSOR, "the min-cut graph")
+    check_network_memory(network.depth, network.length, max_memory, MINCUT_BYTES_PER_TENSOR, "the min-cut graph",
+                         kind=network.kind)
     return _min_cut(network.problem(), cut)
 
 
-def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut: CutLike, *,
-                     max_memory: MemoryLike = None) -> MinCut:
-    """The min-cut bound from the shape alone (no weights are built).
+def mincut_bound_for(depth, hidden: int | None = None, inputs: int | None = None, length: int | None = None,
+                     cut: CutLike = "start-end", *, kind="rac", max_memory: MemoryLike = None) -> MinCut:
+    """The min-cut bound from the shape alone (no weights are built), for any layer kind.
 
-    The flow graph's memory is estimated from the shape first
-    (:data:`MINCUT_BYTES_PER_TENSOR` per tensor) and refused above
-    ``max_memory`` (default 4 GiB).
+    Parameters
+    ----------
+    depth : int or CircuitSpec
+        ``L``; or a :class:`~tnrnn.circuits.CircuitSpec` (kind and shape),
+        then give ``length`` (and ``cut``) by keyword.
+    hidden, inputs, length : int
+        ``R``, ``M``, ``T``.
+    cut : Cut or str
+    kind : str
+        A registered layer kind (default ``"rac"``; a spec's own kind wins).
+    max_memory : int, str or None
+        The flow graph's memory is estimated from the shape first
+        (:data:`MINCUT_BYTES_PER_TENSOR` per tensor) and refused above it
+        (default 4 GiB).
 
     Examples
     --------
@@ -226,13 +260,32 @@ def mincut_bound_for(depth: int, hidden: int, inputs: int, length: int, cut: Cut
     4
     >>> mincut_bound_for(2, 2, 8, 4, "start-end").bound    # R^{T/2+1} = 2^3
     8
+    >>> mincut_bound_for(1, 3, 4, 6, "start-end", kind="ssm").bound    # the MPS bond R + 1
+    4
+    >>> from tnrnn.circuits import CircuitSpec
+    >>> mincut_bound_for(CircuitSpec("gla", 1, 2, 3), length=8).bound    # R^2 + 1
+    5
     """
-    L = check_positive_int(depth, "depth")
-    R = check_positive_int(hidden, "hidden")
-    M = check_positive_int(inputs, "inputs")
+    from ..circuits import CircuitSpec
+    from .forms import network_form
+
+    if isinstance(depth, CircuitSpec):
+        spec = depth
+        if hidden is not None or inputs is not None:
+            raise InvalidParameterError("hidden", hidden if hidden is not None else inputs,
+                                        "None when a CircuitSpec is given (its shape is used)")
+        L, R, M, k = spec.depth, spec.hidden, spec.inputs, spec.layer_kind
+    else:
+        from ..circuits import layer_kind
+
+        k = layer_kind(kind)
+        L = check_positive_int(depth, "depth")
+        R = check_positive_int(hidden, "hidden")
+        M = check_positive_int(inputs, "inputs")
     T = check_positive_int(length, "length", 2)
     cut = as_cut(cut, T)
-    check_network_memory(L, T, max_memory, MINCUT_BYTES_PER_TENSOR, "the min-cut graph")
-    specs = tensor_specs(circuit_nodes(L, T), L, T, False, True)
-    sizes = {ind: (M if ind.startswith("x") else R) for s in specs for ind in s.inds}
+    check_network_memory(L, T, max_memory, MINCUT_BYTES_PER_TENSOR, "the min-cut graph", kind=k.name)
+    form = network_form(k)
+    specs = tensor_specs(circuit_nodes(L, T, k.name), L, T, False, True, k.name)
+    sizes = {ind: form.index_size(ind, k, R, M) for s in specs for ind in s.inds}
     return _min_cut(ContractionProblem(specs, sizes, tuple(f"x{t}" for t in range(T))), cut)

@@ -147,7 +147,7 @@ def _sides(network, cut, mincut):
     start_names = set(mincut.start_tensors)
     start_inputs = {f"x{t}" for t in cut.start}
     end_inputs = {f"x{t}" for t in cut.end}
-    M = network.rac.inputs
+    M = network.circuit.inputs
     rename_in_b = {k: k + "~" for k in mincut.bonds if k in start_inputs}
     rename_in_a = {k: k + "~" for k in mincut.bonds if k in end_inputs}
     a_inds, a_data, b_inds, b_data = [], [], [], []
@@ -193,13 +193,14 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
 
     Parameters
     ----------
-    rac_or_network : RAC or CircuitNetwork
-        A RAC is compiled (output channel 0) for ``length`` steps.
+    rac_or_network : Circuit or CircuitNetwork
+        A circuit (a RAC or any registered kind: ``ssm``, ``gla``) is
+        compiled (output channel 0) for ``length`` steps.
     cut : Cut or str
         ``"start-end"`` (the default, as for :func:`tnrnn.cut_rank`), ``"interleaved"``, ``"prefix:S"``,
         ``"0,1|2,3"`` or a :class:`~tnrnn.cuts.Cut`.
     length : int, optional
-        ``T``; required for a RAC, and must match a network's length.
+        ``T``; required for a circuit, and must match a network's length.
     method : {"auto", "dense", "factors", "gram"}
         See the module docstring.
     backend : {"numpy", "torch", "cupy"}
@@ -237,6 +238,10 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
     (4, 4, (64, 64))
     >>> spectrum(net, "start-end", method="dense").numerical_rank
     4
+    >>> from tnrnn.circuits import GatedCircuit
+    >>> s = spectrum(GatedCircuit.random("ssm", 1, 3, 2, seed=0), "start-end", length=8)
+    >>> s.numerical_rank, s.bond_dimension      # min(R + 1, M^4) = 4, through the MPS bond R + 1
+    (4, 4)
     """
     if isinstance(rac_or_network, CircuitNetwork):
         network = rac_or_network
@@ -244,7 +249,7 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
             raise InvalidParameterError("length", length, f"{network.length}, the network's length, or None")
     else:
         if length is None:
-            raise InvalidParameterError("length", None, "the number of time steps T when a RAC is given")
+            raise InvalidParameterError("length", None, "the number of time steps T when a circuit is given")
         network = compile(rac_or_network, length, max_memory=max_memory)
     if network.output is None:
         raise InvalidParameterError("output", None, "a network compiled with one output channel")
@@ -261,7 +266,7 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
     target = resolve(backend, device)
     backend, device = target.name, target.device
     cut = as_cut(cut, network.length)
-    M = network.rac.inputs
+    M = network.circuit.inputs
     rows, cols = M ** len(cut.start), M ** len(cut.end)
 
     start = time.perf_counter()

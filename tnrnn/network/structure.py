@@ -1,4 +1,4 @@
-"""The structure of a compiled RAC network, without its data: circuit nodes, tensor specs, sizes.
+"""The structure of a compiled network, without its data: circuit nodes, tensor specs, sizes.
 
 A RAC on ``T`` steps compiles (:mod:`tnrnn.network.core`) into a tree of
 *circuit nodes* ``(l, t)`` rooted at ``(L, T-1)``, whose node ``(l, t)`` has
@@ -18,6 +18,21 @@ has ``C(L-l + T-1-t, L-l)`` copies; input ``x_t`` is reached through a node
 
 copies, ``C(L + T - 1, L)`` in all (hockey-stick identity).  The tree has
 ``C(T + L, L) - 1`` circuit nodes, hence ``3 (C(T + L, L) - 1) + 1`` tensors.
+
+Other kinds (``ssm``, ``gla``: the ``augmented`` form of
+:mod:`tnrnn.network.forms`).  A step reads ``lam = input_uses[0]`` copies of
+its layer input (``ssm`` 1: ``A u`` and ``B u`` are one linear map of
+``[u; 1]``; ``gla`` 2: ``(K u)(V u)^T``), and a node whose output ``y`` is
+read (by the layer above or by ``W^O``: an *emitting* node) reads
+``mu = input_uses[1]`` more (``C u``, ``Q u``).  A state ``h^l_t`` feeds both
+``h^l_{t+1}`` and ``y^l_t``, so it is duplicated as for a RAC, and each copy
+of a layer input ``y^{l-1}_t`` is its own sub-network: node ``(l, t)`` has
+the hidden child ``(l, t-1)`` and ``lam`` (``lam + mu`` when emitting) input
+children ``(l-1, t)``, which emit.  Its copies are the weighted lattice paths
+of :func:`weighted_paths` (a sum over the runs of down moves; ``C(i+j, i)``
+for ``lam = 1, mu = 0``), and the network has one ``STEP`` tensor per node,
+one ``EMIT`` per emitting node and ``W^O``: :func:`num_tensors_closed_form`.
+A depth-1 network is a chain, ``T + 2`` tensors (a matrix product state).
 
 Notation: ``L`` depth, ``R`` width, ``M`` input dimension, ``T`` length;
 time is 0-based.
@@ -44,19 +59,95 @@ __all__ = [
     "circuit_nodes",
     "copies_closed_form",
     "network_memory",
+    "node_copies_closed_form",
     "num_tensors_closed_form",
     "tensor_specs",
+    "weighted_paths",
 ]
 
 #: Role tags of the tensors of a compiled network.
 ROLES = ("WI", "WH", "INIT", "MUL", "WO")
 
 
-def copies_closed_form(depth: int, length: int) -> tuple[int, ...]:
-    """Copies of each input in the network of a depth-``L`` RAC on ``T`` steps.
+def _compositions(n: int, k: int) -> int:
+    """Ways to write ``n`` as an ordered sum of ``k`` positive integers (1 for ``n = k = 0``)."""
+    if n == 0 and k == 0:
+        return 1
+    return math.comb(n - 1, k - 1) if 1 <= k <= n else 0
 
-    Input ``t`` occurs ``C(L + T - t - 2, L - 1)`` times (see the module
-    docstring for the proof).
+
+def _rates(kind) -> tuple[int, int]:
+    """``(lambda, mu)``: input copies read by a step, and the extra ones read by an emitting node."""
+    from ..circuits.kinds import layer_kind
+    from .forms import network_form
+
+    k = layer_kind(kind)
+    n_step, n_emit = k.input_uses
+    return n_step, (n_emit if network_form(k).separate_output else 0)
+
+
+def weighted_paths(down: int, left: int, lam: int, mu: int) -> tuple[int, int]:
+    """``(P, E)``: copies of a node ``down`` layers below and ``left`` steps before the root, and the emitting ones.
+
+    A copy of node ``(l, t)`` is a path from the root ``(L, T-1)`` of
+    ``i = L - l`` moves down (to an input child) and ``j = T-1-t`` moves left
+    (to the hidden child), weighted by the number of input children each
+    down move may take: ``lam + mu`` from an emitting node (the root, or a
+    node entered by a down move), ``lam`` from a node entered by a left move.
+    Splitting the ``i`` down moves into ``r`` runs (``C(i-1, r-1)`` ways) and
+    the ``j`` left moves into the gaps between and around them, a path that
+    starts with a down move has weight ``lam^(r-1) (lam+mu)^(i-r+1)`` and one
+    that starts with a left move ``lam^r (lam+mu)^(i-r)``, so
+
+        P = sum_r C(i-1, r-1) [ c(j+1, r) lam^(r-1) k^(i-r+1) + c(j+1, r+1) lam^r k^(i-r) ]
+        E = sum_r C(i-1, r-1) [ c(j, r-1) lam^(r-1) k^(i-r+1) + c(j, r) lam^r k^(i-r) ]
+
+    with ``k = lam + mu`` and ``c(n, q)`` the compositions of ``n`` into ``q``
+    positive parts (the left moves: ``E`` counts the paths ending in a down
+    move, whose node emits); ``P = 1``, ``E = [j = 0]`` for ``i = 0``.  For
+    ``lam = 1, mu = 0`` (a RAC) ``P = C(i + j, i)`` by Vandermonde's identity.
+
+    Examples
+    --------
+    >>> weighted_paths(2, 3, 1, 0)[0] == math.comb(5, 2)
+    True
+    >>> weighted_paths(1, 0, 1, 1)      # ssm: the root reads y^{L-1}_{T-1} twice (A u, B u and C u: 1 + 1)
+    (2, 2)
+    """
+    i, j, k = down, left, lam + mu
+    if i == 0:
+        return 1, int(j == 0)
+    P = E = 0
+    for r in range(1, i + 1):
+        runs = math.comb(i - 1, r - 1)
+        starts_down = lam ** (r - 1) * k ** (i - r + 1)
+        starts_left = lam**r * k ** (i - r)
+        P += runs * (_compositions(j + 1, r) * starts_down + _compositions(j + 1, r + 1) * starts_left)
+        E += runs * (_compositions(j, r - 1) * starts_down + _compositions(j, r) * starts_left)
+    return P, E
+
+
+def node_copies_closed_form(depth: int, length: int, kind="rac") -> dict[tuple[int, int], tuple[int, int]]:
+    """``(layer, time) -> (copies, emitting copies)`` of every circuit node, by :func:`weighted_paths`.
+
+    Examples
+    --------
+    >>> node_copies_closed_form(2, 2, "ssm")[1, 0]   # under the root's 2 reads of y^1_1, and y^1_0 read by h^2_0
+    (3, 1)
+    """
+    L = check_positive_int(depth, "depth")
+    T = check_positive_int(length, "length")
+    lam, mu = _rates(kind)
+    return {(layer, t): weighted_paths(L - layer, T - 1 - t, lam, mu) for layer in range(1, L + 1) for t in range(T)}
+
+
+def copies_closed_form(depth: int, length: int, kind="rac") -> tuple[int, ...]:
+    """Copies of each input in the network of a depth-``L`` circuit on ``T`` steps (tensors reading ``x_t``).
+
+    For a RAC, input ``t`` occurs ``C(L + T - t - 2, L - 1)`` times (see the
+    module docstring for the proof); for an ``augmented`` kind, once per
+    copy of a layer-1 node ``(1, t)`` and once more per emitting copy
+    (:func:`weighted_paths`).
 
     Examples
     --------
@@ -66,23 +157,58 @@ def copies_closed_form(depth: int, length: int) -> tuple[int, ...]:
     (4, 3, 2, 1)
     >>> copies_closed_form(3, 4)
     (10, 6, 3, 1)
+    >>> copies_closed_form(1, 3, "ssm")        # the last step's STEP and EMIT both read x_2
+    (1, 1, 2)
     """
     L = check_positive_int(depth, "depth")
     T = check_positive_int(length, "length")
-    return tuple(math.comb(L + T - t - 2, L - 1) for t in range(T))
+    lam, mu = _rates(kind)
+    if (lam, mu) == (1, 0):
+        return tuple(math.comb(L + T - t - 2, L - 1) for t in range(T))
+    out = []
+    for t in range(T):
+        P, E = weighted_paths(L - 1, T - 1 - t, lam, mu)
+        out.append(P + E)
+    return tuple(out)
 
 
-def num_tensors_closed_form(depth: int, length: int) -> int:
-    """Tensors in a compiled network: ``3 (C(T + L, L) - 1) + 1``.
+def _node_totals(depth: int, length: int, kind) -> tuple[int, int]:
+    """``(sum P, sum E)`` over every node ``(l, t)`` (exact)."""
+    lam, mu = _rates(kind)
+    if (lam, mu) == (1, 0):
+        return math.comb(length + depth, depth) - 1, 0
+    P = E = 0
+    for i in range(depth):
+        for j in range(length):
+            p, e = weighted_paths(i, j, lam, mu)
+            P, E = P + p, E + e
+    return P, E
+
+
+def num_tensors_closed_form(depth: int, length: int, kind="rac") -> int:
+    """Tensors in a compiled network: ``3 (C(T + L, L) - 1) + 1`` for a RAC.
+
+    In general ``per_node * sum P + per_emitting_node * sum E + 1`` (``W^O``)
+    over the nodes of :func:`node_copies_closed_form`, with the form's tensor
+    counts (:mod:`tnrnn.network.forms`: ``augmented`` has a ``STEP`` per node
+    and an ``EMIT`` per emitting node).
 
     Examples
     --------
     >>> num_tensors_closed_form(1, 5)   # WI, WH or INIT, MUL per step, plus WO
     16
+    >>> num_tensors_closed_form(1, 5, "ssm")   # a STEP per step, the last EMIT, WO
+    7
     """
+    from .forms import network_form
+
     L = check_positive_int(depth, "depth")
     T = check_positive_int(length, "length")
-    return 3 * (math.comb(T + L, L) - 1) + 1
+    form = network_form(kind)
+    if form.per_emitting_node == 0 and _rates(kind) == (1, 0):
+        return form.per_node * (math.comb(T + L, L) - 1) + 1
+    P, E = _node_totals(L, T, kind)
+    return form.per_node * P + form.per_emitting_node * E + 1
 
 
 #: Bytes per tensor of a compiled network with its contraction problem and a path search on it
@@ -91,18 +217,45 @@ def num_tensors_closed_form(depth: int, length: int) -> int:
 NETWORK_BYTES_PER_TENSOR = 12 * 2**10
 
 
-def _log2_num_tensors(depth: int, length: int) -> float:
-    """``log2`` of :func:`num_tensors_closed_form`, without forming a huge binomial."""
+def _log2_num_tensors(depth: int, length: int, kind="rac") -> float:
+    """``log2`` of :func:`num_tensors_closed_form`, without forming a huge integer.
+
+    Other kinds than the RAC's binomial run the recurrence of
+    :func:`weighted_paths` in floating point (``E(i, j) = lam P(i-1, j-1) +
+    (lam + mu) E(i-1, j)``, ``P(i, .)`` the running sum of ``E(i, .)``).
+    """
+    import numpy as np
+
+    from .forms import network_form
+
     L, T = depth, length
-    log2_comb = (math.lgamma(T + L + 1) - math.lgamma(L + 1) - math.lgamma(T + 1)) / math.log(2)
-    return log2_comb + math.log2(3)
+    lam, mu = _rates(kind)
+    if (lam, mu) == (1, 0):
+        log2_comb = (math.lgamma(T + L + 1) - math.lgamma(L + 1) - math.lgamma(T + 1)) / math.log(2)
+        return log2_comb + math.log2(network_form(kind).per_node)
+    form = network_form(kind)
+    with np.errstate(over="ignore", invalid="ignore"):
+        E = np.zeros(T)
+        E[0] = 1.0
+        P = np.cumsum(E)
+        total = form.per_node * P.sum() + form.per_emitting_node * E.sum()
+        for _ in range(1, L):
+            E = lam * np.r_[0.0, P[:-1]] + (lam + mu) * E
+            P = np.cumsum(E)
+            total += form.per_node * P.sum() + form.per_emitting_node * E.sum()
+    return math.log2(total + 1) if math.isfinite(total) else float("inf")
 
 
-def network_memory(depth: int, length: int, per_tensor: int = NETWORK_BYTES_PER_TENSOR) -> float:
+def network_memory(depth: int, length: int, per_tensor: int = NETWORK_BYTES_PER_TENSOR, kind="rac",
+                   hidden: int | None = None, inputs: int | None = None) -> float:
     """Estimated bytes of a compiled network (and of planning its contraction): tensors x ``per_tensor``.
 
-    The number of tensors is ``3 (C(T + L, L) - 1) + 1``; for huge shapes the
+    The number of tensors is ``3 (C(T + L, L) - 1) + 1`` for a RAC
+    (:func:`num_tensors_closed_form` for any kind); for huge shapes the
     estimate is computed in floating point (``inf`` above ``2^1000`` bytes).
+    With ``hidden`` and ``inputs``, the arrays the compilation builds are
+    added (:meth:`tnrnn.network.forms.NetworkForm.data_bytes`: none for a
+    RAC, whose network holds the circuit's own weights).
 
     Examples
     --------
@@ -110,25 +263,39 @@ def network_memory(depth: int, length: int, per_tensor: int = NETWORK_BYTES_PER_
     True
     >>> network_memory(2, 2000) > 2**34      # about 6 million tensors
     True
+    >>> network_memory(1, 5, kind="gla") == 7 * NETWORK_BYTES_PER_TENSOR
+    True
     """
+    from ..circuits.kinds import layer_kind
+    from .forms import network_form
+
     L = check_positive_int(depth, "depth")
     T = check_positive_int(length, "length")
-    log2 = _log2_num_tensors(L, T)
+    log2 = _log2_num_tensors(L, T, kind)
+    data = 0.0
+    if hidden is not None and inputs is not None:
+        data = float(network_form(kind).data_bytes(layer_kind(kind), L, hidden, inputs))
     if log2 > 1000:
         return float("inf")
     if log2 < 60:
-        return float(num_tensors_closed_form(L, T) * per_tensor)
-    return 2.0 ** log2 * per_tensor
+        return float(num_tensors_closed_form(L, T, kind) * per_tensor) + data
+    return 2.0 ** log2 * per_tensor + data
 
 
 def check_network_memory(depth: int, length: int, max_memory: MemoryLike = None,
-                         per_tensor: int = NETWORK_BYTES_PER_TENSOR, what: str = "the compiled network") -> None:
+                         per_tensor: int = NETWORK_BYTES_PER_TENSOR, what: str = "the compiled network",
+                         kind="rac", hidden: int | None = None, inputs: int | None = None) -> None:
     """Refuse (:class:`~tnrnn.errors.MemoryLimitError`) a network whose :func:`network_memory` is above the limit."""
-    estimate = network_memory(depth, length, per_tensor)
-    tensors = f"about 2^{_log2_num_tensors(depth, length):.1f}" if estimate > 2.0**60 else str(
-        num_tensors_closed_form(depth, length))
-    check_memory(f"{what} (L={depth}, T={length}: {tensors} tensors)", estimate, max_memory,
-                 "the tensors grow as C(T+L, L): use a smaller --length or --depth, or raise --max-memory")
+    from ..circuits.kinds import layer_kind
+
+    name = layer_kind(kind).name
+    estimate = network_memory(depth, length, per_tensor, kind, hidden, inputs)
+    log2 = _log2_num_tensors(depth, length, kind)
+    tensors = f"about 2^{log2:.1f}" if log2 >= 60 else str(num_tensors_closed_form(depth, length, kind))
+    label = "" if name == "rac" else f"{name}, "
+    grows = "C(T+L, L)" if _rates(kind) == (1, 0) else "the weighted paths of tnrnn.network.structure"
+    check_memory(f"{what} ({label}L={depth}, T={length}: {tensors} tensors)", estimate, max_memory,
+                 f"the tensors grow as {grows}: use a smaller --length or --depth, or raise --max-memory")
 
 
 @dataclass(frozen=True)
@@ -137,7 +304,11 @@ class CircuitNode:
 
     ``hidden_child`` and ``input_child`` are the ids of the nodes computing
     ``h^layer_{time-1}`` and ``h^{layer-1}_time`` (``None`` at ``time = 0``
-    and at ``layer = 1``).
+    and at ``layer = 1``).  ``inputs`` lists every input child (one per copy
+    of the layer input the node reads: ``input_child`` is the first), and
+    ``emits`` says whether the node also computes its output ``y`` (kinds
+    whose output differs from their state, for a node read by the layer
+    above or by ``W^O``).
     """
 
     id: int
@@ -146,37 +317,59 @@ class CircuitNode:
     copy: int
     hidden_child: int | None
     input_child: int | None
+    inputs: tuple[int, ...] = ()
+    emits: bool = False
 
 
-def circuit_nodes(depth: int, length: int) -> tuple[CircuitNode, ...]:
-    """The tree's nodes in post-order (hidden child, input child, node); node ``c`` has id ``c``.
+def circuit_nodes(depth: int, length: int, kind="rac") -> tuple[CircuitNode, ...]:
+    """The tree's nodes in post-order (hidden child, input children, node); node ``c`` has id ``c``.
 
-    Iterative, so long sequences do not hit Python's recursion limit.
+    The root ``(L, T-1)`` emits (its output is read by ``W^O``); a node
+    ``(l, t)`` has the hidden child ``(l, t-1)`` (not emitting) and, for
+    ``l > 1``, ``input_uses[0]`` input children ``(l-1, t)`` (emitting), plus
+    ``input_uses[1]`` more when it emits and its kind's output differs from
+    its state.  Iterative, so long sequences do not hit Python's recursion
+    limit.
+
+    Examples
+    --------
+    >>> [(n.layer, n.time, n.inputs) for n in circuit_nodes(2, 2)]
+    [(1, 0, ()), (2, 0, (0,)), (1, 0, ()), (1, 1, ()), (2, 1, (3,))]
+    >>> [(n.layer, n.time, n.inputs, n.emits) for n in circuit_nodes(2, 1, "ssm")]
+    [(1, 0, (), True), (1, 0, (), True), (2, 0, (0, 1), True)]
     """
+    from ..circuits.kinds import layer_kind
+    from .forms import network_form
+
+    k = layer_kind(kind)
+    separate = network_form(k).separate_output
+    n_step, n_emit = k.input_uses
+    if not separate:
+        n_emit = 0
     nodes: list[CircuitNode] = []
     copies: dict[tuple[int, int], int] = {}
-    # stack items: (layer, time, state, child ids)
-    stack = [(depth, length - 1, 0, [])]
     results: list[int] = []
+    stack: list[tuple] = [("visit", depth, length - 1, True)]
     while stack:
-        layer, time, state, kids = stack.pop()
-        if state == 0:
-            stack.append((layer, time, 1, kids))
-            if time > 0:
-                stack.append((layer, time - 1, 0, []))
-            continue
-        if state == 1:
-            hidden_child = results.pop() if time > 0 else None
-            kids.append(hidden_child)
-            stack.append((layer, time, 2, kids))
+        item = stack.pop()
+        if item[0] == "visit":
+            _, layer, time, emits = item
+            children = [(layer, time - 1, False)] if time > 0 else []
             if layer > 1:
-                stack.append((layer - 1, time, 0, []))
+                children += [(layer - 1, time, True)] * (n_step + (n_emit if emits else 0))
+            stack.append(("make", layer, time, emits, len(children)))
+            stack.extend(("visit", *child) for child in reversed(children))
             continue
-        input_child = results.pop() if layer > 1 else None
+        _, layer, time, emits, n_children = item
+        ids = results[len(results) - n_children:]
+        del results[len(results) - n_children:]
+        hidden_child = ids[0] if time > 0 else None
+        inputs = tuple(ids[1:] if time > 0 else ids)
         key = (layer, time)
         copy = copies.get(key, 0)
         copies[key] = copy + 1
-        node = CircuitNode(len(nodes), layer, time, copy, kids[0], input_child)
+        node = CircuitNode(len(nodes), layer, time, copy, hidden_child, inputs[0] if inputs else None, inputs,
+                           emits and separate)
         nodes.append(node)
         results.append(node.id)
     return tuple(nodes)
@@ -198,30 +391,32 @@ class TensorSpec:
 
 
 def tensor_specs(nodes: tuple[CircuitNode, ...], depth: int, length: int, open_output: bool,
-                 hyper: bool) -> tuple[TensorSpec, ...]:
+                 hyper: bool, kind="rac") -> tuple[TensorSpec, ...]:
     """Index structure of the network (no data); ``hyper`` fuses each MUL into a hyperindex.
+
+    Each node's tensors come from its kind's network form
+    (:mod:`tnrnn.network.forms`); the network ends in ``WO``.
 
     Examples
     --------
     >>> [s.name for s in tensor_specs(circuit_nodes(1, 2), 1, 2, False, True)]
     ['WI0', 'INIT0', 'WI1', 'WH1', 'WO']
+    >>> [(s.name, s.inds) for s in tensor_specs(circuit_nodes(1, 2, "ssm"), 1, 2, False, True, "ssm")]
+    [('STEP0', ('s0', 'x0')), ('STEP1', ('s1', 's0', 'x1')), ('EMIT1', ('u1', 's1', 'x1')), ('WO', ('u1',))]
     """
+    from ..circuits.kinds import layer_kind
+    from .forms import network_form
+
+    k = layer_kind(kind)
+    form = network_form(k)
     specs = []
     for n in nodes:
         c = n.id
         base = (f"L{n.layer}", f"T{n.time}", f"COPY{n.copy}", f"NODE{c}")
-        out = f"h{c}"
-        a, b = (out, out) if hyper else (f"a{c}", f"b{c}")
-        below = f"x{n.time}" if n.layer == 1 else f"h{n.input_child}"
-        specs.append(TensorSpec("WI", c, (b, below), (f"WI{c}", "WI", *base)))
-        if n.hidden_child is None:
-            specs.append(TensorSpec("INIT", c, (a,), (f"INIT{c}", "INIT", *base)))
-        else:
-            specs.append(TensorSpec("WH", c, (a, f"h{n.hidden_child}"), (f"WH{c}", "WH", *base)))
-        if not hyper:
-            specs.append(TensorSpec("MUL", c, (a, b, out), (f"MUL{c}", "MUL", *base)))
-    root = nodes[-1].id
-    wo_inds = ("y", f"h{root}") if open_output else (f"h{root}",)
+        for role, inds in form.node_specs(n, k, hyper):
+            specs.append(TensorSpec(role, c, inds, (f"{role}{c}", role, *base)))
+    out = form.output_index(nodes[-1].id)
+    wo_inds = ("y", out) if open_output else (out,)
     specs.append(TensorSpec("WO", None, wo_inds, ("WO", f"L{depth}", f"T{length - 1}", "COPY0")))
     return tuple(specs)
 

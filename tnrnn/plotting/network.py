@@ -25,6 +25,12 @@ segment that carries it:
 The two sides of the cut are shaded: every tensor (every block, in the
 condensed view) sits on a halo of its side's colour (``"side:start"``,
 ``"side:end"``; ``"side:both"`` for a block whose copies lie on both sides).
+
+Networks of the other layer kinds (``ssm``, ``gla``: the ``augmented`` form of
+:mod:`tnrnn.network.forms`) are drawn the same way, with a ``STEP`` tensor on
+each row's chain and an ``EMIT`` tensor below each step whose output is read;
+their bonds ``s{c}`` (a state) and ``u{c}`` (an output) join two tensors, and a
+cut bond is drawn on that edge (``"cut-bond:s5"``, ``"cut-bond:u7"``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ _ROLE_STYLE = {  # marker, face colour, size (points**2), legend text
     "WH": ("o", "#8c8c8c", 46, "hidden weights $W^{H}$"),
     "INIT": ("D", "#ffffff", 32, "initial factor"),
     "MUL": ("o", "#000000", 14, "COPY tensor (product)"),
+    "STEP": ("s", "#2ca02c", 46, "step tensor (state update)"),
+    "EMIT": ("v", "#17becf", 46, "output tensor ($y_t$)"),
     "WO": ("p", "#9467bd", 80, "output weights $W^{O}$"),
 }
 _ROLES = tuple(_ROLE_STYLE)
@@ -97,9 +105,11 @@ class _Structure:
     length: int
     layer: dict  # node -> layer
     time: dict  # node -> time
-    consumer: dict  # node -> ("WH" | "WI" | "WO", consuming node or None)
+    consumer: dict  # node -> (role of the consuming tensor: "WH", "WI", "STEP", "EMIT", "WO"; consuming node or None)
     rows: dict  # layer -> list of chains (each a list of nodes, time ascending)
     row_of: dict  # node -> (layer, row index within the layer)
+    form: str = "factored"  # the network form (tnrnn.network.forms)
+    emits: dict = None  # node -> whether it has an EMIT tensor
 
 
 def _structure(network) -> _Structure:
@@ -111,15 +121,23 @@ def _structure(network) -> _Structure:
     listed parent row by parent row, and within one parent row by ``t'``, so
     that (for ``L = 2``) no vertical edge crosses a chain.
     """
+    from ..network.forms import network_form
+
     nodes = network.nodes
     layer = {n.id: n.layer for n in nodes}
     time = {n.id: n.time for n in nodes}
     hidden_child = {n.id: n.hidden_child for n in nodes if n.hidden_child is not None}
-    input_child = {n.id: n.input_child for n in nodes if n.input_child is not None}
+    inputs = {n.id: n.inputs for n in nodes}
     root = nodes[-1].id  # post-order: the root (L, T-1) comes last
+    # the consumer of a node: the tensor of its parent that carries one of its indices (h/s/u{c})
     consumer = {root: ("WO", None)}
-    consumer.update({c: ("WH", parent) for parent, c in hidden_child.items()})
-    consumer.update({c: ("WI", parent) for parent, c in input_child.items()})
+    for spec in network.problem(hyper=False).specs:
+        if spec.node is None:
+            continue
+        for ind in spec.inds:
+            m = re.fullmatch(r"[hsu](\d+)", ind)
+            if m is not None and int(m.group(1)) != spec.node:
+                consumer[int(m.group(1))] = (spec.role, spec.node)
 
     def chain(top):
         nodes = [top]
@@ -133,10 +151,11 @@ def _structure(network) -> _Structure:
         below = []
         for row in rows[lay]:
             for c in row:  # time ascending
-                below.append(chain(input_child[c]))
+                below.extend(chain(child) for child in inputs[c])
         rows[lay - 1] = below
     row_of = {c: (lay, k) for lay, chains in rows.items() for k, ch in enumerate(chains) for c in ch}
-    return _Structure(L, network.length, layer, time, consumer, rows, row_of)
+    return _Structure(L, network.length, layer, time, consumer, rows, row_of, network_form(network.kind).name,
+                      {n.id: n.emits for n in nodes})
 
 
 # Geometry of the detailed view, in data units (one time step is 1 wide, one row 1 high).
@@ -164,11 +183,16 @@ def _detailed_positions(st: _Structure):
         x_mul = t + _X_MUL
         # Each row of a layer gets its own WI column, so no vertical edge runs through a WI.
         x_wi = x_mul + 0.14 + 0.36 * (k + 0.5) / n
-        pos[f"MUL{c}"] = (x_mul, yy)
-        pos[f"WH{c}"] = pos[f"INIT{c}"] = (t + _X_WH, yy)
-        pos[f"WI{c}"] = (x_wi, yy - _WI_DROP)
-    root_mul = pos[f"MUL{st.rows[st.depth][0][-1]}"]
-    pos["WO"] = (root_mul[0] + 0.45, root_mul[1])
+        if st.form == "factored":
+            pos[f"MUL{c}"] = (x_mul, yy)
+            pos[f"WH{c}"] = pos[f"INIT{c}"] = (t + _X_WH, yy)
+            pos[f"WI{c}"] = (x_wi, yy - _WI_DROP)
+        else:   # augmented: the step on the chain, the output map below it in the row's own column
+            pos[f"STEP{c}"] = (x_mul, yy)
+            pos[f"EMIT{c}"] = (x_wi, yy - _WI_DROP)
+    root = st.rows[st.depth][0][-1]
+    anchor = pos[f"MUL{root}"] if st.form == "factored" else pos[f"EMIT{root}"]
+    pos["WO"] = (anchor[0] + 0.45 if st.form == "factored" else anchor[0] + 0.3, anchor[1])
     return pos, y_row, y_bottom - _INPUT_GAP
 
 
@@ -187,7 +211,9 @@ def _detailed_edges(st, tensors, pos, y_inputs):
                 x0, y0 = pos[t.name]
                 tt = int(ind[1:])
                 edges[ind].append([(x0, y0), (x0, y_inputs + 0.55), (_input_x(tt), y_inputs)])
-    for c in st.layer:
+    if st.form != "factored":
+        _augmented_edges(st, pos, edges)
+    for c in (st.layer if st.form == "factored" else ()):
         edges[f"a{c}"].append([pos[f"WH{c}"], pos[f"MUL{c}"]])
         edges[f"b{c}"].append([pos[f"WI{c}"], pos[f"MUL{c}"]])
         role, p = st.consumer[c]
@@ -204,6 +230,24 @@ def _detailed_edges(st, tensors, pos, y_inputs):
         wx, wy = pos["WO"]
         edges["y"].append([(wx, wy), (wx + 0.35, wy)])
     return edges
+
+
+def _augmented_edges(st, pos, edges):
+    """The state bonds ``s{c}`` (step to step, or step to its own output map) and the outputs ``u{c}``."""
+    for c in st.layer:
+        step = pos[f"STEP{c}"]
+        role, p = st.consumer[c]
+        if not st.emits[c]:
+            edges[f"s{c}"].append([step, pos[f"{role}{p}"]])
+            continue
+        em = pos[f"EMIT{c}"]
+        edges[f"s{c}"].append([step, em])
+        if p is None:
+            edges[f"u{c}"].append([em, pos["WO"]])
+        else:
+            # elbow: down from the consuming tensor to this row's output map
+            wx, wy = pos[f"{role}{p}"]
+            edges[f"u{c}"].append([(wx, wy), (wx, em[1]), em])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,14 +286,14 @@ def _index_dims(network) -> dict:
 
 
 def _as_network(network_or_rac, length):
-    from ..circuits import RAC
+    from ..circuits import Circuit
     from ..network.core import compile
 
     if isinstance(network_or_rac, CircuitNetwork):
         if length is not None and length != network_or_rac.length:
             raise InvalidParameterError("length", length, f"{network_or_rac.length}, the network's length, or None")
         return network_or_rac
-    if isinstance(network_or_rac, RAC):
+    if isinstance(network_or_rac, Circuit):
         if length is None:
             raise InvalidParameterError("length", None, "an integer >= 1 when drawing a RAC")
         return compile(network_or_rac, length)
@@ -282,8 +326,9 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
 
     Parameters
     ----------
-    network_or_rac : CircuitNetwork or RAC
-        A compiled network, or a RAC compiled here on ``length`` steps.
+    network_or_rac : CircuitNetwork or Circuit
+        A compiled network, or a circuit (a RAC, or any registered kind:
+        ``ssm``, ``gla``) compiled here on ``length`` steps.
     cut : str or Cut, optional
         ``"start-end"``, ``"interleaved"``, ``"prefix:S"``, positions
         ``"0,2|1,3"`` or a :class:`~tnrnn.Cut` of the network's length.
@@ -358,7 +403,7 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     if condensed is None:
         condensed = max_rows > DETAILED_MAX_ROWS
     mc = _mincut(network, the_cut) if (the_cut is not None and show_mincut) else None
-    rac = network.rac
+    rac = network.circuit
     if figsize is None:
         if condensed:
             figsize = (max(6.0, 1.05 * T + 3.6), max(3.6, 1.25 * network.depth + 2.4))
@@ -371,7 +416,8 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     else:
         _draw_detailed(ax, network, st, tensors, the_cut, mc, label_bonds)
     if title is None:
-        title = f"$L={network.depth},\\ R={rac.hidden},\\ M={rac.inputs},\\ T={T}$"
+        kind = "" if network.kind == "rac" else f"\\mathrm{{{network.kind}}}:\\ "
+        title = f"${kind}L={network.depth},\\ R={rac.hidden},\\ M={rac.inputs},\\ T={T}$"
         if the_cut is not None:
             title += f"   cut {the_cut}"
         if mc is not None:
@@ -380,7 +426,8 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
             title += f"\n(condensed: {network.num_tensors} tensors in {network.depth * T} blocks)"
     ax.set_title(title, fontsize=10)
     if legend:
-        _legend(ax, the_cut, mc, condensed, has_init=True)
+        roles = tuple(r for r in _ROLES if any(t.role == r for t in tensors))
+        _legend(ax, the_cut, mc, condensed, has_init=st.form == "factored", roles=roles)
     save_figure(fig, path, fmt)
     return fig
 
@@ -420,8 +467,8 @@ def _cut_label(ax, polyline, text, along=0.5):
 
 def _detailed_bond_polylines(ind, edges, st, side_of, names):
     """The segments of the COPY-form network that carry the hyperindex ``ind`` across the cut."""
-    if ind.startswith("x"):
-        return list(edges[ind])  # every copy's leg: the input hyperedge as a whole
+    if ind.startswith("x") or st.form != "factored":
+        return list(edges[ind])  # every copy's leg: the input hyperedge as a whole; augmented bonds join two tensors
     c = int(ind[1:])
     role, p = st.consumer[c]
     members = {"a": f"WH{c}" if f"WH{c}" in names else f"INIT{c}", "b": f"WI{c}",
@@ -465,7 +512,7 @@ def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
             if label_bonds:
                 poly = max(polys, key=lambda p: sum(math.dist(a, b) for a, b in zip(p[:-1], p[1:])))
                 along = 0.5 if tuple(poly[-1]) == tuple(pos["WO"]) else 0.82  # the WO edge is short
-                _cut_label(ax, poly, str(all_dims.get(ind, dims.get(ind, network.rac.hidden))), along=along)
+                _cut_label(ax, poly, str(all_dims.get(ind, dims.get(ind, network.circuit.hidden))), along=along)
 
     for role in _ROLES:
         names = [t.name for t in tensors if t.role == role]
@@ -506,13 +553,18 @@ def _natural(name):
 
 def _block_of_bond(st, ind):
     """The condensed view's edge a bond lies on: ``((l, t) or ("x", t), (l, t) or "WO")``."""
-    m = re.fullmatch(r"([abhx])(\d+)", ind)
+    m = re.fullmatch(r"([abhsux])(\d+)", ind)
     if m is None:
         return None
     kind, c = m.group(1), int(m.group(2))
     if kind == "x":  # an input hyperindex: the input edge of block (1, t), which holds all its copies
         return ("x", c), (1, c)
     lay, t = st.layer[c], st.time[c]
+    if kind == "s" and not st.emits[c]:   # a state passed on to the next step: the hidden edge
+        role, p = st.consumer[c]
+        return (lay, t), (st.layer[p], st.time[p])
+    if kind in "su":   # an output (or the state an output map reads, inside the block): the edge to the reader
+        kind = "h"
     if kind == "h":
         role, p = st.consumer[c]
         return (lay, t), ("WO" if role == "WO" else (st.layer[p], st.time[p]))
@@ -542,7 +594,8 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
     block_edges = []
     for lay in range(1, L + 1):
         for t in range(T):
-            block_edges.append(((lay, t - 1) if t else ("init", lay), (lay, t)))
+            if t or st.form == "factored":   # the augmented kinds start from a constant state: no INIT
+                block_edges.append(((lay, t - 1) if t else ("init", lay), (lay, t)))
             block_edges.append(((lay - 1, t) if lay > 1 else ("x", t), (lay, t)))
     block_edges.append(((L, T - 1), "WO"))
     counts = defaultdict(int)
@@ -579,7 +632,8 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
         side_of.update({name: "end" for name in mc.end_tensors})
         sides = defaultdict(set)
         for c in st.layer:
-            sides[st.layer[c], st.time[c]].add(side_of.get(f"MUL{c}", "none"))
+            anchor = f"MUL{c}" if st.form == "factored" else f"STEP{c}"
+            sides[st.layer[c], st.time[c]].add(side_of.get(anchor, "none"))
         for kind, colour in (("start", _START), ("end", _END), ("both", "#b07ab0")):
             bl = [b for b, ss in sides.items() if (ss == {kind} if kind != "both" else {"start", "end"} <= ss)]
             if bl:
@@ -594,8 +648,9 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
         ax.annotate(f"×{n}", xy(b), xytext=(8, 6), textcoords="offset points", fontsize=7.5, ha="left",
                     va="bottom", zorder=6,
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
-    ax.scatter([xy(("init", lay))[0] for lay in range(1, L + 1)], list(range(1, L + 1)), marker="D",
-               s=30, c="white", edgecolors="black", linewidths=0.6, zorder=5, gid="init")
+    if st.form == "factored":
+        ax.scatter([xy(("init", lay))[0] for lay in range(1, L + 1)], list(range(1, L + 1)), marker="D",
+                   s=30, c="white", edgecolors="black", linewidths=0.6, zorder=5, gid="init")
     wo = xy("WO")
     mk, col, size, _ = _ROLE_STYLE["WO"]
     ax.scatter([wo[0]], [wo[1]], marker=mk, s=size, c=col, edgecolors="black", linewidths=0.6, zorder=5,
@@ -611,18 +666,19 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
         ax.spines[side].set_visible(False)
 
 
-def _legend(ax, cut, mc, condensed, has_init):
+def _legend(ax, cut, mc, condensed, has_init, roles=_ROLES):
     from matplotlib.lines import Line2D
 
     handles = []
     if condensed:
         handles.append(Line2D([], [], marker="s", ls="", ms=9, mfc="#dfe8d8", mec="black",
                               label="layer × time block\n(×copies)"))
-        handles.append(Line2D([], [], marker="D", ls="", ms=5, mfc="white", mec="black", label="initial factor"))
+        if has_init:
+            handles.append(Line2D([], [], marker="D", ls="", ms=5, mfc="white", mec="black", label="initial factor"))
         mk, col, _, text = _ROLE_STYLE["WO"]
         handles.append(Line2D([], [], marker=mk, ls="", ms=8, mfc=col, mec="black", label=text))
     else:
-        for role in _ROLES:
+        for role in roles:
             mk, col, size, text = _ROLE_STYLE[role]
             handles.append(Line2D([], [], marker=mk, ls="", ms=math.sqrt(size), mfc=col, mec="black",
                                   label=text))
