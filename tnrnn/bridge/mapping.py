@@ -17,7 +17,12 @@ when ``biases.{l}`` are present too; the keys ``weight_ih_l{k}`` belong to
 torch's recurrent modules, told apart by the *gate multiple*
 ``G = rows(weight_ih_l0) / columns(weight_hh_l0)``: 1 for ``rnn`` (tanh,
 unless ``nonlinearity="relu"``: the activation is not in the weights), 3 for
-``gru``, 4 for ``lstm``.
+``gru``, 4 for ``lstm``; the keys ``layers.{l}.A`` belong to a
+:class:`tnrnn.bridge.nn.CircuitModule`, an ``ssm`` circuit when its
+parameters are ``A, B, C`` and a ``gla`` circuit when they are ``A, K, V, Q``
+(imported exactly as a :class:`tnrnn.circuits.GatedCircuit`); the keys
+``layers.{l}.mixer.A_log`` belong to a mambapy ``Mamba``
+(:mod:`tnrnn.bridge.mamba`).
 
 Embeddings (tnrnn's construction).  A network that starts with a lookup
 table ``E`` (V, D) (``nn.Embedding``) reads token ``v`` as the vector
@@ -47,7 +52,11 @@ from .models import GATES, RecurrentLayer, RecurrentModel
 __all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch", "detect_arch"]
 
 #: Architecture names accepted by the importers ("rnn" takes a nonlinearity).
-ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm")
+ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba")
+
+#: The circuit kinds imported from :class:`tnrnn.bridge.nn.CircuitModule` weights, and the parameter names
+#: that tell them apart (``layers.{l}.{name}``): ``ssm`` has ``A, B, C``; ``gla`` has ``A, K, V, Q``.
+CIRCUIT_ARCHS = ("ssm", "gla")
 
 
 class _Text(str):
@@ -79,7 +88,7 @@ def canonical_arch(arch, nonlinearity=None) -> str:
         return f"rnn_{phi}"
     if arch in ("rnn_tanh", "rnn_relu") and nonlinearity not in (None, arch[4:]):
         raise InvalidParameterError("nonlinearity", nonlinearity, f"{arch[4:]!r} for arch={arch!r}")
-    if arch in ("lstm", "gru") and nonlinearity is not None:
+    if arch in ("lstm", "gru", *CIRCUIT_ARCHS, "mamba") and nonlinearity is not None:
         raise InvalidParameterError("nonlinearity", nonlinearity,
                                     f"None for arch={arch!r} (its gates fix their nonlinearities)")
     return arch
@@ -92,10 +101,13 @@ class Imported(Record):
     Attributes
     ----------
     arch : str
-        ``"rac"``, ``"mirnn"``, ``"rnn_tanh"``, ``"rnn_relu"``, ``"gru"`` or ``"lstm"``.
-    model : RAC or RecurrentModel
+        ``"rac"``, ``"mirnn"``, ``"rnn_tanh"``, ``"rnn_relu"``, ``"gru"``,
+        ``"lstm"``, ``"ssm"``, ``"gla"`` or ``"mamba"``.
+    model : RAC, GatedCircuit, RecurrentModel or MambaModel
         Computes the source network's function (evaluation mode, zero initial
-        states for RNN/GRU/LSTM); for ``"rac"`` the :class:`~tnrnn.RAC` itself.
+        states for RNN/GRU/LSTM); for ``"rac"`` the :class:`~tnrnn.RAC` itself,
+        for ``"ssm"``/``"gla"`` the :class:`~tnrnn.circuits.GatedCircuit`
+        itself.
     rac : RAC or None
         The recurrent arithmetic circuit the network maps onto: the network
         itself for a RACModule, an MIRNN with its nonlinearity and biases
@@ -136,6 +148,15 @@ class Imported(Record):
         return self.model(X)
 
     @property
+    def circuit(self):
+        """The circuit that computes exactly the network's function (a RAC or a GatedCircuit), else ``None``."""
+        from ..circuits import GatedCircuit
+
+        if isinstance(self.model, GatedCircuit):
+            return self.model
+        return self.rac if self.exact else None
+
+    @property
     def depth(self) -> int:
         """``L``, the number of layers."""
         return self.model.depth
@@ -168,7 +189,9 @@ class Imported(Record):
                 ("shape", f"L={self.depth}, R={self.hidden}, M={self.inputs}, C={self.outputs}")]
         if self.embedding is not None:
             rows.append(("embedding", f"{self.embedding} folded into the input weights (M = vocabulary)"))
-        if self.rac is None:
+        if self.arch in CIRCUIT_ARCHS:
+            rows.append(("circuit", f"exact: the {self.arch} circuit itself (tnrnn.circuits.GatedCircuit)"))
+        elif self.rac is None:
             rows.append(("rac", "none (not a multiplicative network)"))
         else:
             rows.append(("rac", "exact" if self.exact else "approximate, dropped " + ", ".join(self.dropped)))
@@ -268,7 +291,8 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
     Returns
     -------
     str
-        A canonical name: ``rac``, ``mirnn``, ``rnn_tanh``, ``rnn_relu``, ``gru`` or ``lstm``.
+        A canonical name: ``rac``, ``mirnn``, ``rnn_tanh``, ``rnn_relu``, ``gru``, ``lstm``, ``ssm``,
+        ``gla`` or ``mamba``.
 
     Raises
     ------
@@ -281,15 +305,22 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
     'gru'
     >>> detect_arch({"weight_ih_l0": np.zeros((5, 2)), "weight_hh_l0": np.zeros((5, 5))}, nonlinearity="relu")
     'rnn_relu'
+    >>> detect_arch({f"net.layers.0.{k}": np.zeros((3, 2)) for k in "AKVQ"})
+    'gla'
     """
     keys = {str(k): v for k, v in state.items()}
-    gated = any(k.endswith("weight_ih_l0") for k in keys)
-    multiplicative = any(k.endswith("hidden_weights.0") for k in keys)
-    if gated == multiplicative:
-        raise _error("state", "no recurrent keys" if not gated else "two kinds of recurrent keys",
-                     "the keys of one nn.RNN/GRU/LSTM (weight_ih_l0, ...) or one RACModule/MIRNN "
-                     "(hidden_weights.0, ...); pass arch= to choose")
-    if multiplicative:
+    found = [name for name, anchor in _FAMILIES if any(k == anchor or k.endswith("." + anchor) for k in keys)]
+    if len(found) != 1:
+        raise _error("state", "no recurrent keys" if not found else f"the keys of {' and '.join(found)}",
+                     "the keys of one nn.RNN/GRU/LSTM (weight_ih_l0, ...), one RACModule/MIRNN "
+                     "(hidden_weights.0, ...), one CircuitModule (layers.0.A, ...) or one mambapy Mamba "
+                     "(layers.0.mixer.A_log, ...); pass arch= to choose")
+    if found[0] == "a CircuitModule":
+        return _circuit_kind(keys, _find_prefix(keys, "layers.0.A", prefix, "circuit"))
+    if found[0] == "a mambapy Mamba":
+        _find_prefix(keys, "layers.0.mixer.A_log", prefix, "mamba")
+        return "mamba"
+    if found[0] == "a RACModule/MIRNN":
         p = _find_prefix(keys, "hidden_weights.0", prefix, "rac")
         return "mirnn" if any(k.startswith(p + "biases.") for k in keys) or nonlinearity not in (None, "identity") \
             else "rac"
@@ -302,6 +333,23 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
         raise _error(p + "weight_ih_l0", f"{rows} rows for hidden={H} (gate multiple {gates:g})",
                      "a gate multiple of 1 (RNN), 3 (GRU) or 4 (LSTM)")
     return canonical_arch(arch, nonlinearity if arch == "rnn" else None)
+
+
+#: Families of recurrent keys and the key that anchors each (its first layer).
+_FAMILIES = (("an nn.RNN/GRU/LSTM", "weight_ih_l0"), ("a RACModule/MIRNN", "hidden_weights.0"),
+             ("a CircuitModule", "layers.0.A"), ("a mambapy Mamba", "layers.0.mixer.A_log"))
+
+
+def _circuit_kind(keys, p) -> str:
+    """``ssm`` or ``gla``, from the parameter names of the first layer (see the module docstring)."""
+    from ..circuits import layer_kind
+
+    names = {k[len(p) + len("layers.0."):] for k in keys if k.startswith(p + "layers.0.")}
+    for kind in CIRCUIT_ARCHS:
+        if names == set(layer_kind(kind).params):
+            return kind
+    raise _error(p + "layers.0.A", f"a layer with parameters {', '.join(sorted(names))}",
+                 "the parameters of an ssm layer (A, B, C) or of a gla layer (A, K, V, Q)")
 
 
 _EMBEDDING_NAMES = ("emb", "wte", "token", "vocab", "lookup")
@@ -351,7 +399,7 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     ----------
     state : mapping of str to array
         Parameter names to numpy arrays or torch tensors.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba"}, optional
         The network's architecture; detected from the keys and the gate
         multiple when not given (:func:`detect_arch`).
     nonlinearity : str, optional
@@ -365,7 +413,7 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
         The common prefix of the recurrent keys (``"rnn."``); found
         automatically when exactly one set of recurrent keys is present.
     readout : str, False or None
-        For RNN/GRU/LSTM: the prefix of a linear readout (``"fc"`` for
+        For RNN/GRU/LSTM and Mamba: the prefix of a linear readout (``"fc"`` for
         ``fc.weight`` (C, H) and an optional ``fc.bias``); ``None`` takes the
         keys left over as the readout when they are one ``weight`` of shape
         (C, H) and optionally its ``bias``; ``False`` means no readout.
@@ -413,6 +461,14 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     dims = {"inputs": _check_dim(inputs, "inputs"), "hidden": _check_dim(hidden, "hidden"),
             "layers": _check_dim(layers, "layers")}
     keys = _Keys(state)
+    if arch in CIRCUIT_ARCHS or arch == "mamba":
+        if readout not in (None, False) and arch != "mamba":
+            raise InvalidParameterError("readout", readout, f"None for arch={arch!r} (its readout is output_weights)")
+        if arch == "mamba":
+            from .mamba import mamba_from_keys
+
+            return mamba_from_keys(keys, dims, prefix, readout, embedding, source)
+        return _circuit(keys, arch, dims, prefix, embedding, source)
     if arch in ("rac", "mirnn"):
         if arch == "rac" and nonlinearity not in (None, "identity"):
             raise InvalidParameterError("nonlinearity", nonlinearity, "none for a RAC")
@@ -459,6 +515,33 @@ def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, embedding, 
         readout_weight=wo, nonlinearity=nonlinearity,
     )
     return Imported("mirnn", model, rac, not dropped, tuple(dropped), source, emb)
+
+
+def _circuit(keys, arch, dims, prefix, embedding, source):
+    """A :class:`~tnrnn.bridge.nn.CircuitModule`'s weights as the :class:`~tnrnn.circuits.GatedCircuit` they define."""
+    from ..circuits import GatedCircuit, layer_kind
+
+    kind = layer_kind(arch)
+    p = _find_prefix(keys.arrays, "layers.0.A", prefix, arch)
+    if _circuit_kind(keys.arrays, p) != arch:
+        found = _circuit_kind(keys.arrays, p)
+        raise _error(p + "layers.0.A", f"the first layer of a {found} circuit", f"the layers of a {arch} circuit")
+    L = dims["layers"] or _count_layers(keys.arrays, p + "layers.{}.A")
+    R, M = keys.shape(p + "layers.0.A", 2, "an (R, M) matrix")
+    R, M = dims["hidden"] or R, dims["inputs"] or M
+    what = f" for a {arch} circuit with depth={L}, hidden={R}, inputs={M}"
+    layers = [{name: keys.get(f"{p}layers.{layer}.{name}", kind.param_shape(name, R, M if layer == 0 else R), what)
+               for name in kind.params} for layer in range(L)]
+    C = keys.shape(p + "output_weights", 2, f"a (C, {R}) matrix")[0]
+    wo = keys.get(p + "output_weights", (C, R), what)
+    emb = _find_embedding(keys, embedding, M, p + "layers.0.A")
+    if emb is not None:
+        layers[0] = {name: _fold(keys, emb, w, M) for name, w in layers[0].items()}
+    extra = sorted(k for k in keys.left() if k.startswith(p + "layers."))
+    if extra:
+        raise _error(extra[0], "unexpected key", f"only the keys of a {L}-layer {arch} circuit")
+    _reject_extras(keys, f"a {L}-layer {arch} circuit" + ("" if emb is None else " and its embedding"))
+    return Imported(arch, GatedCircuit(arch, tuple(layers), wo), None, False, (), source, emb)
 
 
 def _guess_readout(keys, H):

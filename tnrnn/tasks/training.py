@@ -50,6 +50,7 @@ from .batched import STACKED_ARCHS, SeedStack, StackedOptimizer, stack_memory_by
 from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
 from .models import (
     ARCHS,
+    CIRCUIT_ARCHS,
     ORTHOGONAL_MAPS,
     _torch,
     bridge_arch,
@@ -137,7 +138,7 @@ def make_config(**kwargs) -> dict:
     c["lr_decays"] = int(c["lr_decays"])
     if c["task"] == "digits":
         c["length"] = 64
-    if c["task"] == "copy" and c["arch"] in ("rac", "mirnn"):
+    if c["task"] == "copy" and c["arch"] in CIRCUIT_ARCHS:
         raise InvalidParameterError("arch", c["arch"], "ortho, lstm or gru for the copy task (a per-step readout)")
     if c["rank_length"] is not None:
         c["rank_length"] = check_positive_int(c["rank_length"], "rank_length", 2)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 
-MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac")
+MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba")
 
 
 def add_model_arguments(p) -> None:
