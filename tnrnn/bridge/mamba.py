@@ -17,7 +17,9 @@ with ``x_t`` the layer's input (the residual stream, width ``D``)::
 
 and the network's output is ``W^O x^L_{T-1} + b^O``.  ``A = -exp(A_log)``
 and ``D`` are rounded to float32 first, as mambapy's ``ssm`` does
-(``self.A_log.float()``, ``self.D.float()``); everything else is float64.
+(``-torch.exp(self.A_log.float())``, ``self.D.float()``: ``A`` is computed in
+float32 with torch's ``exp`` when torch is installed); everything else is
+float64.
 
 An embedding table ``E`` (V, D) becomes the input map ``x^0_t = E^T e_v``: the
 model then reads one-hot tokens (``M = V``), as :mod:`tnrnn.bridge.mapping`
@@ -293,15 +295,24 @@ class MambaModel:
 
 
 # -- import ------------------------------------------------------------------------------------
-def mamba_from_keys(keys, dims, prefix, readout, embedding, source, *, eps: float = 1e-5, inner_norms=None):
-    """A mambapy ``Mamba``'s state dict (consumed through :class:`tnrnn.bridge.mapping._Keys`) as an
-    :class:`~tnrnn.bridge.mapping.Imported` whose model is a :class:`MambaModel`.
+def _float32_A(A_log):
+    """``-exp(A_log)`` in float32, as mambapy computes it (with torch's float32 exp when torch is there: numpy's
+    may differ from it in the last bit), returned as float64."""
+    try:
+        import torch
+    except ImportError:
+        return -np.exp(np.asarray(A_log).astype(np.float32)).astype(np.float64)
+    return -torch.exp(torch.as_tensor(np.asarray(A_log)).float()).double().numpy()
+
+
+def mamba_from_keys(keys, dims, prefix, readout, embedding, *, eps: float = 1e-5, inner_norms=None):
+    """A mambapy ``Mamba``'s state dict (consumed through :class:`tnrnn.bridge._keys._Keys`) as
+    ``(MambaModel, embedding key or None)``.
 
     ``inner_norms``: whether the blocks apply RMSNorms to ``delta``, ``B`` and ``C``; ``None`` reads it from
     the keys (a ``mup`` config's weightless inner norms cannot be seen in a state dict: pass ``True``).
     """
-    from .mapping import Imported, _count_layers, _error, _find_embedding, _find_prefix, _guess_readout, \
-        _reject_extras
+    from ._keys import _count_layers, _error, _find_embedding, _find_prefix, _read_readout, _reject_extras
 
     p = _find_prefix(keys.arrays, "layers.0.mixer.A_log", prefix, "mamba")
     L = dims["layers"] or _count_layers(keys.arrays, p + "layers.{}.mixer.A_log")
@@ -337,7 +348,7 @@ def mamba_from_keys(keys, dims, prefix, readout, embedding, source, *, eps: floa
             conv=get("mixer.conv1d.weight", (E, 1, dc))[:, 0, :], conv_bias=get("mixer.conv1d.bias", (E,), optional=True),
             x_proj=get("mixer.x_proj.weight", (r + 2 * Ns, E)), dt_proj=get("mixer.dt_proj.weight", (E, r)),
             dt_bias=get("mixer.dt_proj.bias", (E,)),
-            A=-np.exp(A_log.astype(np.float32)).astype(np.float64), D=D.astype(np.float32).astype(np.float64),
+            A=_float32_A(A_log), D=D.astype(np.float32).astype(np.float64),
             out_proj=get("mixer.out_proj.weight", (Dm, E)), out_bias=get("mixer.out_proj.bias", (Dm,), optional=True),
             inner_norms=inner))
     extra = sorted(k for k in keys.left() if k.startswith(p + "layers."))
@@ -349,21 +360,10 @@ def mamba_from_keys(keys, dims, prefix, readout, embedding, source, *, eps: floa
     if emb is not None:
         V = keys.shape(emb, 2, f"a (V, {Dm}) embedding table")[0]
         Win = keys.get(emb, (V, Dm), " (an embedding table)").T
-    wo = bo = None
-    if readout is None:
-        readout = _guess_readout(keys, Dm)
-    if readout not in (None, False):
-        if not isinstance(readout, str):
-            raise InvalidParameterError("readout", readout, "a key prefix such as 'fc', None or False")
-        dot = readout if readout.endswith(".") or not readout else readout + "."
-        C = keys.shape(dot + "weight", 2, f"a (C, {Dm}) readout matrix")[0]
-        wo = keys.get(dot + "weight", (C, Dm), f" for a readout of a mamba with d_model={Dm}")
-        if dot + "bias" in keys.arrays:
-            bo = keys.get(dot + "bias", (C,), " for the readout's bias")
+    wo, bo = _read_readout(keys, readout, Dm, f"a mamba with d_model={Dm}")
     _reject_extras(keys, f"a {L}-layer mamba" + ("" if emb is None else ", its embedding")
                    + ("" if wo is None else " and its readout"))
-    model = MambaModel(tuple(layers), Win, wo, bo, eps)
-    return Imported("mamba", model, None, False, (), source, emb)
+    return MambaModel(tuple(layers), Win, wo, bo, eps), emb
 
 
 #: mambapy's networks that are not ``mambapy.mamba.Mamba``, and why tnrnn does not import them.

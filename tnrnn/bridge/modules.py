@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from .mapping import Imported, _Text, canonical_arch, from_state_dict
+from ._keys import _Text
+from .mapping import Imported, canonical_arch, from_state_dict
 
 __all__ = ["from_module", "from_scornn_state", "ModReLUModel"]
 
@@ -76,8 +77,9 @@ def _own_arch(rec, nn, tnrnn_torch):
 
 def _from_mamba(module, prefix, readout, ignore, embedding, source, extra=None):
     """A module holding a mambapy Mamba at ``prefix`` (``""``: the Mamba itself), through its checked config."""
-    from .mamba import check_mamba_module, mamba_from_keys
-    from .mapping import _Keys
+    from ._keys import _Keys
+    from .mamba import check_mamba_module
+    from .mapping import _mamba
 
     rec = module.get_submodule(prefix.rstrip(".")) if prefix else module
     options = check_mamba_module(rec)
@@ -85,7 +87,7 @@ def _from_mamba(module, prefix, readout, ignore, embedding, source, extra=None):
     state = {k: v.detach() for k, v in module.state_dict().items() if not any(k.startswith(q) for q in skip)}
     state.update(extra or {})
     dims = {"inputs": None, "hidden": None, "layers": None}
-    return mamba_from_keys(_Keys(state), dims, prefix, readout, embedding, source, **options)
+    return _mamba(_Keys(state), dims, prefix, readout, embedding, source, **options)
 
 
 def _single(found, what, option):

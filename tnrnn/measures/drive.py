@@ -412,8 +412,8 @@ def stepper(model) -> Stepper:
     >>> bool(np.allclose(st(X), rac(X)))
     True
     """
-    from ..bridge.mapping import Imported
     from ..bridge.mamba import MambaModel
+    from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
     from ..circuits import RAC, GatedCircuit
     from ..memory.linear import LinearRNN

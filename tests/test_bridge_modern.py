@@ -1,0 +1,220 @@
+"""Today's recurrent modules in the bridge: tnrnn's ssm/gla CircuitModule and mambapy's Mamba.
+
+Every value is checked against the user's torch module itself (its own outputs on the same inputs).
+"""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+from tnrnn.bridge import detect_arch, empirical_spectrum, from_module, from_state_dict, load_weights  # noqa: E402
+from tnrnn.bridge.nn import CircuitModule  # noqa: E402
+from tnrnn.circuits import GatedCircuit  # noqa: E402
+from tnrnn.cli import main  # noqa: E402
+from tnrnn.errors import InvalidParameterError, WeightsError  # noqa: E402
+from tnrnn.measures.drive import stepper  # noqa: E402
+
+
+def _all_sequences(M, T):
+    return np.array(list(itertools.product(range(M), repeat=T)))
+
+
+class _Wrapped(nn.Module):
+    """Embedding -> recurrent body -> (head), as training code writes it."""
+
+    def __init__(self, body, vocab, width, head=None):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, width)
+        self.body = body
+        self.head = head
+
+    def forward(self, tokens):
+        out = self.body(self.emb(tokens))
+        if self.head is None:
+            return out
+        return self.head(out[:, -1])
+
+
+# -- ssm / gla ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_circuit_module_imports_exactly(kind):
+    net = CircuitModule(kind, depth=2, hidden=3, inputs=4, outputs=2, seed=1).double()
+    imported = from_module(net)
+    assert imported.arch == kind and isinstance(imported.model, GatedCircuit) and imported.circuit is imported.model
+    X = torch.randn(5, 6, 4, dtype=torch.float64)
+    with torch.no_grad():
+        want = net(X).numpy()
+    np.testing.assert_allclose(imported(X.numpy()), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_circuit_wrapper_folds_the_embedding(kind):
+    torch.manual_seed(0)
+    net = _Wrapped(CircuitModule(kind, 1, 3, 5, seed=2), vocab=4, width=5).double()
+    imported = from_module(net)
+    assert (imported.arch, imported.inputs, imported.embedding) == (kind, 4, "emb.weight")
+    seqs = _all_sequences(4, 3)
+    with torch.no_grad():
+        want = net(torch.as_tensor(seqs)).numpy()
+    np.testing.assert_allclose(imported(np.eye(4)[seqs]), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_circuit_state_dict_detected_and_loaded(tmp_path, kind):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    net = _Wrapped(CircuitModule(kind, 2, 3, 2, seed=0), vocab=3, width=2)
+    state = {k: v.contiguous() for k, v in net.state_dict().items()}
+    assert detect_arch(state) == kind
+    path = tmp_path / "m.safetensors"
+    save_file(state, str(path))
+    imported = load_weights(path)
+    seqs = _all_sequences(3, 4)
+    with torch.no_grad():
+        want = net.double()(torch.as_tensor(seqs)).numpy()
+    np.testing.assert_allclose(imported(np.eye(3)[seqs]), want, rtol=1e-6, atol=1e-6)   # float32 weights, exact in float64
+
+
+def test_circuit_state_dict_bad_input_named():
+    rng = np.random.default_rng(0)
+    with pytest.raises(WeightsError, match="layers.0.A"):
+        detect_arch({f"layers.0.{k}": rng.normal(size=(2, 2)) for k in "ABQ"})
+    state = {f"layers.0.{k}": rng.normal(size=(2, 3)) for k in "ABC"}
+    state["output_weights"] = rng.normal(size=(1, 2))
+    with pytest.raises(WeightsError, match="layers.0.A=the first layer of an ssm circuit: expected .* gla"):
+        from_state_dict(state, "gla")
+    state["layers.0.C"] = rng.normal(size=(2, 4))
+    with pytest.raises(WeightsError, match="layers.0.C"):
+        from_state_dict(state)
+
+
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_stepper_of_circuits_reproduces_the_circuit(kind):
+    c = GatedCircuit.random(kind, 2, 3, 4, 2, seed=3)
+    X = np.random.default_rng(1).normal(size=(3, 5, 4))
+    np.testing.assert_allclose(stepper(c)(X), c(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stepper(c)(torch.as_tensor(X)).numpy(), c(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["ssm", "gla"])
+def test_train_ssm_gla_and_import_the_checkpoint(tmp_path, kind):
+    from tnrnn.tasks.training import load_checkpoint, run_config
+
+    r = run_config(dict(task="ses", arch=kind, depth=1, hidden=3, length=4, alphabet=2, window=2, batch_size=8,
+                        max_steps=3, eval_every=3, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path)))
+    assert r["config"]["arch"] == kind and r["spectrum"]["trained"]["shape"] == [4, 4]
+    imported, sidecar = load_checkpoint(r["checkpoint"])
+    assert sidecar["arch"] == kind and isinstance(imported.model, GatedCircuit)
+    # the parameter count is the number of stored weights
+    from safetensors.numpy import load_file
+
+    assert r["params"] == sum(v.size for v in load_file(r["checkpoint"]).values())
+
+
+def test_train_cli_accepts_ssm(tmp_path, capsys):
+    code = main(["train", "ses", "--arch", "gla", "--depth", "1", "--hidden", "2", "--length", "4", "--alphabet", "2",
+                 "--window", "2", "--seeds", "1", "--out", str(tmp_path), "--dry-run", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["groups"][0]["arch"] == "gla"
+
+
+def test_import_cli_ssm_file(tmp_path, capsys):
+    net = CircuitModule("ssm", 1, 2, 3, seed=0)
+    path = tmp_path / "ssm.pt"
+    torch.save(net.state_dict(), path)
+    code = main(["import", str(path), "--length", "4", "--spectrum", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["import"]["arch"] == "ssm" and out["spectrum"]["shape"] == [9, 9]
+    # one ssm layer: the Start-End rank is at most R + 1 = 3 (tnrnn.circuits.kinds)
+    assert out["spectrum"]["numerical_rank"] <= 3
+
+
+# -- Mamba -------------------------------------------------------------------------------------
+mambapy = pytest.importorskip("mambapy")
+from mambapy.mamba import Mamba, MambaConfig  # noqa: E402
+
+
+def _mamba_net(seed=0, vocab=3, d_model=4, layers=2, head=1, **config):
+    torch.manual_seed(seed)
+    net = _Wrapped(Mamba(MambaConfig(d_model=d_model, n_layers=layers, **config)), vocab, d_model,
+                   nn.Linear(d_model, head))
+    with torch.no_grad():   # move the parameters away from their structured initial values
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    return net.double().eval()
+
+
+def test_mamba_spectrum_equals_svd_of_the_models_own_outputs():
+    """Done-when: 2 layers, T = 6, M = 3, all 27 x 27 assignments, to 1e-4 of sigma_1."""
+    net = _mamba_net(d_state=3, d_conv=3)
+    imported = from_module(net)
+    assert (imported.arch, imported.depth, imported.inputs, imported.embedding) == ("mamba", 2, 3, "emb.weight")
+    seqs = _all_sequences(3, 6)   # the Start-End rows are the first three tokens, in this lexicographic order
+    with torch.no_grad():
+        grid = net(torch.as_tensor(seqs))[:, 0].numpy().reshape(27, 27)
+    want = np.linalg.svd(grid, compute_uv=False)
+    spec = empirical_spectrum(imported, 6, samples=27)
+    assert spec.exhaustive and spec.shape == (27, 27)
+    assert np.max(np.abs(spec.singular_values - want)) <= 1e-4 * want[0]
+    spec_t = empirical_spectrum(net, 6, samples=27, backend="torch", device="cpu")   # the module itself, via torch
+    assert np.max(np.abs(spec_t.singular_values - want)) <= 1e-4 * want[0]
+
+
+@pytest.mark.parametrize("config", [dict(bias=True, conv_bias=False), dict(inner_layernorms=True),
+                                    dict(mup=True), dict(d_conv=1, expand_factor=1), dict(dt_rank=3, d_state=1),
+                                    dict(pscan=False, rms_norm_eps=1e-2)])
+def test_mamba_configs_reproduced(config):
+    net = _mamba_net(seed=1, layers=1, **config)
+    imported = from_module(net)
+    seqs = np.random.default_rng(0).integers(0, 3, size=(40, 7))
+    with torch.no_grad():
+        want = net(torch.as_tensor(seqs)).numpy()
+    np.testing.assert_allclose(imported(np.eye(3)[seqs]), want, rtol=1e-9, atol=1e-9)
+
+
+def test_bare_mamba_with_readout_and_stepper():
+    torch.manual_seed(0)
+    body = Mamba(MambaConfig(d_model=3, n_layers=2, d_state=2)).double()
+    head = nn.Linear(3, 2).double()
+    imported = from_module(body, readout=head)
+    X = torch.randn(4, 5, 3, dtype=torch.float64)
+    with torch.no_grad():
+        want = head(body(X)[:, -1]).numpy()
+    np.testing.assert_allclose(imported(X.numpy()), want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(stepper(imported)(X.numpy()), want, rtol=1e-10, atol=1e-10)
+
+
+def test_mamba_file_import(tmp_path):
+    from safetensors.torch import save_file
+
+    net = _mamba_net(seed=2).float()
+    path = tmp_path / "mamba.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    imported = load_weights(path)
+    seqs = _all_sequences(3, 3)
+    with torch.no_grad():
+        want = net.double()(torch.as_tensor(seqs)).numpy()
+    np.testing.assert_allclose(imported(np.eye(3)[seqs]), want, rtol=1e-6, atol=1e-6)
+
+
+def test_mamba_unrepresentable_refused_by_name():
+    # mambapy.mamba2 needs einops, which is not a dependency: a stand-in of its class, as mambapy names it
+    Mamba2 = type("Mamba2", (nn.Module,), {"__module__": "mambapy.mamba2"})
+    with pytest.raises(InvalidParameterError, match="Mamba2"):
+        from_module(Mamba2())
+    with pytest.raises(InvalidParameterError, match="Mamba2"):
+        from_module(_Wrapped(Mamba2(), 3, 4))
+    net = _mamba_net(layers=1)
+    net.body.layers[0].norm = nn.LayerNorm(4).double()
+    with pytest.raises(InvalidParameterError, match="norm"):
+        from_module(net)
+    net = _mamba_net(layers=1)
+    net.body.layers[0].mixer.drop = nn.Dropout(0.1)
+    with pytest.raises(InvalidParameterError, match="Dropout"):
+        from_module(net)
