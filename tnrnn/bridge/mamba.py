@@ -129,15 +129,24 @@ def _silu(xp, v):
     return v * xp.sigmoid(v)
 
 
-def layer_step(xp, w: dict, eps: float, x, h, window):
-    """One step of one layer: ``(x'_t, h_t, window_t)`` from the layer input ``x`` (N, D), ``h`` (N, E, N_s) and
-    ``window`` (N, E, d_conv - 1), the last conv inputs oldest first; ``w`` holds the layer's arrays on ``xp``."""
-    n = _rms(xp, x, w["norm"], eps)
-    xz = n @ w["in_proj"].T
+def conv_input(xp, w: dict, eps: float, x):
+    """``(a, z)``: the conv input and the gate input of one layer for its input ``x`` (N, D)."""
+    xz = _rms(xp, x, w["norm"], eps) @ w["in_proj"].T
     if w["in_bias"] is not None:
         xz = xz + w["in_bias"]
     E = w["conv"].shape[0]
-    a, z = xz[..., :E], xz[..., E:]
+    return xz[..., :E], xz[..., E:]
+
+
+def step_tables(xp, w: dict, eps: float, x, window):
+    """What one step of one layer computes before it touches the state ``h``, for the input ``x`` (N, D) and the
+    previous conv inputs ``window`` (N, E, d_conv - 1), oldest first.
+
+    Returns a dict of ``decay = exp(delta A)`` and ``drive = (delta B) u`` (N, E, N_s), ``C`` (N, N_s), ``skip = D u``
+    and ``gate = silu(z)`` (N, E), and ``window``, the next window: the step is ``h_t = decay * h_{t-1} + drive``,
+    ``y_t = h_t C + skip``, ``x'_t = W_out (y_t * gate) (+ b_out) + x_t``.
+    """
+    a, z = conv_input(xp, w, eps, x)
     full = xp.cat([window, a[:, :, None]], 2)
     c = (full * w["conv"]).sum(-1)
     if w["conv_bias"] is not None:
@@ -150,12 +159,20 @@ def layer_step(xp, w: dict, eps: float, x, h, window):
         g_dt, g_B, g_C = w["inner_norms"]
         delta, B, C = _rms(xp, delta, g_dt, eps), _rms(xp, B, g_B, eps), _rms(xp, C, g_C, eps)
     delta = _softplus(xp, delta @ w["dt_proj"].T + w["dt_bias"])
-    h = xp.exp(delta[:, :, None] * w["A"]) * h + (delta[:, :, None] * B[:, None, :]) * u[:, :, None]
-    y = (h * C[:, None, :]).sum(-1) + w["D"] * u
-    out = (y * _silu(xp, z)) @ w["out_proj"].T
+    return {"decay": xp.exp(delta[:, :, None] * w["A"]), "drive": (delta[:, :, None] * B[:, None, :]) * u[:, :, None],
+            "C": C, "skip": w["D"] * u, "gate": _silu(xp, z), "window": full[:, :, 1:]}
+
+
+def layer_step(xp, w: dict, eps: float, x, h, window):
+    """One step of one layer: ``(x'_t, h_t, window_t)`` from the layer input ``x`` (N, D), ``h`` (N, E, N_s) and
+    ``window`` (N, E, d_conv - 1), the last conv inputs oldest first; ``w`` holds the layer's arrays on ``xp``."""
+    g = step_tables(xp, w, eps, x, window)
+    h = g["decay"] * h + g["drive"]
+    y = (h * g["C"][:, None, :]).sum(-1) + g["skip"]
+    out = (y * g["gate"]) @ w["out_proj"].T
     if w["out_bias"] is not None:
         out = out + w["out_bias"]
-    return out + x, h, full[:, :, 1:]
+    return out + x, h, g["window"]
 
 
 @dataclass(frozen=True, eq=False)
