@@ -240,14 +240,16 @@ class DiagonalRecurrence:
             def like(a):
                 return torch.as_tensor(np.asarray(a), device=X.device).to(torch.complex128)
 
-            stack = (lambda xs: torch.stack(xs, 1))
+            def stack(xs):
+                return torch.stack(xs, 1)
         else:
             Xc = np.asarray(X, dtype=np.float64).astype(np.complex128)
 
             def like(a):
                 return np.asarray(a, dtype=np.complex128)
 
-            stack = (lambda xs: np.stack(xs, 1))
+            def stack(xs):
+                return np.stack(xs, 1)
         if len(tuple(X.shape)) != 3 or X.shape[2] != self.inputs:
             raise InvalidParameterError("X", tuple(X.shape), f"an array of shape (N, T, {self.inputs})")
         lam, Bt, Ct = like(self.lam), like(self.B).T, like(self.C).T
