@@ -22,7 +22,9 @@ unless ``nonlinearity="relu"``: the activation is not in the weights), 3 for
 parameters are ``A, B, C`` and a ``gla`` circuit when they are ``A, K, V, Q``
 (imported exactly as a :class:`tnrnn.circuits.GatedCircuit`); the keys
 ``layers.{l}.mixer.A_log`` belong to a mambapy ``Mamba``
-(:mod:`tnrnn.bridge.mamba`).
+(:mod:`tnrnn.bridge.mamba`); the keys ``nu_log`` (an LRU) and ``lambda_re`` (a
+discretised diagonal layer, ``s4d``) to a
+:class:`tnrnn.memory.diagonal.DiagonalRecurrence`.
 
 Embeddings (tnrnn's construction).  A network that starts with a lookup
 table ``E`` (V, D) (``nn.Embedding``) reads token ``v`` as the vector
@@ -62,7 +64,10 @@ from .models import GATES, RecurrentLayer, RecurrentModel
 __all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch", "detect_arch"]
 
 #: Architecture names accepted by the importers ("rnn" takes a nonlinearity).
-ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba")
+ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba", "lru", "s4d")
+
+#: The diagonal linear recurrences and their state-dict layouts (:mod:`tnrnn.memory.diagonal`).
+DIAGONAL_ARCHS = {"lru": "lru", "s4d": "diagonal"}
 
 #: The circuit kinds imported from :class:`tnrnn.bridge.nn.CircuitModule` weights, and the parameter names
 #: that tell them apart (``layers.{l}.{name}``): ``ssm`` has ``A, B, C``; ``gla`` has ``A, K, V, Q``.
@@ -87,7 +92,7 @@ def canonical_arch(arch, nonlinearity=None) -> str:
         return f"rnn_{phi}"
     if arch in ("rnn_tanh", "rnn_relu") and nonlinearity not in (None, arch[4:]):
         raise InvalidParameterError("nonlinearity", nonlinearity, f"{arch[4:]!r} for arch={arch!r}")
-    if arch in ("lstm", "gru", *CIRCUIT_ARCHS, "mamba") and nonlinearity is not None:
+    if arch in ("lstm", "gru", *CIRCUIT_ARCHS, "mamba", *DIAGONAL_ARCHS) and nonlinearity is not None:
         raise InvalidParameterError("nonlinearity", nonlinearity,
                                     f"None for arch={arch!r} (its gates fix their nonlinearities)")
     return arch
@@ -244,6 +249,8 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
                      "(layers.0.mixer.A_log, ...); pass arch= to choose")
     if found[0] == "a CircuitModule":
         return _circuit_kind(keys, _find_prefix(keys, "layers.0.A", prefix, "circuit"))
+    if found[0] in ("an LRU", "a diagonal (S4D) layer"):
+        return "lru" if found[0] == "an LRU" else "s4d"
     if found[0] == "a mambapy Mamba":
         _find_prefix(keys, "layers.0.mixer.A_log", prefix, "mamba")
         return "mamba"
@@ -264,7 +271,8 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
 
 #: Families of recurrent keys and the key that anchors each (its first layer).
 _FAMILIES = (("an nn.RNN/GRU/LSTM", "weight_ih_l0"), ("a RACModule/MIRNN", "hidden_weights.0"),
-             ("a CircuitModule", "layers.0.A"), ("a mambapy Mamba", "layers.0.mixer.A_log"))
+             ("a CircuitModule", "layers.0.A"), ("a mambapy Mamba", "layers.0.mixer.A_log"),
+             ("an LRU", "nu_log"), ("a diagonal (S4D) layer", "lambda_re"))
 
 
 def _circuit_kind(keys, p) -> str:
@@ -349,6 +357,11 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     dims = {"inputs": _check_dim(inputs, "inputs"), "hidden": _check_dim(hidden, "hidden"),
             "layers": _check_dim(layers, "layers")}
     keys = _Keys(state)
+    if arch in DIAGONAL_ARCHS:
+        from ..memory.diagonal import from_state_dict as diagonal_from_state_dict
+
+        model = diagonal_from_state_dict(state, DIAGONAL_ARCHS[arch], prefix=prefix or "", source=source)
+        return Imported(arch, model, None, False, (), source, None)
     if arch in CIRCUIT_ARCHS or arch == "mamba":
         if readout not in (None, False) and arch != "mamba":
             raise InvalidParameterError("readout", readout, f"None for arch={arch!r} (its readout is output_weights)")

@@ -12,7 +12,7 @@ from ._common import add_max_memory_argument, declare, figure_path, write_or_res
 
 __all__ = ["add_parser", "run"]
 
-_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "ssm", "gla", "mamba")
+_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "ssm", "gla", "mamba", "lru", "s4d")
 
 _EXAMPLES = """\
 examples:

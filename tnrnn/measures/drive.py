@@ -378,6 +378,26 @@ def _mamba(model) -> Stepper:
     return Stepper("mamba", top + D, slice(top, top + D), model.inputs, model.outputs, step, readout)
 
 
+def _diagonal(model) -> Stepper:
+    """A :class:`~tnrnn.memory.diagonal.DiagonalRecurrence`: its real-form state, then the last input (the
+    feedthrough ``D`` reads it)."""
+    lin = model.to_linear()
+    W, U = lin.W, lin.U
+    _, _, c = model._real_form()
+    m, M = model.state_size, model.inputs
+    D = np.zeros((c.shape[0], M)) if model.D is None else model.D
+    out = np.concatenate([c, D], axis=1)
+    if model.readout_weight is not None:
+        out = model.readout_weight @ out
+
+    def step(s, x, t):
+        xp = _xp(s)
+        return xp.cat([s[:, :m] @ xp.asarray(W).T + x @ xp.asarray(U).T, x])
+
+    return Stepper(model.arch, m + M, slice(0, m + M), M, model.outputs, step,
+                   _linear_readout(out, model.readout_bias))
+
+
 def _torch_module(model):
     import sys
 
@@ -416,6 +436,7 @@ def stepper(model) -> Stepper:
     from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
     from ..circuits import RAC, GatedCircuit
+    from ..memory.diagonal import DiagonalRecurrence
     from ..memory.linear import LinearRNN
 
     if isinstance(model, Stepper):
@@ -434,6 +455,8 @@ def stepper(model) -> Stepper:
         return _circuit(model)
     if isinstance(model, MambaModel):
         return _mamba(model)
+    if isinstance(model, DiagonalRecurrence):
+        return _diagonal(model)
     imported = _torch_module(model)
     if imported is not None:
         return stepper(imported)

@@ -280,8 +280,8 @@ class DiagonalRecurrence:
     # -- tokens: a weighted automaton (tnrnn.bridge.automaton) -------------------------------------
     def token_automaton(self, channel: int, prime):
         """The layer on one-hot tokens read out at ``channel``: one block, state ``(real form, 1)`` of size m + 1."""
-        from ..bridge.automaton import TokenAutomaton
         from ..circuits.kinds import FLOAT_OPS, FieldOps
+        from ..ranks.automaton import TokenAutomaton
 
         W, U, c = self._real_form()
         wo = np.eye(c.shape[0]) if self.readout_weight is None else self.readout_weight

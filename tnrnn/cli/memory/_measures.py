@@ -21,7 +21,8 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 
-MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba")
+MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba", "lru",
+                 "s4d")
 
 
 def add_model_arguments(p) -> None:
