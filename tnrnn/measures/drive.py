@@ -379,22 +379,23 @@ def _mamba(model) -> Stepper:
 
 
 def _diagonal(model) -> Stepper:
-    """A :class:`~tnrnn.memory.diagonal.DiagonalRecurrence`: its real-form state, then the last input (the
-    feedthrough ``D`` reads it)."""
+    """A :class:`~tnrnn.memory.diagonal.DiagonalRecurrence`: its real-form state, then (with a feedthrough ``D``,
+    which reads it) the last input."""
     lin = model.to_linear()
     W, U = lin.W, lin.U
     _, _, c = model._real_form()
     m, M = model.state_size, model.inputs
-    D = np.zeros((c.shape[0], M)) if model.D is None else model.D
-    out = np.concatenate([c, D], axis=1)
+    k = 0 if model.D is None else M
+    out = c if model.D is None else np.concatenate([c, model.D], axis=1)
     if model.readout_weight is not None:
         out = model.readout_weight @ out
 
     def step(s, x, t):
         xp = _xp(s)
-        return xp.cat([s[:, :m] @ xp.asarray(W).T + x @ xp.asarray(U).T, x])
+        h = s[:, :m] @ xp.asarray(W).T + x @ xp.asarray(U).T
+        return h if k == 0 else xp.cat([h, x])
 
-    return Stepper(model.arch, m + M, slice(0, m + M), M, model.outputs, step,
+    return Stepper(model.arch, m + k, slice(0, m + k), M, model.outputs, step,
                    _linear_readout(out, model.readout_bias))
 
 
