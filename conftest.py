@@ -10,14 +10,10 @@ import tempfile
 _NEED_TORCH = ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py", "tnrnn/tasks/models.py", "tnrnn/tasks/training.py",
                "tnrnn/memory/nn.py", "tnrnn/memory/training.py", "tnrnn/measures/horizon.py", "tnrnn/measures/lyapunov.py",
                "tnrnn/measures/compare.py", "tnrnn/tasks/batched.py"]
-# mambapy is in the torch extra (it needs torch); modules whose examples build a mambapy Mamba
-_NEED_MAMBAPY: list = []
 _missing = [p for p in _NEED_TORCH if not os.path.exists(os.path.join(os.path.dirname(__file__), p))]
 assert not _missing, f"conftest lists modules that do not exist: {_missing}"   # a moved module must move here too
 
 collect_ignore = [] if importlib.util.find_spec("torch") else list(_NEED_TORCH)
-if importlib.util.find_spec("mambapy") is None:
-    collect_ignore += [p for p in _NEED_MAMBAPY if p not in collect_ignore]
 if importlib.util.find_spec("pandas") is None:
     collect_ignore.append("tnrnn/results.py")
 
