@@ -109,6 +109,7 @@ def test_train_ssm_gla_and_import_the_checkpoint(tmp_path, kind):
     r = run_config(dict(task="ses", arch=kind, depth=1, hidden=3, length=4, alphabet=2, window=2, batch_size=8,
                         max_steps=3, eval_every=3, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path)))
     assert r["config"]["arch"] == kind and r["spectrum"]["trained"]["shape"] == [4, 4]
+    assert 1 <= r["certified"]["automaton_rank"] <= min(r["certified"]["states"], 4)   # T = 4, M = 2: a 4 x 4 grid
     imported, sidecar = load_checkpoint(r["checkpoint"])
     assert sidecar["arch"] == kind and isinstance(imported.model, GatedCircuit)
     # the parameter count is the number of stored weights
