@@ -24,9 +24,11 @@ examples:
   tnrnn import rac.safetensors --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
   tnrnn import results/checkpoints/KEY.safetensors --length 16 --spectrum   # arch from KEY.json (tnrnn train)
+  tnrnn import mamba.safetensors --length 64 --exact-rank   # one trained ssm/gla/mamba/lru/s4d layer: exact rank
 
 The architecture is detected from the keys and the gate multiple (--arch checks it, and picks
-rnn's relu/tanh, which weights cannot tell). An embedding table (a weight-only key of shape
+rnn's relu/tanh, which weights cannot tell); ssm/gla circuits (layers.0.A), mambapy Mamba
+(layers.0.mixer.A_log), LRU (nu_log) and diagonal S4D layers (lambda_re) from their keys. An embedding table (a weight-only key of shape
 (V, D) named like 'emb' or saved before the recurrent keys) is folded into the first layer, so
 the network reads one-hot tokens of the vocabulary; --no-embedding keeps the input space.
 Weights are read without executing code (.pt/.pth with torch.load(weights_only=True)).
