@@ -6,6 +6,7 @@ import pytest
 from tnrnn.errors import InvalidParameterError
 from tnrnn.measures.compare import (
     METRICS,
+    PRESETS,
     UNITS,
     bootstrap_interval,
     comparison_configs,
@@ -19,7 +20,8 @@ from tnrnn.measures.compare import (
 
 def test_cpu_preset_grid_has_ten_seeds():
     cs = comparison_configs("cpu")
-    assert len(cs) == len(UNITS) * 3 * 10  # units x (untrained + 2 lengths) x 10 seeds
+    assert len(cs) == len(PRESETS["cpu"]["units"]) * 3 * 10  # units x (untrained + 2 lengths) x 10 seeds
+    assert len(comparison_configs("cpu-modern")) == len(UNITS) * 3 * 10   # with the ssm, gla and mamba units
     assert len({config_key(c) for c in cs}) == len(cs)
     assert {c["length"] for c in cs} == {0, 8, 16} and all(c["max_length"] == 16 for c in cs)
     assert config_key(comparison_configs("cpu", max_steps=10)[0]) != config_key(cs[0])

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import resolve
-from ..circuits import RAC
+from ..circuits import RAC  # noqa: F401  (the examples use it)
 from ..cuts import as_cut
 from ..errors import InvalidParameterError
 from ..limits import check_memory
@@ -291,16 +291,21 @@ class EmpiricalSpectrum(Record):
 def _model_of(network):
     if isinstance(network, Imported):
         return network.model
-    if isinstance(network, (RAC, RecurrentModel)):
-        if isinstance(network, RAC) and network.modulus is not None:
-            raise InvalidParameterError("network", network, "a float RAC (use the exact rank tools over GF(p))")
+    from ..circuits import Circuit
+    from .mamba import MambaModel
+
+    if isinstance(network, (Circuit, RecurrentModel, MambaModel)):
+        if isinstance(network, Circuit) and network.modulus is not None:
+            raise InvalidParameterError("network", network, "a float circuit (use the exact rank tools over GF(p))")
+        return network
+    if getattr(network, "arch", None) in ("lru", "s4d") and callable(network):   # tnrnn.memory.diagonal models
         return network
     if type(network).__module__.startswith("torch") or hasattr(network, "state_dict"):
         from .modules import from_module
 
         return from_module(network).model
     raise InvalidParameterError("network", type(network).__name__,
-                                "a tnrnn.RAC, a RecurrentModel, an Imported or a torch module")
+                                "a tnrnn.RAC or circuit, a RecurrentModel, a MambaModel, an Imported or a torch module")
 
 
 def _assignments(K: int, n: int, samples: int, rng):
@@ -332,7 +337,7 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
 
     Parameters
     ----------
-    network : RAC, RecurrentModel, Imported or torch module
+    network : RAC, GatedCircuit, RecurrentModel, MambaModel, DiagonalRecurrence, Imported or torch module
         Anything imported by :mod:`tnrnn.bridge` (a torch module is imported
         with :func:`from_module` first).
     length : int

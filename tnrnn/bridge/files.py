@@ -38,7 +38,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError, UnsafeWeightsError, WeightsError
 from ..limits import check_memory
-from .mapping import Imported, _Text, from_state_dict
+from ._keys import _Text
+from .mapping import Imported, from_state_dict
 
 __all__ = ["WEIGHT_FORMATS", "MAX_WEIGHT_MAGNITUDE", "declared_bytes", "payload_bytes", "read_state_dict",
            "load_weights"]

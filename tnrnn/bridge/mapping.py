@@ -17,7 +17,14 @@ when ``biases.{l}`` are present too; the keys ``weight_ih_l{k}`` belong to
 torch's recurrent modules, told apart by the *gate multiple*
 ``G = rows(weight_ih_l0) / columns(weight_hh_l0)``: 1 for ``rnn`` (tanh,
 unless ``nonlinearity="relu"``: the activation is not in the weights), 3 for
-``gru``, 4 for ``lstm``.
+``gru``, 4 for ``lstm``; the keys ``layers.{l}.A`` belong to a
+:class:`tnrnn.bridge.nn.CircuitModule`, an ``ssm`` circuit when its
+parameters are ``A, B, C`` and a ``gla`` circuit when they are ``A, K, V, Q``
+(imported exactly as a :class:`tnrnn.circuits.GatedCircuit`); the keys
+``layers.{l}.mixer.A_log`` belong to a mambapy ``Mamba``
+(:mod:`tnrnn.bridge.mamba`); the keys ``nu_log`` (an LRU) and ``lambda_re`` (a
+discretised diagonal layer, ``s4d``) to a
+:class:`tnrnn.memory.diagonal.DiagonalRecurrence`.
 
 Embeddings (tnrnn's construction).  A network that starts with a lookup
 table ``E`` (V, D) (``nn.Embedding``) reads token ``v`` as the vector
@@ -39,26 +46,32 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..circuits import RAC
-from ..errors import InvalidParameterError, WeightsError
+from ..errors import InvalidParameterError
 from ..records import Record
 from ..validation import check_positive_int
+from ._keys import (
+    _count_layers,
+    _error,
+    _find_embedding,
+    _find_prefix,
+    _fold,
+    _Keys,
+    _read_readout,
+    _reject_extras,
+)
 from .models import GATES, RecurrentLayer, RecurrentModel
 
 __all__ = ["ARCHS", "Imported", "from_state_dict", "canonical_arch", "detect_arch"]
 
 #: Architecture names accepted by the importers ("rnn" takes a nonlinearity).
-ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm")
+ARCHS = ("rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba", "lru", "s4d")
 
+#: The diagonal linear recurrences and their state-dict layouts (:mod:`tnrnn.memory.diagonal`).
+DIAGONAL_ARCHS = {"lru": "lru", "s4d": "diagonal"}
 
-class _Text(str):
-    """A value shown without quotes in an error message."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _error(key: str, value: str, allowed: str) -> WeightsError:
-    return WeightsError(key, _Text(value), allowed)
+#: The circuit kinds imported from :class:`tnrnn.bridge.nn.CircuitModule` weights, and the parameter names
+#: that tell them apart (``layers.{l}.{name}``): ``ssm`` has ``A, B, C``; ``gla`` has ``A, K, V, Q``.
+CIRCUIT_ARCHS = ("ssm", "gla")
 
 
 def canonical_arch(arch, nonlinearity=None) -> str:
@@ -79,7 +92,7 @@ def canonical_arch(arch, nonlinearity=None) -> str:
         return f"rnn_{phi}"
     if arch in ("rnn_tanh", "rnn_relu") and nonlinearity not in (None, arch[4:]):
         raise InvalidParameterError("nonlinearity", nonlinearity, f"{arch[4:]!r} for arch={arch!r}")
-    if arch in ("lstm", "gru") and nonlinearity is not None:
+    if arch in ("lstm", "gru", *CIRCUIT_ARCHS, "mamba", *DIAGONAL_ARCHS) and nonlinearity is not None:
         raise InvalidParameterError("nonlinearity", nonlinearity,
                                     f"None for arch={arch!r} (its gates fix their nonlinearities)")
     return arch
@@ -92,10 +105,13 @@ class Imported(Record):
     Attributes
     ----------
     arch : str
-        ``"rac"``, ``"mirnn"``, ``"rnn_tanh"``, ``"rnn_relu"``, ``"gru"`` or ``"lstm"``.
-    model : RAC or RecurrentModel
+        ``"rac"``, ``"mirnn"``, ``"rnn_tanh"``, ``"rnn_relu"``, ``"gru"``,
+        ``"lstm"``, ``"ssm"``, ``"gla"`` or ``"mamba"``.
+    model : RAC, GatedCircuit, RecurrentModel or MambaModel
         Computes the source network's function (evaluation mode, zero initial
-        states for RNN/GRU/LSTM); for ``"rac"`` the :class:`~tnrnn.RAC` itself.
+        states for RNN/GRU/LSTM); for ``"rac"`` the :class:`~tnrnn.RAC` itself,
+        for ``"ssm"``/``"gla"`` the :class:`~tnrnn.circuits.GatedCircuit`
+        itself.
     rac : RAC or None
         The recurrent arithmetic circuit the network maps onto: the network
         itself for a RACModule, an MIRNN with its nonlinearity and biases
@@ -136,6 +152,15 @@ class Imported(Record):
         return self.model(X)
 
     @property
+    def circuit(self):
+        """The circuit that computes exactly the network's function (a RAC or a GatedCircuit), else ``None``."""
+        from ..circuits import GatedCircuit
+
+        if isinstance(self.model, GatedCircuit):
+            return self.model
+        return self.rac if self.exact else None
+
+    @property
     def depth(self) -> int:
         """``L``, the number of layers."""
         return self.model.depth
@@ -168,84 +193,14 @@ class Imported(Record):
                 ("shape", f"L={self.depth}, R={self.hidden}, M={self.inputs}, C={self.outputs}")]
         if self.embedding is not None:
             rows.append(("embedding", f"{self.embedding} folded into the input weights (M = vocabulary)"))
-        if self.rac is None:
+        if self.arch in CIRCUIT_ARCHS:
+            rows.append(("circuit", f"exact: the {self.arch} circuit itself (tnrnn.circuits.GatedCircuit)"))
+        elif self.rac is None:
             rows.append(("rac", "none (not a multiplicative network)"))
         else:
             rows.append(("rac", "exact" if self.exact else "approximate, dropped " + ", ".join(self.dropped)))
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
-
-
-# -- reading arrays ---------------------------------------------------------------------
-def _as_numpy(key, value):
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor; bfloat16 has no numpy twin
-        value = value.detach().cpu()
-        if value.is_floating_point():
-            value = value.double()
-        value = value.numpy()
-    arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else None
-    if arr is None or arr.dtype.kind not in "iuf":   # booleans are masks, not weights (tnrnn.RAC refuses them too)
-        what = f"an array of dtype {arr.dtype}" if arr is not None else f"a {type(value).__name__}"
-        raise _error(key, what, "a real (integer or floating) array")
-    return arr
-
-
-class _Keys:
-    """The state dict being consumed: lookups validate shape and finiteness."""
-
-    def __init__(self, state):
-        self.arrays = {str(k): v for k, v in state.items()}
-        self.used = set()
-
-    def has(self, key):
-        return key in self.arrays
-
-    def get(self, key, shape, what=""):
-        if key not in self.arrays:
-            raise _error(key, "missing", f"a tensor of shape {shape}{what}")
-        arr = _as_numpy(key, self.arrays[key])
-        if arr.shape != tuple(shape):
-            raise _error(key, f"shape {arr.shape}", f"shape {tuple(shape)}{what}")
-        arr = arr.astype(np.float64)
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        if bad:
-            raise _error(key, f"{bad} non-finite values (NaN or inf)", "finite numbers")
-        self.used.add(key)
-        return arr
-
-    def shape(self, key, ndim, what):
-        if key not in self.arrays:
-            raise _error(key, "missing", what)
-        arr = _as_numpy(key, self.arrays[key])
-        if arr.ndim != ndim:
-            raise _error(key, f"shape {arr.shape}", what)
-        return arr.shape
-
-    def left(self):
-        return sorted(k for k in self.arrays if k not in self.used)
-
-
-def _find_prefix(keys, anchor, prefix, arch):
-    if prefix is not None:
-        if not isinstance(prefix, str):
-            raise InvalidParameterError("prefix", prefix, "a string such as 'rnn.'")
-        if prefix and not prefix.endswith(".") and prefix + anchor not in keys:
-            prefix += "."
-        return prefix
-    hits = [k[: -len(anchor)] for k in keys if k.endswith(anchor) and (k == anchor or k[-len(anchor) - 1] == ".")]
-    if len(hits) == 1:
-        return hits[0]
-    if not hits:
-        raise _error(anchor, "missing", f"a key ending in {anchor!r} (the first layer of a {arch})")
-    raise _error(anchor, f"found under {len(hits)} prefixes {hits}",
-                 "a single recurrent module; pass prefix= to choose one")
-
-
-def _count_layers(keys, pattern):
-    k = 0
-    while pattern.format(k) in keys:
-        k += 1
-    return k
 
 
 def _check_dim(value, name):
@@ -268,7 +223,8 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
     Returns
     -------
     str
-        A canonical name: ``rac``, ``mirnn``, ``rnn_tanh``, ``rnn_relu``, ``gru`` or ``lstm``.
+        A canonical name: ``rac``, ``mirnn``, ``rnn_tanh``, ``rnn_relu``, ``gru``, ``lstm``, ``ssm``,
+        ``gla`` or ``mamba``.
 
     Raises
     ------
@@ -281,15 +237,24 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
     'gru'
     >>> detect_arch({"weight_ih_l0": np.zeros((5, 2)), "weight_hh_l0": np.zeros((5, 5))}, nonlinearity="relu")
     'rnn_relu'
+    >>> detect_arch({f"net.layers.0.{k}": np.zeros((3, 2)) for k in "AKVQ"})
+    'gla'
     """
     keys = {str(k): v for k, v in state.items()}
-    gated = any(k.endswith("weight_ih_l0") for k in keys)
-    multiplicative = any(k.endswith("hidden_weights.0") for k in keys)
-    if gated == multiplicative:
-        raise _error("state", "no recurrent keys" if not gated else "two kinds of recurrent keys",
-                     "the keys of one nn.RNN/GRU/LSTM (weight_ih_l0, ...) or one RACModule/MIRNN "
-                     "(hidden_weights.0, ...); pass arch= to choose")
-    if multiplicative:
+    found = [name for name, anchor in _FAMILIES if any(k == anchor or k.endswith("." + anchor) for k in keys)]
+    if len(found) != 1:
+        raise _error("state", "no recurrent keys" if not found else f"the keys of {' and '.join(found)}",
+                     "the keys of one nn.RNN/GRU/LSTM (weight_ih_l0, ...), one RACModule/MIRNN "
+                     "(hidden_weights.0, ...), one CircuitModule (layers.0.A, ...) or one mambapy Mamba "
+                     "(layers.0.mixer.A_log, ...); pass arch= to choose")
+    if found[0] == "a CircuitModule":
+        return _circuit_kind(keys, _find_prefix(keys, "layers.0.A", prefix, "circuit"))
+    if found[0] in ("an LRU", "a diagonal (S4D) layer"):
+        return "lru" if found[0] == "an LRU" else "s4d"
+    if found[0] == "a mambapy Mamba":
+        _find_prefix(keys, "layers.0.mixer.A_log", prefix, "mamba")
+        return "mamba"
+    if found[0] == "a RACModule/MIRNN":
         p = _find_prefix(keys, "hidden_weights.0", prefix, "rac")
         return "mirnn" if any(k.startswith(p + "biases.") for k in keys) or nonlinearity not in (None, "identity") \
             else "rac"
@@ -304,43 +269,22 @@ def detect_arch(state, prefix=None, nonlinearity=None) -> str:
     return canonical_arch(arch, nonlinearity if arch == "rnn" else None)
 
 
-_EMBEDDING_NAMES = ("emb", "wte", "token", "vocab", "lookup")
+#: Families of recurrent keys and the key that anchors each (its first layer).
+_FAMILIES = (("an nn.RNN/GRU/LSTM", "weight_ih_l0"), ("a RACModule/MIRNN", "hidden_weights.0"),
+             ("a CircuitModule", "layers.0.A"), ("a mambapy Mamba", "layers.0.mixer.A_log"),
+             ("an LRU", "nu_log"), ("a diagonal (S4D) layer", "lambda_re"))
 
 
-def _find_embedding(keys, embedding, D, first_recurrent):
-    """The key of the embedding table to fold (``(V, D)``), or ``None``; see the module docstring."""
-    if embedding is False:
-        return None
-    order = list(keys.arrays)
-    if embedding is not None:
-        if not isinstance(embedding, str):
-            raise InvalidParameterError("embedding", embedding, "a key prefix such as 'emb', None or False")
-        key = embedding if embedding.endswith("weight") else (embedding.rstrip(".") + ".weight")
-        keys.shape(key, 2, f"a (V, {D}) embedding table")
-        return key
-    before = order.index(first_recurrent) if first_recurrent in order else len(order)
-    candidates = []
-    for pos, k in enumerate(order):
-        if k in keys.used or k.rpartition(".")[2] != "weight":
-            continue
-        group = k.rpartition(".")[0]
-        if any(o.startswith(group + ".") and o != k for o in order) if group else False:
-            continue  # a module with more than a weight (a Linear with bias, a LayerNorm)
-        arr = keys.arrays[k]
-        if len(getattr(arr, "shape", ())) != 2 or arr.shape[1] != D:
-            continue
-        if pos < before or any(name in group.lower() for name in _EMBEDDING_NAMES):
-            candidates.append(k)
-    if len(candidates) > 1:
-        raise _error(candidates[1], "a second embedding candidate", "one embedding; pass embedding= to choose it")
-    return candidates[0] if candidates else None
+def _circuit_kind(keys, p) -> str:
+    """``ssm`` or ``gla``, from the parameter names of the first layer (see the module docstring)."""
+    from ..circuits import layer_kind
 
-
-def _fold(keys, key, w_first, D):
-    """``w_first @ E.T``: the first layer's input weights on one-hot tokens."""
-    V = keys.shape(key, 2, f"a (V, {D}) embedding table")[0]
-    table = keys.get(key, (V, D), " (an embedding table)")
-    return w_first @ table.T
+    names = {k[len(p) + len("layers.0."):] for k in keys if k.startswith(p + "layers.0.")}
+    for kind in CIRCUIT_ARCHS:
+        if names == set(layer_kind(kind).params):
+            return kind
+    raise _error(p + "layers.0.A", f"a layer with parameters {', '.join(sorted(names))}",
+                 "the parameters of an ssm layer (A, B, C) or of a gla layer (A, K, V, Q)")
 
 
 def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=None, layers=None, prefix=None,
@@ -351,7 +295,7 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     ----------
     state : mapping of str to array
         Parameter names to numpy arrays or torch tensors.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "ssm", "gla", "mamba"}, optional
         The network's architecture; detected from the keys and the gate
         multiple when not given (:func:`detect_arch`).
     nonlinearity : str, optional
@@ -365,7 +309,7 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
         The common prefix of the recurrent keys (``"rnn."``); found
         automatically when exactly one set of recurrent keys is present.
     readout : str, False or None
-        For RNN/GRU/LSTM: the prefix of a linear readout (``"fc"`` for
+        For RNN/GRU/LSTM and Mamba: the prefix of a linear readout (``"fc"`` for
         ``fc.weight`` (C, H) and an optional ``fc.bias``); ``None`` takes the
         keys left over as the readout when they are one ``weight`` of shape
         (C, H) and optionally its ``bias``; ``False`` means no readout.
@@ -413,17 +357,22 @@ def from_state_dict(state, arch=None, *, nonlinearity=None, inputs=None, hidden=
     dims = {"inputs": _check_dim(inputs, "inputs"), "hidden": _check_dim(hidden, "hidden"),
             "layers": _check_dim(layers, "layers")}
     keys = _Keys(state)
+    if arch in DIAGONAL_ARCHS:
+        from ..memory.diagonal import from_state_dict as diagonal_from_state_dict
+
+        model = diagonal_from_state_dict(state, DIAGONAL_ARCHS[arch], prefix=prefix or "", source=source)
+        return Imported(arch, model, None, False, (), source, None)
+    if arch in CIRCUIT_ARCHS or arch == "mamba":
+        if readout not in (None, False) and arch != "mamba":
+            raise InvalidParameterError("readout", readout, f"None for arch={arch!r} (its readout is output_weights)")
+        if arch == "mamba":
+            return _mamba(keys, dims, prefix, readout, embedding, source)
+        return _circuit(keys, arch, dims, prefix, embedding, source)
     if arch in ("rac", "mirnn"):
         if arch == "rac" and nonlinearity not in (None, "identity"):
             raise InvalidParameterError("nonlinearity", nonlinearity, "none for a RAC")
         return _multiplicative(keys, arch, nonlinearity or "tanh", dims, prefix, readout, embedding, source)
     return _gated(keys, arch, dims, prefix, readout, embedding, source)
-
-
-def _reject_extras(keys, what):
-    left = keys.left()
-    if left:
-        raise _error(left[0], "unexpected key", f"only the keys of {what}")
 
 
 def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, embedding, source):
@@ -461,25 +410,41 @@ def _multiplicative(keys, arch, nonlinearity, dims, prefix, readout, embedding, 
     return Imported("mirnn", model, rac, not dropped, tuple(dropped), source, emb)
 
 
-def _guess_readout(keys, H):
-    """The prefix of the one leftover ``weight`` (C, H) (with its optional ``bias``), else ``None``."""
-    left = keys.left()
-    groups = {}
-    for k in left:
-        group, _, leaf = k.rpartition(".")
-        groups.setdefault(group, set()).add(leaf)
-    candidates = []
-    for group, leaves in groups.items():
-        weight = f"{group}.weight" if group else "weight"
-        if "weight" in leaves and leaves <= {"weight", "bias"}:
-            arr = keys.arrays[weight]
-            if len(getattr(arr, "shape", ())) == 2 and arr.shape[1] == H:
-                candidates.append(group)
-    if len(candidates) > 1:
-        second = sorted(candidates)[1]
-        raise _error(f"{second}.weight" if second else "weight", "a second readout candidate",
-                     "one readout; pass readout= to choose it")
-    return candidates[0] if candidates else None
+def _mamba(keys, dims, prefix, readout, embedding, source, **options):
+    """A mambapy Mamba's weights as a :class:`~tnrnn.bridge.mamba.MambaModel` (``options``: its config's
+    ``eps`` and ``inner_norms``, which a state dict does not show)."""
+    from .mamba import mamba_from_keys
+
+    model, emb = mamba_from_keys(keys, dims, prefix, readout, embedding, **options)
+    return Imported("mamba", model, None, False, (), source, emb)
+
+
+def _circuit(keys, arch, dims, prefix, embedding, source):
+    """A :class:`~tnrnn.bridge.nn.CircuitModule`'s weights as the :class:`~tnrnn.circuits.GatedCircuit` they define."""
+    from ..circuits import GatedCircuit, layer_kind
+
+    kind = layer_kind(arch)
+    p = _find_prefix(keys.arrays, "layers.0.A", prefix, arch)
+    if _circuit_kind(keys.arrays, p) != arch:
+        found = _circuit_kind(keys.arrays, p)
+        raise _error(p + "layers.0.A", f"the first layer of an {found} circuit" if found == "ssm" else
+                     f"the first layer of a {found} circuit", f"the layers of a {arch} circuit")
+    L = dims["layers"] or _count_layers(keys.arrays, p + "layers.{}.A")
+    R, M = keys.shape(p + "layers.0.A", 2, "an (R, M) matrix")
+    R, M = dims["hidden"] or R, dims["inputs"] or M
+    what = f" for a {arch} circuit with depth={L}, hidden={R}, inputs={M}"
+    layers = [{name: keys.get(f"{p}layers.{layer}.{name}", kind.param_shape(name, R, M if layer == 0 else R), what)
+               for name in kind.params} for layer in range(L)]
+    C = keys.shape(p + "output_weights", 2, f"a (C, {R}) matrix")[0]
+    wo = keys.get(p + "output_weights", (C, R), what)
+    emb = _find_embedding(keys, embedding, M, p + "layers.0.A")
+    if emb is not None:
+        layers[0] = {name: _fold(keys, emb, w, M) for name, w in layers[0].items()}
+    extra = sorted(k for k in keys.left() if k.startswith(p + "layers."))
+    if extra:
+        raise _error(extra[0], "unexpected key", f"only the keys of a {L}-layer {arch} circuit")
+    _reject_extras(keys, f"a {L}-layer {arch} circuit" + ("" if emb is None else " and its embedding"))
+    return Imported(arch, GatedCircuit(arch, tuple(layers), wo), None, False, (), source, emb)
 
 
 def _gated(keys, arch, dims, prefix, readout, embedding, source):
@@ -519,17 +484,7 @@ def _gated(keys, arch, dims, prefix, readout, embedding, source):
     if emb is not None:
         first = layers[0]
         layers[0] = RecurrentLayer(_fold(keys, emb, first.weight_ih, M), first.weight_hh, first.bias_ih, first.bias_hh)
-    wo = bo = None
-    if readout is None:
-        readout = _guess_readout(keys, H)
-    if readout not in (None, False):
-        if not isinstance(readout, str):
-            raise InvalidParameterError("readout", readout, "a key prefix such as 'fc', None or False")
-        dot = readout if readout.endswith(".") or not readout else readout + "."
-        C = keys.shape(dot + "weight", 2, f"a (C, {H}) readout matrix")[0]
-        wo = keys.get(dot + "weight", (C, H), f" for a readout of a {arch} with hidden={H}")
-        if dot + "bias" in keys.arrays:
-            bo = keys.get(dot + "bias", (C,), " for the readout's bias")
+    wo, bo = _read_readout(keys, readout, H, f"a {arch} with hidden={H}")
     _reject_extras(keys, f"a {L}-layer {arch}" + ("" if emb is None else ", its embedding")
                    + ("" if wo is None else " and its readout"))
     model = RecurrentModel(arch, layers, readout_weight=wo, readout_bias=bo)

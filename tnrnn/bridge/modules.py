@@ -1,4 +1,5 @@
-"""Import live torch modules: ``nn.RNN``, ``nn.GRU``, ``nn.LSTM``, tnrnn's RACModule and MIRNN.
+"""Import live torch modules: ``nn.RNN``, ``nn.GRU``, ``nn.LSTM``, tnrnn's RACModule, MIRNN and CircuitModule,
+and mambapy's ``Mamba``.
 
 A *wrapper* -- any module holding exactly one of these, as ordinary training
 code does (``Embedding -> LSTM -> Linear``) -- is imported without arguments:
@@ -17,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from .mapping import Imported, _Text, canonical_arch, from_state_dict
+from ._keys import _Text
+from .mapping import Imported, canonical_arch, from_state_dict
 
 __all__ = ["from_module", "from_scornn_state", "ModReLUModel"]
 
@@ -44,8 +46,48 @@ def _readout_arrays(readout, torch):
 
 
 def _recurrent_submodules(module, nn, tnrnn_torch):
-    kinds = (nn.RNNBase, tnrnn_torch.RACModule, tnrnn_torch.MIRNN)
-    return [(name, m) for name, m in module.named_modules() if name and isinstance(m, kinds)]
+    from .mamba import is_mamba, other_mamba
+
+    kinds = (nn.RNNBase, tnrnn_torch.RACModule, tnrnn_torch.MIRNN, tnrnn_torch.CircuitModule)
+    found = []
+    for name, m in module.named_modules():
+        if not name:
+            continue
+        why = other_mamba(m)
+        if why is not None:
+            raise InvalidParameterError("module", _Text(f"{name}: {why}"), "a mambapy.mamba.Mamba")
+        if isinstance(m, kinds) or is_mamba(m):
+            if not any(name.startswith(outer + ".") for outer, _ in found):
+                found.append((name, m))
+    return found
+
+
+def _own_arch(rec, nn, tnrnn_torch):
+    """``(arch, input size, width the readout reads, nonlinearity)`` of a recurrent module."""
+    if isinstance(rec, nn.RNNBase):
+        _check_rnn(rec)
+        return _MODES[rec.mode], rec.input_size, rec.hidden_size, None
+    if isinstance(rec, tnrnn_torch.CircuitModule):
+        return rec.kind, rec.inputs, rec.hidden, None
+    if isinstance(rec, (tnrnn_torch.RACModule, tnrnn_torch.MIRNN)):
+        own = "rac" if isinstance(rec, tnrnn_torch.RACModule) else "mirnn"
+        return own, rec.inputs, rec.hidden, rec.nonlinearity if own == "mirnn" else None
+    return "mamba", rec.config.d_model, rec.config.d_model, None
+
+
+def _from_mamba(module, prefix, readout, ignore, embedding, source, extra=None):
+    """A module holding a mambapy Mamba at ``prefix`` (``""``: the Mamba itself), through its checked config."""
+    from ._keys import _Keys
+    from .mamba import check_mamba_module
+    from .mapping import _mamba
+
+    rec = module.get_submodule(prefix.rstrip(".")) if prefix else module
+    options = check_mamba_module(rec)
+    skip = (ignore,) if isinstance(ignore, str) else tuple(ignore)
+    state = {k: v.detach() for k, v in module.state_dict().items() if not any(k.startswith(q) for q in skip)}
+    state.update(extra or {})
+    dims = {"inputs": None, "hidden": None, "layers": None}
+    return _mamba(_Keys(state), dims, prefix, readout, embedding, source, **options)
 
 
 def _single(found, what, option):
@@ -66,23 +108,17 @@ def _from_wrapper(module, arch, readout, nonlinearity, prefix, ignore, embedding
         if arch is None:
             raise InvalidParameterError(
                 "arch", None, f"the architecture inside this {type(module).__name__} (it holds no nn.RNN, nn.GRU, "
-                "nn.LSTM, RACModule or MIRNN): one of rac, mirnn, rnn, gru, lstm")
+                "nn.LSTM, RACModule, MIRNN, CircuitModule or mambapy Mamba): one of rac, mirnn, rnn, gru, lstm, "
+                "ssm, gla, mamba")
         return from_state_dict(dict(module.state_dict()), arch, nonlinearity=nonlinearity, prefix=prefix,
                                readout=readout, ignore=ignore, embedding=embedding, source=source)
     name, rec = _single(subs, "recurrent module", "prefix")
-    if isinstance(rec, nn.RNNBase):
-        _check_rnn(rec)
-        own = _MODES[rec.mode]
-        size_in, hidden = rec.input_size, rec.hidden_size
-        phi = None
-    else:
-        own = "rac" if isinstance(rec, tnrnn_torch.RACModule) else "mirnn"
-        size_in, hidden = rec.inputs, rec.hidden
-        phi = rec.nonlinearity if own == "mirnn" else None
+    own, size_in, hidden, phi = _own_arch(rec, nn, tnrnn_torch)
     if arch is not None and canonical_arch(arch, nonlinearity or (own[4:] if own.startswith("rnn") else None)) != own:
         raise InvalidParameterError("arch", arch, f"{own!r} for the {type(rec).__name__} {name!r}")
     skip = (ignore,) if isinstance(ignore, str) else tuple(ignore)
-    kept = [(n, m) for n, m in module.named_modules() if n and not any(n.startswith(p.rstrip(".")) for p in skip)]
+    kept = [(n, m) for n, m in module.named_modules() if n and not any(n.startswith(p.rstrip(".")) for p in skip)
+            and not n.startswith(name + ".")]   # the recurrent module's own layers are not the wrapper's readout
     if embedding is None:
         tables = [(n, m) for n, m in kept if isinstance(m, nn.Embedding) and m.embedding_dim == size_in]
         hit = _single(tables, "embedding", "embedding")
@@ -90,10 +126,12 @@ def _from_wrapper(module, arch, readout, nonlinearity, prefix, ignore, embedding
         if hit is not None and hit[1].max_norm is not None:
             raise InvalidParameterError("embedding", hit[0], "an nn.Embedding without max_norm (it renormalises "
                                         "rows at lookup time, which folding cannot reproduce)")
-    if readout is None and own not in ("rac", "mirnn"):
+    if readout is None and own not in ("rac", "mirnn", "ssm", "gla"):
         heads = [(n, m) for n, m in kept if isinstance(m, nn.Linear) and m.in_features == hidden]
         hit = _single(heads, "readout nn.Linear", "readout")
         readout = False if hit is None else hit[0]
+    if own == "mamba":
+        return _from_mamba(module, name + ".", readout, ignore, embedding, source)
     return from_state_dict(dict(module.state_dict()), own, nonlinearity=phi, prefix=name + ".", readout=readout,
                            ignore=ignore, embedding=embedding, source=source)
 
@@ -209,6 +247,26 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
             raise InvalidParameterError("readout", readout, f"None: a {type(module).__name__} has its own output_weights")
         phi = module.nonlinearity if own == "mirnn" else None
         return from_state_dict(state, own, nonlinearity=phi, prefix="", embedding=False, source=source)
+    from .mamba import is_mamba, other_mamba
+
+    if other_mamba(module) is not None:
+        raise InvalidParameterError("module", _Text(other_mamba(module)), "a mambapy.mamba.Mamba")
+    if isinstance(module, tnrnn_torch.CircuitModule) or is_mamba(module):
+        own = module.kind if isinstance(module, tnrnn_torch.CircuitModule) else "mamba"
+        if arch is not None and canonical_arch(arch) != own:
+            raise InvalidParameterError("arch", arch, f"{own!r} for a {type(module).__name__}")
+        if own == "mamba":
+            extra = {}
+            if readout is not None:
+                weight, bias = _readout_arrays(readout, torch)
+                extra["readout.weight"] = weight.detach() if hasattr(weight, "detach") else np.asarray(weight)
+                if bias is not None:
+                    extra["readout.bias"] = bias.detach() if hasattr(bias, "detach") else np.asarray(bias)
+            return _from_mamba(module, "", "readout" if readout is not None else False, (), False, source, extra)
+        if readout is not None:
+            raise InvalidParameterError("readout", readout, f"None: a {type(module).__name__} has its own output_weights")
+        state = {k: v.detach() for k, v in module.state_dict().items()}
+        return from_state_dict(state, own, prefix="", embedding=False, source=source)
     if isinstance(module, nn.RNNBase):
         _check_rnn(module)
         state = {k: v.detach() for k, v in module.state_dict().items()}

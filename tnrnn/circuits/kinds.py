@@ -188,6 +188,13 @@ class LayerKind:
         ``[y_t; 1] = E(s~_t, u~, ...)`` with ``E`` of shape
         ``(R + 1, D) + (K + 1,) * input_uses[1]``; the state before the
         first step is ``s~_{-1} = e_{D-1}`` (state 0).
+    automaton : callable ``(ops, params, w) -> (initial, steps, last)``, optional
+        One layer on one-hot tokens, read out by the row ``w`` of ``W^O``, as
+        a weighted automaton: ``f(x) = initial @ steps[x_0] @ ... @
+        steps[x_{T-1}] @ last[x_{T-1}]`` with ``initial`` (k,), ``steps``
+        (M, k, k) and ``last`` (M, k), every entry computed with ``ops``
+        (exact over GF(p)); :mod:`tnrnn.ranks.automaton` computes its
+        Start-End rank without the grid.  ``None``: not offered.
     """
 
     name: str
@@ -204,6 +211,7 @@ class LayerKind:
     input_uses: tuple = (1, 0)
     network: str = "augmented"
     step_tensors: Callable = None
+    automaton: Callable | None = None
     extra: dict = field(default_factory=dict)
 
     def param_shape(self, name: str, hidden: int, fan_in: int) -> tuple[int, int]:
@@ -341,6 +349,34 @@ def _gla_tensors(params):
     G[ij, D - 1, :K, :K] = Kw[i][:, :, None] * V[j][:, None, :]
     E[j, ij, :K] = Q[i]
     return G, E
+def _affine_automaton(ops, decay, drive, read, dtype):
+    """``h_t = decay[x_t] * h_{t-1} + drive[x_t]`` (``h_{-1} = 0``), output ``read[x_{T-1}] . h_{T-1}``, as an
+    automaton on the state ``(h, 1)`` of size ``R + 1`` (``decay``, ``drive``, ``read``: (M, R) arrays)."""
+    M, R = decay.shape
+    steps = np.zeros((M, R + 1, R + 1), dtype=dtype)
+    idx = np.arange(R)
+    steps[:, idx, idx] = decay
+    steps[:, R, :R] = drive
+    steps[:, R, R] = 1
+    initial = np.zeros(R + 1, dtype=dtype)
+    initial[R] = 1
+    last = np.zeros((M, R + 1), dtype=dtype)
+    last[:, :R] = read
+    return initial, steps, last
+
+
+def _ssm_automaton(ops, params, w):
+    # on token v: decay A[:, v], drive B[:, v]; output w . (C[:, v] * h)
+    A, B, C = (np.asarray(params[k]).T for k in "ABC")
+    return _affine_automaton(ops, A, B, ops.mul(C, w[None, :]), A.dtype)
+
+
+def _gla_automaton(ops, params, w):
+    # the output w^T S^T q = q . (S w), and g_t = S_t w obeys g_t = (A x_t) * g_{t-1} + (K x_t) (V x_t . w):
+    # an ssm on R + 1 states (the automaton bound of the module docstring)
+    A, K, V, Q = (np.asarray(params[k]).T for k in "AKVQ")
+    vw = ops.dot(V, w[None, :], 1)
+    return _affine_automaton(ops, A, ops.mul(K, vw[:, None]), Q, A.dtype)
 
 
 register_kind(LayerKind(
@@ -355,7 +391,7 @@ register_kind(LayerKind(
     "h_t = (A u_t) * h_{t-1} + B u_t, h_{-1} = 0; y_t = (C u_t) * h_t",
     params=("A", "B", "C"), state_shape=lambda R: (R,), step=_ssm_step,
     cut_state_rank=lambda R: R + 1, bond=lambda R: R + 1, degree_in_input=2,
-    input_uses=(1, 1), network="augmented", step_tensors=_ssm_tensors,
+    input_uses=(1, 1), network="augmented", step_tensors=_ssm_tensors, automaton=_ssm_automaton,
 ))
 register_kind(LayerKind(
     "gla", "gated linear attention with a matrix state (GLA, RetNet, mLSTM without normaliser)",
@@ -363,7 +399,7 @@ register_kind(LayerKind(
     params=("A", "K", "V", "Q"), state_shape=lambda R: (R, R), step=_gla_step,
     cut_state_rank=lambda R: R + 1, bond=lambda R: R * R + 1, degree_in_input=3,
     readout_labels=lambda R: np.repeat(np.arange(R)[:, None], R, axis=1),
-    input_uses=(2, 1), network="augmented", step_tensors=_gla_tensors,
+    input_uses=(2, 1), network="augmented", step_tensors=_gla_tensors, automaton=_gla_automaton,
 ))
 
 #: The names of the built-in kinds, in registry order.

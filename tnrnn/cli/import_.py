@@ -8,11 +8,12 @@ import json
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights, resolve_arch
 from ..errors import InvalidParameterError
 from ..versions import versions
+from . import _exact  # noqa: F401  (registers the exact-result record kinds with tnrnn plot)
 from ._common import add_max_memory_argument, declare, figure_path, write_or_rescue, write_records
 
 __all__ = ["add_parser", "run"]
 
-_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn")
+_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "ssm", "gla", "mamba", "lru", "s4d")
 
 _EXAMPLES = """\
 examples:
@@ -23,9 +24,11 @@ examples:
   tnrnn import rac.safetensors --length 6 --spectrum --samples 100 --seed 1 --json
   tnrnn import rnn.npz --arch rnn --nonlinearity relu --length 10 --spectrum --tol 1e-9
   tnrnn import results/checkpoints/KEY.safetensors --length 16 --spectrum   # arch from KEY.json (tnrnn train)
+  tnrnn import mamba.safetensors --length 64 --exact-rank   # one trained ssm/gla/mamba/lru/s4d layer: exact rank
 
 The architecture is detected from the keys and the gate multiple (--arch checks it, and picks
-rnn's relu/tanh, which weights cannot tell). An embedding table (a weight-only key of shape
+rnn's relu/tanh, which weights cannot tell); ssm/gla circuits (layers.0.A), mambapy Mamba
+(layers.0.mixer.A_log), LRU (nu_log) and diagonal S4D layers (lambda_re) from their keys. An embedding table (a weight-only key of shape
 (V, D) named like 'emb' or saved before the recurrent keys) is folded into the first layer, so
 the network reads one-hot tokens of the vocabulary; --no-embedding keeps the input space.
 Weights are read without executing code (.pt/.pth with torch.load(weights_only=True)).
@@ -67,6 +70,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="prefix of a linear readout, e.g. 'fc' (found automatically); 'none' for no readout")
     p.add_argument("--length", "-T", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
     p.add_argument("--spectrum", action="store_true", help="measure the empirical Start-End spectrum")
+    p.add_argument("--exact-rank", action="store_true",
+                   help="one-layer ssm, gla, mamba, lru or s4d on tokens: the exact Start-End rank over GF(p) from "
+                        "its reachable and observable spans, without the M^T grid (tnrnn.bridge.automaton)")
     p.add_argument("--samples", type=int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
@@ -143,6 +149,17 @@ def run(args) -> int:
                                           channel=args.channel, backend=args.backend, device=args.device,
                                           energy=args.energy,
                                           progress=progress.wrapper(f"spectrum of {label}", unit="batch"))
+        if args.exact_rank:
+            from ..bridge.automaton import automaton_rank
+
+            if args.length is None:
+                raise InvalidParameterError("--length", None, "a sequence length T with --exact-rank")
+            exact = automaton_rank(imported, args.length, channel=args.channel)
+            if spectrum is not None:   # the float spectrum beside it, in the same record
+                import dataclasses
+
+                exact = dataclasses.replace(exact, spectrum=spectrum.to_dict())
+            imported = _WithExact(imported, exact)
         rows.append((label, imported, spectrum))
     if args.plot is not None:
         if len(rows) == 1:
@@ -171,13 +188,28 @@ def run(args) -> int:
     return 0
 
 
+class _WithExact:
+    """An import and its exact single-layer rank (printed and recorded together)."""
+
+    def __init__(self, imported, exact):
+        self.imported, self.exact = imported, exact
+
+    def __getattr__(self, name):
+        return getattr(self.imported, name)
+
+    def __str__(self) -> str:
+        return f"{self.imported}\n\n{self.exact}"
+
+
 def _records(rows) -> list[dict]:
-    """The JSON records of the imported models (and their spectra)."""
+    """The JSON records of the imported models (and their spectra, and exact ranks)."""
     out = []
     for label, imported, spectrum in rows:
         record = {"kind": "import", "label": label, "import": imported.to_dict(), "versions": versions()}
         if spectrum is not None:
             record["spectrum"] = spectrum.to_dict()
+        if isinstance(imported, _WithExact):
+            record["exact_rank"] = {**imported.exact.to_dict(), "label": label}
         out.append(record)
     return out
 

@@ -72,7 +72,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("task", choices=("ses", "copy", "digits"), help="Start-End Similarity, Copying Memory, or digits")
     p.add_argument("--preset", choices=("cpu", "gpu", "repro-cpu", "paper"), default=None,
                    help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the paper")
-    p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn"),
+    p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn", "ssm", "gla"),
                    help="model (default ortho: orthogonal tanh RNN; scornn: the paper's scaled-Cayley modReLU RNN)")
     p.add_argument("--depth", "-L", default=None, help="depths, e.g. 1,2,3 (default)")
     p.add_argument("--hidden", "-H", type=_int, default=None, help="width of the shallowest network")

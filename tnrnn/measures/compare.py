@@ -17,11 +17,19 @@ unit            model (width ``H`` for all)
 ``ortho1..3``   deep orthogonal tanh RNN of depth 1, 2, 3 (:func:`tnrnn.tasks.models.build_model`, ``"ortho"``)
 ``mirnn``       multiplicative-integration RNN (tanh, biases; :class:`tnrnn.bridge.nn.MIRNN`)
 ``rac``         recurrent arithmetic circuit (:class:`tnrnn.bridge.nn.RACModule`)
+``ssm``         selective diagonal state-space layer (:class:`tnrnn.bridge.nn.CircuitModule`, ``"ssm"``)
+``gla``         gated linear attention, matrix state (:class:`tnrnn.bridge.nn.CircuitModule`, ``"gla"``)
+``mamba``       one mambapy ``Mamba`` layer (``d_model = H``, mambapy's other defaults: ``d_state`` 16,
+                ``d_conv`` 4, expand 2) between an input map and a linear readout of the last step
 ==============  =================================================================
 
-Every model but ``rnn`` comes from :func:`tnrnn.tasks.models.build_model`;
+Every model but ``rnn`` and ``mamba`` comes from :func:`tnrnn.tasks.models.build_model`;
 ``rnn`` is the same body (``nn.RNN`` + linear readout ``fc``) without the
-orthogonal constraint, since the tasks track has no unconstrained Elman RNN.
+orthogonal constraint, since the tasks track has no unconstrained Elman RNN;
+``mamba`` reads its one-hot inputs through an ``nn.Embedding``'s table (``x @ E``,
+which the bridge folds in as it folds any embedding) and needs mambapy
+(the ``torch`` extra).  The ``cpu`` preset runs the first eight units (the
+documented run); ``cpu-modern`` runs the same protocol on all eleven.
 
 **Training until clearly above chance.** Adam, cross-entropy on the label
 read at the last step, batches of ``batch_size`` fresh sequences from
@@ -97,7 +105,11 @@ __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "
 
 #: Unit name -> (tasks arch, depth); ``rnn`` is the unconstrained Elman RNN built here.
 UNITS = {"rnn": ("rnn", 1), "lstm": ("lstm", 1), "gru": ("gru", 1), "ortho1": ("ortho", 1),
-         "ortho2": ("ortho", 2), "ortho3": ("ortho", 3), "mirnn": ("mirnn", 1), "rac": ("rac", 1)}
+         "ortho2": ("ortho", 2), "ortho3": ("ortho", 3), "mirnn": ("mirnn", 1), "rac": ("rac", 1),
+         "ssm": ("ssm", 1), "gla": ("gla", 1), "mamba": ("mamba", 1)}
+
+#: The units of the documented ``cpu`` run (before the modern units were added).
+CLASSIC_UNITS = ("rnn", "lstm", "gru", "ortho1", "ortho2", "ortho3", "mirnn", "rac")
 
 #: The measures in a record, in table order: name -> (short heading, lower bound of its range or None,
 #: upper bound or None).
@@ -119,10 +131,11 @@ METRICS = {
 #: number of lags without meaning anything: they are not checked for identical values).
 CONTINUOUS = tuple(m for m in METRICS if m not in ("memory_length", "kernel_length"))
 
-#: ``cpu``: the documented run (8 units x (untrained + 2 lengths) x 10 seeds = 240 networks).
+#: ``cpu``: the documented run (8 units x (untrained + 2 lengths) x 10 seeds = 240 networks); ``cpu-modern``:
+#: the same with the ssm, gla and mamba units (11 units, 330 networks).
 #: ``smoke``: a seconds-long run of the same code (tests, trying the command).
-PRESETS = {
-    "cpu": {"units": list(UNITS), "lengths": [8, 16], "seeds": list(range(10)), "hidden": 16, "alphabet": 4,
+PRESETS: dict = {
+    "cpu": {"units": list(CLASSIC_UNITS), "lengths": [8, 16], "seeds": list(range(10)), "hidden": 16, "alphabet": 4,
             "window": 2, "max_steps": 3000, "eval_every": 100, "patience": 10, "target": 0.95, "batch_size": 64, "lr": 1e-2,
             "val_size": 256, "test_size": 512, "margin": 0.1, "lags": 12, "horizon_lags": 32, "rank_length": 8,
             "spectrum_samples": 64, "sequences": 128, "capacity_rows": 10000},
@@ -131,6 +144,7 @@ PRESETS = {
               "val_size": 64, "test_size": 64, "margin": 0.1, "lags": 6, "horizon_lags": 8, "rank_length": 4,
               "spectrum_samples": 16, "sequences": 32, "capacity_rows": 1000},
 }
+PRESETS["cpu-modern"] = {**PRESETS["cpu"], "units": list(UNITS)}
 
 
 def _torch():
@@ -229,6 +243,8 @@ def _build(c: dict, inputs: int, outputs: int, torch):
     from ..tasks.models import build_model
 
     arch, depth = UNITS[c["unit"]]
+    if arch == "mamba":
+        return _mamba_unit(c, inputs, outputs, torch)
     if arch != "rnn":
         return build_model(arch, depth, c["hidden"], inputs, outputs, seed=c["seed"], dtype=torch.float64)
     from torch import nn
@@ -249,6 +265,33 @@ def _build(c: dict, inputs: int, outputs: int, torch):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(c["seed"]))
         return VanillaRNN()
+
+
+def _mamba_unit(c: dict, inputs: int, outputs: int, torch):
+    """One mambapy Mamba layer of width ``H`` between an embedding table (read as ``x @ E``) and a readout."""
+    import importlib.util
+
+    if importlib.util.find_spec("mambapy") is None:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("mambapy", "the mamba unit of the comparison", extra="torch")
+    from mambapy.mamba import Mamba, MambaConfig
+    from torch import nn
+
+    class MambaUnit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.arch, self.depth, self.hidden, self.per_step = "mamba", 1, c["hidden"], False
+            self.emb = nn.Embedding(inputs, c["hidden"], dtype=torch.float64)
+            self.mamba = Mamba(MambaConfig(d_model=c["hidden"], n_layers=1)).double()
+            self.fc = nn.Linear(c["hidden"], outputs, dtype=torch.float64)
+
+        def forward(self, x):
+            return self.fc(self.mamba(x @ self.emb.weight)[:, -1])
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(c["seed"]))
+        return MambaUnit()
 
 
 def _accuracy(model, batch, torch) -> float:
@@ -381,6 +424,10 @@ def _imported(model):
     from ..bridge.mapping import from_state_dict
     from ..tasks.models import ARCHS, bridge_arch, export_state_dict
 
+    if model.arch == "mamba":
+        from ..bridge import from_module
+
+        return from_module(model)
     if model.arch in ARCHS:
         return from_state_dict(export_state_dict(model), bridge_arch(model.arch))
     return from_state_dict({k: v.detach() for k, v in model.state_dict().items()}, "rnn_tanh")

@@ -22,8 +22,12 @@ Models it reads (:func:`stepper`):
 * :class:`tnrnn.bridge.RecurrentModel` (``rnn_tanh``, ``rnn_relu``, ``gru``,
   ``lstm``, ``mirnn``, torch's equations, see :mod:`tnrnn.bridge.models`),
   :class:`tnrnn.bridge.Imported` and :class:`tnrnn.RAC` (float weights),
+* :class:`tnrnn.circuits.GatedCircuit` (``ssm``, ``gla``: every layer's state,
+  then the top layer's output ``y``) and :class:`tnrnn.bridge.mamba.MambaModel`
+  (per layer its SSM state and conv window, then the top residual stream),
 * torch modules: ``nn.RNN``/``GRU``/``LSTM``, :class:`tnrnn.bridge.nn.RACModule`,
-  :class:`tnrnn.bridge.nn.MIRNN` (through :func:`tnrnn.bridge.from_module`) and
+  :class:`tnrnn.bridge.nn.MIRNN`, :class:`tnrnn.bridge.nn.CircuitModule`, mambapy's ``Mamba``
+  inside a wrapper (through :func:`tnrnn.bridge.from_module`) and
   the task models of :func:`tnrnn.tasks.models.build_model` (through their
   exported weights).
 
@@ -329,6 +333,72 @@ def _rac(model) -> Stepper:
                    _linear_readout(model.output_weights))
 
 
+def _circuit(model) -> Stepper:
+    """Any :class:`~tnrnn.circuits.GatedCircuit` (``ssm``, ``gla``, ...): every layer's state, then the top output."""
+    if model.modulus is not None:
+        raise InvalidParameterError("model", f"a {model.kind} circuit over GF(p)", "a circuit with float weights")
+    kind, L, R = model.layer_kind, model.depth, model.hidden
+    shape = kind.state_shape(R)
+    size = kind.state_size(R)
+    params = model.layer_params()
+
+    def step(s, x, t):
+        xp = _xp(s)
+        n = s.shape[0]
+        states = [None if t == 0 else s[:, k * size:(k + 1) * size].reshape((n, *shape)) for k in range(L)]
+        weights = tuple({name: xp.asarray(w) for name, w in lp.items()} for lp in params)
+        top = model.advance(states, x, weights)
+        return xp.cat([h.reshape(n, size) for h in states] + [top])
+
+    return Stepper(kind.name, L * size + R, slice(L * size, L * size + R), model.inputs, model.outputs, step,
+                   _linear_readout(model.output_weights))
+
+
+def _mamba(model) -> Stepper:
+    """A :class:`~tnrnn.bridge.mamba.MambaModel`: per layer ``h`` (E x N) and the conv window (E x (d-1)), then the
+    top layer's residual stream (what the readout reads)."""
+    from ..bridge.mamba import _xp as mamba_xp
+
+    sizes = [(layer.d_inner, layer.d_state, layer.d_conv - 1) for layer in model.layers]
+    per = [E * Ns + E * k for E, Ns, k in sizes]
+    top = sum(per)
+    D = model.d_model
+
+    def step(s, x, t):
+        xp, mx = _xp(s), mamba_xp(s)
+        n, states, at = s.shape[0], [], 0
+        for (E, Ns, k), size in zip(sizes, per):
+            blk = s[:, at:at + size]
+            states.append((blk[:, :E * Ns].reshape(n, E, Ns), blk[:, E * Ns:].reshape(n, E, k)))
+            at += size
+        out = model.advance(states, x, model.arrays(mx), mx)
+        return xp.cat([part.reshape(n, -1) for h, w in states for part in (h, w)] + [out])
+
+    readout = _identity if model.readout_weight is None else _linear_readout(model.readout_weight, model.readout_bias)
+    return Stepper("mamba", top + D, slice(top, top + D), model.inputs, model.outputs, step, readout)
+
+
+def _diagonal(model) -> Stepper:
+    """A :class:`~tnrnn.memory.diagonal.DiagonalRecurrence`: its real-form state, then (with a feedthrough ``D``,
+    which reads it) the last input."""
+    lin = model.to_linear()
+    W, U = lin.W, lin.U
+    _, _, c = model._real_form()
+    m, M = model.state_size, model.inputs
+    k = 0 if model.D is None else M
+    out = c if model.D is None else np.concatenate([c, model.D], axis=1)
+    if model.readout_weight is not None:
+        out = model.readout_weight @ out
+
+    def step(s, x, t):
+        xp = _xp(s)
+        h = s[:, :m] @ xp.asarray(W).T + x @ xp.asarray(U).T
+        return h if k == 0 else xp.cat([h, x])
+
+    return Stepper(model.arch, m + k, slice(0, m + k), M, model.outputs, step,
+                   _linear_readout(out, model.readout_bias))
+
+
 def _torch_module(model):
     import sys
 
@@ -363,9 +433,11 @@ def stepper(model) -> Stepper:
     >>> bool(np.allclose(st(X), rac(X)))
     True
     """
+    from ..bridge.mamba import MambaModel
     from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
-    from ..circuits import RAC
+    from ..circuits import RAC, GatedCircuit
+    from ..memory.diagonal import DiagonalRecurrence
     from ..memory.linear import LinearRNN
 
     if isinstance(model, Stepper):
@@ -380,6 +452,12 @@ def stepper(model) -> Stepper:
         return _recurrent(model)
     if isinstance(model, RAC):
         return _rac(model)
+    if isinstance(model, GatedCircuit):
+        return _circuit(model)
+    if isinstance(model, MambaModel):
+        return _mamba(model)
+    if isinstance(model, DiagonalRecurrence):
+        return _diagonal(model)
     imported = _torch_module(model)
     if imported is not None:
         return stepper(imported)

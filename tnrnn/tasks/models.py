@@ -21,6 +21,10 @@ from the last step (classification) or ``(N, T, C)`` at every step
 ``"rac"``, ``"mirnn"``
     tnrnn's :class:`~tnrnn.bridge.nn.RACModule` and :class:`~tnrnn.bridge.nn.MIRNN`
     (tanh, with biases); last step only.
+``"ssm"``, ``"gla"``
+    tnrnn's :class:`~tnrnn.bridge.nn.CircuitModule` of that layer kind
+    (:mod:`tnrnn.circuits.kinds`); last step only.  The trained module is
+    exactly a :class:`~tnrnn.circuits.GatedCircuit`.
 
 :func:`export_state_dict` writes a model's weights under torch's plain names
 (the orthogonal ``W_hh`` materialised), which :func:`tnrnn.bridge.load_weights`
@@ -44,11 +48,14 @@ from __future__ import annotations
 from ..errors import InvalidParameterError, MissingDependencyError
 from ..validation import check_positive_int
 
-__all__ = ["ARCHS", "BUDGET_MEASURES", "ORTHOGONAL_MAPS", "build_model", "export_state_dict", "bridge_arch",
+__all__ = ["ARCHS", "CIRCUIT_ARCHS", "BUDGET_MEASURES", "ORTHOGONAL_MAPS", "build_model", "export_state_dict", "bridge_arch",
            "count_parameters", "count_degrees_of_freedom", "hidden_for_budget", "orthogonality_error"]
 
 #: Architectures :func:`build_model` accepts.
-ARCHS = ("ortho", "scornn", "lstm", "gru", "rac", "mirnn")
+ARCHS = ("ortho", "scornn", "lstm", "gru", "rac", "mirnn", "ssm", "gla")
+
+#: The architectures that are tnrnn circuits (their modules read out the last step only).
+CIRCUIT_ARCHS = ("rac", "mirnn", "ssm", "gla")
 
 #: What an equal budget counts (``budget="match"`` counts stored weights, ``"dof"`` degrees of freedom).
 BUDGET_MEASURES = ("weights", "dof")
@@ -57,7 +64,8 @@ BUDGET_MEASURES = ("weights", "dof")
 ORTHOGONAL_MAPS = ("matrix_exp", "cayley")
 
 _GATES = {"ortho": 1, "scornn": 1, "gru": 3, "lstm": 4}
-_BRIDGE = {"ortho": "rnn_tanh", "scornn": "scornn", "gru": "gru", "lstm": "lstm", "rac": "rac", "mirnn": "mirnn"}
+_BRIDGE = {"ortho": "rnn_tanh", "scornn": "scornn", "gru": "gru", "lstm": "lstm", "rac": "rac", "mirnn": "mirnn",
+           "ssm": "ssm", "gla": "gla"}
 
 
 def _check_arch(arch):
@@ -93,6 +101,10 @@ def count_parameters(arch: str, depth: int, hidden: int, inputs: int, outputs: i
     if arch in ("rac", "mirnn"):
         n = H * H * L + H * M + H * H * (L - 1) + C * H
         return n + (H * L if arch == "mirnn" else 0)
+    if arch in ("ssm", "gla"):  # every parameter of the kind is H x fan_in (tnrnn.circuits.kinds)
+        from ..circuits import layer_kind
+
+        return len(layer_kind(arch).params) * H * (M + H * (L - 1)) + C * H
     if arch == "scornn":  # W_in, W (stored H*H), the modReLU bias; no b_ih/b_hh
         return H * M + H * H + H + (L - 1) * (H * H + H * H + H) + C * H + C
     G = _GATES[arch]
@@ -162,7 +174,7 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
 
     Parameters
     ----------
-    arch : {"ortho", "lstm", "gru", "rac", "mirnn"}
+    arch : {"ortho", "lstm", "gru", "rac", "mirnn", "ssm", "gla"}
     depth, hidden, inputs, outputs : int
         ``L``, ``H``, the input size and the number of classes.
     per_step : bool
@@ -196,7 +208,7 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
     C = check_positive_int(outputs, "outputs")
     if orthogonal_map not in ORTHOGONAL_MAPS:
         raise InvalidParameterError("orthogonal_map", orthogonal_map, "one of " + ", ".join(ORTHOGONAL_MAPS))
-    if per_step and arch in ("rac", "mirnn"):
+    if per_step and arch in CIRCUIT_ARCHS:
         raise InvalidParameterError("arch", arch, "ortho, lstm or gru for a per-step task (copy)")
 
     class TaskModel(nn.Module):
@@ -205,6 +217,11 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
         def __init__(self):
             super().__init__()
             self.arch, self.per_step, self.depth, self.hidden = arch, bool(per_step), L, H
+            if arch in ("ssm", "gla"):
+                from ..bridge.nn import CircuitModule
+
+                self.net = CircuitModule(arch, L, H, M, C, seed=seed, dtype=dtype)
+                return
             if arch in ("rac", "mirnn"):
                 from ..bridge.nn import MIRNN, RACModule
 
@@ -221,7 +238,7 @@ def build_model(arch: str, depth: int, hidden: int, inputs: int, outputs: int, *
                     orthogonal(self.rnn, f"weight_hh_l{k}", orthogonal_map=orthogonal_map)
 
         def forward(self, x):
-            if self.arch in ("rac", "mirnn"):
+            if self.arch in CIRCUIT_ARCHS:
                 return self.net(x)
             out, _ = self.rnn(x)
             return self.fc(out if self.per_step else out[:, -1])

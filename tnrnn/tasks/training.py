@@ -18,6 +18,9 @@ accuracy reaches 1, or at ``max_steps``), then measures:
   matrix, with the constant part (``constant``, ``constant_share``) and the
   raw spectrum (``raw_rank``, ``raw_singular_values``, ``numerical_rank``)
   beside it, and the effective rank of the centred spectrum;
+* for one-layer ``ssm``/``gla`` models (ses, copy), the exact GF(p) Start-End
+  rank of the trained layer on the one-hot inputs at the spectrum's length,
+  output channel 0 (:func:`tnrnn.bridge.automaton.automaton_rank`);
 * for ``rac``/``mirnn`` models, the certified GF(p) rank of the trained
   weights (:func:`tnrnn.cut_rank`, Start-End cut at ``rank_length`` steps,
   default ``min(T, 6)``: the exact rank at the training length is out of reach).
@@ -50,6 +53,7 @@ from .batched import STACKED_ARCHS, SeedStack, StackedOptimizer, stack_memory_by
 from .data import TASKS, CopyMemory, Digits, batches, make_task, split_seeds
 from .models import (
     ARCHS,
+    CIRCUIT_ARCHS,
     ORTHOGONAL_MAPS,
     _torch,
     bridge_arch,
@@ -137,7 +141,7 @@ def make_config(**kwargs) -> dict:
     c["lr_decays"] = int(c["lr_decays"])
     if c["task"] == "digits":
         c["length"] = 64
-    if c["task"] == "copy" and c["arch"] in ("rac", "mirnn"):
+    if c["task"] == "copy" and c["arch"] in CIRCUIT_ARCHS:
         raise InvalidParameterError("arch", c["arch"], "ortho, lstm or gru for the copy task (a per-step readout)")
     if c["rank_length"] is not None:
         c["rank_length"] = check_positive_int(c["rank_length"], "rank_length", 2)
@@ -389,6 +393,14 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     if c["arch"] in ("rac", "mirnn"):
         rank_length = c["rank_length"] or min(task.length, 6)
         record["certified"] = _certified(imported, rank_length + rank_length % 2)
+    elif c["arch"] in ("ssm", "gla") and c["depth"] == 1 and not isinstance(task, Digits):
+        # one layer on tokens: the exact Start-End rank of the trained layer from its automaton (no grid), at the
+        # cut length of the spectrum (tnrnn.bridge.automaton; tokens are the task's one-hot inputs)
+        from ..bridge.automaton import automaton_rank
+
+        exact = automaton_rank(imported, T_cut)
+        record["certified"] = {"length": T_cut, "automaton_rank": exact.rank, "prime": exact.prime,
+                               "states": exact.states, "channel": 0, "of": exact.of}
     record["checkpoint"] = None
     record["torch"] = torch.__version__
     record["seconds"] = time.perf_counter() - t_start

@@ -21,7 +21,8 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 
-MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac")
+MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba", "lru",
+                 "s4d")
 
 
 def add_model_arguments(p) -> None:
@@ -133,12 +134,12 @@ def load_model(args):
     return model
 
 
-def emit_measure(args, result, action: str) -> dict:
+def emit_measure(args, result, action: str, extra: dict | None = None, text: str | None = None) -> dict:
     """Print (text or ``--json``) and store (``--out``) one measure's record; draw ``--plot``; return the record."""
     from ._common import emit
 
-    record = {"file": args.model, **result.to_dict()}
-    emit(args, record, str(result))
+    record = {"file": args.model, **result.to_dict(), **(extra or {})}
+    emit(args, record, str(result) + ("" if text is None else "\n" + text))
     if getattr(args, "plot", None):
         from .._common import write_or_rescue
 

@@ -43,6 +43,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--amplitude", type=float, default=0.8, help="u(t) uniform in [-a, a] (default 0.8)")
     p.add_argument("--correction", default="shuffle", choices=("shuffle", "none"),
                    help="subtract the shuffled-target null expectation (default) or not")
+    p.add_argument("--exact", action="store_true",
+                   help="a linear reservoir (esn with --activation identity, linear, lru, s4d): also the exact total "
+                        "capacity, the rank of its Kalman matrix over GF(p) (tnrnn.measures.kalman)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
@@ -65,5 +68,19 @@ def run(args) -> int:
     mc = memory_capacity(model, args.lags, length=args.length, washout=args.washout, test_size=args.test_size,
                          ridge=args.ridge, amplitude=args.amplitude, first_lag=args.first_lag,
                          correction=args.correction, seed=args.seed, max_memory=args.max_memory)
-    emit_measure(args, mc, "capacity")
+    extra = text = None
+    if args.exact:
+        import dataclasses
+
+        from ...measures.kalman import exact_linear_capacity
+
+        target = getattr(model, "model", model)   # an imported lru/s4d layer: the layer itself
+        exact = exact_linear_capacity(target, seed=args.seed)
+        if args.first_lag == 0:   # Jaeger's sum over k >= 0 is the one the rank equals
+            exact = dataclasses.replace(exact, estimate=float(mc.total), estimate_stderr=float(mc.total_stderr),
+                                        lags=len(mc.lags), label=args.model)
+        else:
+            exact = dataclasses.replace(exact, label=args.model)
+        extra, text = {"exact": exact.to_dict()}, str(exact)
+    emit_measure(args, mc, "capacity", extra, text)
     return 0

@@ -29,14 +29,16 @@ not clear chance + margin are flagged AT CHANCE and left out of the significance
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``tnrnn memory compare``."""
     p = subparsers.add_parser(
-        "compare", help="memory measures of RNN/LSTM/GRU/orthogonal/MIRNN/RAC units trained above chance, over seeds",
+        "compare", help="memory measures of RNN/LSTM/GRU/orthogonal/MIRNN/RAC/ssm/gla/Mamba units trained above "
+                        "chance, over seeds",
         description="Train every unit on the Start-End Similarity task at every training length and seed until "
                     "it is clearly above chance, measure test accuracy, retention areas (linear and kernel "
                     "probes, task inputs), memory capacity, Start-End effective rank, gradient horizon and the "
                     "largest Lyapunov exponent of each network, and tabulate the means with bootstrap 95 % "
                     "intervals over seeds and the significant differences.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", default="cpu", help="cpu (default) or smoke")
+    p.add_argument("--preset", default="cpu", help="cpu (default), cpu-modern (with the ssm, gla and mamba units) "
+                                                   "or smoke")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--units", default=None, help="comma-separated units (default all of the preset)")
     p.add_argument("--lengths", default=None, help="training lengths, e.g. 8,16")
