@@ -237,6 +237,7 @@ def run(args) -> int:
     from . import train_teacher
 
     if args.task == "teacher":
+        _check_ranges(args)
         return train_teacher.run(args)
     train_teacher.reject_teacher_options(args)
     configs, groups, settings = plan(args)

@@ -18,6 +18,7 @@ import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
 from ._common import int_list
+from .plot import register_kind
 
 __all__ = ["add_teacher_arguments", "run", "plan", "TEACHER_EXAMPLES"]
 
@@ -69,13 +70,14 @@ def _int(text, option, low, high):
 
 
 def plan(args) -> dict:
-    """The experiment's settings from ``args`` (the preset, then explicit options), every value checked."""
+    """The experiment's settings from ``args`` (the preset, then explicit options), every value checked.
+
+    The ranges of the options shared with the other tasks are checked by ``tnrnn train`` before it calls
+    :func:`run`.
+    """
     from ..circuits import list_kinds
     from ..tasks.teacher import DEFAULT_MIN_FLOOR, grid_memory
     from ..tasks.teacher_train import TEACHER_PRESETS, TRAIN_DEFAULTS, student_widths
-    from .train import _check_ranges
-
-    _check_ranges(args)
     for name in _OTHER_TASKS:
         if getattr(args, name, None) not in (None, False):
             raise InvalidParameterError("--" + name.replace("_", "-"), getattr(args, name),
@@ -203,3 +205,20 @@ def run(args) -> int:
     print(format_teacher_table(records))
     print(f"\nrecords: {os.path.join(out, 'records.jsonl')}" + (f"  figure: {figure}" if figure else ""))
     return 0
+
+
+def _is_teacher(r: dict) -> bool:
+    return r.get("kind") in ("teacher-student", "teacher-spectrum")
+
+
+def _draw_teacher(records, args) -> None:
+    from ..tasks.teacher_report import format_teacher_table, plot_teacher
+
+    if not any(r.get("kind") == "teacher-student" for r in records):
+        raise InvalidParameterError("RESULTS", args.results, "records with at least one teacher-student record")
+    plot_teacher(records, args.output, title=args.title)
+    if not args.json:
+        print(format_teacher_table(records))
+
+
+register_kind("teacher", _is_teacher, _draw_teacher)

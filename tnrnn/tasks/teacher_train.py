@@ -29,15 +29,28 @@ Start-End upper bound, :func:`tnrnn.ranks.bounds.closed_form_upper`, and its
 ``rank_upper_source``), ``floor`` (the teacher's Eckart-Young floor at
 ``rank_upper``), ``floor_depth1`` (at the depth-1 student's bound),
 ``teacher`` (kind, depth, hidden, inputs, seed, init, file), ``width_rule``,
-``params``, ``train`` (steps, best step, stop reason, seconds) and ``config``.
+``params``, ``train`` (steps, best step, stop reason, seconds), ``config`` and
+``weights`` (the student as ``WH1..``, ``WI1..``, ``WO`` in the RAC
+convention, readout on the teacher's own scale).
 Per length and teacher one ``kind: "teacher-spectrum"`` record holds the
 normalised spectrum ``sigma2``, the floors at ranks 0..64 and the rule the
 teacher was chosen by.
 
-Student initialisation: :class:`~tnrnn.bridge.nn.RACModule`'s
-``N(0, 1/fan_in)`` with the first layer's input weights multiplied by
-``sqrt(M)``, so that every factor a one-hot input selects has unit variance
-and the output's scale does not shrink as ``M^(-T/2)``.
+Training: the readout is solved exactly (variable projection): at every
+step, for each seed, ``W^O`` is the least-squares readout of the batch's
+top-layer states (a relative ridge of 1e-8), and Adam trains the recurrent
+and input weights through that solution, so the loss cannot fall by shrinking
+the output (the collapse to the zero function that plain training of deep
+multiplicative circuits falls into).  At the end ``W^O`` is the least-squares
+readout over the full grid: the error reported is the best any readout gives
+on the trained states, and every student is still a RAC of its shape, so its
+floor applies.
+
+Student initialisation: the ``spread`` construction of
+:func:`~tnrnn.tasks.teacher.draw_teacher` with the student's own seed
+(orthogonal hidden weights, ``+-1`` first-layer input weights), loaded into
+:class:`~tnrnn.bridge.nn.RACModule` (``init="gaussian"``: ``N(0, 1/fan_in)``
+with the first layer's input weights times ``sqrt(M)``).
 """
 
 from __future__ import annotations
@@ -369,6 +382,8 @@ def train_students(teacher_info: dict, grid, configs, *, floors: dict, progress:
             "train": {"steps": int(steps[i]), "best_step": int(best_step[i]), "stopped": stopped[i],
                       "lr_decays": int(decays[i]), "seconds": train_seconds / S, "seeds_together": S,
                       "group_seconds": train_seconds},
+            "weights": {**{f"WH{k}": w.tolist() for k, w in enumerate(wh, 1)},
+                        **{f"WI{k}": w.tolist() for k, w in enumerate(wi, 1)}, "WO": [wo.tolist()]},
             "target_scale": scale, "config": c, "torch": torch.__version__,
             "seconds": (time.perf_counter() - t_start) / S,
         })
