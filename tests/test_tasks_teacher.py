@@ -208,6 +208,21 @@ def test_tiny_run_records_match_the_independent_recomputation(tmp_path):
     assert [r["key"] for r in again] == [r["key"] for r in records]
 
 
+def test_full_batch_run_on_the_whole_grid(tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks.teacher_train import TRAIN_DEFAULTS, run_experiment
+
+    spec = {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [2], "teacher_seed": 0,
+            "teacher_init": "spread", "min_floor": 0.05, "inputs": 3, "lengths": [4], "depths": [1, 2],
+            "hidden": 2, "budgets": ["none"], "seeds": 2,
+            **{**TRAIN_DEFAULTS, "max_steps": 10, "eval_every": 5, "batch_size": 81}}     # 81 = 3^4: the grid
+    run_experiment(spec, tmp_path)
+    students = check_records(tmp_path)
+    assert len(students) == 4
+    for r in students:   # validated on the whole grid with the readout refitted there: the test error itself
+        assert r["val_error"] == pytest.approx(r["test_error"], rel=1e-6, abs=1e-9)
+
+
 @pytest.mark.skipif(not os.path.exists(os.path.join(SHIPPED, "records.jsonl")), reason="no shipped teacher run")
 def test_shipped_cpu_preset_records_match_the_independent_recomputation():
     students = check_records(SHIPPED)

@@ -85,14 +85,15 @@ TRAIN_DEFAULTS = {"batch_size": 64, "max_steps": 2000, "eval_every": 100, "patie
 
 #: Presets of ``tnrnn train teacher --preset``: the grid and the training budget.  ``cpu``: 20 seeds per cell,
 #: depths 1-3 at equal width and equal parameter count, T = 4, 6, 8 on M = 3 symbols, rac teachers of depth 2
-#: and widths 3 and 6, students of width 2 (docs/teacher.rst gives its time).  ``gpu``: 32 seeds, longer
-#: sequences and budgets (benchmarks/device_check.sh).
+#: and widths 2 (which the equal-width students of depth 2 and 3 can represent exactly) and 3, students of
+#: width 2 (docs/teacher.rst gives its time).  ``gpu``: 32 seeds, T up to 12, longer budgets
+#: (benchmarks/device_check.sh).
 TEACHER_PRESETS = {
-    "cpu": {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [3, 6], "inputs": 3,
+    "cpu": {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [2, 3], "inputs": 3,
             "lengths": [4, 6, 8], "depths": [1, 2, 3], "hidden": 2, "budgets": ["none", "dof"], "seeds": 20,
-            "max_steps": 800, "batch_size": 64, "eval_every": 50, "patience": 4, "lr_decays": 1, "lr": 1e-2,
+            "max_steps": 2000, "batch_size": 64, "eval_every": 50, "patience": 6, "lr_decays": 1, "lr": 1e-2,
             "val_size": 256},
-    "gpu": {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [3, 6, 8], "inputs": 3,
+    "gpu": {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [2, 3, 4], "inputs": 3,
             "lengths": [4, 6, 8, 10, 12], "depths": [1, 2, 3], "hidden": 2, "budgets": ["none", "dof"],
             "seeds": 32, "max_steps": 6000, "batch_size": 256, "eval_every": 100, "patience": 10, "lr_decays": 2,
             "lr": 1e-2, "val_size": 1024},
@@ -303,9 +304,14 @@ def train_students(teacher_info: dict, grid, configs, *, floors: dict, progress:
     target = torch.as_tensor(A / scale, dtype=dtype, device=device)
     gens = [split_seeds(c["seed"]) for c in configs]
     n = M ** T
-    val_idx = torch.as_tensor(np.stack([g[1].integers(0, n, c0["val_size"]) for g in gens]), device=device)
-    xv = _onehot(np.stack([_sequences(i, M, T) for i in val_idx.cpu().numpy()]), M, torch, dtype, device)
-    yv = target[val_idx]
+    full = c0["batch_size"] >= n   # the whole grid fits one batch: full-batch training, validated on the grid
+    if full:
+        xv = _onehot(_sequences(np.arange(n), M, T), M, torch, dtype, device).expand(S, n, T, M)
+        yv = target.expand(S, n)
+    else:
+        val_idx = torch.as_tensor(np.stack([g[1].integers(0, n, c0["val_size"]) for g in gens]), device=device)
+        xv = _onehot(np.stack([_sequences(i, M, T) for i in val_idx.cpu().numpy()]), M, torch, dtype, device)
+        yv = target[val_idx]
     stack = RACStack(L, H, M, [c["seed"] for c in configs], dtype=dtype, device=device)
     opt = StackedOptimizer(stack, "adam", c0["lr"], clip=c0["clip"])
     best_err = np.full(S, np.inf)
@@ -318,9 +324,12 @@ def train_students(teacher_info: dict, grid, configs, *, floors: dict, progress:
     step = 0
     t_train = time.perf_counter()
     for step in range(1, c0["max_steps"] + 1):
-        idx = np.stack([g[0].integers(0, n, c0["batch_size"]) for g in gens])
-        x = _onehot(_sequences(idx.ravel(), M, T).reshape(S, -1, T), M, torch, dtype, device)
-        y = target[torch.as_tensor(idx, device=device)]
+        if full:
+            x, y = xv, yv
+        else:
+            idx = np.stack([g[0].integers(0, n, c0["batch_size"]) for g in gens])
+            x = _onehot(_sequences(idx.ravel(), M, T).reshape(S, -1, T), M, torch, dtype, device)
+            y = target[torch.as_tensor(idx, device=device)]
         loss = _projected_errors(stack.features(x), y, torch) * (y ** 2).mean(1).detach()
         opt.zero_grad()
         loss.sum().backward()
