@@ -123,7 +123,8 @@ def format_teacher_table(records: Iterable[dict], *, markdown: bool = False) -> 
 
 
 def plot_teacher(records: Iterable[dict], path=None, *, title: str | None = None):
-    """Test error (median, quartile bars) vs ``T`` per student shape, one panel per teacher, floors dashed.
+    """Test error (median, quartile bars, every seed a faint point) vs ``T`` per student shape, one panel per
+    teacher, floors dashed.
 
     The depth-1 floor is the black dashed line; a student whose own floor is
     above float noise (a narrow deep student at equal parameters) has its
@@ -151,13 +152,16 @@ def plot_teacher(records: Iterable[dict], path=None, *, title: str | None = None
         lengths = sorted({r["length"] for r in mine})
         for i, (L, H) in enumerate(shapes):
             style = line_style(i)
+            dx = (i - (len(shapes) - 1) / 2) * 0.09 * (lengths[-1] - lengths[0] if len(lengths) > 1 else 2) / 2
             xs, med, lo, hi, fl = [], [], [], [], []
             for T in lengths:
                 err = [r["test_error"] for r in mine if (r["depth"], r["hidden"], r["length"]) == (L, H, T)]
                 if not err:
                     continue
                 q = np.percentile(err, [25, 50, 75])
-                xs.append(T)
+                ax.scatter([T + dx] * len(err), np.maximum(err, 1e-16), s=7, color=style["color"], alpha=0.35,
+                           marker=style["marker"], linewidths=0)
+                xs.append(T + dx)
                 med.append(q[1])
                 lo.append(q[0])
                 hi.append(q[2])
