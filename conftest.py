@@ -9,7 +9,7 @@ import tempfile
 
 _NEED_TORCH = ["tnrnn/bridge/nn.py", "tnrnn/bridge/modules.py", "tnrnn/tasks/models.py", "tnrnn/tasks/training.py",
                "tnrnn/memory/nn.py", "tnrnn/memory/training.py", "tnrnn/measures/horizon.py", "tnrnn/measures/lyapunov.py",
-               "tnrnn/measures/compare.py", "tnrnn/tasks/batched.py"]
+               "tnrnn/measures/compare.py", "tnrnn/tasks/batched.py", "tnrnn/tasks/teacher_train.py"]
 _missing = [p for p in _NEED_TORCH if not os.path.exists(os.path.join(os.path.dirname(__file__), p))]
 assert not _missing, f"conftest lists modules that do not exist: {_missing}"   # a moved module must move here too
 

@@ -18,7 +18,8 @@
 # 4 the certified pipeline `tnrnn bounds -L 2 -R 4 -M 4 -T 48,56,64` with its eliminations on the GPU
 # (TNRNN_RANK_DEVICE=cuda), against the same on the CPU at T = 48; 4b T = 64 on the CPU at the default
 # limits (4 GiB: the int32 sides and panel elimination of tnrnn/compact.py; in --dry-run its tests
-# against FLINT); 5 the contraction benchmark with the GPU backends (`tnrnn bench`).
+# against FLINT); 5 the contraction benchmark with the GPU backends (`tnrnn bench`); 6 the paper-scale SES grid;
+# 7 the teacher-student gpu preset.
 set -uo pipefail
 
 MODE=device
@@ -138,6 +139,14 @@ if [ "$MODE" = dry ]; then
   step train-paper 60 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --dry-run --json
 else
   step train-paper 150 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --quiet
+fi
+
+# the teacher-student experiment (issue 32) at the gpu preset's scale: 32 seeds per cell, T up to 12, on CUDA,
+# time-boxed like train-paper (records stream and resume; the table and figure come at the end); on the CPU the plan
+if [ "$MODE" = dry ]; then
+  step train-teacher 60 "$PY" -m tnrnn train teacher --preset gpu --out "$DEST/teacher" --dry-run --json
+else
+  step train-teacher 150 "$PY" -m tnrnn train teacher --preset gpu --device cuda --out "$DEST/teacher" --quiet
 fi
 
 failed=$(grep -c '"exit": [1-9]' "$SUMMARY")

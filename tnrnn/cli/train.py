@@ -25,6 +25,7 @@ examples:
   tnrnn train copy --depth 1,2 --hidden 32 --length 20,40 --memory 5 --alphabet 4 --out results/copy
   tnrnn train digits --permuted --depth 1,2 --hidden 32 --out results/pdigits
   tnrnn train ses --arch rac --depth 1,2 --hidden 8 --length 8,12 --alphabet 4 --window 2 --out results/ses-rac
+  tnrnn train teacher --preset cpu --out results/teacher     # RAC students vs certified floors (docs/teacher)
 
 Seeds of one configuration train together as one stacked model (ortho, scornn). Records go to
 OUT/records.jsonl as each group finishes (a second run with the same arguments skips the finished
@@ -69,7 +70,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("task", choices=("ses", "copy", "digits"), help="Start-End Similarity, Copying Memory, or digits")
+    p.add_argument("task", choices=("ses", "copy", "digits", "teacher"),
+                   help="Start-End Similarity, Copying Memory, digits, or teacher (students vs certified floors)")
     p.add_argument("--preset", choices=("cpu", "gpu", "repro-cpu", "paper"), default=None,
                    help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the paper")
     p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn", "ssm", "gla"),
@@ -120,6 +122,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="print the grid, its memory and work estimates, and stop (nothing is trained)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figures")
     p.add_argument("--json", action="store_true", help="print the records as JSON lines instead of a table")
+    from .train_teacher import add_teacher_arguments
+
+    add_teacher_arguments(p)
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
@@ -229,6 +234,12 @@ def _estimates(groups, max_memory):
 
 def run(args) -> int:
     """Run ``tnrnn train`` with parsed arguments; returns the exit code."""
+    from . import train_teacher
+
+    if args.task == "teacher":
+        _check_ranges(args)
+        return train_teacher.run(args)
+    train_teacher.reject_teacher_options(args)
     configs, groups, settings = plan(args)
     peak, work, peak_text = _estimates(groups, args.max_memory)
     say_enabled = args.progress is not False

@@ -1,0 +1,252 @@
+"""Teachers, floors and the teacher-student records, checked against an independent recomputation.
+
+The references here read ``teacher.npz`` with plain ``numpy.load`` and rebuild
+the teacher's grid by a plain recurrence over ``itertools.product`` sequences
+(not tnrnn's prefix enumeration or its circuit classes), take numpy's SVD, and
+recompute every record's floor and every student's full-grid error from the
+weights in its record.
+"""
+
+import itertools
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tnrnn.errors import InvalidParameterError
+from tnrnn.tasks.teacher import (
+    choose_teacher,
+    draw_teacher,
+    floor_at,
+    grid_values,
+    load_teacher,
+    save_teacher,
+    start_end_spectrum,
+)
+from tnrnn.tasks.teacher_report import holm, teacher_table
+
+SHIPPED = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "teacher")
+
+
+def _onehot_all(M, T):
+    seqs = np.array(list(itertools.product(range(M), repeat=T)), dtype=int)
+    return np.eye(M)[seqs]                      # (M^T, T, M), x_0 most significant
+
+
+def plain_rac(WH, WI, WO, M, T):
+    """A RAC's first output on every sequence: h_t = (W^H h_{t-1}) * (W^I u_t), first hidden factor 1."""
+    below = _onehot_all(M, T)
+    for wh, wi in zip(WH, WI, strict=True):
+        h, outs = None, []
+        for t in range(T):
+            inp = below[:, t] @ wi.T
+            h = inp if t == 0 else (h @ wh.T) * inp
+            outs.append(h)
+        below = np.stack(outs, 1)
+    return below[:, -1] @ np.asarray(WO)[0]
+
+
+def plain_ssm(layers, WO, M, T):
+    """h_t = (A u_t) * h_{t-1} + B u_t, h_{-1} = 0; y_t = (C u_t) * h_t."""
+    below = _onehot_all(M, T)
+    for A, B, C in layers:
+        h, outs = np.zeros((below.shape[0], A.shape[0])), []
+        for t in range(T):
+            u = below[:, t]
+            h = (u @ A.T) * h + u @ B.T
+            outs.append((u @ C.T) * h)
+        below = np.stack(outs, 1)
+    return below[:, -1] @ np.asarray(WO)[0]
+
+
+def ey_floors(values, M, T):
+    """Eckart-Young floors at every rank 0..n of the Start-End matricization (numpy SVD, float64)."""
+    s = np.linalg.svd(np.asarray(values).reshape(M ** (T // 2), -1), compute_uv=False) ** 2
+    return [s[k:].sum() / s.sum() for k in range(len(s) + 1)]
+
+
+def _teacher_grid_from_npz(path, M, T):
+    """The grid of a saved rac or ssm teacher, by the plain recurrences above."""
+    with np.load(path, allow_pickle=False) as f:
+        data = {k: f[k] for k in f.files}
+    L = int(data["meta_depth"])
+    if str(data["meta_kind"]) == "ssm":
+        layers = [(data[f"A{k}"], data[f"B{k}"], data[f"C{k}"]) for k in range(1, L + 1)]
+        return plain_ssm(layers, data["WO"], M, T)
+    assert str(data["meta_kind"]) == "rac"
+    WH, WI = [data[f"WH{k}"] for k in range(1, L + 1)], [data[f"WI{k}"] for k in range(1, L + 1)]
+    assert WH[0].shape == (int(data["meta_hidden"]),) * 2
+    return plain_rac(WH, WI, data["WO"], M, T)
+
+
+def check_records(folder):
+    """Every record of a teacher run against the independent recomputation; returns the students checked."""
+    with open(os.path.join(folder, "records.jsonl")) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    students = [r for r in records if r["kind"] == "teacher-student"]
+    assert students
+    grids = {}
+    for r in records:
+        t = r["teacher"]
+        key = (t["file"], r["length"])
+        if key not in grids:
+            grids[key] = _teacher_grid_from_npz(os.path.join(folder, t["file"]), t["inputs"], r["length"])
+        A = grids[key]
+        floors = ey_floors(A, r["inputs"], r["length"])
+        if r["kind"] == "teacher-spectrum":
+            n = len(floors) - 1
+            assert r["floors"][:n + 1] == pytest.approx(floors[:len(r["floors"])], abs=1e-10)
+            continue
+        ref = floors[min(r["rank_upper"], len(floors) - 1)]
+        assert r["floor"] == pytest.approx(ref, abs=1e-10), r["key"]
+        assert r["floor_depth1"] == pytest.approx(floors[min(r["rank_upper_depth1"], len(floors) - 1)], abs=1e-10)
+        assert r["test_error_method"] == "full grid"
+        assert r["test_error"] >= r["floor"] - 1e-9, r["key"]          # no student beats its certified floor
+        if "weights" in r:
+            w = r["weights"]
+            L = r["depth"]
+            B = plain_rac([np.array(w[f"WH{k}"]) for k in range(1, L + 1)],
+                          [np.array(w[f"WI{k}"]) for k in range(1, L + 1)], np.array(w["WO"]), r["inputs"],
+                          r["length"])
+            assert r["test_error"] == pytest.approx(np.sum((A - B) ** 2) / np.sum(A ** 2), rel=1e-8, abs=1e-12)
+    return students
+
+
+def test_grid_values_equals_a_plain_recurrence_for_rac_and_ssm():
+    rac = draw_teacher("rac", 2, 3, 3, seed=4)
+    WH = list(rac.hidden_weights)
+    WI = list(rac.input_weights)
+    assert np.allclose(grid_values(rac, 6), plain_rac(WH, WI, rac.output_weights, 3, 6), rtol=1e-12, atol=1e-12)
+    ssm = draw_teacher("ssm", 2, 2, 3, seed=1, init="gaussian")
+    layers = [(lp["A"], lp["B"], lp["C"]) for lp in ssm.layers]
+    assert np.allclose(grid_values(ssm, 4), plain_ssm(layers, ssm.output_weights, 3, 4), rtol=1e-12, atol=1e-12)
+
+
+def test_teacher_npz_names_and_round_trip(tmp_path):
+    for kind, names in (("rac", ["WH1", "WH2", "WI1", "WI2", "WO"]), ("ssm", ["A1", "A2", "B1", "B2", "C1", "C2",
+                                                                               "WO"])):
+        t = draw_teacher(kind, 2, 3, 2, seed=0)
+        path = tmp_path / f"{kind}.npz"
+        save_teacher(path, t, {"kind": kind, "depth": 2, "hidden": 3, "inputs": 2, "seed": 0})
+        with np.load(path, allow_pickle=False) as f:
+            assert sorted(k for k in f.files if not k.startswith("meta_")) == names
+        back, meta = load_teacher(path)
+        assert meta["kind"] == kind and np.array_equal(grid_values(back, 4), grid_values(t, 4))
+
+
+def test_spread_rac_teacher_is_orthogonal_with_sign_inputs():
+    t = draw_teacher("rac", 3, 4, 3, seed=7)
+    for w in (*t.hidden_weights, *t.input_weights[1:]):
+        assert np.allclose(w @ w.T, np.eye(4), atol=1e-12)
+    assert set(np.abs(t.input_weights[0]).ravel()) == {1.0}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=12), st.integers(0, 14))
+def test_floor_is_the_tail_share_and_decreases_with_rank(weights, rank):
+    s = np.sort(np.array(weights))[::-1]
+    if s.sum() == 0:
+        return
+    s = s / s.sum()
+    assert floor_at(s, 0) == pytest.approx(1.0)
+    assert floor_at(s, rank) == pytest.approx(sum(float(v) for v in s[rank:]), abs=1e-12)
+    assert floor_at(s, rank + 1) <= floor_at(s, rank) + 1e-15
+
+
+def test_chosen_teacher_meets_the_rule_and_an_impossible_rule_is_refused():
+    t, info = choose_teacher("rac", 2, 3, 3, [4, 6], width=2, seed=0)
+    for T in (4, 6):
+        floors = ey_floors(plain_rac(list(t.hidden_weights), list(t.input_weights), t.output_weights, 3, T), 3, T)
+        assert floors[2] >= 0.05
+        assert np.allclose(start_end_spectrum(info["grids"][T], 3, T).sum(), 1.0)
+    assert all(f < 0.05 for _, f in info["tries"][:-1]) and info["tries"][-1][0] == info["seed"]
+    with pytest.raises(InvalidParameterError, match="--min-floor"):
+        choose_teacher("rac", 1, 2, 2, [4], width=2, min_floor=0.5, max_tries=3)   # depth-1 width 2: rank <= 2
+
+
+def test_odd_length_refused():
+    with pytest.raises(InvalidParameterError, match="length"):
+        grid_values(draw_teacher("rac", 1, 2, 2), 5)
+
+
+def _holm_reject(p, alpha):
+    """The Holm step-down rejections at level alpha, by the definition."""
+    order = np.argsort(p)
+    m, reject = len(p), np.zeros(len(p), bool)
+    for k, i in enumerate(order):
+        if p[i] > alpha / (m - k):
+            break
+        reject[i] = True
+    return reject
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=10), st.sampled_from([0.01, 0.05, 0.1]))
+def test_holm_adjusted_values_reject_what_the_step_down_rule_rejects(p, alpha):
+    adj = np.array(holm(p))
+    assert np.array_equal(adj <= alpha, _holm_reject(np.array(p), alpha)) or np.any(np.isclose(adj, alpha))
+    assert np.all(adj >= np.array(p) - 1e-15)
+
+
+def test_tiny_run_records_match_the_independent_recomputation(tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks.teacher_train import TRAIN_DEFAULTS, run_experiment
+
+    spec = {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [3], "teacher_seed": 0,
+            "teacher_init": "spread", "min_floor": 0.05, "inputs": 3, "lengths": [4], "depths": [1, 2, 3],
+            "hidden": 2, "budgets": ["none", "dof"], "seeds": 2,
+            **{**TRAIN_DEFAULTS, "max_steps": 20, "eval_every": 10, "val_size": 32, "batch_size": 16}}
+    records = run_experiment(spec, tmp_path)
+    students = check_records(tmp_path)
+    assert {(r["depth"], r["hidden"]) for r in students} == {(1, 2), (2, 2), (2, 1), (3, 2), (3, 1)}
+    assert len(students) == 10 and len(records) == 11
+    by = {(r["depth"], r["hidden"]): r for r in students}
+    assert by[(1, 2)]["rank_upper"] == 2 and by[(2, 1)]["rank_upper"] == 1     # Theorem 1: depth 1 rank <= R
+    assert by[(2, 2)]["floor"] < 1e-12 < by[(1, 2)]["floor"]                  # rank 6 of a 9 x 9 teacher of rank <= 9
+    rows = teacher_table(records)
+    assert [(r["L"], r["H"]) for r in rows] == [(1, 2), (2, 2), (2, 1), (3, 2), (3, 1)]
+    again = run_experiment(spec, tmp_path)                                    # resumed: nothing retrained
+    assert [r["key"] for r in again] == [r["key"] for r in records]
+
+
+def test_full_batch_run_on_the_whole_grid(tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks.teacher_train import TRAIN_DEFAULTS, run_experiment
+
+    spec = {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [2], "teacher_seed": 0,
+            "teacher_init": "spread", "min_floor": 0.05, "inputs": 3, "lengths": [4], "depths": [1, 2],
+            "hidden": 2, "budgets": ["none"], "seeds": 2,
+            **{**TRAIN_DEFAULTS, "max_steps": 10, "eval_every": 5, "batch_size": 81}}     # 81 = 3^4: the grid
+    run_experiment(spec, tmp_path)
+    students = check_records(tmp_path)
+    assert len(students) == 4
+    for r in students:   # validated on the whole grid with the readout refitted there: the test error itself
+        assert r["val_error"] == pytest.approx(r["test_error"], rel=1e-6, abs=1e-9)
+
+
+def test_ssm_teacher_with_rac_students(tmp_path):
+    pytest.importorskip("torch")
+    from tnrnn.tasks.teacher_train import TRAIN_DEFAULTS, run_experiment
+
+    spec = {"teacher_circuit": "ssm", "teacher_depth": 2, "teacher_hidden": [2], "teacher_seed": 0,
+            "teacher_init": "spread", "min_floor": 0.05, "inputs": 2, "lengths": [4], "depths": [1, 2],
+            "hidden": 2, "budgets": ["none"], "seeds": 2,
+            **{**TRAIN_DEFAULTS, "max_steps": 10, "eval_every": 5, "batch_size": 8, "val_size": 16}}
+    run_experiment(spec, tmp_path)
+    with np.load(tmp_path / "teacher.npz", allow_pickle=False) as f:
+        assert {"A1", "B1", "C1", "A2", "B2", "C2", "WO"} <= set(f.files)
+    assert len(check_records(tmp_path)) == 4
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(SHIPPED, "records.jsonl")), reason="no shipped teacher run")
+def test_shipped_cpu_preset_records_match_the_independent_recomputation():
+    students = check_records(SHIPPED)
+    assert {r["depth"] for r in students} == {1, 2, 3}
+    counts = {}
+    for r in students:
+        k = (r["teacher"]["file"], r["length"], r["depth"], r["hidden"])
+        counts[k] = counts.get(k, 0) + 1
+    assert min(counts.values()) >= 20
