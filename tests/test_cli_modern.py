@@ -96,3 +96,9 @@ def test_compare_mamba_unit_imports_exactly():
     with torch.no_grad():
         want = model(torch.as_tensor(X)).numpy()
     np.testing.assert_allclose(from_module(model)(X), want, atol=1e-10)
+
+
+def test_memory_function_of_a_diagonal_layer_against_its_closed_form(tmp_path, capsys):
+    path, _ = _lru_file(tmp_path, seed=2)
+    out = json.loads(_out(capsys, ["memory", "function", path, "--arch", "s4d", "--lags", 20, "--json"]))
+    assert out["closed_form_max_relative_error"] < 1e-12

@@ -11,7 +11,7 @@ from .._common import declare, figure_path
 from ..plot import register_kind
 from ._common import check_plot, emit, float_in, int_at_least, nonzero_float, positive_float
 
-_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac")
+_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba", "lru", "s4d")
 
 EXAMPLES = """\
 examples:
@@ -110,16 +110,18 @@ def run(args) -> int:
                          max_memory=args.max_memory)
     record = {"model": args.model, "arch": args.arch, "description": label, **mf.to_dict(args.tol)}
     text = [label, str(mf)]
-    if args.arch == "linear":
-        K = model.kernel(mf.times)  # closed form, (K, C, M) or squeezed
+    if args.arch in ("linear", "lru", "s4d"):
+        # closed form, (K, C, M) or squeezed: c W^k U, or Re(C lambda^k B) (+ D at 0) of a diagonal layer
+        K = model.kernel(mf.times) if args.arch == "linear" else model.model.kernel(np.rint(mf.times).astype(int))
         K = np.asarray(K).reshape(len(mf.times), model.outputs, model.inputs)
         ref = np.einsum("kcm,dm->dkc", K, mf.directions)
         err = float(np.max(np.abs(mf.responses - ref)) / max(np.max(np.abs(ref)), np.finfo(float).tiny))
         closed = np.abs(ref[:, :, args.channel]).mean(axis=0)
         record["closed_form_max_relative_error"] = err
         record["closed_form_mean"] = np.abs(ref).mean(axis=0).T.tolist()
-        text.append(f"closed form c {'e^(Wt)' if args.time == 'continuous' else 'W^k'} U: "
-                    f"max relative difference of the estimate {err:.2e}")
+        form = ("Re(C lambda^k B)" if args.arch != "linear" else
+                f"c {'e^(Wt)' if args.time == 'continuous' else 'W^k'} U")
+        text.append(f"closed form {form}: max relative difference of the estimate {err:.2e}")
     if args.channel:
         fit = mf.decay(args.channel)
         record["decay"] = fit.to_dict()
