@@ -153,7 +153,9 @@ def test_compare_smoke_resumes_and_tabulates(capsys, tmp_path):
     md = (out / "compare.md").read_text()
     assert "| gru |" in md and "Significant differences" in md and "e-3" not in md
     assert (out / "compare.png").stat().st_size > 0
-    assert main(argv) == 0  # resumes: nothing new to train
+    assert main(argv) == 2  # one resume rule: an --out with records is refused without --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(argv + ["--resume"]) == 0  # resumes: nothing new to train
     capsys.readouterr()
     assert len((out / "compare.jsonl").read_text().splitlines()) == 12
 

@@ -53,7 +53,29 @@ def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
     assert {g["H"] for g in groups if g["L"] == 1} == {64}
     assert main(["train", "ses", "--preset", "repro-cpu", "--out", str(tmp_path / "r"), "--dry-run"]) == 0
     out = capsys.readouterr()
-    assert "seeds: 30" in out.out and "largest group needs" in out.err
+    assert "seeds: 30" in out.out and "largest group needs" in out.out and "estimated time" in out.out
+    assert plan["estimated_seconds"] > 0
+
+
+def test_readme_dry_run_from_an_empty_folder(tmp_path, monkeypatch, capsys):
+    """The README's command, verbatim, in a folder without results/: it plans, creates nothing, states a time."""
+    from tnrnn.tasks.batched import stack_step_seconds
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "ses", "--preset", "repro-cpu", "--out", "results/repro", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "estimated time at most about" in out and not (tmp_path / "results").exists()
+    # the estimate is the sum over the 20 groups of 30 stacked seeds of cap x the step model
+    from tnrnn.tasks import PRESETS
+    from tnrnn.tasks.data import make_task
+
+    assert main(["train", "ses", "--preset", "repro-cpu", "--out", "results/repro", "--dry-run", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    p = PRESETS["repro-cpu"]["ses"]
+    want = sum(p["max_steps"] * stack_step_seconds(
+        g["seeds"], p["batch_size"], make_task("ses", g["T"], alphabet=4, window=4).length, g["H"], g["L"])
+        for g in plan["groups"])
+    assert len(plan["groups"]) == 20 and plan["estimated_seconds"] == pytest.approx(want, abs=0.1)
 
 
 def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
@@ -77,6 +99,8 @@ def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
     assert {record_kind(r) for r in records} == {"train"}
     assert main(["plot", str(out / "records.jsonl"), "-o", str(tmp_path / "again.png")]) == 0
     assert (tmp_path / "again.png").stat().st_size > 0
-    quiet = subprocess.run(cmd + ["--quiet", "--json"], capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "--resume" in refused.stderr   # one resume rule
+    quiet = subprocess.run(cmd + ["--quiet", "--json", "--resume"], capture_output=True, text=True, timeout=300)
     assert quiet.returncode == 0 and quiet.stderr == ""  # resumed, nothing retrained, nothing said
     assert [json.loads(line)["key"] for line in quiet.stdout.splitlines()] == [r["key"] for r in records]

@@ -209,6 +209,39 @@ def add_cut_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cut", default="start-end", help=CUT_HELP)
 
 
+def add_resume_argument(p: argparse.ArgumentParser, what: str = "the records FILE already has") -> None:
+    """``--resume``: the one resume rule -- an existing ``--out`` with records is refused without it.
+
+    Commands writing records through :func:`write_records` or
+    :class:`tnrnn.records.JsonlWriter` get the rule from the writer; commands
+    whose ``--out`` is a folder call :func:`check_resume` on the records file
+    inside it before any work.
+    """
+    p.add_argument("--resume", action="store_true", help=f"with --out: keep {what} and skip what they cover "
+                   "(an --out that has records is refused without it)")
+
+
+def check_resume(args, records_path: str) -> None:
+    """Refuse ``records_path`` (inside the ``--out`` folder) when it holds records and ``--resume`` is not given.
+
+    ``--fresh`` (where a command has it) discards them instead; ``--fresh --resume`` is refused.
+    """
+    resume, fresh = bool(getattr(args, "resume", False)), bool(getattr(args, "fresh", False))
+    if resume and fresh:
+        raise InvalidParameterError("--fresh", True, "no --fresh with --resume (one keeps the records, one drops them)")
+    if resume or fresh:
+        return
+    try:
+        has = os.path.getsize(records_path) > 0
+    except OSError:
+        return
+    if has:
+        more = ", or --fresh to start over" if hasattr(args, "fresh") else ""
+        raise InvalidParameterError("--out", getattr(args, "out", records_path),
+                                    f"a folder without records, or --resume to continue the records in "
+                                    f"{records_path}{more}")
+
+
 #: The options every subcommand has (``tnrnn/cli/__init__.build_parser`` adds the missing ones to every leaf).
 UNIVERSAL_OPTIONS = ("--max-memory", "--progress", "--quiet", "--json", "--debug")
 #: The options of every subcommand that produces records (``produces`` contains ``"records"``).
@@ -254,8 +287,7 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
             p.add_argument("--out", type=output_path("--out"), default=None, metavar="FILE",
                            help="append the records to FILE (JSON lines), one line each as it is made")
         if "--resume" not in have:
-            p.add_argument("--resume", action="store_true",
-                           help="with --out: keep the records FILE already has and skip what they cover")
+            add_resume_argument(p)
     if "figure" in produces and "--plot" not in have:
         p.add_argument("--plot", type=figure_path("--plot"), default=None, metavar="PATH",
                        help="also draw the figure to PATH (.png, .svg or .pdf)")

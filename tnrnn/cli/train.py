@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import declare, int_list
+from ._common import add_resume_argument, check_resume, declare, int_list
 from .plot import register_kind
 
 __all__ = ["add_parser", "run", "plan"]
@@ -27,9 +27,9 @@ examples:
   tnrnn train ses --arch rac --depth 1,2 --hidden 8 --length 8,12 --alphabet 4 --window 2 --out results/ses-rac
 
 Seeds of one configuration train together as one stacked model (ortho, scornn). Records go to
-OUT/records.jsonl as each group finishes (a second run with the same arguments skips the finished
-ones; --fresh starts over); the statistics (success rates with Wilson intervals, mean accuracies
-with bootstrap intervals, step-cap fractions, depth comparisons with Fisher / Mann-Whitney tests)
+OUT/records.jsonl as each group finishes (a second run with the same arguments and --resume skips the
+finished ones; without it an OUT that has records is refused; --fresh starts over); the statistics
+(success rates with Wilson intervals, mean accuracies with bootstrap intervals, step-cap fractions, depth comparisons with Fisher / Mann-Whitney tests)
 to OUT/summary.jsonl and the table on stdout; checkpoints to OUT/checkpoints/KEY.safetensors with a
 JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Import a checkpoint with
   tnrnn import OUT/checkpoints/KEY.safetensors --length T --spectrum
@@ -115,7 +115,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu (default), cuda or cuda:N")
     p.add_argument("--threads", type=_int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out", default=None, required=True, help="output folder (records.jsonl, summary.jsonl, figures)")
-    p.add_argument("--fresh", action="store_true", help="start the records afresh instead of resuming")
+    p.add_argument("--fresh", action="store_true", help="discard the records OUT already has and start over")
+    add_resume_argument(p, "OUT's records: skip the configurations they cover and train the rest")
     p.add_argument("--dry-run", action="store_true",
                    help="print the grid, its memory and work estimates, and stop (nothing is trained)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figures")
@@ -202,10 +203,10 @@ def plan(args):
 def _estimates(groups, max_memory):
     """Memory of the largest group (checked against ``max_memory``) and the total work, before anything runs."""
     from ..limits import check_memory, format_bytes
-    from ..tasks.batched import STACKED_ARCHS, stack_memory_bytes
+    from ..tasks.batched import STACKED_ARCHS, stack_memory_bytes, stack_step_seconds
     from ..tasks.data import make_task
 
-    peak, work = 0, 0
+    peak, work, seconds = 0, 0, 0.0
     for group in groups:
         c = group[0]
         task = make_task(c["task"], c["length"], alphabet=c["alphabet"], window=c["window"], classes=c["classes"],
@@ -218,19 +219,22 @@ def _estimates(groups, max_memory):
         need += itemsize * S * (c["val_size"] + c["test_size"]) * task.length * task.inputs
         peak = max(peak, need)
         work += len(group) * c["max_steps"] * c["batch_size"] * task.length
+        groups_run = 1 if c["arch"] in STACKED_ARCHS else len(group)
+        seconds += groups_run * c["max_steps"] * stack_step_seconds(S, c["batch_size"], task.length, c["hidden"],
+                                                                    c["depth"], gates)
     check_memory("the largest group of seeds trained together", peak, max_memory,
                  "lower --seeds, --batch-size or --hidden")
     if work > MAX_WORK:
         raise InvalidParameterError("--max-steps", max(g[0]["max_steps"] for g in groups),
                                     f"a grid of at most {MAX_WORK:.0e} sequence steps (this one asks for {work:.2e}; "
                                     "lower --max-steps, --seeds or --length)")
-    return peak, work, format_bytes(peak)
+    return peak, work, format_bytes(peak), seconds
 
 
 def run(args) -> int:
     """Run ``tnrnn train`` with parsed arguments; returns the exit code."""
     configs, groups, settings = plan(args)
-    peak, work, peak_text = _estimates(groups, args.max_memory)
+    peak, work, peak_text, seconds = _estimates(groups, args.max_memory)
     say_enabled = args.progress is not False
 
     def say(msg):
@@ -238,19 +242,24 @@ def run(args) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     out = os.fspath(args.out)
-    say(f"tnrnn train: {len(configs)} configurations in {len(groups)} groups of seeds trained together; "
-        f"largest group needs about {peak_text}; at most {work:.2e} sequence steps")
+    headline = (f"tnrnn train: {len(configs)} configurations in {len(groups)} groups of seeds trained together; "
+        f"largest group needs about {peak_text}; at most {work:.2e} sequence steps; "
+        f"estimated time at most about {_duration(seconds)} on one CPU thread (every group to its step cap; "
+        "early stopping ends sooner; a GPU mostly removes the per-element part)")
+    if not args.dry_run:
+        say(headline)
     if args.dry_run:
         rows = [{"task": g[0]["task"], "arch": g[0]["arch"], "T": g[0]["length"], "L": g[0]["depth"],
                  "H": g[0]["hidden"], "seeds": len(g), "max_steps": g[0]["max_steps"], "device": g[0]["device"]}
                 for g in groups]
         if args.json:
             print(json.dumps({"kind": "train-plan", "configurations": len(configs), "groups": rows,
-                              "peak_bytes": peak, "sequence_steps": work}))
+                              "peak_bytes": peak, "sequence_steps": work, "estimated_seconds": round(seconds, 1)}))
         else:
             from ..records import format_table
 
             print(format_table(rows, drop_constant=True))
+            print(headline)
         return 0
     for package, extra in (("torch", "torch"), ("safetensors", "torch")):
         if importlib.util.find_spec(package) is None:
@@ -264,8 +273,9 @@ def run(args) -> int:
         raise InvalidParameterError("--device", settings["device"], "cpu (torch sees no CUDA device here)")
     torch.set_num_threads(args.threads)
     records_path = os.path.join(out, "records.jsonl")
+    check_resume(args, records_path)
     try:
-        records = run_grid(configs, records_path, resume=not args.fresh, progress=say_enabled,
+        records = run_grid(configs, records_path, resume=bool(args.resume), progress=say_enabled,
                            max_memory=args.max_memory, log=say)
     except KeyboardInterrupt:
         print(f"tnrnn train: interrupted; finished configurations are in {records_path} "
@@ -299,6 +309,15 @@ def run(args) -> int:
     print(f"\nrecords: {records_path}  summary: {summary_path}  checkpoints: {os.path.join(out, 'checkpoints')}"
           + ("" if not figures else "  figures: " + ", ".join(figures)))
     return 0
+
+
+def _duration(seconds: float) -> str:
+    """``"42 s"``, ``"12 min"``, ``"3.5 h"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _applies(task, name):

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ...errors import InvalidParameterError
-from .._common import declare
+from .._common import check_resume, declare
 from ._common import note
 
 EXAMPLES = """\
@@ -18,7 +18,7 @@ examples:
   tnrnn memory compare --preset cpu --units lstm,gru --seeds 0:9 --out compare/ --json
   tnrnn plot compare/compare.jsonl -o compare.png              # re-draw the figure from the records
 
-Writes OUT/compare.jsonl (one record per network, streamed; a rerun resumes), OUT/compare.md (the table:
+Writes OUT/compare.jsonl (one record per network, streamed; a rerun with --resume continues it), OUT/compare.md (the table:
 mean [bootstrap 95 %] over seeds, task accuracy and status per row, n/a reasons, the significant
 differences) and OUT/compare.png.  Training length 0 is the untrained network (the reference).  Every
 unit is trained until its validation accuracy reaches --target or --max-steps; rows whose accuracy does
@@ -80,8 +80,9 @@ def run(args) -> int:
     seeds = None if args.seeds is None else int_list(args.seeds, "--seeds", minimum=0)
     configs = comparison_configs(args.preset, units=units, lengths=lengths, seeds=seeds, max_steps=args.max_steps,
                                  target=args.target)
-    os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "compare.jsonl")
+    check_resume(args, path)
+    os.makedirs(args.out, exist_ok=True)
     keys = {config_key(c) for c in configs}
     progress = Progress.from_args(args)
     note(f"memory compare: {len(configs)} networks ({len(configs) - sum(1 for c in configs if not c['length'])} "
