@@ -1,6 +1,8 @@
 """``tnrnn memory capacity|retention|horizon|lyapunov|compare``: values against closed forms, errors, files."""
 
 import json
+import os
+import shlex
 
 import numpy as np
 import pytest
@@ -170,6 +172,35 @@ def test_reads_a_train_checkpoint_through_its_sidecar(capsys, tmp_path):
     assert main(["memory", "capacity", ckpt, "--lags", "4", "--length", "200", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert rec["state_dim"] == 5 and rec["model"].startswith("gru")
+
+
+def test_every_command_reads_a_scornn_checkpoint_of_train(capsys, tmp_path, monkeypatch):
+    """scoRNN, train's default model: import (also by the command stored in the sidecar) and every measure."""
+    torch = pytest.importorskip("torch")
+    from tnrnn.bridge import load_weights
+    from tnrnn.measures.drive import stepper
+    from tnrnn.tasks import make_config, run_config
+
+    c = make_config(task="ses", arch="scornn", depth=2, hidden=3, length=6, alphabet=2, window=2, max_steps=2,
+                    eval_every=2, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path))
+    ckpt = run_config(c)["checkpoint"]
+    sidecar = json.loads((tmp_path / "checkpoints" / (os.path.basename(ckpt)[:-12] + ".json")).read_text())
+    monkeypatch.chdir(tmp_path / "checkpoints")
+    assert main(shlex.split(sidecar["import"])[1:] + ["--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["import"]["arch"] == "scornn" and rec["spectrum"]["shape"][0] == rec["spectrum"]["shape"][1] > 1
+    for action, extra in (("capacity", ["--lags", "3", "--length", "200"]), ("horizon", ["--lags", "4"]),
+                          ("lyapunov", ["--steps", "10", "--washout", "2", "--sequences", "1"]),
+                          ("retention", ["--lags", "2", "--window", "1", "--sequences", "20", "--no-kernel"])):
+        assert main(["memory", action, ckpt, *extra, "--json"]) == 0, action
+        rec = json.loads(capsys.readouterr().out)
+        assert rec["kind"] == action
+    # the stepper's equations against the network's own forward (numpy) and the trained torch model
+    imported = load_weights(ckpt, arch=sidecar["arch"])
+    X = np.random.default_rng(0).normal(size=(3, 5, imported.model.inputs))
+    assert np.allclose(stepper(imported)(X), imported.model(X), atol=1e-12)
+    st = stepper(imported)
+    assert torch.allclose(st(torch.as_tensor(X)), torch.as_tensor(imported.model(X)), atol=1e-12)
 
 
 @pytest.mark.parametrize("action, extra", [

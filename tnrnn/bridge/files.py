@@ -409,8 +409,11 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
     path : str or os.PathLike
         A ``.pt``/``.pth``, ``.safetensors`` or ``.npz`` file (see
         :func:`read_state_dict`); nothing in it is executed.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
-        The network's architecture (detected from the keys when not given).
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "scornn"}, optional
+        The network's architecture (detected from the keys when not given);
+        ``"scornn"`` (``tnrnn train``'s model) imports through
+        :func:`tnrnn.bridge.modules.from_scornn_state` and takes none of the
+        keyword options.
     nonlinearity, inputs, hidden, layers, prefix, readout, ignore, embedding
         As in :func:`from_state_dict`.
     max_memory : int, str or None
@@ -446,6 +449,15 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
     tnrnn.errors.WeightsError: invalid rnn.weight_ih_l0=shape (8, 3): expected shape (12, 3) for a lstm with hidden=3
     """
     state = read_state_dict(path, max_memory=max_memory)
+    if isinstance(arch, str) and arch.lower() == "scornn":   # tnrnn train's default model: no RAC form
+        from .modules import from_scornn_state
+
+        imported = from_scornn_state(state, source=os.fspath(path))
+        for name, given, have in (("inputs", inputs, imported.model.inputs), ("hidden", hidden, imported.model.hidden),
+                                  ("layers", layers, imported.model.depth)):
+            if given is not None and given != have:
+                raise InvalidParameterError(name, given, f"{have} (the file's)")
+        return imported
     return from_state_dict(state, arch, nonlinearity=nonlinearity, inputs=inputs, hidden=hidden, layers=layers,
                            prefix=prefix, readout=readout, ignore=ignore, embedding=embedding,
                            source=os.fspath(path))

@@ -12,7 +12,7 @@ from ._common import add_max_memory_argument, declare, figure_path, write_or_res
 
 __all__ = ["add_parser", "run"]
 
-_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn")
+_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "scornn")
 
 _EXAMPLES = """\
 examples:

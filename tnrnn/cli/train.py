@@ -33,7 +33,7 @@ finished ones; without it an OUT that has records is refused; --fresh starts ove
 to OUT/summary.jsonl and the table on stdout; checkpoints to OUT/checkpoints/KEY.safetensors with a
 JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Import a checkpoint with
   tnrnn import OUT/checkpoints/KEY.safetensors --length T --spectrum
-(the architecture is read from the sidecar KEY.json; scornn checkpoints: tnrnn.tasks.load_checkpoint).
+(the architecture, scornn included, is read from the sidecar KEY.json; the command is stored there too).
 """
 
 #: Ranges of the integer options: (option, attribute, minimum, maximum).

@@ -21,6 +21,7 @@ Models it reads (:func:`stepper`):
   steps with its exact zero-order hold),
 * :class:`tnrnn.bridge.RecurrentModel` (``rnn_tanh``, ``rnn_relu``, ``gru``,
   ``lstm``, ``mirnn``, torch's equations, see :mod:`tnrnn.bridge.models`),
+  scoRNN's :class:`tnrnn.bridge.modules.ModReLUModel` (its fixed ``h0`` enters at ``t = 0``),
   :class:`tnrnn.bridge.Imported` and :class:`tnrnn.RAC` (float weights),
 * torch modules: ``nn.RNN``/``GRU``/``LSTM``, :class:`tnrnn.bridge.nn.RACModule`,
   :class:`tnrnn.bridge.nn.MIRNN` (through :func:`tnrnn.bridge.from_module`) and
@@ -138,7 +139,7 @@ def _xp(like) -> SimpleNamespace:
         return SimpleNamespace(
             tanh=np.tanh, sigmoid=lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), relu=lambda z: np.maximum(z, 0.0),
             cat=lambda xs: np.concatenate(xs, axis=-1), asarray=lambda a: np.asarray(a, dtype=like.dtype),
-            ones=lambda n, m: np.ones((n, m), dtype=like.dtype),
+            ones=lambda n, m: np.ones((n, m), dtype=like.dtype), sign=np.sign, abs=np.abs,
         )
     import torch
 
@@ -159,7 +160,7 @@ def _xp(like) -> SimpleNamespace:
     return SimpleNamespace(
         tanh=torch.tanh, sigmoid=torch.sigmoid, relu=torch.relu, cat=lambda xs: torch.cat(xs, dim=-1),
         asarray=asarray,
-        ones=lambda n, m: torch.ones((n, m), dtype=like.dtype, device=like.device),
+        ones=lambda n, m: torch.ones((n, m), dtype=like.dtype, device=like.device), sign=torch.sign, abs=torch.abs,
     )
 
 
@@ -329,6 +330,25 @@ def _rac(model) -> Stepper:
                    _linear_readout(model.output_weights))
 
 
+def _modrelu(model) -> Stepper:
+    """scoRNN (:class:`tnrnn.bridge.modules.ModReLUModel`): its fixed initial state ``h0`` enters at ``t = 0``."""
+    L, H = model.depth, model.hidden
+
+    def step(s, x, t):
+        xp = _xp(s)
+        parts, below = [], x
+        for k in range(L):
+            h = s[:, k * H:(k + 1) * H]
+            h = xp.asarray(model.h0[k]) + 0.0 * h if t == 0 else h
+            z = below @ xp.asarray(model.weight_ih[k]).T + h @ xp.asarray(model.weight_hh[k]).T
+            below = xp.sign(z) * xp.relu(xp.abs(z) + xp.asarray(model.bias[k]))
+            parts.append(below)
+        return xp.cat(parts)
+
+    return Stepper("scornn", L * H, slice((L - 1) * H, L * H), model.inputs, model.outputs, step,
+                   _linear_readout(model.readout_weight, model.readout_bias))
+
+
 def _torch_module(model):
     import sys
 
@@ -365,6 +385,7 @@ def stepper(model) -> Stepper:
     """
     from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
+    from ..bridge.modules import ModReLUModel
     from ..circuits import RAC
     from ..memory.linear import LinearRNN
 
@@ -380,6 +401,8 @@ def stepper(model) -> Stepper:
         return _recurrent(model)
     if isinstance(model, RAC):
         return _rac(model)
+    if isinstance(model, ModReLUModel):
+        return _modrelu(model)
     imported = _torch_module(model)
     if imported is not None:
         return stepper(imported)

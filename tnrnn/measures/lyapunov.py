@@ -93,7 +93,7 @@ class LyapunovSpectrum(Record):
         ok = self.reason is None
         with np.errstate(invalid="ignore"):
             total = float(self.exponents.sum())
-        return {"measure": "lyapunov", "model": self.label, "units": "nats per step",
+        return {"kind": "lyapunov", "measure": "lyapunov", "model": self.label, "units": "nats per step",
                 "exponents": clean(self.exponents), "spread": clean(self.spread),
                 "maximal": self.maximal if ok and np.isfinite(self.maximal) else None,
                 "sum": total if ok and np.isfinite(total) else None, "sequences": int(self.per_sequence.shape[0]),

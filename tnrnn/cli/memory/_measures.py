@@ -21,7 +21,7 @@ import numpy as np
 
 from ...errors import InvalidParameterError
 
-MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac")
+MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "scornn")
 
 
 def add_model_arguments(p) -> None:
@@ -165,7 +165,7 @@ def _register_plot_kinds() -> None:
     from ..plot import register_kind
 
     for name, draw in _DRAWERS.items():
-        register_kind(name, lambda r, name=name: r.get("measure") == name,
+        register_kind(name, lambda r, name=name: name in (r.get("kind"), r.get("measure")),
                       lambda records, args, draw=draw: draw(records, args.output, args.title))
 
     def draw_compare(records, args):

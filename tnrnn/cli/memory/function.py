@@ -11,7 +11,7 @@ from .._common import declare, figure_path
 from ..plot import register_kind
 from ._common import check_plot, emit, float_in, int_at_least, nonzero_float, positive_float
 
-_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac")
+_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac", "scornn")
 
 EXAMPLES = """\
 examples:
