@@ -141,7 +141,7 @@ def run(args) -> int:
         if args.spectrum:
             spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
                                           channel=args.channel, backend=args.backend, device=args.device,
-                                          energy=args.energy,
+                                          energy=args.energy, certify=True,
                                           progress=progress.wrapper(f"spectrum of {label}", unit="batch"))
         rows.append((label, imported, spectrum))
     if args.plot is not None:
