@@ -117,6 +117,60 @@ def test_every_subcommand_has_the_shared_options():
         assert p.get_default("func") is not None, name
 
 
+def test_one_name_per_concept_and_one_concept_per_name():
+    """Walk the parser: every option spelled like a vocabulary name is that concept, every concept has one
+    live name (old spellings only as deprecated aliases), and every --json states its shape."""
+    from tnrnn.cli import build_parser
+    from tnrnn.cli._common import leaf_parsers, vocabulary_problems
+
+    assert vocabulary_problems(leaf_parsers(build_parser())) == []
+
+
+def test_the_vocabulary_check_fails_on_two_meanings_and_on_two_names():
+    import argparse
+
+    from tnrnn.cli._common import add_json_argument, add_term, vocabulary_problems
+
+    two_meanings = argparse.ArgumentParser()   # --inputs as a distribution, as memory horizon once had it
+    two_meanings.add_argument("--inputs", choices=("gaussian", "onehot"))
+    assert any("--inputs means 'inputs'" in p for p in vocabulary_problems([("x", two_meanings)]))
+    two_names = argparse.ArgumentParser()      # width as --widths, as memory curse once had it
+    two_names.add_argument("--widths")
+    assert any("replaced name of 'hidden'" in p for p in vocabulary_problems([("x", two_names)]))
+    extra = argparse.ArgumentParser()          # a concept under a second live spelling
+    add_term(extra, "hidden").option_strings.append("--units")
+    assert any("spelled" in p for p in vocabulary_problems([("x", extra)]))
+    shapeless = argparse.ArgumentParser()
+    add_term(shapeless, "json", action="store_true")
+    assert any("shape" in p for p in vocabulary_problems([("x", shapeless)]))
+    fine = argparse.ArgumentParser()
+    add_term(fine, "hidden", deprecated=("--widths", "-H"))
+    add_json_argument(fine, "json")
+    assert vocabulary_problems([("x", fine)]) == []
+
+
+def test_deprecated_spellings_work_with_a_warning(capsys, tmp_path):
+    """Old spellings of the renamed options still work for one release, with one warning line on stderr."""
+    from tnrnn.cli import build_parser
+
+    parser = build_parser()
+    cases = [
+        (["draw", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "-o", str(tmp_path / "c.png")], "output",
+         str(tmp_path / "c.png"), "-o"),
+        (["train", "ses", "--seeds", "4", "--out", "r"], "seeds", 4, "--seeds"),
+        (["train", "ses", "-H", "9", "--out", "r"], "hidden", 9, "-H"),
+        (["memory", "compare", "--out", "c", "--jobs", "3"], "jobs", 3, "--jobs"),
+        (["memory", "horizon", "m.npz", "--inputs", "onehot"], "inputs", "onehot", "--inputs"),
+        (["memory", "curse", "--widths", "1:3"], "widths", [1, 2, 3], "--widths"),
+        (["bench", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--budget", "3"], "budget", 3.0, "--budget"),
+    ]
+    for argv, dest, value, old in cases:
+        args = parser.parse_args(argv)
+        assert getattr(args, dest) == value, argv
+        err = capsys.readouterr().err
+        assert f"{old} is deprecated" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_memory_hankel_takes_max_memory_and_writes_records(tmp_path, capsys):
     from tnrnn.cli import main
 

@@ -728,14 +728,16 @@ def exit_status(sweep: SweepResult) -> int:
 
 def add_runner_arguments(parser, *, out: bool = True) -> None:
     """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
+    from .cli._common import add_term
+
     if out:
         parser.add_argument("--out", default=None, metavar="PATH",
                             help="append one JSON line per finished configuration to PATH")
     parser.add_argument("--resume", action="store_true",
                         help="skip the configurations already in --out and append the rest")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="run on a local Dask cluster of N processes (default: in this process)")
+    add_term(group, "workers", type=int, default=None, metavar="N",
+             help="run on a local Dask cluster of N processes (default: in this process)")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
 

@@ -10,7 +10,9 @@ from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
+    add_json_argument,
     add_max_memory_argument,
+    add_term,
     declare,
     figure_path,
     write_or_rescue,
@@ -49,14 +51,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_circuit_arguments(p)
     add_cut_argument(p)
-    p.add_argument("--backend", default="numpy",
+    add_term(p, "backend", default="numpy",
                    help="numpy (default), torch, cupy, or another autoray backend (jax with x64, dask)")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
+    add_term(p, "seed", type=int, default=0, help="seed of the weights (default 0)")
     p.add_argument("--certify", action=argparse.BooleanOptionalAction, default=True,
                    help="also compute the certified (GF(p)) rank of the same weights and show the float rank beside "
                         "it (default; skipped, saying so, above 30 s of estimated exact work)")
@@ -66,12 +68,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--slice-to", type=int, default=None, metavar="N",
                    help="slice until the largest intermediate has at most N entries")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=None, metavar="N",
+    add_term(group, "workers", type=int, default=None, metavar="N",
                        help="contract the slices on a local Dask cluster of N processes")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_json_argument(p, "print JSON instead of text")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
     declare(p, "records", "figure")

@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import add_resume_argument, check_resume, declare, int_list
+from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list
 from .plot import register_kind
 
 __all__ = ["add_parser", "run", "plan"]
@@ -20,7 +20,7 @@ examples:
   tnrnn train ses --preset repro-cpu --out results/repro        # the CPU reproduction: 30 seeds per cell
   tnrnn train ses --preset paper --out results/paper            # the paper's scale, on a GPU (--device cuda)
   tnrnn train ses --preset paper --out results/paper --dry-run  # the grid, its memory and work, nothing trained
-  tnrnn train ses --arch scornn --depth 1,2,3 --hidden 16 --length 8,16 --alphabet 4 --window 4 --seeds 30 --out r
+  tnrnn train ses --arch scornn --depth 1,2,3 --hidden 16 --length 8,16 --alphabet 4 --window 4 --n-seeds 30 --out r
   tnrnn train ses --matches uniform --depth 1,2 --hidden 16 --length 16,32 --alphabet 4 --window 2 --out r-uniform
   tnrnn train copy --depth 1,2 --hidden 32 --length 20,40 --memory 5 --alphabet 4 --out results/copy
   tnrnn train digits --permuted --depth 1,2 --hidden 32 --out results/pdigits
@@ -38,7 +38,7 @@ JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Imp
 
 #: Ranges of the integer options: (option, attribute, minimum, maximum).
 _INT_RANGES = (
-    ("--hidden", "hidden", 1, 4096), ("--seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
+    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
     ("--window", "window", 1, 100_000), ("--classes", "classes", 1, 1000), ("--memory", "memory", 1, 100_000),
     ("--batch-size", "batch_size", 1, 65_536), ("--max-steps", "max_steps", 1, 10_000_000),
     ("--eval-every", "eval_every", 1, 10_000_000), ("--patience", "patience", 1, 10_000),
@@ -74,14 +74,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the paper")
     p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn"),
                    help="model (default ortho: orthogonal tanh RNN; scornn: the paper's scaled-Cayley modReLU RNN)")
-    p.add_argument("--depth", "-L", default=None, help="depths, e.g. 1,2,3 (default)")
-    p.add_argument("--hidden", "-H", type=_int, default=None, help="width of the shallowest network")
-    p.add_argument("--budget", default=None,
-                   help="match: deeper networks get the stored-weight count of the shallowest (default); dof: its "
-                        "degrees of freedom (H(H-1)/2 per orthogonal matrix); none: the same width; a comma list runs "
-                        "each")
-    p.add_argument("--length", "-T", default=None, help="sequence lengths, e.g. 16,40,80 or 20:80:20")
-    p.add_argument("--seeds", type=_int, default=None, help="seeds 0..k-1 per configuration (default 3)")
+    add_term(p, "depth", default=None, help="depths, e.g. 1,2,3 (default)")
+    add_term(p, "hidden", deprecated=("-H",), type=_int, default=None, help="width of the shallowest network")
+    add_term(p, "budget", default=None,
+             help="match: deeper networks get the stored-weight count of the shallowest (default); dof: its "
+                  "degrees of freedom (H(H-1)/2 per orthogonal matrix); none: the same width; a comma list runs each")
+    add_term(p, "length", default=None, help="sequence lengths, e.g. 16,40,80 or 20:80:20")
+    add_term(p, "n-seeds", dest="seeds", deprecated=("--seeds",), type=_int, default=None,
+             help="k: seeds 0..k-1 per configuration (default 3)")
     p.add_argument("--alphabet", type=_int, default=None, help="symbols n (default 32)")
     p.add_argument("--window", type=_int, default=None, help="ses: compared symbols m per window (default 30)")
     p.add_argument("--classes", type=_int, default=None, help="ses: C, labels 0..C (default 2)")
@@ -99,7 +99,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lr-decays", type=_int, default=None,
                    help="divide the learning rate by 10 at a validation plateau this many times before stopping")
     p.add_argument("--batch-size", type=_int, default=None, help="training batch size")
-    p.add_argument("--max-steps", "--steps", type=_int, default=None, help="training steps at most (the cap)")
+    add_term(p, "max-steps", deprecated=("--steps",), type=_int, default=None, help="training steps at most (the cap)")
     p.add_argument("--eval-every", type=_int, default=None, help="validate every N steps")
     p.add_argument("--patience", type=_int, default=None, help="a plateau is N validations without improvement")
     p.add_argument("--val-size", type=_int, default=None, help="validation sequences per seed")
@@ -120,7 +120,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print the grid, its memory and work estimates, and stop (nothing is trained)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figures")
-    p.add_argument("--json", action="store_true", help="print the records as JSON lines instead of a table")
+    add_json_argument(p, "print the records as JSON lines, one per configuration, instead of a table", shape="lines")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
@@ -223,11 +223,11 @@ def _estimates(groups, max_memory):
         seconds += groups_run * c["max_steps"] * stack_step_seconds(S, c["batch_size"], task.length, c["hidden"],
                                                                     c["depth"], gates)
     check_memory("the largest group of seeds trained together", peak, max_memory,
-                 "lower --seeds, --batch-size or --hidden")
+                 "lower --n-seeds, --batch-size or --hidden")
     if work > MAX_WORK:
         raise InvalidParameterError("--max-steps", max(g[0]["max_steps"] for g in groups),
                                     f"a grid of at most {MAX_WORK:.0e} sequence steps (this one asks for {work:.2e}; "
-                                    "lower --max-steps, --seeds or --length)")
+                                    "lower --max-steps, --n-seeds or --length)")
     return peak, work, format_bytes(peak), seconds
 
 
@@ -337,7 +337,7 @@ def _draw_train(records, args) -> None:
         fig.axes[0].set_title(args.title)
     from ..plotting.figure import figure_format, save_figure
 
-    save_figure(fig, args.output, figure_format(args.output, "--output"))
+    save_figure(fig, args.output, figure_format(args.output, "--plot"))
 
 
 register_kind("train", _is_train_record, _draw_train)

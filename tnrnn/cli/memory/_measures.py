@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from ...errors import InvalidParameterError
+from .._common import add_json_argument, add_term
 
 MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "scornn")
 
@@ -32,8 +33,8 @@ def add_model_arguments(p) -> None:
                         "tnrnn train checkpoint, else detected from the weights; required for linear and esn)")
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--activation", default="tanh", choices=("tanh", "identity"), help="esn: the reservoir's f")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_term(p, "seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    add_json_argument(p, "print the record as one JSON object")
 
 
 def check_int(args, dest: str, option: str, minimum: int = 1, *, none_ok: bool = True) -> None:
