@@ -180,3 +180,17 @@ def test_memory_hankel_takes_max_memory_and_writes_records(tmp_path, capsys):
     assert read_records(out) == [printed]
     assert main(["memory", "hankel", "--target", "exp", "--out", str(out)]) == 2   # no --resume: not mixed
     assert "--out" in capsys.readouterr().err
+
+
+def test_the_vocabulary_is_documented():
+    """docs/cli.rst lists every concept's name and every replaced spelling; CHANGELOG.md every rename."""
+    import pathlib
+
+    from tnrnn.cli._common import VOCABULARY
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    page, changelog = (root / "docs" / "cli.rst").read_text(), (root / "CHANGELOG.md").read_text()
+    for term in VOCABULARY.values():
+        assert f"``{term.name}``" in page, term.name
+        for old in term.synonyms:
+            assert f"``{old}``" in page and f"`{old}" in changelog, old

@@ -184,8 +184,9 @@ VOCABULARY = {t.concept: t for t in (
 )}
 
 #: The ``--json`` rule: a command prints ONE JSON document per run (``json.loads`` of the whole stdout): an
-#: object for a command that makes one result, a list of records for a sweep; a streaming command prints
-#: JSON lines, one record per line as it is made.  Every ``--json`` says which (``add_json_argument``).
+#: object when the run makes one result, a list of records when it makes several (a sweep, several files or
+#: targets); a streaming command (``train``) prints JSON lines, one record per line.  Every ``--json`` says
+#: which (``add_json_argument``).
 JSON_SHAPES = ("document", "lines")
 
 

@@ -67,7 +67,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="also truncate to this width (balanced truncation)")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="with --hidden and one target: save the truncated W, U, c to PATH (.npz)")
-    add_json_argument(p, "print a JSON list of records")
+    add_json_argument(p, "print the record (one target) or a list of records (several) as one JSON document")
     add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot the singular values to PATH")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
