@@ -78,12 +78,12 @@ def test_horizon_and_lyapunov_of_a_linear_model(capsys, tmp_path):
     (["memory", "capacity", "{npz}", "--arch", "esn"], "MODEL"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--seed", "-1"], "--seed"),
-    (["memory", "capacity", "{npz}", "--arch", "linear", "--test-size", "1.5"], "--test-size"),
+    (["memory", "capacity", "{npz}", "--arch", "linear", "--test-fraction", "1.5"], "--test-fraction"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--max-memory", "1KiB"], "1.00 KiB"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--threshold", "2"], "--threshold"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--max-memory", "1KiB"], "1.00 KiB"),
-    (["memory", "horizon", "{npz}", "--arch", "linear", "--tol", "2"], "--tol"),
+    (["memory", "horizon", "{npz}", "--arch", "linear", "--horizon-tol", "2"], "--horizon-tol"),
     (["memory", "lyapunov", "{npz}", "--arch", "linear", "--washout", "-1"], "--washout"),
     (["memory", "compare", "--preset", "gpu", "--out", "{dir}"], "--preset"),
     (["memory", "compare", "--preset", "smoke", "--seeds", "-1", "--out", "{dir}"], "--seeds"),
@@ -205,7 +205,7 @@ def test_every_command_reads_a_scornn_checkpoint_of_train(capsys, tmp_path, monk
 
 @pytest.mark.parametrize("action, extra", [
     ("capacity", ["--lags", "4", "--length", "600"]),
-    ("retention", ["--lags", "3", "--window", "1", "--sequences", "40", "--inputs", "gaussian"]),
+    ("retention", ["--lags", "3", "--window", "1", "--sequences", "40", "--input-dist", "gaussian"]),
     ("horizon", ["--lags", "6", "--sequences", "2"]),
     ("lyapunov", ["--steps", "20", "--washout", "5", "--sequences", "1"]),
 ])
@@ -219,7 +219,7 @@ def test_tnrnn_plot_redraws_every_measure_record(capsys, delay_line, tmp_path, a
     assert main(["memory", action, str(path), "--arch", "linear", *extra, "--out", str(out),
                  "--plot", str(direct)]) == 0
     capsys.readouterr()
-    assert main(["plot", str(out), "-o", str(redrawn), "--json"]) == 0
+    assert main(["plot", str(out), "--plot", str(redrawn), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["record_kind"] == action and info["records"] == 1
     assert redrawn.read_text().startswith("<?xml") and direct.stat().st_size > 0
@@ -242,5 +242,5 @@ def test_tnrnn_plot_redraws_compare_records(capsys, tmp_path):
         for r in recs:
             w.write(r)
     figure = tmp_path / "compare.png"
-    assert main(["plot", str(path), "-o", str(figure), "--json"]) == 0
+    assert main(["plot", str(path), "--plot", str(figure), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["record_kind"] == "compare" and figure.stat().st_size > 0

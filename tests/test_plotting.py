@@ -363,17 +363,17 @@ def test_plot_spectrum_of_a_contracted_spectrum():
 def test_cli_draw_writes_the_figure(tmp_path, capsys):
     out = tmp_path / "cut.svg"
     argv = ["draw", "--depth", "2", "--hidden", "3", "--inputs", "3", "--length", "6", "--cut", "start-end",
-            "-o", str(out)]
+            "--plot", str(out)]
     assert main(argv) == 0
     assert out.read_bytes().startswith(b"<?xml")
     assert "min-cut bound" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--length", "6", "-o", "cut.bmp"], "--output"),
-    (["--length", "5", "-o", "cut.png"], "length"),
-    (["--length", "4", "--cut", "0,1|2,3,4", "-o", "cut.png"], "cut"),
-    (["--length", "0", "-o", "cut.png"], "--length"),
+    (["--length", "6", "--plot", "cut.bmp"], "--plot"),
+    (["--length", "5", "--plot", "cut.png"], "length"),
+    (["--length", "4", "--cut", "0,1|2,3,4", "--plot", "cut.png"], "cut"),
+    (["--length", "0", "--plot", "cut.png"], "--length"),
 ])
 def test_cli_draw_refuses_bad_input_with_one_line(tmp_path, capsys, argv, message):
     argv = ["draw", "-L", "2", "-R", "2", "-M", "2"] + [a if a[-4:] not in (".bmp", ".png") else str(tmp_path / a)

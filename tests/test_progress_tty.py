@@ -29,7 +29,7 @@ COMMANDS = {
     "compile": ["compile", "-L", "2", "-R", "3", "-M", "3", "-T", "6"],
     "spectrum": ["spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "6"],
     "train": ["train", "ses", "--preset", "cpu", "--out", "{tmp}/ses"],
-    "memory-curse": ["memory", "curse", "--targets", "exp,pol", "--widths", "1:64", "--out", "{tmp}/curse.jsonl"],
+    "memory-curse": ["memory", "curse", "--target", "exp,pol", "--hidden", "1:64", "--out", "{tmp}/curse.jsonl"],
     "memory-plateau": ["memory", "plateau", "--target", "shift", "--delays", "2,4,6,8"],
     "memory-compare": ["memory", "compare", "--preset", "cpu", "--out", "{tmp}/compare"],
 }

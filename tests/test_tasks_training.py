@@ -181,7 +181,7 @@ def test_cli_train_then_import(tmp_path, capsys):
     from tnrnn.cli import main
 
     out = tmp_path / "res"
-    args = ["train", "ses", "--depth", "1,2", "--hidden", "4", "--length", "4,6", "--seeds", "1", "--alphabet", "2",
+    args = ["train", "ses", "--depth", "1,2", "--hidden", "4", "--length", "4,6", "--n-seeds", "1", "--alphabet", "2",
             "--window", "1", "--classes", "1", "--max-steps", "20", "--eval-every", "10", "--spectrum-samples", "4",
             "--out", str(out)]
     assert main(args) == 0

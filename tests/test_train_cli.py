@@ -8,14 +8,14 @@ import pytest
 
 from tnrnn.cli import main
 
-TINY = ["train", "ses", "--arch", "scornn", "--depth", "1,2", "--hidden", "4", "--length", "4", "--seeds", "3",
+TINY = ["train", "ses", "--arch", "scornn", "--depth", "1,2", "--hidden", "4", "--length", "4", "--n-seeds", "3",
         "--alphabet", "2", "--window", "1", "--classes", "1", "--max-steps", "20", "--eval-every", "10",
         "--spectrum-samples", "4", "--val-size", "32", "--test-size", "32"]
 
 
 @pytest.mark.parametrize("option,value", [("--hidden", "0"), ("--length", "1"), ("--batch-size", "0"),
-                                          ("--alphabet", "0"), ("--seeds", "0"), ("--seeds", "100000"),
-                                          ("--steps", "1000000000000"), ("--max-steps", "0"), ("--lr", "nan"),
+                                          ("--alphabet", "0"), ("--n-seeds", "0"), ("--n-seeds", "100000"),
+                                          ("--max-steps", "1000000000000"), ("--max-steps", "0"), ("--lr", "nan"),
                                           ("--lr", "-1"), ("--lr-decays", "11"), ("--depth", "0"),
                                           ("--budget", "equal"), ("--success", "1.5"), ("--hidden", "5000"),
                                           ("--eval-every", "0"), ("--spectrum-samples", "0")])
@@ -36,11 +36,11 @@ def test_empty_out_and_non_integers_refused(capsys):
 
 
 def test_memory_estimated_before_allocating(tmp_path, capsys):
-    args = ["train", "ses", "--length", "64", "--alphabet", "32", "--window", "30", "--seeds", "1000",
+    args = ["train", "ses", "--length", "64", "--alphabet", "32", "--window", "30", "--n-seeds", "1000",
             "--batch-size", "4096", "--hidden", "512", "--out", str(tmp_path / "o"), "--max-memory", "1GiB"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "memory limit" in err and "--seeds" in err
+    assert "memory limit" in err and "--n-seeds" in err
 
 
 def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
@@ -97,7 +97,7 @@ def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
     from tnrnn.cli.plot import record_kind
 
     assert {record_kind(r) for r in records} == {"train"}
-    assert main(["plot", str(out / "records.jsonl"), "-o", str(tmp_path / "again.png")]) == 0
+    assert main(["plot", str(out / "records.jsonl"), "--plot", str(tmp_path / "again.png")]) == 0
     assert (tmp_path / "again.png").stat().st_size > 0
     refused = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "--resume" in refused.stderr   # one resume rule

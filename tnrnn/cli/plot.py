@@ -93,13 +93,13 @@ def run(args) -> int:
 
     from ..limits import check_memory
     from ..plotting.figure import figure_format
-    from ..results import load_results
+    from ..records import read_records
 
     figure_format(args.output, "--plot")
     if os.path.isfile(args.results):   # parsed JSON takes several times the text: refused before it is read
         check_memory(f"reading {args.results}", JSON_BYTES_PER_BYTE * os.path.getsize(args.results),
                      args.max_memory, "raise --max-memory for a file this large")
-    records = load_results(args.results, name="RESULTS")
+    records = read_records(args.results, missing_ok=False, name="RESULTS")
     if not records:
         raise InvalidParameterError("RESULTS", args.results, "a file with at least one record")
     try:

@@ -96,6 +96,8 @@ class Spectrum(Record):
     (3, 'factors', (8, 8))
     """
 
+    KIND = "spectrum"
+
     singular_values: np.ndarray
     numerical_rank: int
     tolerance: float

@@ -78,6 +78,8 @@ class RankBounds(Record):
         (:func:`tnrnn.versions.versions`); not compared.
     """
 
+    KIND = "bounds"
+
     depth: int
     hidden: int
     inputs: int
