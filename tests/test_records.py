@@ -235,3 +235,20 @@ def test_every_record_type_carries_kind():
 
     assert Custom(1).to_dict() == {"kind": "custom", "x": 1}
     assert list(_Point(1, 2.0, "a", ()).to_dict())[0] == "kind"
+
+
+def test_result_reprs_are_one_short_line():
+    """quimb style: the repr of a result is one line of its scalars (no arrays dumped)."""
+    from tnrnn import RAC, rank_bounds
+    from tnrnn.measures import EchoStateNetwork, memory_capacity
+    from tnrnn.network.spectrum import spectrum
+
+    results = [rank_bounds(2, 3, 3, 6, method="closed-form"), spectrum(RAC.random(1, 3, 2, seed=0), length=6),
+               memory_capacity(EchoStateNetwork.random(30, seed=0), lags=40, length=3000, seed=0)]
+    for r in results:
+        text = repr(r)
+        assert "\n" not in text and len(text) <= 120 and "array(" not in text, text
+        assert text.startswith(type(r).__name__ + "(")
+    b = results[0]
+    assert repr(b) == (f"RankBounds(L=2, R=3, M=3, T=6, cut='start-end', lower={b.lower}, upper={b.upper}, "
+                       f"exact={b.exact}, method='closed-form')")

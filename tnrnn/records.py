@@ -87,6 +87,10 @@ def jsonable(value: Any) -> Any:
     raise InvalidParameterError("record", type(value).__name__, "JSON-safe values (numbers, strings, lists, dicts)")
 
 
+#: The most characters of a record's ``repr``.
+REPR_WIDTH = 120
+
+
 class Record:
     """Mixin of every result dataclass: ``to_dict``, ``to_json``, and ``str`` as a one-row table.
 
@@ -113,6 +117,8 @@ class Record:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # every record carries ``kind``: a subclass's own to_dict is wrapped to put it first when missing
         super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:   # before @dataclass, which then keeps it: one line, no arrays
+            cls.__repr__ = Record._short_repr
         own = cls.__dict__.get("to_dict")
         if own is not None and not getattr(own, "_adds_kind", False):
             def to_dict(self, *args: Any, **kw: Any) -> dict:
@@ -139,6 +145,34 @@ class Record:
         d = jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
         kind = self.record_kind()
         return d if "kind" in d or not kind else {"kind": kind, **d}
+
+    def _short_repr(self) -> str:
+        """``Name(field=value, ...)`` on one line (quimb style): scalars shown, arrays and lists as their
+        length, mappings left out, at most :data:`REPR_WIDTH` characters."""
+        parts, shapes = [], []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            v = getattr(self, f.name)
+            if v is None or isinstance(v, (Mapping, Record)):
+                continue
+            if isinstance(v, bool) or isinstance(v, int):
+                text = str(v)
+            elif isinstance(v, float):
+                text = f"{v:.4g}"
+            elif isinstance(v, str):
+                text = repr(v if len(v) <= 24 else v[:21] + "...")
+            elif hasattr(v, "shape") and getattr(v, "ndim", 1) > 0:
+                shapes.append(f"{f.name}=<{'x'.join(map(str, v.shape))}>")
+                continue
+            elif isinstance(v, (list, tuple)) and len(v) > 4:
+                shapes.append(f"{f.name}=<{len(v)}>")
+                continue
+            else:
+                text = repr(v)
+            parts.append(f"{f.name}={text}")
+        out = f"{type(self).__name__}(" + ", ".join(parts + shapes) + ")"   # the arrays last
+        return out if len(out) <= REPR_WIDTH else out[:REPR_WIDTH - 4] + "...)"
 
     def to_json(self, **kwargs: Any) -> str:
         """The record as one JSON object (``kwargs`` go to :func:`json.dumps`)."""

@@ -143,6 +143,10 @@ class RankBounds(Record):
         d["samples"] = list(self.samples) if self.samples is not None else None
         return d
 
+    def __repr__(self) -> str:
+        return (f"RankBounds(L={self.depth}, R={self.hidden}, M={self.inputs}, T={self.length}, cut={self.cut!r}, "
+                f"lower={self.lower}, upper={self.upper}, exact={self.exact}, method={self.method!r})")
+
     def to_json(self, **kwargs: Any) -> str:
         """The record as a JSON object."""
         return json.dumps(self.to_dict(), **kwargs)
