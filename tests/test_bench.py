@@ -71,7 +71,7 @@ def test_records_have_every_field(records):
     assert [r.strategy for r in records] == ["greedy", "optimal", "cotengra-greedy", "recurrence", default] * 2
     for r in records:
         d = r.to_dict()
-        assert set(d) == FIELDS
+        assert set(d) == FIELDS | {"kind"} and d["kind"] == "bench"
         assert json.loads(json.dumps(d)) == d and BenchRecord.from_dict(d) == r
         assert d["versions"]["tnrnn"] and "numpy" in d["versions"]
         assert r.default == (r.strategy == default)
