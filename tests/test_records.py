@@ -252,3 +252,20 @@ def test_result_reprs_are_one_short_line():
     b = results[0]
     assert repr(b) == (f"RankBounds(L=2, R=3, M=3, T=6, cut='start-end', lower={b.lower}, upper={b.upper}, "
                        f"exact={b.exact}, method='closed-form')")
+
+
+def test_the_append_lock_excludes_another_process(tmp_path):
+    """The writer's lock (filelock, portable) is held across processes: a second one times out while it is held."""
+    import subprocess
+    import sys
+
+    from tnrnn.records import _append_lock
+
+    path = tmp_path / "r.jsonl"
+    probe = ("import sys; from filelock import Timeout; from tnrnn.records import _append_lock\n"
+             "try:\n    _append_lock(sys.argv[1]).acquire(timeout=0.2); print('free')\n"
+             "except Timeout:\n    print('held')")
+    with _append_lock(path):
+        held = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    free = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    assert (held.stdout.strip(), free.stdout.strip()) == ("held", "free"), (held.stderr, free.stderr)

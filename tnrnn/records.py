@@ -505,6 +505,24 @@ def _unwrap_sweeps(data: list[dict]) -> list[dict]:
     return out
 
 
+def _append_lock(path):
+    """The inter-process lock of appends to ``path`` (:mod:`filelock`, portable: Windows has no ``flock``).
+
+    The lock file lives in the temporary folder, named by a hash of the file's
+    real path, so output folders hold only their results (and a lock never
+    truncates the records, as locking the records file itself would).
+    """
+    import hashlib
+    import tempfile
+
+    from filelock import FileLock
+
+    real = os.path.realpath(os.fspath(path))
+    folder = os.path.join(tempfile.gettempdir(), "tnrnn-locks")
+    os.makedirs(folder, exist_ok=True)
+    return FileLock(os.path.join(folder, hashlib.sha256(real.encode()).hexdigest()[:32] + ".lock"))
+
+
 class JsonlWriter:
     """Append records to a JSON-lines file, one whole line per record, flushed and fsynced, under a lock.
 
@@ -540,7 +558,7 @@ class JsonlWriter:
     Notes
     -----
     **Concurrent writers** (the append protocol): every write takes an
-    exclusive ``fcntl.flock`` on the file, reads what other writers appended
+    exclusive lock of the file (:mod:`filelock`, on every platform), reads what other writers appended
     since its last look, and appends its whole line only if the key is new,
     then fsyncs and releases the lock.  Two processes appending to one file
     (two ``tnrnn bounds --out same.jsonl``, two ``--resume`` runs) therefore
@@ -603,20 +621,19 @@ class JsonlWriter:
 
     @contextlib.contextmanager
     def _locked(self):
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): one writer per file
+        if not self._regular():   # a pipe or a device: nothing to share
             yield
             return
         try:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
-        except OSError:  # a file system without locks
+            lock = _append_lock(self.path)
+            lock.acquire()
+        except OSError:  # no writable temporary folder: one writer per file
             yield
             return
         try:
             yield
         finally:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            lock.release()
 
     def _remember(self, records) -> None:
         if self._key is not None:
