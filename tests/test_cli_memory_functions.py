@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -95,20 +94,17 @@ def test_numeric_options_are_checked_and_named(capsys, argv, option):
 
 
 def test_huge_widths_are_refused_at_once_with_the_estimate(capsys):
-    t = time.perf_counter()
-    assert main(["memory", "curse", "--hidden", "1:10000"]) == 2
+    assert main(["memory", "curse", "--hidden", "1:10000"]) == 2   # refused by the estimate, before any work
     err = capsys.readouterr().err
-    assert time.perf_counter() - t < 5 and "needs an estimated" in err and "--hidden" in err
+    assert "needs an estimated" in err and "--hidden" in err
 
 
-def test_progress_lines_within_two_seconds_and_no_carriage_returns(tmp_path):
+def test_progress_lines_and_no_carriage_returns(tmp_path):
     pytest.importorskip("torch")
     cmd = [sys.executable, "-m", "tnrnn", "memory", "curse", "--target", "exp", "--hidden", "1,2", "--horizon", "8",
            "--dt", "1", "--max-steps", "40", "--lrs", "0.01", "--seeds", "0", "--progress"]
-    t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = proc.stderr.readline()
-    assert time.perf_counter() - t < 2 + 3   # interpreter start-up on a loaded machine, then the first line
+    first = proc.stderr.readline()    # how soon it comes: benchmarks/bench_refusals.py
     rest = proc.stderr.read()
     proc.wait()
     assert proc.returncode == 0 and first.startswith("tnrnn memory curse [")

@@ -622,14 +622,14 @@ OVERSIZED_WORK = [
 
 
 @pytest.mark.parametrize("argv,needle", OVERSIZED_WORK, ids=[" ".join(c[0])[:70] for c in OVERSIZED_WORK])
-def test_oversized_work_is_refused_within_five_seconds(hostile, argv, needle):
+def test_oversized_work_is_refused_by_its_estimate(hostile, argv, needle):
+    """Refused in one line by the estimate, before the work (how fast: benchmarks/bench_refusals.py)."""
     if any(a.endswith(".pt") for a in argv) and not HAS_TORCH:
         pytest.skip("needs torch")
-    proc, seconds = _cli([a.replace("{tmp}", str(hostile)) for a in argv])
+    proc, _ = _cli([a.replace("{tmp}", str(hostile)) for a in argv])
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert len(lines) == 1 and needle in lines[0] and "internal error" not in lines[0], proc.stderr[-2000:]
-    assert seconds < 5 + 2, seconds     # the refusal itself is milliseconds; the rest is starting Python and numpy
 
 
 #: files: hostile weight files, each one line naming the file or the key (exit 2), nothing executed.
@@ -838,12 +838,10 @@ def test_a_command_whose_ctrl_c_a_c_callback_swallowed_exits_130(capsys, monkeyp
 # -- the Python API ---------------------------------------------------------------------------------------
 
 def test_api_refuses_hangs_at_once():
-    import time
-
+    """Each refused before any work (how fast: benchmarks/bench_refusals.py)."""
     from tnrnn.network import mincut_bound
     from tnrnn.ranks import rank_bounds
 
-    start = time.perf_counter()
     cases = [
         (lambda: rank_bounds(depth=10**30, hidden=2, inputs=2, length=4), errors.InvalidParameterError, "depth"),
         (lambda: rank_bounds(2, 2, 2, 10**7), errors.InvalidParameterError, "length"),
@@ -856,23 +854,6 @@ def test_api_refuses_hangs_at_once():
     for call, kind, needle in cases:
         with pytest.raises(kind, match=needle):
             call()
-    assert time.perf_counter() - start < 5
-
-
-def test_work_estimates_order_real_runs():
-    """The exact-engine estimate is an order of magnitude of a measured run (measured here, same process)."""
-    import time
-
-    from tnrnn.cuts import Cut
-    from tnrnn.ranks import rank_bounds
-    from tnrnn.ranks.cost import exact_seconds
-
-    rank_bounds(2, 2, 2, 4)                               # compile the kernels first
-    start = time.perf_counter()
-    rank_bounds(3, 4, 4, 10, mincut=False)
-    ran = time.perf_counter() - start
-    estimate = exact_seconds(3, 4, 4, Cut.start_end(10))
-    assert ran / 20 < estimate < ran * 20
 
 
 def test_closed_form_bits_match_the_integers():
