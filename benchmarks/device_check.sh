@@ -109,15 +109,15 @@ step pipeline-gpu 200 env TNRNN_RANK_DEVICE="$RANK_DEVICE" "$PY" -m tnrnn bounds
 step pipeline-cpu 120 env TNRNN_RANK_DEVICE=cpu "$PY" -m tnrnn bounds -L 2 -R 4 -M 4 -T "$CPU_LENGTH" \
   --max-seconds 3000 --json --quiet --out "$DEST/pipeline_cpu.jsonl"
 
-step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backends "$BENCH_BACKENDS" \
-  --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction.jsonl"
+step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backend "$BENCH_BACKENDS" \
+  --repeats 3 --strategy-seconds 4 --json --quiet --out "$DEST/contraction.jsonl"
 
 # the paper-scale SES grid (issue 22): on the device a time-boxed run (finished records stay valid and a rerun
 # resumes them; the summary table is written at the end, so a cut-off run leaves records only); on the CPU the plan
 if [ "$MODE" = dry ]; then
   step train-paper 60 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --dry-run --json
 else
-  step train-paper 150 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --quiet
+  step train-paper 150 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --resume --quiet
 fi
 
 failed=$(grep -c '"exit": [1-9]' "$SUMMARY")
