@@ -40,7 +40,7 @@ NEEDS_TORCH = {"train", "memory-curse", "memory-plateau", "memory-compare"}
 #: How long a command may stay silent before the test gives up (a hang guard, not a timing target).
 WINDOW = float(os.environ.get("TNRNN_TEST_WINDOW", "60.0"))
 #: How long the pipe test watches stderr for a carriage return.
-PIPE_WATCH = 8.0
+PIPE_WATCH = 3.0
 
 
 def _argv(name, tmp_path):

@@ -114,10 +114,10 @@ def run(args) -> int:
         raise InvalidParameterError("--repeats", args.repeats, "an integer >= 1")
     if args.warmup < 0:
         raise InvalidParameterError("--warmup", args.warmup, "an integer >= 0")
-    for name in ("budget", "time_budget"):
+    for name, option in (("budget", "--strategy-seconds"), ("time_budget", "--time-budget")):
         value = getattr(args, name)
         if value is not None and not value > 0:
-            raise InvalidParameterError("--" + name.replace("_", "-"), value, "a positive number of seconds")
+            raise InvalidParameterError(option, value, "a positive number of seconds")
     progress = Progress.from_args(args).enabled
     try:
         if args.time_budget is not None:
