@@ -78,7 +78,7 @@ def test_readme_dry_run_from_an_empty_folder(tmp_path, monkeypatch, capsys):
     assert len(plan["groups"]) == 20 and plan["estimated_seconds"] == pytest.approx(want, abs=0.1)
 
 
-def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
+def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path, capsys):
     pytest.importorskip("torch")
     out = tmp_path / "res"
     cmd = [sys.executable, "-m", "tnrnn", *TINY, "--out", str(out)]
@@ -99,8 +99,9 @@ def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
     assert {record_kind(r) for r in records} == {"train"}
     assert main(["plot", str(out / "records.jsonl"), "--plot", str(tmp_path / "again.png")]) == 0
     assert (tmp_path / "again.png").stat().st_size > 0
-    refused = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True, timeout=300)
-    assert refused.returncode == 2 and "--resume" in refused.stderr   # one resume rule
-    quiet = subprocess.run(cmd + ["--quiet", "--json", "--resume"], capture_output=True, text=True, timeout=300)
-    assert quiet.returncode == 0 and quiet.stderr == ""  # resumed, nothing retrained, nothing said
-    assert [json.loads(line)["key"] for line in quiet.stdout.splitlines()] == [r["key"] for r in records]
+    assert main(TINY + ["--out", str(out), "--quiet"]) == 2          # one resume rule: refused before any work
+    assert "--resume" in capsys.readouterr().err
+    assert main(TINY + ["--out", str(out), "--quiet", "--json", "--resume"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""  # resumed, nothing retrained, nothing said
+    assert [json.loads(line)["key"] for line in quiet.out.splitlines()] == [r["key"] for r in records]

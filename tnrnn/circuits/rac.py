@@ -252,7 +252,7 @@ class RAC(CircuitShape, Circuit):
         return RAC(self.hidden_weights, self.input_weights, self.output_weights, self.initial_states, modulus=p)
 
 
-def _growth_rates(wh, wi, M: int, *, chains: int = 64, steps: int = 48) -> list[float]:
+def _growth_rates(wh, wi, M: int, *, chains: int = 32, steps: int = 32) -> list[float]:
     """Per layer, the mean growth ``log |h_t| - log |h_{t-1}|`` on uniformly random one-hot inputs.
 
     Layer ``l`` is measured after layers ``0..l-1`` were rescaled by their

@@ -18,7 +18,7 @@ examples:
   tnrnn memory function linear.npz --arch linear --lags 64
   tnrnn memory function linear.npz --arch linear --time continuous --dt 0.05 --lags 400 --plot rho.png
   tnrnn memory function rnn.npz --arch rnn --lags 32 --directions 16 --amplitude 0.1 --json
-  tnrnn memory function model.pt --arch lstm --lags 50 --tol 1e-2
+  tnrnn memory function model.pt --arch lstm --lags 50 --horizon-tol 1e-2
 
 A linear model is an .npz with arrays W (m, m), U (m, M) and c (C, m); its closed-form
 memory function (c W^k U, or c e^{Wt} U in continuous time) is printed beside the estimate.
