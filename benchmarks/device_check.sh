@@ -122,15 +122,15 @@ else
     --out "$DEST/pipeline_cpu_t64.jsonl"
 fi
 
-step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backends "$BENCH_BACKENDS" \
-  --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction.jsonl"
+step contraction 90 "$PY" -m tnrnn bench -L 2 -R 4 -M 2 -T 4,8 --strategies greedy,recurrence --backend "$BENCH_BACKENDS" \
+  --repeats 3 --strategy-seconds 4 --json --quiet --out "$DEST/contraction.jsonl"
 
 step contraction-kinds 90 "$PY" benchmarks/contract_kinds.py --backends "$BENCH_BACKENDS" --shapes "$KIND_SHAPES" \
   --out "$DEST/contraction_kinds.jsonl"
 
 for kind in ssm gla; do
   step "bench-$kind" 90 "$PY" -m tnrnn bench --circuit "$kind" -L 1,2 -R 3 -M 2 -T 4,6 --strategies greedy,recurrence \
-    --backends "$BENCH_BACKENDS" --repeats 3 --budget 4 --json --quiet --out "$DEST/contraction_$kind.jsonl"
+    --backend "$BENCH_BACKENDS" --repeats 3 --strategy-seconds 4 --json --quiet --out "$DEST/contraction_$kind.jsonl"
 done
 
 # the paper-scale SES grid (issue 22): on the device a time-boxed run (finished records stay valid and a rerun
@@ -138,7 +138,7 @@ done
 if [ "$MODE" = dry ]; then
   step train-paper 60 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --dry-run --json
 else
-  step train-paper 150 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --quiet
+  step train-paper 150 "$PY" -m tnrnn train ses --preset paper --out "$DEST/paper" --resume --quiet
 fi
 
 # the teacher-student experiment (issue 32) at the gpu preset's scale: 32 seeds per cell, T up to 12, on CUDA,

@@ -71,7 +71,7 @@ def test_records_have_every_field(records):
     assert [r.strategy for r in records] == ["greedy", "optimal", "cotengra-greedy", "recurrence", default] * 2
     for r in records:
         d = r.to_dict()
-        assert set(d) == FIELDS
+        assert set(d) == FIELDS | {"kind"} and d["kind"] == "bench"
         assert json.loads(json.dumps(d)) == d and BenchRecord.from_dict(d) == r
         assert d["versions"]["tnrnn"] and "numpy" in d["versions"]
         assert r.default == (r.strategy == default)
@@ -226,7 +226,7 @@ def test_table_fit_and_plots(records, tmp_path):
 def test_cli_writes_files(tmp_path, capsys):
     out, fig = tmp_path / "r.jsonl", tmp_path / "flops.svg"
     argv = ["bench", "-L", "1,2", "-R", "2", "-M", "2", "-T", "3:4", "--strategies", "greedy,recurrence",
-            "--repeats", "1", "--budget", "5", "--out", str(out), "--plot", str(fig), "--no-progress"]
+            "--repeats", "1", "--strategy-seconds", "5", "--out", str(out), "--plot", str(fig), "--no-progress"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "recurrence" in text and "log10 time" in text
@@ -239,10 +239,10 @@ def test_cli_writes_files(tmp_path, capsys):
 
 @pytest.mark.parametrize("extra,needle", [
     (["--strategies", "greedy,nope"], "--strategies"),
-    (["--backends", "numpy,tpu"], "--backends"),
+    (["--backend", "numpy,tpu"], "--backend"),
     (["--length", "x"], "--length"),
     (["--repeats", "0"], "--repeats"),
-    (["--budget", "0"], "--budget"),
+    (["--strategy-seconds", "0"], "--strategy-seconds"),
     (["--plot", "f.jpg"], "--plot"),
     (["--plot", "f.png", "--plot-kind", "speedup"], "--plot-kind"),
     (["--max-memory", "lots"], "--max-memory"),
@@ -259,7 +259,7 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, extra, needle):
 
 def test_cli_resume_measures_only_the_new_networks(tmp_path, capsys):
     out = tmp_path / "b.jsonl"
-    base = ["bench", "-L", "1", "-R", "2", "-M", "2", "--strategies", "greedy", "--repeats", "1", "--budget", "5",
+    base = ["bench", "-L", "1", "-R", "2", "-M", "2", "--strategies", "greedy", "--repeats", "1", "--strategy-seconds", "5",
             "--out", str(out), "--no-progress"]
     assert main([*base, "-T", "3"]) == 0
     first = load_records(out)

@@ -67,6 +67,8 @@ def test_shallow_rac_file_has_rank_r(capsys, tmp_path):
     result = json.loads(out)
     assert result["import"]["exact"] is True
     assert result["spectrum"]["numerical_rank"] == 3  # min(R, M**(T/2)) = min(3, 4)
+    # the certified rank beside it: Theorem 1's min(R, M**(T/2)) = 3 is also the GF(p) rank here
+    assert result["spectrum"]["certified"]["lower"] == result["spectrum"]["certified"]["upper"] == 3
 
 
 def _one_line_error(code, out, err):

@@ -23,7 +23,7 @@ def test_hankel_exact_kernel_and_truncation(capsys, tmp_path):
     assert main(["memory", "hankel", "--kernel", "1,1,2,3,5,8,13,21,34", "--exact"]) == 0
     assert "rank 2 over GF(" in capsys.readouterr().out
     path = tmp_path / "airy6.npz"
-    assert main(["memory", "hankel", "--target", "airy", "--horizon", "16", "--dt", "0.2", "--width", "6",
+    assert main(["memory", "hankel", "--target", "airy", "--horizon", "16", "--dt", "0.2", "--hidden", "6",
                  "--save", str(path), "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert rec["truncation"]["width"] == 6 and rec["truncation"]["lower_bound"] <= rec["truncation"]["upper_bound"]
@@ -61,7 +61,7 @@ def test_function_of_an_rnn_file(capsys, tmp_path):
 
 def test_curse_without_training(capsys, tmp_path):
     out = tmp_path / "c.jsonl"
-    argv = ["memory", "curse", "--targets", "exp,airy", "--widths", "1:3", "--horizon", "8", "--dt", "0.25",
+    argv = ["memory", "curse", "--target", "exp,airy", "--hidden", "1:3", "--horizon", "8", "--dt", "0.25",
             "--no-train", "--out", str(out), "--plot", str(tmp_path / "c.png")]
     assert main(argv + ["--json"]) == 0
     recs = json.loads(capsys.readouterr().out)
@@ -73,7 +73,7 @@ def test_curse_without_training(capsys, tmp_path):
 
 def test_plateau(capsys):
     pytest.importorskip("torch")
-    assert main(["memory", "plateau", "--target", "shift", "--delays", "2", "--width", "4", "--horizon", "6",
+    assert main(["memory", "plateau", "--target", "shift", "--delays", "2", "--hidden", "4", "--horizon", "6",
                  "--dt", "0.2", "--steps", "100", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)[0]
     assert rec["target"] == "shift:2" and rec["delay"] == 2.0
@@ -84,7 +84,7 @@ def test_plateau(capsys):
     ["memory", "hankel", "--target", "exp", "--exact"],
     ["memory", "hankel", "--kernel", "1,x"],
     ["memory", "hankel", "--target", "exp", "--plot", "x.jpg"],
-    ["memory", "curse", "--widths", "0", "--no-train"],
+    ["memory", "curse", "--hidden", "0", "--no-train"],
     ["memory", "function", "missing.npz", "--arch", "linear"],
     ["memory", "plateau", "--target", "exp"],
 ])

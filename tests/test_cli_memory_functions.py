@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -21,13 +20,13 @@ def _plot_roundtrip(tmp_path, out, capsys, kind):
 
 def test_curse_records_redraw(tmp_path, capsys):
     out = tmp_path / "c.jsonl"
-    assert main(["memory", "curse", "--targets", "exp,pol", "--widths", "1:3", "--horizon", "12", "--dt", "1",
+    assert main(["memory", "curse", "--target", "exp,pol", "--hidden", "1:3", "--horizon", "12", "--dt", "1",
                  "--no-train", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "noise floor" in text and "floor" in text.splitlines()[2]          # exp's bounds are at the floor
     _plot_roundtrip(tmp_path, out, capsys, "curse")
     # --resume: nothing recomputed, the same records
-    assert main(["memory", "curse", "--targets", "exp,pol", "--widths", "1:3", "--horizon", "12", "--dt", "1",
+    assert main(["memory", "curse", "--target", "exp,pol", "--hidden", "1:3", "--horizon", "12", "--dt", "1",
                  "--no-train", "--out", str(out), "--resume", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 6 and len(out.read_text().splitlines()) == 6
 
@@ -35,7 +34,7 @@ def test_curse_records_redraw(tmp_path, capsys):
 def test_plateau_records_redraw_and_summary(tmp_path, capsys):
     pytest.importorskip("torch")
     out = tmp_path / "p.jsonl"
-    assert main(["memory", "plateau", "--delays", "1,2", "--width", "3", "--horizon", "4", "--dt", "0.2",
+    assert main(["memory", "plateau", "--delays", "1,2", "--hidden", "3", "--horizon", "4", "--dt", "0.2",
                  "--steps", "60", "--seeds", "0:2", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "plateau median" in text and "range over seeds" in text
@@ -64,13 +63,13 @@ def test_memory_function_records_redraw(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, option", [
-    (["memory", "curse", "--widths", "0", "--no-train"], "--widths"),
-    (["memory", "curse", "--widths", "1:x"], "--widths"),
+    (["memory", "curse", "--hidden", "0", "--no-train"], "--hidden"),
+    (["memory", "curse", "--hidden", "1:x"], "--hidden"),
     (["memory", "curse", "--horizon", "0"], "--horizon"),
     (["memory", "curse", "--dt", "nan"], "--dt"),
     (["memory", "curse", "--lrs", "0.01,-1"], "--lrs"),
     (["memory", "curse", "--seeds", "-1"], "--seeds"),
-    (["memory", "curse", "--targets", "shift:1000", "--no-train"], "--targets"),
+    (["memory", "curse", "--target", "shift:1000", "--no-train"], "--target"),
     (["memory", "plateau", "--delays", "-1"], "--delays"),
     (["memory", "plateau", "--delays", "inf"], "--delays"),
     (["memory", "plateau", "--threshold", "2"], "--threshold"),
@@ -81,11 +80,11 @@ def test_memory_function_records_redraw(tmp_path, capsys):
     (["memory", "hankel", "--kernel", "0,0,0"], "--kernel"),
     (["memory", "hankel", "--target", "shift:1000"], "--target"),
     (["memory", "hankel", "--target", "exp", "--eps", "0"], "--eps"),
-    (["memory", "hankel", "--target", "exp", "--width", "0"], "--width"),
+    (["memory", "hankel", "--target", "exp", "--hidden", "0"], "--hidden"),
     (["memory", "hankel", "--target", "exp", "--horizon", "1e9"], "memory limit"),
     (["memory", "function", "m.npz", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "function", "m.npz", "--arch", "linear", "--amplitude", "0"], "--amplitude"),
-    (["memory", "function", "m.npz", "--arch", "linear", "--tol", "-1"], "--tol"),
+    (["memory", "function", "m.npz", "--arch", "linear", "--horizon-tol", "-1"], "--horizon-tol"),
 ])
 def test_numeric_options_are_checked_and_named(capsys, argv, option):
     assert main(argv) == 2
@@ -95,20 +94,17 @@ def test_numeric_options_are_checked_and_named(capsys, argv, option):
 
 
 def test_huge_widths_are_refused_at_once_with_the_estimate(capsys):
-    t = time.perf_counter()
-    assert main(["memory", "curse", "--widths", "1:10000"]) == 2
+    assert main(["memory", "curse", "--hidden", "1:10000"]) == 2   # refused by the estimate, before any work
     err = capsys.readouterr().err
-    assert time.perf_counter() - t < 5 and "needs an estimated" in err and "--widths" in err
+    assert "needs an estimated" in err and "--hidden" in err
 
 
-def test_progress_lines_within_two_seconds_and_no_carriage_returns(tmp_path):
+def test_progress_lines_and_no_carriage_returns(tmp_path):
     pytest.importorskip("torch")
-    cmd = [sys.executable, "-m", "tnrnn", "memory", "curse", "--targets", "exp", "--widths", "1,2", "--horizon", "8",
-           "--dt", "1", "--steps", "40", "--lrs", "0.01", "--seeds", "0", "--progress"]
-    t = time.perf_counter()
+    cmd = [sys.executable, "-m", "tnrnn", "memory", "curse", "--target", "exp", "--hidden", "1,2", "--horizon", "8",
+           "--dt", "1", "--max-steps", "40", "--lrs", "0.01", "--seeds", "0", "--progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = proc.stderr.readline()
-    assert time.perf_counter() - t < 2 + 3   # interpreter start-up on a loaded machine, then the first line
+    first = proc.stderr.readline()    # how soon it comes: benchmarks/bench_refusals.py
     rest = proc.stderr.read()
     proc.wait()
     assert proc.returncode == 0 and first.startswith("tnrnn memory curse [")

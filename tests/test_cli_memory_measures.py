@@ -1,6 +1,8 @@
 """``tnrnn memory capacity|retention|horizon|lyapunov|compare``: values against closed forms, errors, files."""
 
 import json
+import os
+import shlex
 
 import numpy as np
 import pytest
@@ -76,12 +78,12 @@ def test_horizon_and_lyapunov_of_a_linear_model(capsys, tmp_path):
     (["memory", "capacity", "{npz}", "--arch", "esn"], "MODEL"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--seed", "-1"], "--seed"),
-    (["memory", "capacity", "{npz}", "--arch", "linear", "--test-size", "1.5"], "--test-size"),
+    (["memory", "capacity", "{npz}", "--arch", "linear", "--test-fraction", "1.5"], "--test-fraction"),
     (["memory", "capacity", "{npz}", "--arch", "linear", "--max-memory", "1KiB"], "1.00 KiB"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--lags", "0"], "--lags"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--threshold", "2"], "--threshold"),
     (["memory", "retention", "{npz}", "--arch", "linear", "--max-memory", "1KiB"], "1.00 KiB"),
-    (["memory", "horizon", "{npz}", "--arch", "linear", "--tol", "2"], "--tol"),
+    (["memory", "horizon", "{npz}", "--arch", "linear", "--horizon-tol", "2"], "--horizon-tol"),
     (["memory", "lyapunov", "{npz}", "--arch", "linear", "--washout", "-1"], "--washout"),
     (["memory", "compare", "--preset", "gpu", "--out", "{dir}"], "--preset"),
     (["memory", "compare", "--preset", "smoke", "--seeds", "-1", "--out", "{dir}"], "--seeds"),
@@ -153,7 +155,9 @@ def test_compare_smoke_resumes_and_tabulates(capsys, tmp_path):
     md = (out / "compare.md").read_text()
     assert "| gru |" in md and "Significant differences" in md and "e-3" not in md
     assert (out / "compare.png").stat().st_size > 0
-    assert main(argv) == 0  # resumes: nothing new to train
+    assert main(argv) == 2  # one resume rule: an --out with records is refused without --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(argv + ["--resume"]) == 0  # resumes: nothing new to train
     capsys.readouterr()
     assert len((out / "compare.jsonl").read_text().splitlines()) == 12
 
@@ -170,9 +174,38 @@ def test_reads_a_train_checkpoint_through_its_sidecar(capsys, tmp_path):
     assert rec["state_dim"] == 5 and rec["model"].startswith("gru")
 
 
+def test_every_command_reads_a_scornn_checkpoint_of_train(capsys, tmp_path, monkeypatch):
+    """scoRNN, train's default model: import (also by the command stored in the sidecar) and every measure."""
+    torch = pytest.importorskip("torch")
+    from tnrnn.bridge import load_weights
+    from tnrnn.measures.drive import stepper
+    from tnrnn.tasks import make_config, run_config
+
+    c = make_config(task="ses", arch="scornn", depth=2, hidden=3, length=6, alphabet=2, window=2, max_steps=2,
+                    eval_every=2, val_size=8, test_size=8, spectrum_samples=4, out=str(tmp_path))
+    ckpt = run_config(c)["checkpoint"]
+    sidecar = json.loads((tmp_path / "checkpoints" / (os.path.basename(ckpt)[:-12] + ".json")).read_text())
+    monkeypatch.chdir(tmp_path / "checkpoints")
+    assert main(shlex.split(sidecar["import"])[1:] + ["--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["import"]["arch"] == "scornn" and rec["spectrum"]["shape"][0] == rec["spectrum"]["shape"][1] > 1
+    for action, extra in (("capacity", ["--lags", "3", "--length", "200"]), ("horizon", ["--lags", "4"]),
+                          ("lyapunov", ["--steps", "10", "--washout", "2", "--sequences", "1"]),
+                          ("retention", ["--lags", "2", "--window", "1", "--sequences", "20", "--no-kernel"])):
+        assert main(["memory", action, ckpt, *extra, "--json"]) == 0, action
+        rec = json.loads(capsys.readouterr().out)
+        assert rec["kind"] == action
+    # the stepper's equations against the network's own forward (numpy) and the trained torch model
+    imported = load_weights(ckpt, arch=sidecar["arch"])
+    X = np.random.default_rng(0).normal(size=(3, 5, imported.model.inputs))
+    assert np.allclose(stepper(imported)(X), imported.model(X), atol=1e-12)
+    st = stepper(imported)
+    assert torch.allclose(st(torch.as_tensor(X)), torch.as_tensor(imported.model(X)), atol=1e-12)
+
+
 @pytest.mark.parametrize("action, extra", [
     ("capacity", ["--lags", "4", "--length", "600"]),
-    ("retention", ["--lags", "3", "--window", "1", "--sequences", "40", "--inputs", "gaussian"]),
+    ("retention", ["--lags", "3", "--window", "1", "--sequences", "40", "--input-dist", "gaussian"]),
     ("horizon", ["--lags", "6", "--sequences", "2"]),
     ("lyapunov", ["--steps", "20", "--washout", "5", "--sequences", "1"]),
 ])
@@ -186,7 +219,7 @@ def test_tnrnn_plot_redraws_every_measure_record(capsys, delay_line, tmp_path, a
     assert main(["memory", action, str(path), "--arch", "linear", *extra, "--out", str(out),
                  "--plot", str(direct)]) == 0
     capsys.readouterr()
-    assert main(["plot", str(out), "-o", str(redrawn), "--json"]) == 0
+    assert main(["plot", str(out), "--plot", str(redrawn), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["record_kind"] == action and info["records"] == 1
     assert redrawn.read_text().startswith("<?xml") and direct.stat().st_size > 0
@@ -209,5 +242,5 @@ def test_tnrnn_plot_redraws_compare_records(capsys, tmp_path):
         for r in recs:
             w.write(r)
     figure = tmp_path / "compare.png"
-    assert main(["plot", str(path), "-o", str(figure), "--json"]) == 0
+    assert main(["plot", str(path), "--plot", str(figure), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["record_kind"] == "compare" and figure.stat().st_size > 0

@@ -9,7 +9,7 @@ matplotlib = pytest.importorskip("matplotlib")
 
 from tnrnn.cli import main  # noqa: E402
 from tnrnn.errors import InvalidParameterError, MissingDependencyError  # noqa: E402
-from tnrnn.results import load_results, to_pandas  # noqa: E402
+from tnrnn.results import read_records, to_pandas  # noqa: E402
 
 
 def _out(capsys, argv):
@@ -32,7 +32,7 @@ def test_plot_bounds_records(tmp_path, capsys):
     path = tmp_path / "ranks.json"
     path.write_text(out)
     figure = tmp_path / "ranks.svg"
-    assert "6 ranks records" in _out(capsys, ["plot", path, "-o", figure])
+    assert "6 ranks records" in _out(capsys, ["plot", path, "--plot", figure])
     assert figure.stat().st_size > 0
 
 
@@ -42,7 +42,7 @@ def test_plot_bench_records_from_json_lines(tmp_path, capsys):
                   "--repeats", "1", "--out", out, "--quiet"])
     for kind in ("flops", "time"):
         figure = tmp_path / f"{kind}.png"
-        assert "bench records" in _out(capsys, ["plot", out, "--kind", kind, "-o", figure])
+        assert "bench records" in _out(capsys, ["plot", out, "--plot-kind", kind, "--plot", figure])
         assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -51,16 +51,16 @@ def test_plot_spectrum_record(tmp_path, capsys):
     assert json.loads(out)["versions"]["numpy"] == np.__version__
     path = tmp_path / "spectrum.json"
     path.write_text(out)
-    _out(capsys, ["plot", path, "-o", tmp_path / "s.svg"])
+    _out(capsys, ["plot", path, "--plot", tmp_path / "s.svg"])
     assert 'id="singular-values"' in (tmp_path / "s.svg").read_text()
 
 
 def test_plot_refuses_what_it_cannot_draw(tmp_path, capsys):
     path = tmp_path / "compile.json"
     path.write_text(_out(capsys, ["compile", "-L", "1", "-R", "2", "-M", "2", "-T", "3", "--json"]))
-    assert main(["plot", str(path), "-o", str(tmp_path / "x.png")]) == 2
+    assert main(["plot", str(path), "--plot", str(tmp_path / "x.png")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
-    assert main(["plot", str(tmp_path / "absent.json"), "-o", str(tmp_path / "x.png")]) == 2
+    assert main(["plot", str(tmp_path / "absent.json"), "--plot", str(tmp_path / "x.png")]) == 2
 
 
 def test_import_several_models_one_table_one_overlay(tmp_path, capsys):
@@ -97,7 +97,7 @@ def test_import_several_models_one_table_one_overlay(tmp_path, capsys):
         assert k == 1 or np.sum(s[:k - 1] ** 2) < 0.9999 * np.sum(s**2)
     saved = tmp_path / "models.json"
     saved.write_text(json.dumps(records))
-    _out(capsys, ["plot", saved, "-o", tmp_path / "again.svg"])
+    _out(capsys, ["plot", saved, "--plot", tmp_path / "again.svg"])
     assert _figure_lines(tmp_path / "again.svg")[0] == 2
     # without --ignore the unknown key is named
     assert main(["import", str(paths[0])]) == 2
@@ -107,10 +107,10 @@ def test_import_several_models_one_table_one_overlay(tmp_path, capsys):
 def test_load_results_and_to_pandas(tmp_path, capsys):
     path = tmp_path / "ranks.json"
     path.write_text(_out(capsys, ["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "2,4", "--json", "-q"]))
-    records = load_results(path)
+    records = read_records(path)
     assert [r["length"] for r in records] == [2, 4]
     with pytest.raises(InvalidParameterError):
-        load_results(tmp_path / "absent.json")
+        read_records(tmp_path / "absent.json", missing_ok=False)
     try:
         import pandas  # noqa: F401
     except ImportError:

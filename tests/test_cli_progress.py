@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
     "compile": (["compile", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--optimize", "greedy"], "planning with greedy"),
     "spectrum": (["spectrum", "-L", "1", "-R", "2", "-M", "2", "-T", "4"], "planning, contracting and the SVD"),
-    "draw": (["draw", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "-o", "{tmp}/net.png"], "min-cut and drawing"),
+    "draw": (["draw", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--plot", "{tmp}/net.png"], "min-cut and drawing"),
     "bounds": (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4"], "configurations:"),  # the sweep's bar
     "bench": (["bench", "-L", "1", "-R", "2", "-M", "2", "-T", "3", "--strategies", "greedy", "--repeats", "1"],
               "networks:"),

@@ -90,7 +90,7 @@ BAD_CLI = [
     # the seed, devices, huge sizes (issue: tracebacks instead of one line)
     (["compile", *C, "--seed", "-1"], 2, "--seed"),
     (["spectrum", *C, "--seed", "-1"], 2, "--seed"),
-    (["draw", *C, "--seed", "-1", "-o", "{tmp}/x.png"], 2, "--seed"),
+    (["draw", *C, "--seed", "-1", "--plot", "{tmp}/x.png"], 2, "--seed"),
     (["bench", *C, "--seed", "-1", "--no-progress"], 2, "--seed"),
     (["spectrum", *C, "--device", "foo"], 2, "--device"),
     (["spectrum", *C, "--backend", "torch", "--device", "foo"], 2, "--device"),
@@ -104,7 +104,7 @@ BAD_CLI = [
     (["bounds", "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--cut", "prefix:0"], 2, "--cut='prefix:0'"),
     (["bounds", *C, "--cut", "0,1,2|2,3"], 2, "0..3"),
     (["spectrum", *C, "--cut", "prefix:9"], 2, "--cut"),
-    (["draw", *C, "--cut", "sideways", "-o", "{tmp}/x.png"], 2, "--cut"),
+    (["draw", *C, "--cut", "sideways", "--plot", "{tmp}/x.png"], 2, "--cut"),
     (["bench", "-L", "0", "-R", "2", "-M", "2", "-T", "4", "--no-progress"], 2, "--depth=0"),
     (["bench", "-L", "1", "-R", "2,0", "-M", "2", "-T", "4", "--no-progress"], 2, "--hidden=0"),
     (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "1"], 2, "--length"),
@@ -115,7 +115,7 @@ BAD_CLI = [
     (["spectrum", *C, "--tol", "-1"], 2, "--tol"),
     (["spectrum", *C, "--backend", "jax"], 2, "--backend"),
     (["bench", *C, "--repeats", "0", "--no-progress"], 2, "--repeats"),
-    (["bench", *C, "--budget", "0", "--no-progress"], 2, "--budget"),
+    (["bench", *C, "--strategy-seconds", "0", "--no-progress"], 2, "--strategy-seconds"),
     # ranges are counted before they are expanded
     (["bounds", "-L", "1", "-R", "2", "-M", "2", "--length", "2:1000000000:2"], 2, "--length"),
     (["bench", "-L", "1", "-R", "2", "-M", "2", "--length", "2:1000000000", "--no-progress"], 2, "--length"),
@@ -123,15 +123,15 @@ BAD_CLI = [
     (["bounds", *C, "--length", "4:x"], 2, "--length"),
     # --max-memory on every subcommand, parsed with the arguments
     *[([cmd, *args, "--max-memory", bad], 2, "--max-memory") for cmd, args in [
-        ("bounds", C), ("compile", C), ("spectrum", C), ("bench", C), ("draw", [*C, "-o", "{tmp}/x.png"]),
+        ("bounds", C), ("compile", C), ("spectrum", C), ("bench", C), ("draw", [*C, "--plot", "{tmp}/x.png"]),
         ("import", ["{tmp}/lstm.npz", "--arch", "lstm"])] for bad in ("lots", "0", "-1GiB")],
     # output paths: a missing folder, a folder, under a file, a wrong extension; before any work
     (["spectrum", *C, "--plot", "/nonexistent/x.png"], 2, "--plot"),
     (["bounds", *C, "--plot", "{tmp}/folder.png"], 2, "--plot"),
     (["bounds", *C, "--plot", "{tmp}/a_file/x.png"], 2, "--plot"),
-    (["draw", *C, "-o", "/nonexistent/x.png"], 2, "--output"),
-    (["draw", *C, "-o", "{tmp}/a_file/x.svg"], 2, "--output"),
-    (["draw", *C, "-o", "{tmp}/x.jpg"], 2, "--output"),
+    (["draw", *C, "--plot", "/nonexistent/x.png"], 2, "--plot"),
+    (["draw", *C, "--plot", "{tmp}/a_file/x.svg"], 2, "--plot"),
+    (["draw", *C, "--plot", "{tmp}/x.jpg"], 2, "--plot"),
     (["bench", *C, "--out", "/nonexistent/x.jsonl", "--no-progress"], 2, "--out"),
     (["bench", *C, "--out", "{tmp}", "--no-progress"], 2, "--out"),
     (["bench", *C, "--plot", "{tmp}/a_file/x.png", "--no-progress"], 2, "--plot"),
@@ -288,7 +288,7 @@ OVERSIZED = [
     (["bounds", "-L", "10", "-R", "2", "-M", "2", "-T", "20", "--mincut"], "min-cut graph"),
     (["compile", "-L", "2", "-R", "3", "-M", "3", "-T", "2000"], "compiled network"),
     (["compile", "-L", "5", "-R", "2", "-M", "2", "-T", "40"], "compiled network"),
-    (["draw", "-L", "2", "-R", "3", "-M", "3", "-T", "500", "-o", "{tmp}/x.png"], "drawing"),
+    (["draw", "-L", "2", "-R", "3", "-M", "3", "-T", "500", "--plot", "{tmp}/x.png"], "drawing"),
     (["spectrum", "-L", "1", "-R", "30000", "-M", "2", "-T", "4", "--max-memory", "1GiB"], "weights"),
     (["spectrum", "-L", "1", "-R", "100000", "-M", "2", "-T", "4"], "weights"),
     (["spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "40"], "grid matricization"),
@@ -528,8 +528,8 @@ INPUTS = [
     (["compile", *C, "--out", "/sys/x.jsonl"], "--out"),
     (["compile", *C, "--out", "/dev/zero"], "device"),
     (["spectrum", *C, "--plot", "/proc/x.svg"], "--plot"),
-    (["draw", *C, "-o", "/proc/x.png"], "--output"),
-    (["plot", "{tmp}/fields.json", "-o", "/proc/x.png"], "--output"),
+    (["draw", *C, "--plot", "/proc/x.png"], "--plot"),
+    (["plot", "{tmp}/fields.json", "--plot", "/proc/x.png"], "--plot"),
     (["memory", "hankel", "--target", "exp", "--save", "/proc/s.npz"], "tnrnn memory hankel: error: argument --save"),
     (["memory", "hankel", "--target", "exp", "--save", "{tmp}/notes.npz"], "--save"),
     (["train", "ses", "--out", ""], "tnrnn train: error: argument --out"),
@@ -548,7 +548,7 @@ INPUTS = [
     (["compile", *C, "--optimize", "greedy,"], "--optimize"),
     (["bench", *C, "-s", ",greedy", "--no-progress"], "--strategies"),
     (["spectrum", *C, "--tol", "nan"], "--tol"),
-    (["bench", *C, "--budget", "inf", "--no-progress"], "--budget"),
+    (["bench", *C, "--strategy-seconds", "inf", "--no-progress"], "--strategy-seconds"),
     (["bounds", *C, "--seed", "-1"], "--seed"),
     (["import", "{tmp}/zero.npz", "--seed", "-1"], "tnrnn import: error: argument --seed"),
     (["memory", "capacity", "model.pt", "--seed", "-1"], "tnrnn memory capacity: error: argument --seed"),
@@ -558,17 +558,17 @@ INPUTS = [
     (["bounds", "-L", "2", "-R", "2", "-M", "2", "-T", "99999999999999999999"], "--length"),
     (["compile", "-L", "2", "-R", "2", "-M", "99999999999999999999", "-T", "4"], "--inputs"),
     # tnrnn plot on results files that are not records
-    (["plot", "{tmp}/latin1.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
-    (["plot", "{tmp}/nested.json", "-o", "{tmp}/x.png"], "RESULTS"),
-    (["plot", "{tmp}/nested.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
-    (["plot", "{tmp}/number.json", "-o", "{tmp}/x.png"], "JSON objects"),
-    (["plot", "{tmp}/noise.jsonl", "-o", "{tmp}/x.png"], "RESULTS"),
-    (["plot", "{tmp}/empty.jsonl", "-o", "{tmp}/x.png"], "at least one record"),
-    (["plot", "{tmp}/fields.json", "-o", "{tmp}/x.png"], "fields"),
-    (["plot", "{tmp}/typed.json", "-o", "{tmp}/x.png"], "fields"),
-    (["plot", "{tmp}/nonfinite.json", "-o", "{tmp}/x.png"], "spectrum"),
-    (["plot", "{tmp}/results.d", "-o", "{tmp}/x.png"], "RESULTS"),
-    (["plot", "/dev/zero", "-o", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/latin1.jsonl", "--plot", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/nested.json", "--plot", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/nested.jsonl", "--plot", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/number.json", "--plot", "{tmp}/x.png"], "JSON objects"),
+    (["plot", "{tmp}/noise.jsonl", "--plot", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "{tmp}/empty.jsonl", "--plot", "{tmp}/x.png"], "at least one record"),
+    (["plot", "{tmp}/fields.json", "--plot", "{tmp}/x.png"], "fields"),
+    (["plot", "{tmp}/typed.json", "--plot", "{tmp}/x.png"], "fields"),
+    (["plot", "{tmp}/nonfinite.json", "--plot", "{tmp}/x.png"], "spectrum"),
+    (["plot", "{tmp}/results.d", "--plot", "{tmp}/x.png"], "RESULTS"),
+    (["plot", "/dev/zero", "--plot", "{tmp}/x.png"], "RESULTS"),
 ]
 
 
@@ -617,19 +617,19 @@ OVERSIZED_WORK = [
     (["import", "{tmp}/shape.safetensors", "--arch", "rnn"], "declares shape"),
     (["import", "{tmp}/header.safetensors", "--arch", "rnn"], "header declares"),
     (["import", "{tmp}/legacy-big.pt", "--arch", "rnn"], "storages declare"),
-    (["plot", "{tmp}/nested.json", "-o", "{tmp}/x.png", "--max-memory", "64KiB"], "memory limit"),
+    (["plot", "{tmp}/nested.json", "--plot", "{tmp}/x.png", "--max-memory", "64KiB"], "memory limit"),
 ]
 
 
 @pytest.mark.parametrize("argv,needle", OVERSIZED_WORK, ids=[" ".join(c[0])[:70] for c in OVERSIZED_WORK])
-def test_oversized_work_is_refused_within_five_seconds(hostile, argv, needle):
+def test_oversized_work_is_refused_by_its_estimate(hostile, argv, needle):
+    """Refused in one line by the estimate, before the work (how fast: benchmarks/bench_refusals.py)."""
     if any(a.endswith(".pt") for a in argv) and not HAS_TORCH:
         pytest.skip("needs torch")
-    proc, seconds = _cli([a.replace("{tmp}", str(hostile)) for a in argv])
+    proc, _ = _cli([a.replace("{tmp}", str(hostile)) for a in argv])
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert len(lines) == 1 and needle in lines[0] and "internal error" not in lines[0], proc.stderr[-2000:]
-    assert seconds < 5 + 2, seconds     # the refusal itself is milliseconds; the rest is starting Python and numpy
 
 
 #: files: hostile weight files, each one line naming the file or the key (exit 2), nothing executed.
@@ -838,12 +838,10 @@ def test_a_command_whose_ctrl_c_a_c_callback_swallowed_exits_130(capsys, monkeyp
 # -- the Python API ---------------------------------------------------------------------------------------
 
 def test_api_refuses_hangs_at_once():
-    import time
-
+    """Each refused before any work (how fast: benchmarks/bench_refusals.py)."""
     from tnrnn.network import mincut_bound
     from tnrnn.ranks import rank_bounds
 
-    start = time.perf_counter()
     cases = [
         (lambda: rank_bounds(depth=10**30, hidden=2, inputs=2, length=4), errors.InvalidParameterError, "depth"),
         (lambda: rank_bounds(2, 2, 2, 10**7), errors.InvalidParameterError, "length"),
@@ -856,23 +854,6 @@ def test_api_refuses_hangs_at_once():
     for call, kind, needle in cases:
         with pytest.raises(kind, match=needle):
             call()
-    assert time.perf_counter() - start < 5
-
-
-def test_work_estimates_order_real_runs():
-    """The exact-engine estimate is an order of magnitude of a measured run (measured here, same process)."""
-    import time
-
-    from tnrnn.cuts import Cut
-    from tnrnn.ranks import rank_bounds
-    from tnrnn.ranks.cost import exact_seconds
-
-    rank_bounds(2, 2, 2, 4)                               # compile the kernels first
-    start = time.perf_counter()
-    rank_bounds(3, 4, 4, 10, mincut=False)
-    ran = time.perf_counter() - start
-    estimate = exact_seconds(3, 4, 4, Cut.start_end(10))
-    assert ran / 20 < estimate < ran * 20
 
 
 def test_closed_form_bits_match_the_integers():

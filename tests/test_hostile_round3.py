@@ -71,14 +71,14 @@ def test_huge_depth_sweeps_are_refused_at_once():
 
 
 def test_compare_lengths_are_estimated_before_any_data(tmp_path):
-    line = _one_line(_tnrnn("memory", "compare", "--lengths", "100000000", "--out", str(tmp_path / "c")))
-    assert "estimated" in line and "--lengths" in line
+    line = _one_line(_tnrnn("memory", "compare", "--length", "100000000", "--out", str(tmp_path / "c")))
+    assert "estimated" in line and "--length" in line
     assert not (tmp_path / "c").exists()
 
 
 @pytest.mark.slow
 def test_quiet_compare_prints_nothing_on_a_pipe(tmp_path):
-    r = _tnrnn("memory", "compare", "--preset", "smoke", "--units", "gru", "--lengths", "8", "--seeds", "0",
+    r = _tnrnn("memory", "compare", "--preset", "smoke", "--units", "gru", "--length", "8", "--seeds", "0",
                "--max-steps", "3", "--out", str(tmp_path / "c"), "-q", timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""

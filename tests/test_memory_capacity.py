@@ -189,3 +189,34 @@ def test_the_table_shows_every_lag():
     assert rows == [str(k) for k in range(1, 41)]
     many = str(memory_capacity(esn, lags=100, length=6000, seed=0))
     assert "showing 64 of 100 lags" in many
+
+
+@pytest.mark.parametrize("lr, activation", [(1.0, "tanh"), (0.4, "tanh"), (0.7, "identity")])
+def test_reservoirpy_node_is_read_as_is(lr, activation):
+    """A reservoirpy Reservoir (sparse W, Win, a bias): from_reservoirpy's states are reservoirpy's own run, and
+    memory_capacity takes the node (or a model holding it) directly."""
+    pytest.importorskip("reservoirpy")
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    node = Reservoir(12, lr=lr, sr=0.9, bias=0.1, activation=activation, input_dim=1, seed=4)
+    u = np.random.default_rng(2).uniform(-0.8, 0.8, 300)
+    theirs = node.run(u[:, None])                        # reservoirpy's states, from its zero state
+    esn = EchoStateNetwork.from_reservoirpy(node)
+    assert esn.leak == lr and esn.activation == activation and esn.units == 12
+    np.testing.assert_allclose(hidden_states(esn, u[None, :, None])[0], theirs, atol=1e-12)
+    kw = dict(lags=6, length=1500, seed=1, correction="none")
+    want = memory_capacity(esn, **kw).profile
+    np.testing.assert_allclose(memory_capacity(node, **kw).profile, want, atol=1e-12)
+    np.testing.assert_allclose(memory_capacity(node >> Ridge(ridge=1e-6), **kw).profile, want, atol=1e-12)
+
+
+def test_reservoirpy_nodes_it_cannot_read_are_refused():
+    pytest.importorskip("reservoirpy")
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    with pytest.raises(InvalidParameterError, match="input dimension"):
+        EchoStateNetwork.from_reservoirpy(Reservoir(5, seed=0))
+    with pytest.raises(InvalidParameterError, match="activation"):
+        EchoStateNetwork.from_reservoirpy(Reservoir(5, activation="relu", seed=0), inputs=1)
+    with pytest.raises(InvalidParameterError, match="Reservoir"):
+        EchoStateNetwork.from_reservoirpy(Ridge(ridge=1.0))

@@ -73,3 +73,52 @@ def test_degenerate_and_non_finite_spectra_are_na():
     blows = lyapunov_spectrum(EchoStateNetwork(np.array([[1e200]]), np.array([1e200]), activation="identity"),
                               steps=10, washout=0, sequences=1)
     assert "not finite" in blows.reason and "n/a" in str(blows)
+
+
+def _forward_mode_jacobians(st, X, torch):
+    """The previous implementation (hand-rolled forward mode: N * D dual copies with identity tangents), kept as
+    the reference that the torch.func version must reproduce."""
+    import torch.autograd.forward_ad as fwAD
+
+    Xt = torch.tensor(np.asarray(X, dtype=np.float64))
+    N, T = X.shape[:2]
+    D = st.dim
+    s = torch.zeros((N, D), dtype=torch.float64)
+    out = np.empty((N, T, D, D))
+    for t in range(T):
+        s_rep, x_rep = s.repeat_interleave(D, 0), Xt[:, t].repeat_interleave(D, 0)
+        E = torch.eye(D, dtype=s.dtype).repeat(N, 1)
+        with torch.no_grad(), fwAD.dual_level():
+            tangent = fwAD.unpack_dual(st.step(fwAD.make_dual(s_rep, E), x_rep, t)).tangent
+        out[:, t] = 0.0 if tangent is None else tangent.reshape(N, D, D).transpose(1, 2).numpy()
+        with torch.no_grad():
+            s = st.step(s, Xt[:, t], t)
+    return out
+
+
+def test_torch_func_jacobians_equal_the_forward_mode_ones():
+    """torch.func (jacfwd under vmap) against the old hand-rolled forward mode, on every kind of stepper."""
+    torch = pytest.importorskip("torch")
+    from tnrnn import RAC
+    from tnrnn.bridge import from_module
+    from tnrnn.bridge.modules import from_scornn_state
+    from tnrnn.measures import EchoStateNetwork
+    from tnrnn.measures.drive import stepper
+    from tnrnn.measures.lyapunov import state_jacobians
+    from tnrnn.memory import LinearRNN
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    H = 3
+    scornn = {"rnn.weight_ih_l0": rng.normal(size=(H, 2)), "rnn.weight_hh_l0": np.linalg.qr(rng.normal(size=(H, H)))[0],
+              "rnn.modrelu_bias_l0": rng.normal(size=H) * 0.1, "rnn.h0_l0": rng.normal(size=H),
+              "fc.weight": rng.normal(size=(1, H)), "fc.bias": np.zeros(1)}
+    models = [EchoStateNetwork.random(4, inputs=2, leak=0.6, seed=1), LinearRNN(rng.normal(size=(3, 3)) * 0.5,
+              rng.normal(size=(3, 2)), rng.normal(size=3)), RAC.random(2, 2, 2, seed=2),
+              from_module(torch.nn.GRU(2, 3, num_layers=2, batch_first=True)),
+              from_module(torch.nn.LSTM(2, 2, batch_first=True)),
+              from_module(torch.nn.RNN(2, 3, nonlinearity="relu", batch_first=True)), from_scornn_state(scornn)]
+    X = rng.normal(size=(2, 5, 2))
+    for model in models:
+        want = _forward_mode_jacobians(stepper(model), X, torch)
+        np.testing.assert_allclose(state_jacobians(model, X), want, atol=1e-12, err_msg=stepper(model).name)

@@ -154,3 +154,70 @@ def test_long_mps_by_gram_matrices_only():
     s = spectrum(RAC.random(1, 6, 4, seed=5), "start-end", length=64)
     assert s.method == "gram" and s.shape == (4 ** 32, 4 ** 32)
     assert s.numerical_rank == 6
+
+
+def test_spectrum_command_shows_the_certified_rank_beside_the_float_rank(capsys):
+    """The README's `tnrnn spectrum -L 2 -R 3 -M 3 -T 6`: the certified 27 (FLINT's rank of the same grid
+    matricization, evaluated with exact rationals) is printed beside the float rank, which is said to disagree
+    when it does."""
+    import json
+
+    flint = pytest.importorskip("flint")
+    from tnrnn.cli import main
+    from tnrnn.ranks import float_vs_certified
+
+    assert main(["spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    rac = RAC.random(2, 3, 3, seed=0)
+    seq = (0, 2, 1, 1, 0, 2)
+    assert float(_exact_rac_output(rac, seq)) == pytest.approx(float(rac(np.eye(3)[list(seq)][None])[0, 0]), rel=1e-9)
+    # independent: the 27 x 27 grid matricization with exact rationals (float weights are dyadic), rank by FLINT
+    import itertools
+
+    def exact_output(seq):
+        return _exact_rac_output(rac, seq)
+
+    rows = [[exact_output(s + e) for e in itertools.product(range(3), repeat=3)]
+            for s in itertools.product(range(3), repeat=3)]
+    assert flint.fmpq_mat([[flint.fmpq(v.numerator, v.denominator) for v in r] for r in rows]).rank() == 27
+    assert record["certified"]["lower"] == record["certified"]["upper"] == 27
+    assert main(["spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "6"]) == 0
+    text = capsys.readouterr().out
+    assert "certified rank 27" in text
+    assert float_vs_certified(record["numerical_rank"], record["certified"]) in text
+    if record["numerical_rank"] != 27:
+        assert f"the float rank {record['numerical_rank']} disagrees" in text
+
+
+def _exact_rac_output(rac, seq):
+    """The RAC's output channel 0 on one-hot inputs, with exact rationals (the recursion of tnrnn.circuits.rac)."""
+    from fractions import Fraction
+
+    def frac(a):
+        return [[Fraction(float(v)) for v in row] for row in np.atleast_2d(a)]
+
+    Win = [frac(w) for w in rac.input_weights]
+    Whh = [frac(w) for w in rac.hidden_weights]
+    Wout = frac(rac.output_weights)
+    h0 = [[Fraction(float(v)) for v in f] for f in rac.initial_factors()]
+    state = [None] * rac.depth
+    for t, x in enumerate(seq):
+        below = [Fraction(int(i == x)) for i in range(rac.inputs)]
+        for k in range(rac.depth):
+            inp = [sum(w * b for w, b in zip(row, below)) for row in Win[k]]
+            hid = h0[k] if t == 0 else [sum(w * s for w, s in zip(row, state[k])) for row in Whh[k]]
+            state[k] = [a * b for a, b in zip(hid, inp)]
+            below = state[k]
+    return sum(w * s for w, s in zip(Wout[0], state[-1]))
+
+
+def test_float_vs_certified_says_where_they_disagree():
+    from tnrnn.ranks import float_vs_certified
+
+    exact = {"lower": 27, "upper": 27, "exact": True, "source": "GF(p)"}
+    assert float_vs_certified(27, exact).endswith("the float rank agrees")
+    assert "24 disagrees: 3 singular values" in float_vs_certified(24, exact)
+    assert "rounding noise" in float_vs_certified(28, exact)
+    assert "is inside" in float_vs_certified(5, {"lower": 4, "upper": 6, "exact": False, "source": "s"})
+    assert float_vs_certified(3, None) is None
+    assert float_vs_certified(3, {"reason": "too slow"}) == "certified rank not computed (too slow)"

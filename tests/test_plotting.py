@@ -363,17 +363,17 @@ def test_plot_spectrum_of_a_contracted_spectrum():
 def test_cli_draw_writes_the_figure(tmp_path, capsys):
     out = tmp_path / "cut.svg"
     argv = ["draw", "--depth", "2", "--hidden", "3", "--inputs", "3", "--length", "6", "--cut", "start-end",
-            "-o", str(out)]
+            "--plot", str(out)]
     assert main(argv) == 0
     assert out.read_bytes().startswith(b"<?xml")
     assert "min-cut bound" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--length", "6", "-o", "cut.bmp"], "--output"),
-    (["--length", "5", "-o", "cut.png"], "length"),
-    (["--length", "4", "--cut", "0,1|2,3,4", "-o", "cut.png"], "cut"),
-    (["--length", "0", "-o", "cut.png"], "--length"),
+    (["--length", "6", "--plot", "cut.bmp"], "--plot"),
+    (["--length", "5", "--plot", "cut.png"], "length"),
+    (["--length", "4", "--cut", "0,1|2,3,4", "--plot", "cut.png"], "cut"),
+    (["--length", "0", "--plot", "cut.png"], "--length"),
 ])
 def test_cli_draw_refuses_bad_input_with_one_line(tmp_path, capsys, argv, message):
     argv = ["draw", "-L", "2", "-R", "2", "-M", "2"] + [a if a[-4:] not in (".bmp", ".png") else str(tmp_path / a)
@@ -415,3 +415,19 @@ def test_cli_spectrum_plot(tmp_path):
 def test_import_tnrnn_does_not_import_matplotlib():
     code = "import sys, tnrnn; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent).returncode == 0
+
+
+def test_spectrum_plot_shows_the_certified_rank_and_the_disagreement():
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from tnrnn.network.spectrum import Spectrum
+    from tnrnn.plotting.spectra import plot_spectrum
+
+    sv = np.array([1.0, 1e-3, 1e-9, 1e-20, 1e-21])
+    s = Spectrum(sv, 3, 1e-15, "given", "dense", "numpy", "cpu", (5, 5), None, "start-end", 0.0,
+                 certified={"lower": 5, "upper": 5, "exact": True, "source": "GF(p)"})
+    ax = plot_spectrum(s).axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_gid() == "certified-rank"]
+    assert len(lines) == 1 and lines[0].get_xdata()[0] == 5.5
+    assert "certified rank 5 (float rank 3 disagrees)" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -181,7 +181,7 @@ def test_cli_train_then_import(tmp_path, capsys):
     from tnrnn.cli import main
 
     out = tmp_path / "res"
-    args = ["train", "ses", "--depth", "1,2", "--hidden", "4", "--length", "4,6", "--seeds", "1", "--alphabet", "2",
+    args = ["train", "ses", "--depth", "1,2", "--hidden", "4", "--length", "4,6", "--n-seeds", "1", "--alphabet", "2",
             "--window", "1", "--classes", "1", "--max-steps", "20", "--eval-every", "10", "--spectrum-samples", "4",
             "--out", str(out)]
     assert main(args) == 0
@@ -189,7 +189,7 @@ def test_cli_train_then_import(tmp_path, capsys):
     assert "test accuracy" in text and (out / "accuracy.png").exists() and (out / "rank.png").exists()
     records = read_records(out / "records.jsonl")
     assert len(records) == 4
-    assert main(args + ["--json"]) == 0  # resumed: nothing retrained, the same records printed
+    assert main(args + ["--json", "--resume"]) == 0  # resumed: nothing retrained, the same records printed
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["seconds"] for r in printed] == [r["seconds"] for r in records]
     ckpt = records[0]["checkpoint"]

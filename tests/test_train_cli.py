@@ -8,14 +8,14 @@ import pytest
 
 from tnrnn.cli import main
 
-TINY = ["train", "ses", "--arch", "scornn", "--depth", "1,2", "--hidden", "4", "--length", "4", "--seeds", "3",
+TINY = ["train", "ses", "--arch", "scornn", "--depth", "1,2", "--hidden", "4", "--length", "4", "--n-seeds", "3",
         "--alphabet", "2", "--window", "1", "--classes", "1", "--max-steps", "20", "--eval-every", "10",
         "--spectrum-samples", "4", "--val-size", "32", "--test-size", "32"]
 
 
 @pytest.mark.parametrize("option,value", [("--hidden", "0"), ("--length", "1"), ("--batch-size", "0"),
-                                          ("--alphabet", "0"), ("--seeds", "0"), ("--seeds", "100000"),
-                                          ("--steps", "1000000000000"), ("--max-steps", "0"), ("--lr", "nan"),
+                                          ("--alphabet", "0"), ("--n-seeds", "0"), ("--n-seeds", "100000"),
+                                          ("--max-steps", "1000000000000"), ("--max-steps", "0"), ("--lr", "nan"),
                                           ("--lr", "-1"), ("--lr-decays", "11"), ("--depth", "0"),
                                           ("--budget", "equal"), ("--success", "1.5"), ("--hidden", "5000"),
                                           ("--eval-every", "0"), ("--spectrum-samples", "0")])
@@ -36,11 +36,11 @@ def test_empty_out_and_non_integers_refused(capsys):
 
 
 def test_memory_estimated_before_allocating(tmp_path, capsys):
-    args = ["train", "ses", "--length", "64", "--alphabet", "32", "--window", "30", "--seeds", "1000",
+    args = ["train", "ses", "--length", "64", "--alphabet", "32", "--window", "30", "--n-seeds", "1000",
             "--batch-size", "4096", "--hidden", "512", "--out", str(tmp_path / "o"), "--max-memory", "1GiB"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "memory limit" in err and "--seeds" in err
+    assert "memory limit" in err and "--n-seeds" in err
 
 
 def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
@@ -53,10 +53,32 @@ def test_paper_preset_dry_run_on_cpu(tmp_path, capsys):
     assert {g["H"] for g in groups if g["L"] == 1} == {64}
     assert main(["train", "ses", "--preset", "repro-cpu", "--out", str(tmp_path / "r"), "--dry-run"]) == 0
     out = capsys.readouterr()
-    assert "seeds: 30" in out.out and "largest group needs" in out.err
+    assert "seeds: 30" in out.out and "largest group needs" in out.out and "estimated time" in out.out
+    assert plan["estimated_seconds"] > 0
 
 
-def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
+def test_readme_dry_run_from_an_empty_folder(tmp_path, monkeypatch, capsys):
+    """The README's command, verbatim, in a folder without results/: it plans, creates nothing, states a time."""
+    from tnrnn.tasks.batched import stack_step_seconds
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "ses", "--preset", "repro-cpu", "--out", "results/repro", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "estimated time at most about" in out and not (tmp_path / "results").exists()
+    # the estimate is the sum over the 20 groups of 30 stacked seeds of cap x the step model
+    from tnrnn.tasks import PRESETS
+    from tnrnn.tasks.data import make_task
+
+    assert main(["train", "ses", "--preset", "repro-cpu", "--out", "results/repro", "--dry-run", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    p = PRESETS["repro-cpu"]["ses"]
+    want = sum(p["max_steps"] * stack_step_seconds(
+        g["seeds"], p["batch_size"], make_task("ses", g["T"], alphabet=4, window=4).length, g["H"], g["L"])
+        for g in plan["groups"])
+    assert len(plan["groups"]) == 20 and plan["estimated_seconds"] == pytest.approx(want, abs=0.1)
+
+
+def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path, capsys):
     pytest.importorskip("torch")
     out = tmp_path / "res"
     cmd = [sys.executable, "-m", "tnrnn", *TINY, "--out", str(out)]
@@ -75,8 +97,11 @@ def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path):
     from tnrnn.cli.plot import record_kind
 
     assert {record_kind(r) for r in records} == {"train"}
-    assert main(["plot", str(out / "records.jsonl"), "-o", str(tmp_path / "again.png")]) == 0
+    assert main(["plot", str(out / "records.jsonl"), "--plot", str(tmp_path / "again.png")]) == 0
     assert (tmp_path / "again.png").stat().st_size > 0
-    quiet = subprocess.run(cmd + ["--quiet", "--json"], capture_output=True, text=True, timeout=300)
-    assert quiet.returncode == 0 and quiet.stderr == ""  # resumed, nothing retrained, nothing said
-    assert [json.loads(line)["key"] for line in quiet.stdout.splitlines()] == [r["key"] for r in records]
+    assert main(TINY + ["--out", str(out), "--quiet"]) == 2          # one resume rule: refused before any work
+    assert "--resume" in capsys.readouterr().err
+    assert main(TINY + ["--out", str(out), "--quiet", "--json", "--resume"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""  # resumed, nothing retrained, nothing said
+    assert [json.loads(line)["key"] for line in quiet.out.splitlines()] == [r["key"] for r in records]

@@ -14,7 +14,7 @@ BASE = ["train", "teacher", "--teacher-hidden", "3", "--inputs", "3", "--length"
 @pytest.mark.parametrize("option,value", [
     ("--length", "5"), ("--length", "1"), ("--teacher-circuit", "lstm"), ("--teacher-depth", "0"),
     ("--teacher-depth", "x"), ("--teacher-hidden", "0"), ("--inputs", "1"), ("--min-floor", "1.5"),
-    ("--min-floor", "nan"), ("--budget", "match"), ("--depth", "4"), ("--teacher-seed", "-1"), ("--seeds", "0"),
+    ("--min-floor", "nan"), ("--budget", "match"), ("--depth", "4"), ("--teacher-seed", "-1"), ("--n-seeds", "0"),
     ("--max-steps", "0"), ("--alphabet", "4"), ("--preset", "repro-cpu"), ("--lr", "-1"),
 ])
 def test_bad_values_are_one_line_naming_the_option(tmp_path, capsys, option, value):
@@ -51,7 +51,7 @@ def test_cpu_preset_plan(tmp_path, capsys):
 def test_tiny_run_table_figure_and_plot_round_trip(tmp_path, capsys):
     pytest.importorskip("torch")
     out = tmp_path / "t"
-    args = [*BASE, "--seeds", "2", "--max-steps", "20", "--eval-every", "10", "--val-size", "32",
+    args = [*BASE, "--n-seeds", "2", "--max-steps", "20", "--eval-every", "10", "--val-size", "32",
             "--batch-size", "16", "--out", str(out), "--quiet"]
     assert main(args) == 0
     text = capsys.readouterr().out

@@ -291,9 +291,11 @@ def check_output(path: object, name: str = "path", kind: str = "file", *, resume
             raise InvalidParameterError(name, path, "a folder path")
         if os.path.exists(text) and not os.path.isdir(text):
             raise InvalidParameterError(name, text, "a folder (this is a file)")
-        parent = text if os.path.isdir(text) else (os.path.dirname(os.path.abspath(text)) or ".")
+        parent = os.path.abspath(text)
+        while not os.path.exists(parent):   # created with its missing parents (results/repro from an empty folder)
+            parent = os.path.dirname(parent)
         if not os.path.isdir(parent):
-            raise InvalidParameterError(name, text, f"a folder in an existing folder ({parent} does not exist)")
+            raise InvalidParameterError(name, text, f"a folder path ({parent} is a file)")
         if not os.access(parent, os.W_OK | os.X_OK):
             raise InvalidParameterError(name, text, f"a writable folder ({parent} is not writable)")
         fstype = filesystem_type(parent)

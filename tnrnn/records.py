@@ -87,6 +87,10 @@ def jsonable(value: Any) -> Any:
     raise InvalidParameterError("record", type(value).__name__, "JSON-safe values (numbers, strings, lists, dicts)")
 
 
+#: The most characters of a record's ``repr``.
+REPR_WIDTH = 120
+
+
 class Record:
     """Mixin of every result dataclass: ``to_dict``, ``to_json``, and ``str`` as a one-row table.
 
@@ -104,15 +108,71 @@ class Record:
     ...     y: float
     >>> p = Point(1, 2.5)
     >>> p.to_json()
-    '{"x": 1, "y": 2.5}'
+    '{"kind": "point", "x": 1, "y": 2.5}'
     >>> print(p)
     x  y
     1  2.5
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # every record carries ``kind``: a subclass's own to_dict is wrapped to put it first when missing
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:   # before @dataclass, which then keeps it: one line, no arrays
+            cls.__repr__ = Record._short_repr
+        own = cls.__dict__.get("to_dict")
+        if own is not None and not getattr(own, "_adds_kind", False):
+            def to_dict(self, *args: Any, **kw: Any) -> dict:
+                d = own(self, *args, **kw)
+                kind = self.record_kind()
+                return {"kind": kind, **d} if kind and isinstance(d, dict) and "kind" not in d else d
+
+            to_dict.__doc__, to_dict.__name__, to_dict._adds_kind = own.__doc__, "to_dict", True
+            cls.to_dict = to_dict
+
+    @classmethod
+    def record_kind(cls) -> str | None:
+        """The ``kind`` of this type's records: a class attribute ``KIND``, else the class name in kebab case.
+
+        ``KIND = None`` marks metadata merged into other records (:class:`tnrnn.runinfo.RunInfo`): no kind.
+        """
+        if "KIND" in cls.__dict__:
+            return cls.__dict__["KIND"]
+        name = cls.__name__.lstrip("_")
+        return "".join("-" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
     def to_dict(self) -> dict:
-        """A JSON-safe dict of every field."""
-        return jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        """A JSON-safe dict of every field, after the record's ``kind``."""
+        d = jsonable({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        kind = self.record_kind()
+        return d if "kind" in d or not kind else {"kind": kind, **d}
+
+    def _short_repr(self) -> str:
+        """``Name(field=value, ...)`` on one line (quimb style): scalars shown, arrays and lists as their
+        length, mappings left out, at most :data:`REPR_WIDTH` characters."""
+        parts, shapes = [], []
+        for f in dataclasses.fields(self):
+            if not f.repr:
+                continue
+            v = getattr(self, f.name)
+            if v is None or isinstance(v, (Mapping, Record)):
+                continue
+            if isinstance(v, bool) or isinstance(v, int):
+                text = str(v)
+            elif isinstance(v, float):
+                text = f"{v:.4g}"
+            elif isinstance(v, str):
+                text = repr(v if len(v) <= 24 else v[:21] + "...")
+            elif hasattr(v, "shape") and getattr(v, "ndim", 1) > 0:
+                shapes.append(f"{f.name}=<{'x'.join(map(str, v.shape))}>")
+                continue
+            elif isinstance(v, (list, tuple)) and len(v) > 4:
+                shapes.append(f"{f.name}=<{len(v)}>")
+                continue
+            else:
+                text = repr(v)
+            parts.append(f"{f.name}={text}")
+        out = f"{type(self).__name__}(" + ", ".join(parts + shapes) + ")"   # the arrays last
+        return out if len(out) <= REPR_WIDTH else out[:REPR_WIDTH - 4] + "...)"
 
     def to_json(self, **kwargs: Any) -> str:
         """The record as one JSON object (``kwargs`` go to :func:`json.dumps`)."""
@@ -120,7 +180,8 @@ class Record:
 
     def table_row(self) -> dict:
         """The columns of this record's table row, ``name -> value`` (default: the scalar fields)."""
-        return {k: v for k, v in self.to_dict().items() if v is None or isinstance(v, (bool, int, float, str))}
+        return {k: v for k, v in self.to_dict().items()
+                if k != "kind" and (v is None or isinstance(v, (bool, int, float, str)))}
 
     def __str__(self) -> str:
         return format_table([self.table_row()])
@@ -286,8 +347,10 @@ def _check_path(path, name: str) -> str:
     return os.fspath(path)
 
 
-def read_records(path, *, missing_ok: bool = True, name: str = "path", warn: bool = True) -> list[dict]:
-    """The records (JSON objects) of a JSON-lines file, under the truncated-last-line rule.
+def _read_jsonl(path, *, missing_ok: bool = True, name: str = "path", warn: bool = True) -> list[dict]:
+    """The lines (JSON objects) of a JSON-lines file as written, under the truncated-last-line rule.
+
+    The writer's reader (resume, sweep envelopes kept); users read files with :func:`read_records`.
 
     Parameters
     ----------
@@ -312,7 +375,7 @@ def read_records(path, *, missing_ok: bool = True, name: str = "path", warn: boo
     >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
     >>> with open(path, "w") as fh:
     ...     _ = fh.write('{"a": 1}\\n{"a": 2}\\n{"a": 3')     # the last write was cut short
-    >>> read_records(path, warn=False)
+    >>> _read_jsonl(path, warn=False)
     [{'a': 1}, {'a': 2}]
     """
     fspath = _check_path(path, name)
@@ -347,33 +410,49 @@ def read_records(path, *, missing_ok: bool = True, name: str = "path", warn: boo
     return out
 
 
-def load_results(path, *, name: str = "path") -> list[dict]:
-    """The records in a file tnrnn wrote: a JSON list, a JSON object, or JSON lines (sweeps unwrapped).
+def read_records(path, *, missing_ok: bool = True, name: str = "path", warn: bool = True) -> list[dict]:
+    """The records of a file tnrnn wrote, one dict each: JSON lines, a JSON list or one JSON object.
 
-    Returns
-    -------
-    list of dict
-        One dict per record (a single object gives a one-element list);
-        sweep records of :mod:`tnrnn.runner` are replaced by the results they
-        hold.
+    The one reader: every ``--out`` file and every ``--json`` output reads
+    back as the same rows, each with its ``kind``.  Sweep lines of
+    :mod:`tnrnn.runner` (``kind: "sweep"``) are replaced by the records they
+    hold, so ``to_pandas(read_records(path))`` has the results' columns.
+    JSON lines follow the truncated-last-line rule (module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    missing_ok : bool
+        A missing file gives ``[]`` (resuming a run that has not started);
+        otherwise it is an error.
+    name : str
+        The parameter or option named in errors (``"--out"``, ``"FILE"``).
+    warn : bool
+        Warn when a truncated last line is skipped.
 
     Raises
     ------
     InvalidParameterError
-        For a missing file or one that is neither JSON nor JSON lines.
+        A line that is not a JSON object (other than a truncated last one),
+        a file that is not UTF-8, a folder, a file that is neither JSON nor
+        JSON lines.
 
     Examples
     --------
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
     >>> with open(path, "w") as fh:
-    ...     _ = fh.write('{"a": 1}\\n{"a": 2}\\n')
-    >>> load_results(path)
+    ...     _ = fh.write('{"a": 1}\\n{"a": 2}\\n{"a": 3')     # the last write was cut short
+    >>> read_records(path, warn=False)
     [{'a': 1}, {'a': 2}]
     """
     fspath = _check_path(path, name)
+    if not os.path.exists(fspath):
+        if missing_ok:
+            return []
+        raise InvalidParameterError(name, fspath, "an existing results file (.json or .jsonl)")
     if not os.path.isfile(fspath):
-        raise InvalidParameterError(name, path, "an existing results file (.json or .jsonl)")
+        raise InvalidParameterError(name, fspath, "a JSON-lines file (this is not a regular file)")
     with open(fspath, "rb") as fh:
         head = fh.read(1 << 16).lstrip()
     data = None
@@ -392,13 +471,13 @@ def load_results(path, *, name: str = "path") -> list[dict]:
             raise InvalidParameterError(name, fspath, "a JSON document or JSON lines") from None
     else:
         try:
-            data = read_records(fspath, missing_ok=False, name=name)
-        except InvalidParameterError:
+            data = _read_jsonl(fspath, missing_ok=False, name=name, warn=warn)
+        except InvalidParameterError as err:
             try:  # a single pretty-printed JSON object
                 with open(fspath, encoding="utf-8") as fh, exact_integers():
                     data = json.load(fh)
             except (ValueError, UnicodeDecodeError, RecursionError):
-                raise InvalidParameterError(name, fspath, "a JSON document or JSON lines") from None
+                raise err from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
@@ -406,17 +485,42 @@ def load_results(path, *, name: str = "path") -> list[dict]:
     return _unwrap_sweeps(data)
 
 
+def load_results(path, *, name: str = "path") -> list[dict]:
+    """Deprecated (goes in the next release): :func:`read_records` with ``missing_ok=False``."""
+    warnings.warn("tnrnn.load_results is deprecated: use tnrnn.read_records (the same rows)", DeprecationWarning,
+                  stacklevel=2)
+    return read_records(path, missing_ok=False, name=name)
+
+
 def _unwrap_sweeps(data: list[dict]) -> list[dict]:
     """Sweep records (``--out`` files of :mod:`tnrnn.runner`) replaced by the records they hold."""
     out: list[dict] = []
     for d in data:
-        if {"task", "config", "status"} <= d.keys() and "result" in d:
+        if d.get("kind") == "sweep" or ({"task", "config", "status"} <= d.keys() and "result" in d):
             result = d.get("result")
             items = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
             out.extend(r for r in items if isinstance(r, dict))
         else:
             out.append(d)
     return out
+
+
+def _append_lock(path):
+    """The inter-process lock of appends to ``path`` (:mod:`filelock`, portable: Windows has no ``flock``).
+
+    The lock file lives in the temporary folder, named by a hash of the file's
+    real path, so output folders hold only their results (and a lock never
+    truncates the records, as locking the records file itself would).
+    """
+    import hashlib
+    import tempfile
+
+    from filelock import FileLock
+
+    real = os.path.realpath(os.fspath(path))
+    folder = os.path.join(tempfile.gettempdir(), "tnrnn-locks")
+    os.makedirs(folder, exist_ok=True)
+    return FileLock(os.path.join(folder, hashlib.sha256(real.encode()).hexdigest()[:32] + ".lock"))
 
 
 class JsonlWriter:
@@ -454,7 +558,7 @@ class JsonlWriter:
     Notes
     -----
     **Concurrent writers** (the append protocol): every write takes an
-    exclusive ``fcntl.flock`` on the file, reads what other writers appended
+    exclusive lock of the file (:mod:`filelock`, on every platform), reads what other writers appended
     since its last look, and appends its whole line only if the key is new,
     then fsyncs and releases the lock.  Two processes appending to one file
     (two ``tnrnn bounds --out same.jsonl``, two ``--resume`` runs) therefore
@@ -496,7 +600,7 @@ class JsonlWriter:
                 if size > 0 and self._regular():
                     if not resume:
                         raise InvalidParameterError(name, self.path, "a new or empty file (or --resume, resume=True, to add to it)")
-                    self.existing = read_records(self.path, name=name, warn=False)
+                    self.existing = _read_jsonl(self.path, name=name, warn=False)
                     valid = valid_length(self.path)
                     if size > valid:
                         os.ftruncate(self._fh.fileno(), valid)
@@ -517,20 +621,19 @@ class JsonlWriter:
 
     @contextlib.contextmanager
     def _locked(self):
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): one writer per file
+        if not self._regular():   # a pipe or a device: nothing to share
             yield
             return
         try:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
-        except OSError:  # a file system without locks
+            lock = _append_lock(self.path)
+            lock.acquire()
+        except OSError:  # no writable temporary folder: one writer per file
             yield
             return
         try:
             yield
         finally:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            lock.release()
 
     def _remember(self, records) -> None:
         if self._key is not None:

@@ -21,6 +21,8 @@ __all__ = ["RunInfo", "new_run"]
 class RunInfo(Record):
     """A run's id (12 hex digits, random) and its start time (ISO 8601, UTC, to the second)."""
 
+    KIND = None   # merged into the records of the run, which carry their own kind
+
     run_id: str
     timestamp: str
 

@@ -17,7 +17,7 @@ key
     configurations are the same configuration when their keys are equal.
 record
     One line of the output file (JSON lines), a :class:`TaskRecord`:
-    ``{"task", "config", "status", "result", "error", "seconds", "worker"}``
+    ``{"kind": "sweep", "task", "config", "status", "result", "error", "seconds", "worker"}``
     with ``status`` ``"ok"`` (``result`` holds the task's output) or
     ``"error"`` (``error`` holds ``"ExceptionType: message"``).
 
@@ -310,7 +310,7 @@ class TaskRecord(Record):
 
     def to_dict(self) -> dict:
         """A JSON-safe dict of every field."""
-        return {"task": self.task, "config": self.config, "status": self.status, "result": self.result,
+        return {"kind": "sweep", "task": self.task, "config": self.config, "status": self.status, "result": self.result,
                 "error": self.error, "seconds": self.seconds, "worker": self.worker, "run_id": self.run_id,
                 "timestamp": self.timestamp}
 
@@ -407,7 +407,7 @@ def read_records(path, task: str | None = None) -> list[TaskRecord]:
     >>> [(r.status, r.result["upper"]) for r in read_records(out)]
     [('ok', 2)]
     """
-    from .records import read_records as read_jsonl
+    from .records import _read_jsonl as read_jsonl
 
     records = []
     for number, d in enumerate(read_jsonl(path, missing_ok=False, name="out"), 1):
@@ -438,7 +438,7 @@ def _execute(function: Callable[[dict], Any], name: str, config: dict) -> dict:
         last = traceback.extract_tb(err.__traceback__)[-1:]
         where = f" (at {os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
         result, status, error = None, "error", f"{type(err).__name__}: {err}".splitlines()[0] + where
-    return {"task": name, "config": config, "status": status, "result": result, "error": error,
+    return {"kind": "sweep", "task": name, "config": config, "status": status, "result": result, "error": error,
             "seconds": time.perf_counter() - started, "worker": worker}
 
 
@@ -717,7 +717,7 @@ def _run_on(client, function, name, todo, finish) -> None:
             try:
                 line = future.result()
             except Exception as err:  # e.g. KilledWorker: the task kept killing its workers
-                line = {"task": name, "config": futures[future], "status": "error", "seconds": 0.0,
+                line = {"kind": "sweep", "task": name, "config": futures[future], "status": "error", "seconds": 0.0,
                         "error": f"{type(err).__name__}: {err}".splitlines()[0], "result": None,
                         "worker": "lost"}
             finish(line)
@@ -753,14 +753,16 @@ def exit_status(sweep: SweepResult) -> int:
 
 def add_runner_arguments(parser, *, out: bool = True) -> None:
     """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
+    from .cli._common import add_term
+
     if out:
         parser.add_argument("--out", default=None, metavar="PATH",
                             help="append one JSON line per finished configuration to PATH")
     parser.add_argument("--resume", action="store_true",
                         help="skip the configurations already in --out and append the rest")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="run on a local Dask cluster of N processes (default: in this process)")
+    add_term(group, "workers", type=int, default=None, metavar="N",
+             help="run on a local Dask cluster of N processes (default: in this process)")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
 

@@ -80,6 +80,8 @@ class BenchRecord(Record):
     ('greedy', 'ok', 8)
     """
 
+    KIND = "bench"
+
     depth: int
     hidden: int
     inputs: int

@@ -225,6 +225,14 @@ class EmpiricalSpectrum(Record):
     constant_share: float = 0.0
     raw_singular_values: np.ndarray | None = None
     raw_rank: int = 0
+    certified: dict | None = None
+
+    @property
+    def certified_note(self) -> str | None:
+        """The numerical rank set beside the certified one (:func:`tnrnn.ranks.float_vs_certified`), if known."""
+        from ..ranks.certify import float_vs_certified
+
+        return float_vs_certified(self.numerical_rank, self.certified)
 
     @property
     def max_rank(self) -> int:
@@ -245,7 +253,7 @@ class EmpiricalSpectrum(Record):
             "constant": float(self.constant), "constant_share": float(self.constant_share),
             "raw_singular_values": None if self.raw_singular_values is None else [
                 float(v) for v in self.raw_singular_values],
-            "raw_rank": int(self.raw_rank),
+            "raw_rank": int(self.raw_rank), "certified": self.certified,
         }
 
     @classmethod
@@ -280,6 +288,8 @@ class EmpiricalSpectrum(Record):
             ("singular values", shown),
             ("time", f"{self.seconds:.3f} s on {self.backend}:{self.device}"),
         ]
+        if self.certified_note is not None:
+            rows.insert(7, ("certified", self.certified_note))
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -332,7 +342,7 @@ def _backend_array(array, backend, device):
 def empirical_spectrum(network, length: int, *, cut="start-end", templates=None, samples: int = 256, seed=0,
                        channel: int = 0, tol: float | None = None, backend: str = "numpy", device=None,
                        batch_size: int | None = None, max_memory=None, energy: float = DEFAULT_ENERGY,
-                       progress=None, centre: bool = False) -> EmpiricalSpectrum:
+                       progress=None, centre: bool = False, certify: bool = False) -> EmpiricalSpectrum:
     """The empirical Start-End spectrum of a network.
 
     Parameters
@@ -375,6 +385,12 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         apart, the raw spectrum beside it) or of ``A`` itself (default here,
         for the exact-rank comparisons of RACs; ``tnrnn train``'s records
         centre); see the module docstring.
+    certify : bool
+        When the network has an exact RAC form and the matrix is the whole
+        grid matricization (one-hot templates, every assignment): also its
+        certified rank (:func:`tnrnn.ranks.certified_rank`), kept in
+        :attr:`~EmpiricalSpectrum.certified` and shown beside the numerical
+        rank; otherwise the reason it does not apply.
 
     Returns
     -------
@@ -395,12 +411,15 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
     >>> spec = empirical_spectrum(rac, length=4, centre=True)
     >>> abs(spec.rank - spec.raw_rank) <= 1, spec.numerical_rank, spec.centred
     (True, 3, True)
+    >>> empirical_spectrum(rac, length=4, certify=True).certified_note
+    'certified rank 3 (GF(1048573) rank, grid engine, seed 0); the float rank agrees'
     """
     t0 = time.perf_counter()
     model = _model_of(network)
     c = as_cut(cut, length)
     samples = check_positive_int(samples, "samples")
     M = model.inputs
+    default_templates = templates is None
     if templates is None:
         templates = np.eye(M)
     else:
@@ -484,6 +503,9 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         rank, gap_rank, gap, _, _ = spectral_ranks(headline, energy, tolerance, (rows, cols))
     s.setflags(write=False)
     headline.setflags(write=False)
+    certified = None
+    if certify:
+        certified = _certified(network, c, channel, default_templates, bool(all_starts and all_ends), max_memory)
     return EmpiricalSpectrum(
         singular_values=headline, numerical_rank=numerical, tolerance=float(tolerance),
         effective_rank=effective_rank(headline), shape=(rows, cols), exhaustive=bool(all_starts and all_ends),
@@ -491,4 +513,19 @@ def empirical_spectrum(network, length: int, *, cut="start-end", templates=None,
         templates=K, backend=backend, device=dev, seconds=time.perf_counter() - t0, rank=rank,
         energy=float(energy), gap_rank=gap_rank, gap=gap, centred=bool(centre), constant=mean,
         constant_share=float(share), raw_singular_values=s if centre else None, raw_rank=raw_rank,
+        certified=certified,
     )
+
+
+def _certified(network, cut, channel, one_hot, exhaustive, max_memory) -> dict | None:
+    """The certified rank of ``network``'s RAC form across ``cut`` when it is this matrix's rank, else why not."""
+    rac = network if isinstance(network, RAC) else getattr(network, "rac", None)
+    if rac is None:
+        return None   # no multiplicative form: no certified rank to show
+    if isinstance(network, Imported) and not network.exact:
+        return {"reason": "the RAC form of this network is not exact (dropped: " + ", ".join(network.dropped) + ")"}
+    if not (one_hot and exhaustive):
+        return {"reason": "the matrix is sampled or uses other templates, so it is not the grid matricization"}
+    from ..ranks.certify import certified_rank
+
+    return certified_rank(rac, cut, cut.length, output=int(channel), max_memory=max_memory)

@@ -170,12 +170,13 @@ def _npz_declared(fspath: str) -> int:
                     continue
                 with archive.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
-                    if version == (1, 0):
+                    if version == (1, 0):   # numpy's public header readers (the private one may change)
                         shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
                     elif version == (2, 0):
                         shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-                    else:
-                        shape, _, dtype = np.lib.format._read_array_header(fh, version)
+                    else:   # 3.0: utf-8 field names, which numeric weights never have
+                        raise _bad(fspath, f"{info.filename} is .npy format {version[0]}.{version[1]}",
+                                   "an .npz of .npy format 1.0 or 2.0 (numeric arrays)")
                 nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize if shape else dtype.itemsize
                 if dtype.hasobject:
                     raise UnsafeWeightsError(
@@ -194,44 +195,38 @@ def _npz_declared(fspath: str) -> int:
 
 
 def _safetensors_declared(fspath: str) -> int:
-    """Bytes the tensors of a ``.safetensors`` file declare in its header, checked against the file."""
-    import json
+    """Bytes the tensors of a ``.safetensors`` file declare, read by safetensors itself (``get_slice``: the
+    header only, no tensor), after the header's own length is checked against the file."""
     import struct
 
     allowed = "a .safetensors file"
     size = os.path.getsize(fspath)
     with open(fspath, "rb") as fh:
         head = fh.read(8)
-        if len(head) < 8:
-            raise _bad(fspath, "shorter than a safetensors header", allowed)
-        (n,) = struct.unpack("<Q", head)
-        if n > min(size - 8, MAX_SAFETENSORS_HEADER):
-            raise _bad(fspath, f"its header declares {n} bytes, more than the file or {MAX_SAFETENSORS_HEADER} holds",
-                       allowed)
-        try:
-            header = json.loads(fh.read(n).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise _bad(fspath, "its header is not JSON", allowed) from None
-    if not isinstance(header, dict):
-        raise _bad(fspath, "its header is not a JSON object", allowed)
-    total, data = 0, size - 8 - n
-    for key, entry in header.items():
-        if key == "__metadata__":
-            continue
-        try:
-            dtype, shape, (start, stop) = entry["dtype"], entry["shape"], entry["data_offsets"]
-            if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)
-                    and isinstance(start, int) and isinstance(stop, int)):
-                raise TypeError
-        except (KeyError, TypeError, ValueError):
-            raise _bad(fspath, f"tensor {key!r} has no valid dtype, shape and data_offsets", allowed) from None
-        if dtype not in _SAFETENSORS_BYTES:
-            raise _bad(fspath, f"tensor {key!r} has an unknown dtype {dtype!r}", allowed)
-        nbytes = _SAFETENSORS_BYTES[dtype] * int(np.prod(shape, dtype=object)) if shape else _SAFETENSORS_BYTES[dtype]
-        if not 0 <= start <= stop <= data or stop - start != nbytes:
-            raise _bad(fspath, f"tensor {key!r} declares shape {tuple(shape)} of {dtype} ({nbytes} bytes) at bytes "
-                       f"{start}..{stop} of {data}", allowed)
-        total += nbytes
+    if len(head) < 8:
+        raise _bad(fspath, "shorter than a safetensors header", allowed)
+    (n,) = struct.unpack("<Q", head)
+    if n > min(size - 8, MAX_SAFETENSORS_HEADER):
+        raise _bad(fspath, f"its header declares {n} bytes, more than the file or {MAX_SAFETENSORS_HEADER} holds",
+                   allowed)
+    try:
+        from safetensors import safe_open
+    except ImportError:
+        raise MissingDependencyError("safetensors", "reading .safetensors weight files", extra="torch") from None
+    total = 0
+    try:   # safetensors checks that the declared offsets tile the data exactly
+        with safe_open(fspath, framework="numpy") as f:
+            for key in f.keys():
+                piece = f.get_slice(key)
+                dtype, shape = piece.get_dtype(), piece.get_shape()
+                if dtype not in _SAFETENSORS_BYTES:
+                    raise _bad(fspath, f"tensor {key!r} has an unknown dtype {dtype!r}", allowed)
+                total += _SAFETENSORS_BYTES[dtype] * int(np.prod(shape, dtype=object))
+    except WeightsError:
+        raise
+    except Exception as err:  # safetensors' own SafetensorError: a header that does not match the data
+        raise _bad(fspath, f"its header declares shapes or dtypes the file does not hold "
+                   f"({type(err).__name__}: {' '.join(str(err).split())[:160]})", allowed) from None
     return total
 
 
@@ -410,8 +405,11 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
     path : str or os.PathLike
         A ``.pt``/``.pth``, ``.safetensors`` or ``.npz`` file (see
         :func:`read_state_dict`); nothing in it is executed.
-    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm"}, optional
-        The network's architecture (detected from the keys when not given).
+    arch : {"rac", "mirnn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "scornn"}, optional
+        The network's architecture (detected from the keys when not given);
+        ``"scornn"`` (``tnrnn train``'s model) imports through
+        :func:`tnrnn.bridge.modules.from_scornn_state` and takes none of the
+        keyword options.
     nonlinearity, inputs, hidden, layers, prefix, readout, ignore, embedding
         As in :func:`from_state_dict`.
     max_memory : int, str or None
@@ -447,6 +445,15 @@ def load_weights(path, arch=None, *, nonlinearity=None, inputs=None, hidden=None
     tnrnn.errors.WeightsError: invalid rnn.weight_ih_l0=shape (8, 3): expected shape (12, 3) for a lstm with hidden=3
     """
     state = read_state_dict(path, max_memory=max_memory)
+    if isinstance(arch, str) and arch.lower() == "scornn":   # tnrnn train's default model: no RAC form
+        from .modules import from_scornn_state
+
+        imported = from_scornn_state(state, source=os.fspath(path))
+        for name, given, have in (("inputs", inputs, imported.model.inputs), ("hidden", hidden, imported.model.hidden),
+                                  ("layers", layers, imported.model.depth)):
+            if given is not None and given != have:
+                raise InvalidParameterError(name, given, f"{have} (the file's)")
+        return imported
     return from_state_dict(state, arch, nonlinearity=nonlinearity, inputs=inputs, hidden=hidden, layers=layers,
                            prefix=prefix, readout=readout, ignore=ignore, embedding=embedding,
                            source=os.fspath(path))

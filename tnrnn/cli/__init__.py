@@ -65,7 +65,10 @@ def _options(leaf: argparse.ArgumentParser | None) -> dict[str, str]:
     """``dest -> --option`` for the options of a subcommand's parser."""
     if leaf is None:
         return {}
-    return {a.dest: max(a.option_strings, key=len) for a in leaf._actions if a.option_strings}
+    from ._common import _Deprecated
+
+    return {a.dest: max(a.option_strings, key=len) for a in leaf._actions
+            if a.option_strings and not isinstance(a, _Deprecated)}
 
 
 def _as_option(err: InvalidParameterError, options: dict[str, str]) -> str:

@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import dataclass
 
 from ..errors import InvalidParameterError
 
@@ -138,6 +139,152 @@ def figure_path(name: str):
     return _argparse_type(check, name)
 
 
+# -- the vocabulary: one name per concept, one concept per name, across every subcommand ----------------
+@dataclass(frozen=True)
+class Term:
+    """One concept of the command line: its option name, short flag, meaning, and the spellings it replaced.
+
+    ``synonyms`` are spellings that some command used for this concept
+    before; they are accepted only as deprecated aliases (a warning on
+    stderr) for one release, never as a live option (tests/test_records.py
+    walks the parser and fails otherwise).
+    """
+
+    concept: str
+    name: str
+    short: str | None
+    meaning: str
+    synonyms: tuple[str, ...] = ()
+
+
+#: The vocabulary (docs/cli.rst, "Vocabulary"): every command adds these options through :func:`add_term`.
+VOCABULARY = {t.concept: t for t in (
+    Term("depth", "--depth", "-L", "depth L: stacked recurrent layers", ("--layers",)),
+    Term("hidden", "--hidden", "-R", "width R (also called H): units per layer", ("--width", "--widths", "-H")),
+    Term("inputs", "--inputs", "-M", "input dimension M (the size of one input vector)"),
+    Term("input-dist", "--input-dist", None, "distribution of the random inputs that drive a model"),
+    Term("length", "--length", "-T", "sequence length(s) T", ("--lengths",)),
+    Term("seed", "--seed", None, "one seed (an index) of the weights or the sampling"),
+    Term("seeds", "--seeds", None, "the seeds to run: a list or range of seed indices, e.g. 0:29"),
+    Term("n-seeds", "--n-seeds", None, "how many seeds to run: seeds 0..k-1"),
+    Term("lags", "--lags", None, "K, how many lags are measured"),
+    Term("budget", "--budget", None, "how deeper networks are sized against the shallowest (match, dof, none)"),
+    Term("strategy-seconds", "--strategy-seconds", None,
+         "seconds per strategy and network for planning, per backend for timing"),
+    Term("plot", "--plot", None, "the figure file to draw (.png, .svg or .pdf)", ("--output", "-o")),
+    Term("plot-kind", "--plot-kind", None, "which figure of benchmark records", ("--kind",)),
+    Term("workers", "--workers", None, "worker processes (a local Dask cluster, or a process pool)", ("--jobs",)),
+    Term("max-steps", "--max-steps", None, "training steps at most per run (the cap)"),
+    Term("target", "--target", None, "the target function(s) to approximate or learn", ("--targets",)),
+    Term("target-accuracy", "--target-accuracy", None, "validation accuracy at which training stops"),
+    Term("test-fraction", "--test-fraction", None, "held-out fraction of the rows or sequences"),
+    Term("horizon-tol", "--horizon-tol", None, "memory-horizon tolerance, relative to the maximum"),
+    Term("backend", "--backend", None, "where to compute: numpy, torch, cupy ... (bench: a list)", ("--backends", "-b")),
+    Term("json", "--json", None, "print the result as JSON on stdout (the JSON rule: docs/cli.rst)"),
+)}
+
+#: The ``--json`` rule: a command prints ONE JSON document per run (``json.loads`` of the whole stdout): an
+#: object when the run makes one result, a list of records when it makes several (a sweep, several files or
+#: targets); a streaming command (``train``) prints JSON lines, one record per line.  Every ``--json`` says
+#: which (``add_json_argument``).
+JSON_SHAPES = ("document", "lines")
+
+
+class _Deprecated(argparse.Action):
+    """A deprecated spelling: stores like the option it stands for, with a warning on stderr (one release)."""
+
+    deprecated_for = ""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import sys
+
+        print(f"{parser.prog}: warning: {option_string} is deprecated and goes in the next release; "
+              f"use {self.deprecated_for}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_term(p, concept: str, *, deprecated: tuple[str, ...] = (), short: bool = True, **kwargs):
+    """Add the option of ``concept`` (:data:`VOCABULARY`) to ``p``, with ``deprecated`` spellings as aliases.
+
+    ``kwargs`` go to ``add_argument`` (``dest`` keeps a command's attribute
+    name, ``help``, ``type``, ``default`` ...).  The action is tagged with its
+    concept, which the parser-walking test checks.  A required option with
+    deprecated aliases becomes a required choice between them.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser(prog="tnrnn x")
+    >>> _ = add_term(p, "workers", deprecated=("--jobs",), type=int, default=1)
+    >>> p.parse_args(["--workers", "2"]).workers
+    2
+    """
+    if concept not in VOCABULARY:
+        raise InvalidParameterError("concept", concept, "one of " + ", ".join(VOCABULARY))
+    term = VOCABULARY[concept]
+    names = [term.name] + ([term.short] if term.short and short else [])
+    target = p
+    if kwargs.get("required") and deprecated:
+        target = p.add_mutually_exclusive_group(required=True)
+        kwargs.pop("required")
+    action = target.add_argument(*names, **kwargs)
+    action.concept = concept
+    for old in deprecated:
+        alias = target.add_argument(old, dest=action.dest, type=action.type, choices=action.choices,
+                                    metavar=action.metavar, action=_Deprecated, help=argparse.SUPPRESS)
+        alias.concept, alias.deprecated_for = concept, term.name
+    return action
+
+
+def add_json_argument(p, help: str, *, shape: str = "document"):
+    """``--json``: ``shape`` is ``"document"`` (one JSON document per run) or ``"lines"`` (streaming)."""
+    if shape not in JSON_SHAPES:
+        raise InvalidParameterError("shape", shape, " or ".join(JSON_SHAPES))
+    action = add_term(p, "json", action="store_true", help=help)
+    action.json_shape = shape
+    return action
+
+
+def vocabulary_problems(leaves) -> list[str]:
+    """What breaks the vocabulary in ``leaves`` (``(name, parser)`` pairs, e.g. :func:`leaf_parsers`); ``[]`` if none.
+
+    * a name means two things: an option spelled like a :data:`VOCABULARY`
+      name (or short flag) that was not made for that concept by
+      :func:`add_term`;
+    * a concept has two names: an option made for a concept under another
+      live spelling, or a live option spelled like a replaced synonym (a
+      synonym is allowed only as a deprecated alias);
+    * ``--json`` without its shape (:data:`JSON_SHAPES`).
+    """
+    owner = {}
+    for term in VOCABULARY.values():
+        owner[term.name] = term.concept
+        if term.short:
+            owner[term.short] = term.concept
+    synonym = {s: t.concept for t in VOCABULARY.values() for s in t.synonyms}
+    problems = []
+    for name, parser in leaves:
+        for action in parser._actions:
+            if not action.option_strings or isinstance(action, _Deprecated):
+                continue
+            concept = getattr(action, "concept", None)
+            for option in action.option_strings:
+                if option in owner and concept != owner[option]:
+                    problems.append(f"{name}: {option} means {owner[option]!r} in the vocabulary, "
+                                    f"but here it is {concept or 'another option (not from add_term)'}")
+                if option in synonym:
+                    problems.append(f"{name}: {option} is a replaced name of {synonym[option]!r} "
+                                    f"(use {VOCABULARY[synonym[option]].name}; keep {option} only as deprecated)")
+            if concept is not None:
+                term = VOCABULARY[concept]
+                other = set(action.option_strings) - {term.name, term.short}
+                if other or term.name not in action.option_strings:
+                    problems.append(f"{name}: {concept!r} is spelled {', '.join(action.option_strings)}, "
+                                    f"not {term.name}")
+            if "--json" in action.option_strings and getattr(action, "json_shape", None) not in JSON_SHAPES:
+                problems.append(f"{name}: --json does not say its shape (add_json_argument)")
+    return problems
+
+
 def add_max_memory_argument(p: argparse.ArgumentParser, what: str = "computations") -> None:
     """``--max-memory SIZE`` (default 4GiB), parsed to a number of bytes when the arguments are parsed."""
     from ..limits import parse_memory
@@ -190,11 +337,11 @@ def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) ->
     more = " (list or range allowed)" if lists else ""
     p.add_argument("--circuit", default="rac", type=_argparse_type(circuit_kind, "--circuit"),
                    help=f"layer kind: {', '.join(KIND_NAMES)} (default rac; docs/theory.rst defines each)")
-    p.add_argument("--depth", "-L", required=True, help="depth L" + more, **kind)
-    p.add_argument("--hidden", "-R", required=True, help="width R" + more, **kind)
-    p.add_argument("--inputs", "-M", required=True, help="input dimension M" + more, **kind)
-    p.add_argument("--length", "-T", required=True,
-                   help="lengths T, e.g. 4,8,16 or 4:16:4" if lists else "number of time steps T", **kind)
+    add_term(p, "depth", required=True, help="depth L" + more, **kind)
+    add_term(p, "hidden", required=True, help="width R" + more, **kind)
+    add_term(p, "inputs", required=True, help="input dimension M" + more, **kind)
+    add_term(p, "length", required=True,
+             help="lengths T, e.g. 4,8,16 or 4:16:4" if lists else "number of time steps T", **kind)
 
 
 def require_circuits(args, supported: tuple[str, ...], command: str) -> None:
@@ -207,6 +354,39 @@ def require_circuits(args, supported: tuple[str, ...], command: str) -> None:
 def add_cut_argument(p: argparse.ArgumentParser) -> None:
     """``--cut``, defaulting to ``start-end``."""
     p.add_argument("--cut", default="start-end", help=CUT_HELP)
+
+
+def add_resume_argument(p: argparse.ArgumentParser, what: str = "the records FILE already has") -> None:
+    """``--resume``: the one resume rule -- an existing ``--out`` with records is refused without it.
+
+    Commands writing records through :func:`write_records` or
+    :class:`tnrnn.records.JsonlWriter` get the rule from the writer; commands
+    whose ``--out`` is a folder call :func:`check_resume` on the records file
+    inside it before any work.
+    """
+    p.add_argument("--resume", action="store_true", help=f"with --out: keep {what} and skip what they cover "
+                   "(an --out that has records is refused without it)")
+
+
+def check_resume(args, records_path: str) -> None:
+    """Refuse ``records_path`` (inside the ``--out`` folder) when it holds records and ``--resume`` is not given.
+
+    ``--fresh`` (where a command has it) discards them instead; ``--fresh --resume`` is refused.
+    """
+    resume, fresh = bool(getattr(args, "resume", False)), bool(getattr(args, "fresh", False))
+    if resume and fresh:
+        raise InvalidParameterError("--fresh", True, "no --fresh with --resume (one keeps the records, one drops them)")
+    if resume or fresh:
+        return
+    try:
+        has = os.path.getsize(records_path) > 0
+    except OSError:
+        return
+    if has:
+        more = ", or --fresh to start over" if hasattr(args, "fresh") else ""
+        raise InvalidParameterError("--out", getattr(args, "out", records_path),
+                                    f"a folder without records, or --resume to continue the records in "
+                                    f"{records_path}{more}")
 
 
 #: The options every subcommand has (``tnrnn/cli/__init__.build_parser`` adds the missing ones to every leaf).
@@ -246,7 +426,7 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     if "--progress" not in have and "--quiet" not in have:
         add_progress_arguments(p)
     if "--json" not in have:
-        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout (progress on stderr)")
+        add_json_argument(p, "print the result as one JSON document on stdout (progress on stderr)")
     if "--debug" not in have:
         p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     if "records" in produces:
@@ -254,11 +434,10 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
             p.add_argument("--out", type=output_path("--out"), default=None, metavar="FILE",
                            help="append the records to FILE (JSON lines), one line each as it is made")
         if "--resume" not in have:
-            p.add_argument("--resume", action="store_true",
-                           help="with --out: keep the records FILE already has and skip what they cover")
+            add_resume_argument(p)
     if "figure" in produces and "--plot" not in have:
-        p.add_argument("--plot", type=figure_path("--plot"), default=None, metavar="PATH",
-                       help="also draw the figure to PATH (.png, .svg or .pdf)")
+        add_term(p, "plot", type=figure_path("--plot"), default=None, metavar="PATH",
+                 help="also draw the figure to PATH (.png, .svg or .pdf)")
 
 
 def leaf_parsers(parser: argparse.ArgumentParser, prefix: str = "tnrnn"):
@@ -345,7 +524,7 @@ def check_parsed(args, parser: argparse.ArgumentParser, argv: list[str]) -> None
             if typed & set(yes) and typed & set(no):
                 parser.error(f"argument {no[0]}: not allowed with argument {yes[0]}")
     for action in parser._actions:
-        if not action.option_strings or action.dest in ("help", "version"):
+        if not action.option_strings or action.dest in ("help", "version") or isinstance(action, _Deprecated):
             continue
         option = max(action.option_strings, key=len)
         value = getattr(args, action.dest, None)

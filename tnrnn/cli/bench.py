@@ -10,7 +10,9 @@ import sys
 from ..errors import InvalidParameterError
 from ._common import (
     add_circuit_arguments,
+    add_json_argument,
     add_max_memory_argument,
+    add_term,
     declare,
     figure_path,
     int_list,
@@ -24,14 +26,14 @@ __all__ = ["add_parser", "run"]
 _EXAMPLES = """\
 examples:
   tnrnn bench --depth 1,2 --hidden 2,4 --inputs 2 --length 4:12:4
-  tnrnn bench -L 2 -R 4 -M 2 -T 4:12:4 --strategies greedy,recurrence,hyper --budget 5
-  tnrnn bench -L 1,2,3 -R 2 -M 2 -T 4,6,8 --backends numpy,torch --out results.jsonl --plot flops.png
+  tnrnn bench -L 2 -R 4 -M 2 -T 4:12:4 --strategies greedy,recurrence,hyper --strategy-seconds 5
+  tnrnn bench -L 1,2,3 -R 2 -M 2 -T 4,6,8 --backend numpy,torch --out results.jsonl --plot flops.png
   tnrnn bench -L 1 -R 16 -M 4 -T 4:10:2 --plot time.png --plot-kind time --json
   tnrnn bench --circuit ssm -L 1,2 -R 2 -M 2 -T 4,6 --strategies greedy,recurrence
 
 What is contracted is the grid tensor (every input open), as CircuitNetwork.grid_tensor does.
 Strategies: opt_einsum greedy, dp, optimal, random-greedy-128, auto-hq; cotengra cotengra-greedy,
-kahypar, hyper (time-limited by --budget); tnrnn's recurrence. tnrnn's default strategy is always
+kahypar, hyper (time-limited by --strategy-seconds); tnrnn's recurrence. tnrnn's default strategy is always
 added. Backends: numpy, torch (CPU), torch-cuda, cupy, or 'all' for every one available here;
 unavailable backends get no time column.
 
@@ -58,23 +60,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_circuit_arguments(p, lists=True)
     p.add_argument("--strategies", "-s", default=None,
                    help="comma-separated strategy names (default: all of tnrnn.bench.run.DEFAULT_STRATEGIES)")
-    p.add_argument("--backends", "-b", default="numpy",
+    add_term(p, "backend", dest="backends", deprecated=("--backends", "-b"), default="numpy",
                    help="comma-separated backends: numpy, torch, torch-cuda, cupy, or 'all' (default numpy)")
     p.add_argument("--repeats", type=int, default=5, help="timed contractions per backend (median kept; default 5)")
     p.add_argument("--warmup", type=int, default=1, help="untimed contractions first (default 1)")
-    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+    add_term(p, "strategy-seconds", dest="budget", deprecated=("--budget",), type=float, default=10.0, metavar="SECONDS",
                    help="seconds per strategy and network for planning, and per backend for timing (default 10)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
     add_max_memory_argument(p, "networks, and do not contract paths,")
-    p.add_argument("--seed", type=int, default=0, help="seed of the circuit weights (default 0)")
+    add_term(p, "seed", type=int, default=0, help="seed of the circuit weights (default 0)")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per measured network to PATH (a sweep record holding its records)")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot to PATH (.png, .svg or .pdf)")
-    p.add_argument("--plot-kind", default="flops", choices=("flops", "time", "speedup"),
+    add_term(p, "plot-kind", default="flops", choices=("flops", "time", "speedup"),
                    help="flops vs T (default), time vs flops, or GPU speed-up")
-    p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    add_json_argument(p, "print a JSON list of records instead of a table")
     add_progress_arguments(p)
     from ..runner import add_runner_arguments
 
@@ -111,10 +113,10 @@ def run(args) -> int:
         raise InvalidParameterError("--repeats", args.repeats, "an integer >= 1")
     if args.warmup < 0:
         raise InvalidParameterError("--warmup", args.warmup, "an integer >= 0")
-    for name in ("budget", "time_budget"):
+    for name, option in (("budget", "--strategy-seconds"), ("time_budget", "--time-budget")):
         value = getattr(args, name)
         if value is not None and not value > 0:
-            raise InvalidParameterError("--" + name.replace("_", "-"), value, "a positive number of seconds")
+            raise InvalidParameterError(option, value, "a positive number of seconds")
     progress = Progress.from_args(args).enabled
     try:
         if args.time_budget is not None:
@@ -134,8 +136,8 @@ def run(args) -> int:
             records, interrupted, sweep = _sweep(args, grid, backends, max_memory, progress)
     except InvalidParameterError as err:
         # bench() names its parameters as in Python; say them as the options they came from
-        name = {"strategies": "--strategies", "backends": "--backends", "grid": "--depth/--hidden/--inputs/--length",
-                "time_budget": "--time-budget", "per_strategy_budget": "--budget"}.get(err.name)
+        name = {"strategies": "--strategies", "backends": "--backend", "grid": "--depth/--hidden/--inputs/--length",
+                "time_budget": "--time-budget", "per_strategy_budget": "--strategy-seconds"}.get(err.name)
         if name is None:
             raise
         raise InvalidParameterError(name, err.value, err.allowed) from None

@@ -12,7 +12,9 @@ from ._common import (
     MAX_LIST_VALUES,
     add_circuit_arguments,
     add_cut_argument,
+    add_json_argument,
     add_max_memory_argument,
+    add_term,
     declare,
     figure_path,
     int_list,
@@ -61,7 +63,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", default="exact", choices=("exact", "closed-form"),
                    help="exact: GF(p) ranks as lower bounds (default); closed-form: theorems only")
     p.add_argument("--engine", default="auto", help="exact engine: auto, grid or factored")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
+    add_term(p, "seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
     p.add_argument("--prime", type=int, default=None,
                    help="prime modulus below 2**31 (default 2**20-3 = 1048573; the old default was 2**25-39)")
     p.add_argument("--samples", type=int, default=None,
@@ -71,11 +73,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="compute the min-cut bound of the compiled tensor network (default: for networks "
                         "of at most 10000 tensors)")
     add_max_memory_argument(p)
-    p.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    add_json_argument(p, "print a JSON list of records instead of a table")
     from ..runner import add_runner_arguments
 
     add_runner_arguments(p)
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot rank against length (one series per depth) to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
     p.add_argument("--max-seconds", type=_seconds, default=None, metavar="S",

@@ -8,7 +8,14 @@ import time
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ._common import add_circuit_arguments, add_max_memory_argument, declare, write_records
+from ._common import (
+    add_circuit_arguments,
+    add_json_argument,
+    add_max_memory_argument,
+    add_term,
+    declare,
+    write_records,
+)
 from ._progress import Progress, add_progress_arguments
 
 EXAMPLES = """\
@@ -44,9 +51,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_circuit_arguments(p)
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
+    add_term(p, "seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
     add_max_memory_argument(p, "networks")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_json_argument(p, "print JSON instead of text")
     add_progress_arguments(p)
     declare(p, "records")
     p.set_defaults(func=run)

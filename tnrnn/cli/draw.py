@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_circuit_arguments, add_cut_argument, add_max_memory_argument, declare, figure_path
+from ._common import (
+    add_circuit_arguments,
+    add_cut_argument,
+    add_max_memory_argument,
+    add_term,
+    declare,
+    figure_path,
+)
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["add_parser", "run"]
 
 _EXAMPLES = """\
 examples:
-  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --cut start-end -o cut.svg
-  tnrnn draw --depth 1 --hidden 4 --inputs 2 --length 8 --cut interleaved -o mps.png
-  tnrnn draw --depth 3 --hidden 2 --inputs 2 --length 10 --cut prefix:4 -o deep.pdf
-  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --no-cut -o network.png
-  tnrnn draw --circuit ssm --depth 2 --hidden 2 --inputs 2 --length 4 --cut start-end -o ssm.svg
-  tnrnn draw --circuit gla --depth 1 --hidden 2 --inputs 3 --length 6 -o gla.png
+  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --cut start-end --plot cut.svg
+  tnrnn draw --depth 1 --hidden 4 --inputs 2 --length 8 --cut interleaved --plot mps.png
+  tnrnn draw --depth 3 --hidden 2 --inputs 2 --length 10 --cut prefix:4 --plot deep.pdf
+  tnrnn draw --depth 2 --hidden 3 --inputs 3 --length 6 --no-cut --plot network.png
+  tnrnn draw --circuit ssm --depth 2 --hidden 2 --inputs 2 --length 4 --cut start-end --plot ssm.svg
+  tnrnn draw --circuit gla --depth 1 --hidden 2 --inputs 3 --length 6 --plot gla.png
 
-The format follows the extension of -o (.png, .svg or .pdf). Networks whose layers need more
+The format follows the extension of --plot (.png, .svg or .pdf). Networks whose layers need more
 than 16 rows of copies are drawn condensed (one node per layer x time block); --detailed and
 --condensed force a view.
 """
@@ -44,8 +51,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="one node per layer x time block")
     view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
                       help="every tensor, whatever the size")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
-    p.add_argument("--output", "-o", "--plot", required=True, metavar="PATH", type=figure_path("--output"),
+    add_term(p, "seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
+    add_term(p, "plot", dest="output", deprecated=("--output", "-o"), required=True, metavar="PATH",
+             type=figure_path("--plot"),
                    help="the figure file: .png, .svg or .pdf")
     add_max_memory_argument(p, "drawings")
     add_progress_arguments(p)

@@ -9,11 +9,19 @@ from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights, resolve_a
 from ..errors import InvalidParameterError
 from ..versions import versions
 from . import _exact  # noqa: F401  (registers the exact-result record kinds with tnrnn plot)
-from ._common import add_max_memory_argument, declare, figure_path, write_or_rescue, write_records
+from ._common import (
+    add_json_argument,
+    add_max_memory_argument,
+    add_term,
+    declare,
+    figure_path,
+    write_or_rescue,
+    write_records,
+)
 
 __all__ = ["add_parser", "run"]
 
-_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "ssm", "gla", "mamba", "lru", "s4d")
+_ARCHS = ("lstm", "gru", "rnn", "rac", "mirnn", "scornn", "ssm", "gla", "mamba", "lru", "s4d")
 
 _EXAMPLES = """\
 examples:
@@ -57,9 +65,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="the network's architecture (default: the 'arch' of a JSON sidecar next to the file, as tnrnn train writes, else detected from the weights)")
     p.add_argument("--nonlinearity", default=None,
                    help="rnn: tanh (default) or relu; mirnn: tanh (default), relu, sigmoid or identity")
-    p.add_argument("--inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
-    p.add_argument("--hidden", type=int, default=None, metavar="R", help="hidden width (checked against the file)")
-    p.add_argument("--layers", type=int, default=None, metavar="L", help="number of layers (checked against the file)")
+    add_term(p, "inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
+    add_term(p, "hidden", type=int, default=None, metavar="R", help="hidden width (checked against the file)")
+    add_term(p, "depth", dest="layers", deprecated=("--layers",), type=int, default=None, metavar="L",
+             help="number of layers (checked against the file)")
     p.add_argument("--prefix", default=None, help="prefix of the recurrent keys, e.g. 'rnn.' (found automatically)")
     p.add_argument("--ignore", action="append", default=[], metavar="PREFIX",
                    help="skip the keys starting with PREFIX (a decoder, a second head); repeatable")
@@ -68,25 +77,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-embedding", action="store_true", help="do not fold an embedding: measure the input space")
     p.add_argument("--readout", default=None,
                    help="prefix of a linear readout, e.g. 'fc' (found automatically); 'none' for no readout")
-    p.add_argument("--length", "-T", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
+    add_term(p, "length", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
     p.add_argument("--spectrum", action="store_true", help="measure the empirical Start-End spectrum")
     p.add_argument("--exact-rank", action="store_true",
                    help="one-layer ssm, gla, mamba, lru or s4d on tokens: the exact Start-End rank over GF(p) from "
                         "its reachable and observable spans, without the M^T grid (tnrnn.bridge.automaton)")
     p.add_argument("--samples", type=int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling (default 0)")
+    add_term(p, "seed", type=int, default=0, help="seed of the sampling (default 0)")
     p.add_argument("--energy", type=float, default=0.9999,
                    help="share of sum s^2 kept by the headline rank (default 0.9999)")
     p.add_argument("--tol", type=float, default=None,
                    help="numerical-rank tolerance (default max(shape) * eps * s_max)")
     p.add_argument("--channel", type=int, default=0, help="output channel (default 0)")
-    p.add_argument("--backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
+    add_term(p, "backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
-    p.add_argument("--json", action="store_true",
+    add_json_argument(p,
                    help="print JSON: one object (one file) or a list of objects (several files)")
     add_max_memory_argument(p, "weight files and spectra")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="with --spectrum, also plot the singular values to PATH (.png, .svg or .pdf); "
                         "several files share one plot of s_k/s_1")
     add_progress_arguments(p)
@@ -147,7 +156,7 @@ def run(args) -> int:
         if args.spectrum:
             spectrum = empirical_spectrum(imported, args.length, samples=args.samples, seed=args.seed, tol=args.tol,
                                           channel=args.channel, backend=args.backend, device=args.device,
-                                          energy=args.energy,
+                                          energy=args.energy, certify=True,
                                           progress=progress.wrapper(f"spectrum of {label}", unit="batch"))
         if args.exact_rank:
             from ..bridge.automaton import automaton_rank

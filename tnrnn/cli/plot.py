@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InvalidParameterError
-from ._common import declare, figure_path
+from ._common import add_term, declare, figure_path
 from ._progress import Progress, add_progress_arguments
 
 __all__ = ["RECORD_KINDS", "add_parser", "register_kind", "run", "record_kind"]
@@ -13,10 +13,10 @@ __all__ = ["RECORD_KINDS", "add_parser", "register_kind", "run", "record_kind"]
 _EXAMPLES = """\
 examples:
   tnrnn bounds -L 1,2,3 -R 3 -M 3 -T 2:12:2 --json > ranks.json
-  tnrnn plot ranks.json -o ranks.png
-  tnrnn bench -L 2 -R 3 -M 3 -T 4:8:2 --out bench.jsonl && tnrnn plot bench.jsonl --kind time -o time.png
-  tnrnn spectrum -L 2 -R 3 -M 2 -T 8 --json > spectrum.json && tnrnn plot spectrum.json -o spectrum.svg
-  tnrnn import untrained.pt trained.pt -T 8 --spectrum --json > models.json && tnrnn plot models.json -o cmp.pdf
+  tnrnn plot ranks.json --plot ranks.png
+  tnrnn bench -L 2 -R 3 -M 3 -T 4:8:2 --out bench.jsonl && tnrnn plot bench.jsonl --plot-kind time --plot time.png
+  tnrnn spectrum -L 2 -R 3 -M 2 -T 8 --json > spectrum.json && tnrnn plot spectrum.json --plot spectrum.svg
+  tnrnn import untrained.pt trained.pt -T 8 --spectrum --json > models.json && tnrnn plot models.json --plot cmp.pdf
 
 The kind of record is read from its fields: certified-rank records (tnrnn bounds --json),
 benchmark records (tnrnn bench --json or --out JSON lines), spectra (tnrnn spectrum --json) and
@@ -46,8 +46,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("results", help="a .json file (one record or a list) or .jsonl file (one record a line)")
-    p.add_argument("--output", "-o", "--plot", required=True, metavar="PATH", type=figure_path("--output"), help="the figure file: .png, .svg or .pdf")
-    p.add_argument("--kind", default="flops", choices=("flops", "time", "speedup"),
+    add_term(p, "plot", dest="output", deprecated=("--output", "-o"), required=True, metavar="PATH",
+             type=figure_path("--plot"), help="the figure file: .png, .svg or .pdf")
+    add_term(p, "plot-kind", dest="kind", deprecated=("--kind",), default="flops", choices=("flops", "time", "speedup"),
                    help="for benchmark records: flops vs T (default), time vs flops, or GPU speed-up")
     p.add_argument("--title", default=None, help="replace the figure's title")
     add_progress_arguments(p)
@@ -92,13 +93,13 @@ def run(args) -> int:
 
     from ..limits import check_memory
     from ..plotting.figure import figure_format
-    from ..results import load_results
+    from ..records import read_records
 
-    figure_format(args.output, "--output")
+    figure_format(args.output, "--plot")
     if os.path.isfile(args.results):   # parsed JSON takes several times the text: refused before it is read
         check_memory(f"reading {args.results}", JSON_BYTES_PER_BYTE * os.path.getsize(args.results),
                      args.max_memory, "raise --max-memory for a file this large")
-    records = load_results(args.results, name="RESULTS")
+    records = read_records(args.results, missing_ok=False, name="RESULTS")
     if not records:
         raise InvalidParameterError("RESULTS", args.results, "a file with at least one record")
     try:

@@ -10,7 +10,9 @@ from ..network.optimizers import DEFAULT_OPTIMIZER
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
+    add_json_argument,
     add_max_memory_argument,
+    add_term,
     declare,
     figure_path,
     write_or_rescue,
@@ -45,33 +47,36 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "default rac) across a cut, "
             "computed by contracting its tensor network (through the two sides of the min-cut when that is "
             "cheaper than forming the matrix). The rank is numerical: it depends on the stated tolerance; "
-            "use 'tnrnn bounds' for certified ranks."
+            "the certified rank of the same weights is shown beside it (GF(p), as 'tnrnn bounds' computes it)."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_circuit_arguments(p)
     add_cut_argument(p)
-    p.add_argument("--backend", default="numpy",
+    add_term(p, "backend", default="numpy",
                    help="numpy (default), torch, cupy, or another autoray backend (jax with x64, dask)")
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
     p.add_argument("--tol", type=float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
+    add_term(p, "seed", type=int, default=0, help="seed of the weights (default 0)")
+    p.add_argument("--certify", action=argparse.BooleanOptionalAction, default=True,
+                   help="also compute the certified (GF(p)) rank of the same weights and show the float rank beside "
+                        "it (default; skipped, saying so, above 30 s of estimated exact work)")
     add_max_memory_argument(p, "networks and contractions")
     p.add_argument("--slice", action="store_true",
                    help="slice contractions until their peak memory fits --max-memory (slower, same result; implied by --workers and --scheduler)")
     p.add_argument("--slice-to", type=int, default=None, metavar="N",
                    help="slice until the largest intermediate has at most N entries")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=None, metavar="N",
+    add_term(group, "workers", type=int, default=None, metavar="N",
                        help="contract the slices on a local Dask cluster of N processes")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_json_argument(p, "print JSON instead of text")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
     add_progress_arguments(p)
     declare(p, "records", "figure")
@@ -96,7 +101,7 @@ def run(args) -> int:
     with cluster(args.workers, args.scheduler) as client, progress.stage("planning, contracting and the SVD"):
         result = spectrum(rac, args.cut, length=args.length, method=args.method, backend=args.backend,
                           device=args.device, tol=args.tol, optimize=args.optimize, max_memory=max_memory,
-                          slicing=args.slice, slice_to=args.slice_to, client=client)
+                          slicing=args.slice, slice_to=args.slice_to, client=client, certify=args.certify)
     from ..versions import versions
 
     kind = {} if args.circuit == "rac" else {"circuit": args.circuit}   # RAC records as they were
@@ -114,4 +119,5 @@ def run(args) -> int:
 
         with progress.stage("plotting"):
             write_or_rescue(lambda: plot_spectrum(result, path=args.plot), record, "--plot", args.plot, "spectrum")
+
     return 0

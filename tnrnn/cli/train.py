@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import declare, int_list
+from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list
 from .plot import register_kind
 
 __all__ = ["add_parser", "run", "plan"]
@@ -20,7 +20,7 @@ examples:
   tnrnn train ses --preset repro-cpu --out results/repro        # the CPU reproduction: 30 seeds per cell
   tnrnn train ses --preset paper --out results/paper            # the paper's scale, on a GPU (--device cuda)
   tnrnn train ses --preset paper --out results/paper --dry-run  # the grid, its memory and work, nothing trained
-  tnrnn train ses --arch scornn --depth 1,2,3 --hidden 16 --length 8,16 --alphabet 4 --window 4 --seeds 30 --out r
+  tnrnn train ses --arch scornn --depth 1,2,3 --hidden 16 --length 8,16 --alphabet 4 --window 4 --n-seeds 30 --out r
   tnrnn train ses --matches uniform --depth 1,2 --hidden 16 --length 16,32 --alphabet 4 --window 2 --out r-uniform
   tnrnn train copy --depth 1,2 --hidden 32 --length 20,40 --memory 5 --alphabet 4 --out results/copy
   tnrnn train digits --permuted --depth 1,2 --hidden 32 --out results/pdigits
@@ -28,18 +28,18 @@ examples:
   tnrnn train teacher --preset cpu --out results/teacher     # RAC students vs certified floors (docs/teacher)
 
 Seeds of one configuration train together as one stacked model (ortho, scornn). Records go to
-OUT/records.jsonl as each group finishes (a second run with the same arguments skips the finished
-ones; --fresh starts over); the statistics (success rates with Wilson intervals, mean accuracies
-with bootstrap intervals, step-cap fractions, depth comparisons with Fisher / Mann-Whitney tests)
+OUT/records.jsonl as each group finishes (a second run with the same arguments and --resume skips the
+finished ones; without it an OUT that has records is refused; --fresh starts over); the statistics
+(success rates with Wilson intervals, mean accuracies with bootstrap intervals, step-cap fractions, depth comparisons with Fisher / Mann-Whitney tests)
 to OUT/summary.jsonl and the table on stdout; checkpoints to OUT/checkpoints/KEY.safetensors with a
 JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Import a checkpoint with
   tnrnn import OUT/checkpoints/KEY.safetensors --length T --spectrum
-(the architecture is read from the sidecar KEY.json; scornn checkpoints: tnrnn.tasks.load_checkpoint).
+(the architecture, scornn included, is read from the sidecar KEY.json; the command is stored there too).
 """
 
 #: Ranges of the integer options: (option, attribute, minimum, maximum).
 _INT_RANGES = (
-    ("--hidden", "hidden", 1, 4096), ("--seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
+    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
     ("--window", "window", 1, 100_000), ("--classes", "classes", 1, 1000), ("--memory", "memory", 1, 100_000),
     ("--batch-size", "batch_size", 1, 65_536), ("--max-steps", "max_steps", 1, 10_000_000),
     ("--eval-every", "eval_every", 1, 10_000_000), ("--patience", "patience", 1, 10_000),
@@ -76,14 +76,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the paper")
     p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn", "ssm", "gla"),
                    help="model (default ortho: orthogonal tanh RNN; scornn: the paper's scaled-Cayley modReLU RNN)")
-    p.add_argument("--depth", "-L", default=None, help="depths, e.g. 1,2,3 (default)")
-    p.add_argument("--hidden", "-H", type=_int, default=None, help="width of the shallowest network")
-    p.add_argument("--budget", default=None,
-                   help="match: deeper networks get the stored-weight count of the shallowest (default); dof: its "
-                        "degrees of freedom (H(H-1)/2 per orthogonal matrix); none: the same width; a comma list runs "
-                        "each")
-    p.add_argument("--length", "-T", default=None, help="sequence lengths, e.g. 16,40,80 or 20:80:20")
-    p.add_argument("--seeds", type=_int, default=None, help="seeds 0..k-1 per configuration (default 3)")
+    add_term(p, "depth", default=None, help="depths, e.g. 1,2,3 (default)")
+    add_term(p, "hidden", deprecated=("-H",), type=_int, default=None, help="width of the shallowest network")
+    add_term(p, "budget", default=None,
+             help="match: deeper networks get the stored-weight count of the shallowest (default); dof: its "
+                  "degrees of freedom (H(H-1)/2 per orthogonal matrix); none: the same width; a comma list runs each")
+    add_term(p, "length", default=None, help="sequence lengths, e.g. 16,40,80 or 20:80:20")
+    add_term(p, "n-seeds", dest="seeds", deprecated=("--seeds",), type=_int, default=None,
+             help="k: seeds 0..k-1 per configuration (default 3)")
     p.add_argument("--alphabet", type=_int, default=None, help="symbols n (default 32)")
     p.add_argument("--window", type=_int, default=None, help="ses: compared symbols m per window (default 30)")
     p.add_argument("--classes", type=_int, default=None, help="ses: C, labels 0..C (default 2)")
@@ -101,7 +101,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lr-decays", type=_int, default=None,
                    help="divide the learning rate by 10 at a validation plateau this many times before stopping")
     p.add_argument("--batch-size", type=_int, default=None, help="training batch size")
-    p.add_argument("--max-steps", "--steps", type=_int, default=None, help="training steps at most (the cap)")
+    add_term(p, "max-steps", deprecated=("--steps",), type=_int, default=None, help="training steps at most (the cap)")
     p.add_argument("--eval-every", type=_int, default=None, help="validate every N steps")
     p.add_argument("--patience", type=_int, default=None, help="a plateau is N validations without improvement")
     p.add_argument("--val-size", type=_int, default=None, help="validation sequences per seed")
@@ -117,11 +117,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu (default), cuda or cuda:N")
     p.add_argument("--threads", type=_int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out", default=None, required=True, help="output folder (records.jsonl, summary.jsonl, figures)")
-    p.add_argument("--fresh", action="store_true", help="start the records afresh instead of resuming")
+    p.add_argument("--fresh", action="store_true", help="discard the records OUT already has and start over")
+    add_resume_argument(p, "OUT's records: skip the configurations they cover and train the rest")
     p.add_argument("--dry-run", action="store_true",
                    help="print the grid, its memory and work estimates, and stop (nothing is trained)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figures")
-    p.add_argument("--json", action="store_true", help="print the records as JSON lines instead of a table")
+    add_json_argument(p, "print the records as JSON lines, one per configuration, instead of a table", shape="lines")
     from .train_teacher import add_teacher_arguments
 
     add_teacher_arguments(p)
@@ -207,10 +208,10 @@ def plan(args):
 def _estimates(groups, max_memory):
     """Memory of the largest group (checked against ``max_memory``) and the total work, before anything runs."""
     from ..limits import check_memory, format_bytes
-    from ..tasks.batched import STACKED_ARCHS, stack_memory_bytes
+    from ..tasks.batched import STACKED_ARCHS, stack_memory_bytes, stack_step_seconds
     from ..tasks.data import make_task
 
-    peak, work = 0, 0
+    peak, work, seconds = 0, 0, 0.0
     for group in groups:
         c = group[0]
         task = make_task(c["task"], c["length"], alphabet=c["alphabet"], window=c["window"], classes=c["classes"],
@@ -223,13 +224,16 @@ def _estimates(groups, max_memory):
         need += itemsize * S * (c["val_size"] + c["test_size"]) * task.length * task.inputs
         peak = max(peak, need)
         work += len(group) * c["max_steps"] * c["batch_size"] * task.length
+        groups_run = 1 if c["arch"] in STACKED_ARCHS else len(group)
+        seconds += groups_run * c["max_steps"] * stack_step_seconds(S, c["batch_size"], task.length, c["hidden"],
+                                                                    c["depth"], gates)
     check_memory("the largest group of seeds trained together", peak, max_memory,
-                 "lower --seeds, --batch-size or --hidden")
+                 "lower --n-seeds, --batch-size or --hidden")
     if work > MAX_WORK:
         raise InvalidParameterError("--max-steps", max(g[0]["max_steps"] for g in groups),
                                     f"a grid of at most {MAX_WORK:.0e} sequence steps (this one asks for {work:.2e}; "
-                                    "lower --max-steps, --seeds or --length)")
-    return peak, work, format_bytes(peak)
+                                    "lower --max-steps, --n-seeds or --length)")
+    return peak, work, format_bytes(peak), seconds
 
 
 def run(args) -> int:
@@ -241,7 +245,7 @@ def run(args) -> int:
         return train_teacher.run(args)
     train_teacher.reject_teacher_options(args)
     configs, groups, settings = plan(args)
-    peak, work, peak_text = _estimates(groups, args.max_memory)
+    peak, work, peak_text, seconds = _estimates(groups, args.max_memory)
     say_enabled = args.progress is not False
 
     def say(msg):
@@ -249,19 +253,24 @@ def run(args) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     out = os.fspath(args.out)
-    say(f"tnrnn train: {len(configs)} configurations in {len(groups)} groups of seeds trained together; "
-        f"largest group needs about {peak_text}; at most {work:.2e} sequence steps")
+    headline = (f"tnrnn train: {len(configs)} configurations in {len(groups)} groups of seeds trained together; "
+        f"largest group needs about {peak_text}; at most {work:.2e} sequence steps; "
+        f"estimated time at most about {_duration(seconds)} on one CPU thread (every group to its step cap; "
+        "early stopping ends sooner; a GPU mostly removes the per-element part)")
+    if not args.dry_run:
+        say(headline)
     if args.dry_run:
         rows = [{"task": g[0]["task"], "arch": g[0]["arch"], "T": g[0]["length"], "L": g[0]["depth"],
                  "H": g[0]["hidden"], "seeds": len(g), "max_steps": g[0]["max_steps"], "device": g[0]["device"]}
                 for g in groups]
         if args.json:
             print(json.dumps({"kind": "train-plan", "configurations": len(configs), "groups": rows,
-                              "peak_bytes": peak, "sequence_steps": work}))
+                              "peak_bytes": peak, "sequence_steps": work, "estimated_seconds": round(seconds, 1)}))
         else:
             from ..records import format_table
 
             print(format_table(rows, drop_constant=True))
+            print(headline)
         return 0
     for package, extra in (("torch", "torch"), ("safetensors", "torch")):
         if importlib.util.find_spec(package) is None:
@@ -275,8 +284,9 @@ def run(args) -> int:
         raise InvalidParameterError("--device", settings["device"], "cpu (torch sees no CUDA device here)")
     torch.set_num_threads(args.threads)
     records_path = os.path.join(out, "records.jsonl")
+    check_resume(args, records_path)
     try:
-        records = run_grid(configs, records_path, resume=not args.fresh, progress=say_enabled,
+        records = run_grid(configs, records_path, resume=bool(args.resume), progress=say_enabled,
                            max_memory=args.max_memory, log=say)
     except KeyboardInterrupt:
         print(f"tnrnn train: interrupted; finished configurations are in {records_path} "
@@ -312,6 +322,15 @@ def run(args) -> int:
     return 0
 
 
+def _duration(seconds: float) -> str:
+    """``"42 s"``, ``"12 min"``, ``"3.5 h"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _applies(task, name):
     return name in {"ses": ("alphabet", "window", "classes", "matches"), "copy": ("alphabet", "memory", "layout"),
                     "digits": ()}[task]
@@ -329,7 +348,7 @@ def _draw_train(records, args) -> None:
         fig.axes[0].set_title(args.title)
     from ..plotting.figure import figure_format, save_figure
 
-    save_figure(fig, args.output, figure_format(args.output, "--output"))
+    save_figure(fig, args.output, figure_format(args.output, "--plot"))
 
 
 register_kind("train", _is_train_record, _draw_train)

@@ -1,7 +1,7 @@
 """``tnrnn train teacher``: RAC students of depth 1-3 fitted to a teacher circuit, against certified error floors.
 
 The options shared with the other tasks (``--depth``, ``--hidden``,
-``--length``, ``--budget``, ``--seeds``, ``--max-steps``, ``--out``, the
+``--length``, ``--budget``, ``--n-seeds`` (``--seeds`` is its deprecated spelling), ``--max-steps``, ``--out``, the
 training settings) are ``tnrnn train``'s; :func:`add_teacher_arguments`
 adds the teacher's own, and ``tnrnn train`` hands ``teacher`` runs to
 :func:`run`.  The experiment: :mod:`tnrnn.tasks.teacher_train`; the table
@@ -25,7 +25,7 @@ __all__ = ["add_teacher_arguments", "run", "plan", "TEACHER_EXAMPLES"]
 TEACHER_EXAMPLES = """\
   tnrnn train teacher --preset cpu --out results/teacher          # 20 seeds per cell, depths 1-3 (docs/teacher)
   tnrnn train teacher --teacher-circuit rac --teacher-depth 2 --teacher-hidden 3 --inputs 3 --length 6,8 \\
-      --depth 1,2,3 --hidden 2 --budget none,dof --seeds 20 --max-steps 1000 --out results/t
+      --depth 1,2,3 --hidden 2 --budget none,dof --n-seeds 20 --max-steps 1000 --out results/t
 """
 
 #: Options of the other tasks that mean nothing for ``teacher`` (refused when given).
@@ -48,7 +48,9 @@ def add_teacher_arguments(p) -> None:
                    help="spread (default: orthogonal and +-1 weights) or gaussian (N(0, 1/fan_in))")
     g.add_argument("--min-floor", default=None,
                    help="keep the first teacher whose floor at the depth-1 width is at least this (default 0.05)")
-    g.add_argument("--inputs", "-M", default=None, help="input symbols M (default 3)")
+    from ._common import add_term
+
+    add_term(g, "inputs", default=None, help="input symbols M (default 3)")
 
 
 def reject_teacher_options(args) -> None:

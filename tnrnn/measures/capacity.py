@@ -238,7 +238,7 @@ class MemoryCapacity(Record):
         def num(v):
             return None if v is None or not np.isfinite(v) else float(v)
 
-        return {"measure": "capacity", "model": self.label, "total": num(self.total),
+        return {"kind": "capacity", "measure": "capacity", "model": self.label, "total": num(self.total),
                 "total_stderr": num(self.total_stderr), "lags": self.lags.tolist(),
                 "profile": [num(v) for v in self.profile], "raw": [num(v) for v in self.raw],
                 "stderr": [num(v) for v in self.stderr], "null": num(self.null), "null_total": num(self.null_total),

@@ -17,10 +17,12 @@ Jacobians and gradients from torch's autograd on the same equations.
 Models it reads (:func:`stepper`):
 
 * :class:`EchoStateNetwork` (leaky tanh or linear reservoir, defined here),
+  and reservoirpy ``Reservoir`` nodes through :meth:`EchoStateNetwork.from_reservoirpy`,
 * :class:`tnrnn.memory.LinearRNN` (``s = h``, ``y = c h``; continuous time
   steps with its exact zero-order hold),
 * :class:`tnrnn.bridge.RecurrentModel` (``rnn_tanh``, ``rnn_relu``, ``gru``,
   ``lstm``, ``mirnn``, torch's equations, see :mod:`tnrnn.bridge.models`),
+  scoRNN's :class:`tnrnn.bridge.modules.ModReLUModel` (its fixed ``h0`` enters at ``t = 0``),
   :class:`tnrnn.bridge.Imported` and :class:`tnrnn.RAC` (float weights),
 * :class:`tnrnn.circuits.GatedCircuit` (``ssm``, ``gla``: every layer's state,
   then the top layer's output ``y``) and :class:`tnrnn.bridge.mamba.MambaModel`
@@ -114,6 +116,57 @@ class EchoStateNetwork:
         W = A * (spectral_radius / rho) if rho > 0 else A
         return cls(W, rng.uniform(-input_scaling, input_scaling, size=(N, M)), None, leak, activation)
 
+    @classmethod
+    def from_reservoirpy(cls, node, inputs: int | None = None) -> EchoStateNetwork:
+        """The reservoir of a reservoirpy ``Reservoir`` node (or of a model holding exactly one), same equations.
+
+        reservoirpy steps ``s' = (1 - lr) s + lr f(W s + Win x + bias)``: this
+        class's with ``leak = lr``.  Its sparse ``W`` and ``Win`` are made
+        dense.  A node not yet initialized is initialized for ``inputs`` input
+        dimensions (or its own ``input_dim``).  Only ``tanh`` and ``identity``
+        activations, a scalar ``lr`` and no noise are read; anything else is
+        refused, naming it.
+
+        Examples
+        --------
+        >>> from reservoirpy.nodes import Reservoir          # doctest: +SKIP
+        >>> esn = EchoStateNetwork.from_reservoirpy(Reservoir(20, lr=0.5, seed=0), inputs=1)   # doctest: +SKIP
+        >>> esn.units, esn.leak                               # doctest: +SKIP
+        (20, 0.5)
+        """
+        nodes = getattr(node, "nodes", None)
+        if nodes is not None:   # a reservoirpy Model: its one Reservoir
+            found = [n for n in nodes if type(n).__name__ == "Reservoir"]
+            if len(found) != 1:
+                raise InvalidParameterError("node", f"a model with {len(found)} Reservoir nodes",
+                                            "a reservoirpy Reservoir, or a model holding exactly one")
+            node = found[0]
+        if not type(node).__module__.startswith("reservoirpy") or not hasattr(node, "W") or not hasattr(node, "lr"):
+            raise InvalidParameterError("node", type(node).__name__, "a reservoirpy Reservoir node")
+        if not getattr(node, "initialized", True):
+            dim = inputs if inputs is not None else getattr(node, "input_dim", None)
+            if dim is None:
+                raise InvalidParameterError("inputs", None, "the input dimension of an uninitialized Reservoir "
+                                            "(or run the node once)")
+            node.initialize(np.zeros((1, int(dim))))
+
+        def dense(a):
+            return np.asarray(a.toarray() if hasattr(a, "toarray") else a, dtype=np.float64)
+
+        for noise in ("noise_rc", "noise_in", "noise_fb"):
+            if getattr(node, noise, None):
+                raise InvalidParameterError(noise, getattr(node, noise), "0 (a noisy reservoir has no fixed map)")
+        lr = np.asarray(node.lr, dtype=np.float64)
+        if lr.size != 1:
+            raise InvalidParameterError("lr", "a leak rate per unit", "one leak rate for every unit")
+        f = node.activation
+        name = getattr(f, "__name__", str(f))
+        if name not in ("tanh", "identity"):
+            raise InvalidParameterError("activation", name, "'tanh' or 'identity'")
+        W = dense(node.W)
+        bias = dense(node.bias) if not np.isscalar(node.bias) else np.full(W.shape[0], float(node.bias))
+        return cls(W, dense(node.Win), bias.reshape(-1) if np.any(bias) else None, float(lr.reshape(-1)[0]), name)
+
     @property
     def units(self) -> int:
         """``N``."""
@@ -142,7 +195,7 @@ def _xp(like) -> SimpleNamespace:
         return SimpleNamespace(
             tanh=np.tanh, sigmoid=lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), relu=lambda z: np.maximum(z, 0.0),
             cat=lambda xs: np.concatenate(xs, axis=-1), asarray=lambda a: np.asarray(a, dtype=like.dtype),
-            ones=lambda n, m: np.ones((n, m), dtype=like.dtype),
+            ones=lambda n, m: np.ones((n, m), dtype=like.dtype), sign=np.sign, abs=np.abs,
         )
     import torch
 
@@ -163,7 +216,7 @@ def _xp(like) -> SimpleNamespace:
     return SimpleNamespace(
         tanh=torch.tanh, sigmoid=torch.sigmoid, relu=torch.relu, cat=lambda xs: torch.cat(xs, dim=-1),
         asarray=asarray,
-        ones=lambda n, m: torch.ones((n, m), dtype=like.dtype, device=like.device),
+        ones=lambda n, m: torch.ones((n, m), dtype=like.dtype, device=like.device), sign=torch.sign, abs=torch.abs,
     )
 
 
@@ -399,6 +452,25 @@ def _diagonal(model) -> Stepper:
                    _linear_readout(out, model.readout_bias))
 
 
+def _modrelu(model) -> Stepper:
+    """scoRNN (:class:`tnrnn.bridge.modules.ModReLUModel`): its fixed initial state ``h0`` enters at ``t = 0``."""
+    L, H = model.depth, model.hidden
+
+    def step(s, x, t):
+        xp = _xp(s)
+        parts, below = [], x
+        for k in range(L):
+            h = s[:, k * H:(k + 1) * H]
+            h = xp.asarray(model.h0[k]) + 0.0 * h if t == 0 else h
+            z = below @ xp.asarray(model.weight_ih[k]).T + h @ xp.asarray(model.weight_hh[k]).T
+            below = xp.sign(z) * xp.relu(xp.abs(z) + xp.asarray(model.bias[k]))
+            parts.append(below)
+        return xp.cat(parts)
+
+    return Stepper("scornn", L * H, slice((L - 1) * H, L * H), model.inputs, model.outputs, step,
+                   _linear_readout(model.readout_weight, model.readout_bias))
+
+
 def _torch_module(model):
     import sys
 
@@ -436,6 +508,7 @@ def stepper(model) -> Stepper:
     from ..bridge.mamba import MambaModel
     from ..bridge.mapping import Imported
     from ..bridge.models import RecurrentModel
+    from ..bridge.modules import ModReLUModel
     from ..circuits import RAC, GatedCircuit
     from ..memory.diagonal import DiagonalRecurrence
     from ..memory.linear import LinearRNN
@@ -458,12 +531,17 @@ def stepper(model) -> Stepper:
         return _mamba(model)
     if isinstance(model, DiagonalRecurrence):
         return _diagonal(model)
+    if isinstance(model, ModReLUModel):
+        return _modrelu(model)
+    if type(model).__module__.startswith("reservoirpy"):
+        return _esn(EchoStateNetwork.from_reservoirpy(model))
     imported = _torch_module(model)
     if imported is not None:
         return stepper(imported)
     raise InvalidParameterError(
         "model", type(model).__name__,
-        "an EchoStateNetwork, LinearRNN, RecurrentModel, Imported, RAC or a torch recurrent module")
+        "an EchoStateNetwork, LinearRNN, RecurrentModel, Imported, RAC, a torch recurrent module or a reservoirpy "
+        "Reservoir")
 
 
 def model_label(model) -> str:

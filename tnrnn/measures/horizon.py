@@ -149,7 +149,7 @@ class GradientHorizon(Record):
         """JSON-safe: a censored horizon is ``None`` with ``horizon_at_least = K`` and ``censored = True``."""
         fit = self.decay()
         area = self.area
-        return {"measure": "horizon", "model": self.label, "lags": self.lags.tolist(),
+        return {"kind": "horizon", "measure": "horizon", "model": self.label, "lags": self.lags.tolist(),
                 "mean": [None if not np.isfinite(v) else float(v) for v in self.mean],
                 "spread": [None if not np.isfinite(v) else float(v) for v in self.spread],
                 "sequences": int(self.norms.shape[0]), "decay": None if fit is None else fit.to_dict(),

@@ -93,7 +93,7 @@ class LyapunovSpectrum(Record):
         ok = self.reason is None
         with np.errstate(invalid="ignore"):
             total = float(self.exponents.sum())
-        return {"measure": "lyapunov", "model": self.label, "units": "nats per step",
+        return {"kind": "lyapunov", "measure": "lyapunov", "model": self.label, "units": "nats per step",
                 "exponents": clean(self.exponents), "spread": clean(self.spread),
                 "maximal": self.maximal if ok and np.isfinite(self.maximal) else None,
                 "sum": total if ok and np.isfinite(total) else None, "sequences": int(self.per_sequence.shape[0]),
@@ -137,19 +137,14 @@ def state_jacobians(model, X) -> np.ndarray:
 
 
 def _jacobian(st, s, x, t, torch):
-    """``J_t`` for a batch of states: one forward-mode pass on ``N * D`` copies with identity tangents."""
-    N, D = s.shape
-    s_rep = s.repeat_interleave(D, 0)
-    x_rep = x.repeat_interleave(D, 0)
-    E = torch.eye(D, dtype=s.dtype).repeat(N, 1)
-    import torch.autograd.forward_ad as fwAD
+    """``J_t`` for a batch of states, ``(N, D, D)``: ``torch.func.jacfwd`` of one step, vectorized by ``vmap``."""
+    from torch.func import jacfwd, vmap
 
-    with torch.no_grad(), fwAD.dual_level():
-        out = st.step(fwAD.make_dual(s_rep, E), x_rep, t)
-        tangent = fwAD.unpack_dual(out).tangent
-    if tangent is None:  # the step does not depend on the state (t = 0 of a multiplicative cell)
-        return torch.zeros((N, D, D), dtype=s.dtype)
-    return tangent.reshape(N, D, D).transpose(1, 2)
+    def step(si, xi):
+        return st.step(si[None], xi[None], t)[0]
+
+    with torch.no_grad():
+        return vmap(jacfwd(step, argnums=0))(s, x)
 
 
 def _jacobians(st, X, torch):

@@ -97,6 +97,9 @@ class Censored(Record):
     ('>= 16', {'value': None, 'at_least': 16, 'censored': True})
     """
 
+    KIND = None   # a value inside other records, which carry the kind
+
+
     bound: float
 
     def __str__(self) -> str:

@@ -273,7 +273,7 @@ class Retention(Record):
         def num(v):
             return None if v is None or not np.isfinite(v) else float(v)
 
-        return {"measure": "retention", "model": self.label, "kind": self.kind, "symbols": self.symbols,
+        return {"kind": "retention", "measure": "retention", "model": self.label, "input_dist": self.kind, "symbols": self.symbols,
                 "window": self.window, "threshold": self.threshold, "lags": self.lags.tolist(),
                 "retention": clean(self.retention), "score": clean(self.score), "semantic": clean(self.semantic),
                 "kernel_retention": clean(self.kernel_retention), "kernel_score": clean(self.kernel_score),

@@ -268,7 +268,7 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
     N = int(round(horizon / dt))
     if train:  # before anything else: a huge width is refused at once, with the estimate
         check_memory(f"training a width-{max(ws)} linear RNN on {N} lags", training_memory(max(ws), N), max_memory,
-                     "use smaller --widths or fewer samples (a larger --dt)")
+                     "use smaller --hidden or fewer samples (a larger --dt)")
     if max(ws) > N:
         raise InvalidParameterError("widths", max(ws), f"widths <= {N} (the samples on the horizon; the width-{N} "
                                     "FIR realisation is already exact)")
@@ -288,7 +288,7 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
             if i not in INITS:
                 raise InvalidParameterError("inits", i, "one or more of " + ", ".join(INITS))
         check_memory(f"training a width-{max(ws)} linear RNN on {N} lags", training_memory(max(ws), N), max_memory,
-                     "use smaller --widths or fewer samples (a larger --dt)")
+                     "use smaller --hidden or fewer samples (a larger --dt)")
         from .training import require_torch
 
         require_torch("training linear RNNs (memory curse; --no-train skips it)")

@@ -133,7 +133,7 @@ def target(spec) -> Target:
     Examples
     --------
     >>> target("pol")
-    Target(name='pol', formula='(1 + 0.1 t)^(-1.1)', delay=None)
+    Target(name='pol', formula='(1 + 0.1 t)^(-1.1)')
     >>> t = target("shift:20")
     >>> t.formula, t([18.5, 20.0, 21.5]).tolist()
     ('1 on 19 < t < 21', [0.0, 1.0, 0.0])

@@ -96,6 +96,8 @@ class Spectrum(Record):
     (3, 'factors', (8, 8))
     """
 
+    KIND = "spectrum"
+
     singular_values: np.ndarray
     numerical_rank: int
     tolerance: float
@@ -107,6 +109,7 @@ class Spectrum(Record):
     bond_dimension: int | None
     cut: str
     seconds: float
+    certified: dict | None = None
 
     def to_dict(self) -> dict:
         """A JSON-safe dict (singular values as a list of floats)."""
@@ -122,7 +125,20 @@ class Spectrum(Record):
             "bond_dimension": self.bond_dimension,
             "cut": self.cut,
             "seconds": float(self.seconds),
+            "certified": self.certified,
         }
+
+    @property
+    def certified_note(self) -> str | None:
+        """The float rank set beside the certified one (:func:`tnrnn.ranks.float_vs_certified`), if known."""
+        from ..ranks.certify import float_vs_certified
+
+        return float_vs_certified(self.numerical_rank, self.certified)
+
+    def __repr__(self) -> str:
+        known = "" if not self.certified or "lower" not in self.certified else f", certified={self.certified['lower']}"
+        return (f"Spectrum(shape={self.shape}, numerical_rank={self.numerical_rank}{known}, "
+                f"tolerance={self.tolerance:.3g}, method={self.method!r})")
 
     def __str__(self) -> str:
         sv = self.singular_values
@@ -131,7 +147,8 @@ class Spectrum(Record):
         return (f"spectrum across {self.cut}: {self.shape[0]} x {self.shape[1]} matricization{bond}\n"
                 f"  numerical rank {self.numerical_rank} at tolerance {self.tolerance:.3g} ({self.tolerance_rule})\n"
                 f"  singular values: {shown}\n"
-                f"  method {self.method}, backend {self.backend} ({self.device}), {self.seconds:.3g} s")
+                f"  method {self.method}, backend {self.backend} ({self.device}), {self.seconds:.3g} s"
+                + ("" if self.certified_note is None else f"\n  {self.certified_note}"))
 
 
 # -- the two sides of a cut -----------------------------------------------------------------------
@@ -188,7 +205,7 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
              backend: BackendLike = "numpy", device: str | None = None, tol: float | None = None,
              rtol: float | None = None, optimize: OptimizeLike = DEFAULT_OPTIMIZER,
              max_memory: MemoryLike = None, slice_to: int | None = None, slicing: bool = False,
-             client=None) -> Spectrum:
+             client=None, certify: bool = False) -> Spectrum:
     """Singular values and numerical rank of a grid matricization, by contraction.
 
     Parameters
@@ -224,6 +241,12 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
         Slice each contraction above ``max_memory`` and contract its slices
         on this Dask cluster (see :mod:`tnrnn.network.sliced`); the
         decomposition runs here.
+    certify : bool
+        Also compute the certified rank of the same weights
+        (:func:`tnrnn.ranks.certified_rank`, refused beyond
+        :data:`tnrnn.ranks.certify.CERTIFY_SECONDS` of estimated exact work)
+        and keep it in :attr:`Spectrum.certified`, so that the float rank is
+        shown beside it (``tnrnn spectrum`` does by default).
 
     Returns
     -------
@@ -242,6 +265,12 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
     >>> s = spectrum(GatedCircuit.random("ssm", 1, 3, 2, seed=0), "start-end", length=8)
     >>> s.numerical_rank, s.bond_dimension      # min(R + 1, M^4) = 4, through the MPS bond R + 1
     (4, 4)
+
+    Beside the certified rank (the float SVD can undercount a spread spectrum):
+
+    >>> s = spectrum(RAC.random(2, 2, 2, seed=0), length=6, certify=True)
+    >>> s.certified["lower"], s.certified_note.startswith("certified rank 8")
+    (8, True)
     """
     if isinstance(rac_or_network, CircuitNetwork):
         network = rac_or_network
@@ -257,6 +286,8 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
         raise InvalidParameterError("method", method, "one of " + ", ".join(METHODS))
     if not isinstance(slicing, bool):
         raise InvalidParameterError("slicing", slicing, "True or False")
+    if not isinstance(certify, bool):
+        raise InvalidParameterError("certify", certify, "True or False")
     for name, value in (("tol", tol), ("rtol", rtol)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value) or value < 0):
@@ -336,4 +367,15 @@ def spectrum(rac_or_network, cut: CutLike = "start-end", *, length: int | None =
         singular_values=sv, numerical_rank=int(np.sum(sv > tolerance)), tolerance=tolerance,
         tolerance_rule=rule, method=method, backend=backend, device=str(device), shape=(rows, cols),
         bond_dimension=D, cut=str(cut), seconds=seconds,
+        certified=_certified(network, cut, max_memory) if certify else None,
     )
+
+
+def _certified(network, cut, max_memory) -> dict:
+    """The certified rank of the network's circuit (its float weights over GF(p)), or why it is not known."""
+    from ..ranks.certify import certified_rank
+
+    rac = network.rac
+    if getattr(rac, "modulus", None) is not None:
+        return {"reason": "the circuit is over GF(p): its rank is the exact tools' (tnrnn bounds)"}
+    return certified_rank(rac, cut, network.length, output=network.output, max_memory=max_memory)

@@ -27,7 +27,9 @@ def plot_spectrum(result: Spectrum | EmpiricalSpectrum, ax=None, path: PathLike 
     log scale against their index (from 1); exact zeros, which a log scale
     cannot show, are counted in the legend.  The tolerance is a dashed
     horizontal line and the numerical rank a vertical line after the last
-    singular value above it.
+    singular value above it; where the result carries a certified rank
+    (``certified``, see :func:`tnrnn.ranks.certified_rank`) it is a solid
+    line too, and the legend says when the float rank disagrees.
 
     Parameters
     ----------
@@ -88,6 +90,15 @@ def plot_spectrum(result: Spectrum | EmpiricalSpectrum, ax=None, path: PathLike 
     ax.annotate(f"numerical rank {rank}", (rank + 0.5, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
                 va="top", fontsize=8.5, color="#2ca02c")
+    certified = getattr(result, "certified", None) or {}
+    if "lower" in certified:   # the certified rank of the same weights, beside the float one
+        lo, hi = int(certified["lower"]), int(certified["upper"])
+        agree = lo <= rank <= hi
+        what = f"certified rank {lo}" if lo == hi else f"certified rank {lo}–{hi}"
+        ax.axvline(lo + 0.5, ls="-", color="#9467bd", lw=1.4, zorder=1, gid="certified-rank",
+                   label=what + ("" if agree else f" (float rank {rank} disagrees)"))
+    elif "reason" in certified:
+        ax.plot([], [], ls="", label="certified rank not computed")
     if zeros:
         ax.plot([], [], ls="", label=f"exact zeros not shown ({zeros})")
     ax.set_yscale("log")

@@ -10,7 +10,7 @@ table.  The prime-field arithmetic itself is :mod:`tnrnn.field`.
 """
 
 from .bounds import closed_form_upper, degree_bound, grid_caps, theorem_lower
-from .certify import METHODS, cut_rank, rank_bounds
+from .certify import METHODS, certified_rank, cut_rank, float_vs_certified, rank_bounds
 from .engines import ExactRank, exact_rank, list_engines, register_engine
 from .records import RankBounds, format_table
 
@@ -18,10 +18,12 @@ __all__ = [
     "METHODS",
     "ExactRank",
     "RankBounds",
+    "certified_rank",
     "closed_form_upper",
     "cut_rank",
     "degree_bound",
     "exact_rank",
+    "float_vs_certified",
     "format_table",
     "grid_caps",
     "list_engines",

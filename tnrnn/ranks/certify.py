@@ -20,7 +20,8 @@ from .cost import check_rank_request
 from .engines import exact_rank, list_engines
 from .records import RankBounds
 
-__all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank", "retry_prime"]
+__all__ = ["METHODS", "MINCUT_AUTO_TENSORS", "rank_bounds", "cut_rank", "retry_prime", "certified_rank",
+           "float_vs_certified"]
 
 #: The methods of :func:`rank_bounds`.
 METHODS = ("exact", "closed-form")
@@ -480,3 +481,60 @@ def _kind_cut_rank(circuit, field_circuit, the_cut, *, engine, seed, samples, ma
                    upper=up.value, upper_source=up.source, theorem=None, degree=up.degree, caps=up.caps,
                    mincut=None, method="exact", weights="given", result=result, seed=seed,
                    seconds=time.perf_counter() - t0, circuit=spec.kind, upper_details=up.details)
+
+
+#: The exact work (estimated seconds) a float result spends by default on the certified rank shown beside it.
+CERTIFY_SECONDS = 30.0
+
+
+def certified_rank(rac: RAC, cut: CutLike = "start-end", length: int | None = None, *, output: int = 0,
+                   max_memory: MemoryLike = None, max_seconds: float = CERTIFY_SECONDS) -> dict:
+    """The certified rank of ``rac``'s grid matricization as a small dict, for showing beside a float rank.
+
+    ``{"lower", "upper", "exact", "source"}`` from :func:`cut_rank`, or
+    ``{"reason"}`` when the exact work is refused (memory, or estimated
+    above ``max_seconds``): the float result then says no certified rank was
+    computed, and why.
+
+    Examples
+    --------
+    >>> rac = RAC.random(depth=2, hidden=2, inputs=2, seed=0)
+    >>> certified_rank(rac, "start-end", length=6)["lower"]
+    8
+    """
+    from ..errors import MemoryLimitError, TnrnnError
+
+    T = length if length is not None else getattr(cut, "length", None)
+    try:
+        check_rank_request(rac.depth, rac.hidden, rac.inputs, T, cut, "exact", max_memory=max_memory,
+                           max_seconds=max_seconds, kind=getattr(rac, "kind", "rac"))
+        r = cut_rank(rac, cut, length=T, output=output, max_memory=max_memory)
+    except (TnrnnError, MemoryLimitError) as err:
+        return {"reason": " ".join(str(err).split())}
+    return {"lower": int(r.lower), "upper": int(r.upper), "exact": bool(r.exact),
+            "source": r.lower_source + ("" if r.exact else f"; upper {r.upper_source}")}
+
+
+def float_vs_certified(float_rank: int, certified: dict | None) -> str | None:
+    """One line setting a float (numerical) rank beside the certified one; ``None`` when none is known.
+
+    Examples
+    --------
+    >>> float_vs_certified(24, {"lower": 27, "upper": 27, "exact": True, "source": "GF(p) rank"})
+    'certified rank 27 (GF(p) rank); the float rank 24 disagrees: 3 singular values are below the float tolerance but not zero'
+    >>> float_vs_certified(27, {"lower": 27, "upper": 27, "exact": True, "source": "GF(p) rank"})
+    'certified rank 27 (GF(p) rank); the float rank agrees'
+    """
+    if not certified:
+        return None
+    if "reason" in certified:
+        return f"certified rank not computed ({certified['reason']})"
+    lo, hi = certified["lower"], certified["upper"]
+    text = f"certified rank {lo}" if lo == hi else f"certified rank between {lo} and {hi}"
+    text += f" ({certified['source']})"
+    if lo <= float_rank <= hi:
+        return text + "; the float rank agrees" if lo == hi else text + f"; the float rank {float_rank} is inside"
+    if float_rank < lo:
+        return (text + f"; the float rank {float_rank} disagrees: {lo - float_rank} singular values are below the "
+                "float tolerance but not zero")
+    return text + f"; the float rank {float_rank} disagrees: rounding noise above the tolerance counts as rank"

@@ -82,6 +82,8 @@ class RankBounds(Record):
         keep their keys; a record without the key is a ``rac`` record.
     """
 
+    KIND = "bounds"
+
     depth: int
     hidden: int
     inputs: int
@@ -147,6 +149,10 @@ class RankBounds(Record):
         if self.circuit == "rac":
             del d["circuit"]
         return d
+
+    def __repr__(self) -> str:
+        return (f"RankBounds(L={self.depth}, R={self.hidden}, M={self.inputs}, T={self.length}, cut={self.cut!r}, "
+                f"lower={self.lower}, upper={self.upper}, exact={self.exact}, method={self.method!r})")
 
     def to_json(self, **kwargs: Any) -> str:
         """The record as a JSON object."""

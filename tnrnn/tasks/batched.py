@@ -98,6 +98,28 @@ def stack_memory_bytes(seeds: int, batch: int, length: int, hidden: int, depth: 
     return int(itemsize * (states + x + logits))
 
 
+#: Seconds per time step and layer of one training step on one CPU thread: a fixed cost (Python and kernel
+#: launches, about 1000 small ops per step at depth 3, T = 32) plus one per stacked multiply-add element
+#: (seeds x batch x width^2 x gates).  Fitted to benchmarks/bench_batched_training.py at the repro-cpu shape
+#: (one seed 13 ms a step at depth 3, T = 32; 32 seeds about 6 times that; benchmarks/README.md).
+STEP_OVERHEAD_SECONDS = 1.4e-4
+STEP_ELEMENT_SECONDS = 7e-9
+
+
+def stack_step_seconds(seeds: int, batch: int, length: int, hidden: int, depth: int, gates: int = 1) -> float:
+    """Estimated seconds of one training step of a :class:`SeedStack` on one CPU thread (see the constants).
+
+    A model of the measured cost, not a measurement: a GPU removes most of the
+    per-element cost but little of the fixed one; a loaded machine is slower.
+
+    Examples
+    --------
+    >>> round(stack_step_seconds(1, 64, 32, 7, 3) * 1000)    # one seed at the repro-cpu shape, ms
+    16
+    """
+    return length * depth * (STEP_OVERHEAD_SECONDS + STEP_ELEMENT_SECONDS * seeds * batch * hidden * hidden * gates)
+
+
 def _haar(H, generator, torch):
     """A Haar-random orthogonal matrix (QR of a Gaussian with the signs of R's diagonal fixed)."""
     q, r = torch.linalg.qr(torch.randn(H, H, generator=generator, dtype=torch.float64))

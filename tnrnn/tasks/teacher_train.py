@@ -298,7 +298,7 @@ def train_students(teacher_info: dict, grid, configs, *, floors: dict, progress:
     itemsize = 8 if c0["dtype"] == "float64" else 4
     need = itemsize * S * max(c0["batch_size"], c0["val_size"]) * T * (M + 8 * L * H)
     check_memory(f"training {S} students together (T={T}, H={H}, L={L})", need, max_memory,
-                 "lower --seeds or --batch-size")
+                 "lower --n-seeds or --batch-size")
     A = np.asarray(grid, dtype=np.float64)
     scale = float(np.sqrt(np.mean(A ** 2)))
     target = torch.as_tensor(A / scale, dtype=dtype, device=device)

@@ -372,7 +372,7 @@ def run_config(config: dict, *, progress: bool = False) -> dict:
     from .models import orthogonality_error
 
     record = {
-        "key": key, "config": c, "task": _task_dict(task),
+        "kind": "train", "key": key, "config": c, "task": _task_dict(task),
         "params": count_parameters(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
         "dof": count_degrees_of_freedom(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
         "val_accuracy": best[0], "test_accuracy": test_m["accuracy"], "test_loss": test_m["loss"],
@@ -587,7 +587,7 @@ def run_seeds(configs, *, progress: bool = False, max_memory=None, log=None) -> 
         key = config_key(c)
         trained = stack.export(i)
         record = {
-            "key": key, "config": c, "task": _task_dict(task),
+            "kind": "train", "key": key, "config": c, "task": _task_dict(task),
             "params": count_parameters(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
             "dof": count_degrees_of_freedom(c["arch"], c["depth"], c["hidden"], task.inputs, task.outputs),
             "val_accuracy": float(best_acc[i]), "test_accuracy": float(test_m["accuracy"][i]),

@@ -20,9 +20,10 @@ import os
 import numpy as np
 
 from ...errors import InvalidParameterError
+from .._common import add_json_argument, add_term
 
-MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba", "lru",
-                 "s4d")
+MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "scornn", "ssm", "gla",
+                 "mamba", "lru", "s4d")
 
 
 def add_model_arguments(p) -> None:
@@ -33,8 +34,8 @@ def add_model_arguments(p) -> None:
                         "tnrnn train checkpoint, else detected from the weights; required for linear and esn)")
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--activation", default="tanh", choices=("tanh", "identity"), help="esn: the reservoir's f")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_term(p, "seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    add_json_argument(p, "print the record as one JSON object")
 
 
 def check_int(args, dest: str, option: str, minimum: int = 1, *, none_ok: bool = True) -> None:
@@ -166,7 +167,7 @@ def _register_plot_kinds() -> None:
     from ..plot import register_kind
 
     for name, draw in _DRAWERS.items():
-        register_kind(name, lambda r, name=name: r.get("measure") == name,
+        register_kind(name, lambda r, name=name: name in (r.get("kind"), r.get("measure")),
                       lambda records, args, draw=draw: draw(records, args.output, args.title))
 
     def draw_compare(records, args):

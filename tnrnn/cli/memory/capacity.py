@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import declare
+from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
@@ -31,13 +31,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "standard error, and MC = sum_k MC_k.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    p.add_argument("--lags", type=int, default=None, help="K (default twice the state size)")
+    add_term(p, "lags", type=int, default=None, help="K: lags 1..K, or 0..K-1 with --first-lag 0 (default twice the state size)")
     p.add_argument("--first-lag", type=int, default=1, choices=(0, 1),
                    help="1: lags 1..K (Jaeger, reservoirpy; default); 0: lags 0..K-1")
-    p.add_argument("--length", type=int, default=None,
+    add_term(p, "length", short=False, type=int, default=None,
                    help="series length (default washout + max(20000, 50 K))")
     p.add_argument("--washout", type=int, default=None, help="dropped first steps (default the last lag)")
-    p.add_argument("--test-size", type=float, default=0.2, help="held-out fraction of the rows (default 0.2)")
+    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=float, default=0.2, help="held-out fraction of the rows (default 0.2)")
     p.add_argument("--ridge", type=float, default=0.0,
                    help="ridge penalty lambda (default 0: least squares by SVD; reservoirpy uses 1e-6)")
     p.add_argument("--amplitude", type=float, default=0.8, help="u(t) uniform in [-a, a] (default 0.8)")
@@ -60,7 +60,7 @@ def run(args) -> int:
     check_int(args, "length", "--length", 3)
     check_int(args, "washout", "--washout", 0)
     check_int(args, "seed", "--seed", 0)
-    check_number(args, "test_size", "--test-size", 0, 1, open_low=True, open_high=True)
+    check_number(args, "test_size", "--test-fraction", 0, 1, open_low=True, open_high=True)
     check_number(args, "ridge", "--ridge", 0)
     check_number(args, "amplitude", "--amplitude", 0, open_low=True)
     check_plot(args.plot)

@@ -8,17 +8,17 @@ import os
 import sys
 
 from ...errors import InvalidParameterError
-from .._common import declare
+from .._common import add_json_argument, add_term, check_resume, declare
 from ._common import note
 
 EXAMPLES = """\
 examples:
-  tnrnn memory compare --preset cpu --out compare/ --jobs 2    # the documented run (see docs/measures.rst)
+  tnrnn memory compare --preset cpu --out compare/ --workers 2   # the documented run (see docs/measures.rst)
   tnrnn memory compare --preset smoke --out /tmp/smoke/        # seconds
   tnrnn memory compare --preset cpu --units lstm,gru --seeds 0:9 --out compare/ --json
-  tnrnn plot compare/compare.jsonl -o compare.png              # re-draw the figure from the records
+  tnrnn plot compare/compare.jsonl --plot compare.png              # re-draw the figure from the records
 
-Writes OUT/compare.jsonl (one record per network, streamed; a rerun resumes), OUT/compare.md (the table:
+Writes OUT/compare.jsonl (one record per network, streamed; a rerun with --resume continues it), OUT/compare.md (the table:
 mean [bootstrap 95 %] over seeds, task accuracy and status per row, n/a reasons, the significant
 differences) and OUT/compare.png.  Training length 0 is the untrained network (the reference).  Every
 unit is trained until its validation accuracy reaches --target or --max-steps; rows whose accuracy does
@@ -41,12 +41,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                                    "or smoke")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--units", default=None, help="comma-separated units (default all of the preset)")
-    p.add_argument("--lengths", default=None, help="training lengths, e.g. 8,16")
-    p.add_argument("--seeds", default=None, help="seeds, e.g. 0:9")
-    p.add_argument("--max-steps", type=int, default=None, help="most training steps per network")
-    p.add_argument("--target", type=float, default=None, help="validation accuracy that stops training")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--json", action="store_true", help="print the summary rows as JSON")
+    add_term(p, "length", short=False, dest="lengths", deprecated=("--lengths",), default=None,
+             help="training lengths, e.g. 8,16")
+    add_term(p, "seeds", default=None, help="seeds, e.g. 0:9")
+    add_term(p, "max-steps", type=int, default=None, help="most training steps per network")
+    add_term(p, "target-accuracy", dest="target", deprecated=("--target",), type=float, default=None,
+             help="validation accuracy that stops training")
+    add_term(p, "workers", dest="jobs", deprecated=("--jobs",), type=int, default=1, help="worker processes (default 1)")
+    add_json_argument(p, "print the summary rows and tests as one JSON object")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
@@ -74,11 +76,11 @@ def run(args) -> int:
     if args.max_steps is not None and args.max_steps < 1:
         raise InvalidParameterError("--max-steps", args.max_steps, "an integer >= 1")
     if args.target is not None and not 0 < args.target <= 1:
-        raise InvalidParameterError("--target", args.target, "a number in (0, 1]")
+        raise InvalidParameterError("--target-accuracy", args.target, "a number in (0, 1]")
     if args.jobs < 1:
-        raise InvalidParameterError("--jobs", args.jobs, "an integer >= 1")
+        raise InvalidParameterError("--workers", args.jobs, "an integer >= 1")
     units = None if args.units is None else [u.strip() for u in args.units.split(",") if u.strip()]
-    lengths = None if args.lengths is None else int_list(args.lengths, "--lengths", minimum=2)
+    lengths = None if args.lengths is None else int_list(args.lengths, "--length", minimum=2)
     seeds = None if args.seeds is None else int_list(args.seeds, "--seeds", minimum=0)
     configs = comparison_configs(args.preset, units=units, lengths=lengths, seeds=seeds, max_steps=args.max_steps,
                                  target=args.target)
@@ -86,9 +88,10 @@ def run(args) -> int:
     from ...measures.compare import estimate_memory
 
     check_memory("the data and autograd graph of the largest network", estimate_memory(configs), args.max_memory,
-                 "use shorter --lengths or a smaller preset")
-    os.makedirs(args.out, exist_ok=True)
+                 "use a shorter --length or a smaller preset")
     path = os.path.join(args.out, "compare.jsonl")
+    check_resume(args, path)
+    os.makedirs(args.out, exist_ok=True)
     keys = {config_key(c) for c in configs}
     progress = Progress.from_args(args)
     if args.progress is not False:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ...errors import InvalidParameterError
-from .._common import declare, figure_path, output_path
+from .._common import add_json_argument, add_term, declare, figure_path, output_path
 from ..plot import register_kind
 from ._common import (
     check_plot,
@@ -23,8 +23,8 @@ EXAMPLES = """\
 examples:
   tnrnn memory curse                                   # --preset quick: exp, pol; widths 1,2,4,8 (minutes)
   tnrnn memory curse --preset paper --out curse.jsonl --plot curse.png
-  tnrnn memory curse --targets pol --widths 1:16 --no-train --json
-  tnrnn memory curse --targets exp,pol --widths 1,2,4 --lrs 0.01,0.03 --seeds 0,1,2 --steps 3000
+  tnrnn memory curse --target pol --hidden 1:16 --no-train --json
+  tnrnn memory curse --target exp,pol --hidden 1,2,4 --lrs 0.01,0.03 --seeds 0,1,2 --max-steps 3000
 
 For each target (sampled as h_k = dt * rho(k dt) over the horizon) and width m: the Hankel lower
 bound sigma_{m+1} that no width-m linear RNN beats (l1 on the horizon), the l1 error of the width-m
@@ -58,15 +58,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--preset", default="quick", choices=tuple(PRESETS), help="quick (default) or paper")
-    p.add_argument("--targets", default=None, help="targets, comma list (preset: exp,pol)")
-    p.add_argument("--widths", default=None, type=int_list_type("--widths"), help="widths, list or range")
+    add_term(p, "target", dest="targets", deprecated=("--targets",), default=None, help="targets, comma list (preset: exp,pol)")
+    add_term(p, "hidden", dest="widths", deprecated=("--widths",), default=None, type=int_list_type("--hidden"),
+             help="widths, list or range")
     p.add_argument("--horizon", type=positive_float("--horizon"), default=None, help="time horizon")
     p.add_argument("--dt", type=positive_float("--dt"), default=None, help="sampling step")
     p.add_argument("--no-train", action="store_true", help="skip the trained linear RNNs (no torch needed)")
-    p.add_argument("--steps", type=int_at_least("--steps"), default=None, help="most Adam steps per run")
+    add_term(p, "max-steps", dest="steps", deprecated=("--steps",), type=int_at_least("--max-steps"), default=None,
+             help="most Adam steps per run")
     p.add_argument("--lrs", type=float_list_type("--lrs", low=0, open_low=True), default=None,
                    help="Adam learning rates of the sweep, comma list")
-    p.add_argument("--seeds", type=int_list_type("--seeds", minimum=0), default=None,
+    add_term(p, "seeds", type=int_list_type("--seeds", minimum=0), default=None,
                    help="seeds of the trained models, list or range (at least 3 for a spread)")
     p.add_argument("--inits", default=None,
                    help="initialisations in the sweep, comma list of timescales, decay (preset: quick timescales, "
@@ -75,8 +77,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="plateau/decay rule: cut the learning rate after this many steps without improvement")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per record to PATH (with --resume: skip what it holds)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_json_argument(p, "print a JSON list of records")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="plot error vs width, one panel per target")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
@@ -92,7 +94,7 @@ def settings(args) -> dict:
         if getattr(args, name) is not None:
             s[name] = getattr(args, name)
     if args.targets is not None:
-        s["targets"] = name_list(args.targets, "--targets")
+        s["targets"] = name_list(args.targets, "--target")
     if args.inits is not None:
         s["inits"] = tuple(name_list(args.inits, "--inits"))
     from ...memory.training import INITS
@@ -118,7 +120,7 @@ def run(args) -> int:
             spec = target(t)
             sample_kernel(spec, s["horizon"], s["dt"])
         except InvalidParameterError as err:
-            raise InvalidParameterError("--targets", t, err.allowed) from None
+            raise InvalidParameterError("--target", t, err.allowed) from None
         names.append(spec.name)
     report = reporter(args, "memory curse")
     if report is not None:

@@ -7,18 +7,18 @@ import argparse
 import numpy as np
 
 from ...errors import InvalidParameterError
-from .._common import declare, figure_path
+from .._common import add_json_argument, add_term, declare, figure_path
 from ..plot import register_kind
 from ._common import check_plot, emit, float_in, int_at_least, nonzero_float, positive_float
 
-_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac", "ssm", "gla", "mamba", "lru", "s4d")
+_ARCHS = ("linear", "rnn", "gru", "lstm", "mirnn", "rac", "scornn", "ssm", "gla", "mamba", "lru", "s4d")
 
 EXAMPLES = """\
 examples:
   tnrnn memory function linear.npz --arch linear --lags 64
   tnrnn memory function linear.npz --arch linear --time continuous --dt 0.05 --lags 400 --plot rho.png
   tnrnn memory function rnn.npz --arch rnn --lags 32 --directions 16 --amplitude 0.1 --json
-  tnrnn memory function model.pt --arch lstm --lags 50 --tol 1e-2
+  tnrnn memory function model.pt --arch lstm --lags 50 --horizon-tol 1e-2
 
 A linear model is an .npz with arrays W (m, m), U (m, M) and c (C, m); its closed-form
 memory function (c W^k U, or c e^{Wt} U in continuous time) is printed beside the estimate.
@@ -44,8 +44,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="discrete (default) or continuous (linear models only)")
     p.add_argument("--dt", type=positive_float("--dt"), default=None,
                    help="sampling step in continuous time (default 0.05)")
-    p.add_argument("--lags", type=int_at_least("--lags"), default=64,
-                   help="number of samples of the memory function (default 64)")
+    add_term(p, "lags", type=int_at_least("--lags"), default=64,
+             help="K: the memory function at lags 0..K-1 (default 64)")
     p.add_argument("--directions", type=int_at_least("--directions"), default=8,
                    help="random input directions (default 8)")
     p.add_argument("--amplitude", type=nonzero_float("--amplitude"), default=1.0,
@@ -55,12 +55,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "lag) or zero (h = 0, as the Curse-of-memory reference code)")
     p.add_argument("--preroll", type=int_at_least("--preroll"), default=None,
                    help="silent steps before every step with --reference steady (default: --lags)")
-    p.add_argument("--seed", type=int_at_least("--seed", 0), default=0, help="seed of the directions (default 0)")
-    p.add_argument("--tol", type=float_in("--tol", 0, 1, open_low=True), default=1e-3,
+    add_term(p, "seed", type=int_at_least("--seed", 0), default=0, help="seed of the directions (default 0)")
+    add_term(p, "horizon-tol", dest="tol", deprecated=("--tol",), type=float_in("--horizon-tol", 0, 1, open_low=True),
+             default=1e-3,
                    help="horizon tolerance, relative to the maximum, in (0, 1] (default 1e-3)")
     p.add_argument("--channel", type=int_at_least("--channel", 0), default=0, help="output channel (default 0)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot |rho(t)| to PATH (.png, .svg or .pdf)")
+    add_json_argument(p, "print the record as one JSON object")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot |rho(t)| to PATH (.png, .svg or .pdf)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p

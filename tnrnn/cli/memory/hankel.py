@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...errors import InvalidParameterError
-from .._common import declare, figure_path
+from .._common import add_json_argument, add_term, declare, figure_path
 from ..plot import register_kind
 from ._common import (
     check_plot,
@@ -26,7 +26,7 @@ EXAMPLES = """\
 examples:
   tnrnn memory hankel --target pol
   tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4 --plot hankel.png
-  tnrnn memory hankel --target pol --width 8 --save pol8.npz --json
+  tnrnn memory hankel --target pol --hidden 8 --save pol8.npz --json
   tnrnn memory hankel --target shift:20 --horizon 32 --dt 0.2
   tnrnn memory hankel --kernel 1,1,2,3,5,8,13,21,34 --exact
   tnrnn memory hankel --kernel 1,1/3,1/9,1/27,1/81 --exact --prime 65521
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--target", help="target(s): exp, pol, shift, twoparts, airy, sin (name:delay), comma list")
+    add_term(src, "target", help="target(s): exp, pol, shift, twoparts, airy, sin (name:delay), comma list")
     src.add_argument("--kernel", help="kernel samples h_0,h_1,...: numbers, integers or fractions like 1/3")
     p.add_argument("--horizon", type=positive_float("--horizon"), default=64.0,
                    help="time horizon of a target (default 64)")
@@ -63,12 +63,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--exact", action="store_true", help="with --kernel: rank over GF(p) (certified lower bound)")
     p.add_argument("--prime", type=int_at_least("--prime", 2), default=None,
                    help="the prime of --exact (default tnrnn's)")
-    p.add_argument("--width", type=int_at_least("--width"), default=None,
+    add_term(p, "hidden", dest="width", deprecated=("--width",), type=int_at_least("--hidden"), default=None,
                    help="also truncate to this width (balanced truncation)")
     p.add_argument("--save", default=None, metavar="PATH",
-                   help="with --width and one target: save the truncated W, U, c to PATH (.npz)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot the singular values to PATH")
+                   help="with --hidden and one target: save the truncated W, U, c to PATH (.npz)")
+    add_json_argument(p, "print the record (one target) or a list of records (several) as one JSON document")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"), help="plot the singular values to PATH")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import declare
+from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
 examples:
   tnrnn memory horizon lin.npz --arch linear --lags 64          # = the impulse response c W^k U
   tnrnn memory horizon model.pt --arch lstm --lags 100 --sequences 32 --json
-  tnrnn memory horizon model.safetensors --inputs onehot --plot horizon.png
+  tnrnn memory horizon model.safetensors --input-dist onehot --plot horizon.png
 
 A horizon that reaches the last lag is censored: it prints as '>= K' (JSON: horizon null, censored true,
 horizon_at_least K), never as the number K.  The area sum_k g(k)/max g is the threshold-free summary.
@@ -27,12 +27,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "(exponential vs power law), its area, and the horizon at --tol of the maximum.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    p.add_argument("--lags", type=int, default=32, help="K, the sequence length (default 32)")
+    add_term(p, "lags", type=int, default=32, help="K: lags 0..K-1, over sequences of K steps (default 32)")
     p.add_argument("--sequences", type=int, default=16, help="random sequences averaged over (default 16)")
-    p.add_argument("--inputs", default="gaussian", choices=("gaussian", "uniform", "onehot"),
+    add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="gaussian",
+             choices=("gaussian", "uniform", "onehot"),
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
-    p.add_argument("--tol", type=float, default=1e-3,
+    add_term(p, "horizon-tol", dest="tol", deprecated=("--tol",), type=float, default=1e-3,
                    help="horizon tolerance relative to the maximum, in (0, 1) (default 1e-3)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
@@ -48,7 +49,7 @@ def run(args) -> int:
     check_int(args, "sequences", "--sequences")
     check_int(args, "seed", "--seed", 0)
     check_number(args, "scale", "--scale", 0, open_low=True)
-    check_number(args, "tol", "--tol", 0, 1, open_low=True, open_high=True)
+    check_number(args, "tol", "--horizon-tol", 0, 1, open_low=True, open_high=True)
     check_plot(args.plot)
     model = load_model(args)
     gh = gradient_horizon(model, args.lags, sequences=args.sequences, inputs=args.inputs, scale=args.scale,

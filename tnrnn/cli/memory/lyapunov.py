@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import declare
+from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
 examples:
   tnrnn memory lyapunov lin.npz --arch linear --steps 200     # = log|eigenvalues of W|
   tnrnn memory lyapunov model.pt --arch gru --steps 1000 --washout 200 --json
-  tnrnn memory lyapunov model.safetensors --inputs onehot --exponents 4 --plot lyap.png
+  tnrnn memory lyapunov model.safetensors --input-dist onehot --exponents 4 --plot lyap.png
 
 Non-finite trajectories, and a state that does not depend on its past, give n/a with the reason.
 """
@@ -29,7 +29,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=500, help="steps accumulated after the washout (default 500)")
     p.add_argument("--washout", type=int, default=100, help="steps discarded first (default 100)")
     p.add_argument("--sequences", type=int, default=4, help="independent input sequences (default 4)")
-    p.add_argument("--inputs", default="gaussian", choices=("gaussian", "uniform", "onehot"),
+    add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="gaussian",
+             choices=("gaussian", "uniform", "onehot"),
                    help="input distribution (default gaussian)")
     p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
     p.add_argument("--exponents", type=int, default=None, help="only the largest p exponents (default all)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ...errors import InvalidParameterError
-from .._common import declare, figure_path, output_path
+from .._common import add_json_argument, add_term, declare, figure_path, output_path
 from ..plot import register_kind
 from ._common import (
     check_plot,
@@ -25,7 +25,7 @@ examples:
   tnrnn memory plateau --target airy --delays 2,4,6,8 --steps 3000 --out plateau.jsonl --plot plateau.png
   tnrnn memory plateau --target shift --delays 2,4 --seeds 0:4 --optimizer adam --lr 0.01 --json
 
-Each delay trains a width --width linear RNN (Euler parametrisation) by gradient descent on the
+Each delay trains a width --hidden linear RNN (Euler parametrisation) by gradient descent on the
 kernel loss (1 = the loss of the zero model), once per seed (--seeds, default 0,1,2), and reports the
 plateau length: the first step at which the loss is at most --threshold (needs torch). The table
 gives the median and the range over seeds; a run that never reaches the threshold is censored
@@ -43,10 +43,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--target", default="shift", help="shift (default), airy or twoparts")
+    add_term(p, "target", default="shift", help="shift (default), airy or twoparts")
     p.add_argument("--delays", default=[2.0, 4.0, 6.0, 8.0], type=float_list_type("--delays", low=0),
                    help="memory positions, comma list of numbers >= 0 (default 2,4,6,8)")
-    p.add_argument("--width", type=int_at_least("--width"), default=8, help="hidden width (default 8)")
+    add_term(p, "hidden", dest="width", deprecated=("--width",), type=int_at_least("--hidden"), default=8,
+             help="hidden width (default 8)")
     p.add_argument("--horizon", type=positive_float("--horizon"), default=16.0, help="time horizon (default 16)")
     p.add_argument("--dt", type=positive_float("--dt"), default=0.1, help="sampling step (default 0.1)")
     p.add_argument("--optimizer", default="gd", choices=("gd", "adam"), help="gd (default) or adam")
@@ -54,12 +55,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int_at_least("--steps"), default=2000, help="steps per run (default 2000)")
     p.add_argument("--threshold", type=float_in("--threshold", 0, 1, open_low=True), default=0.5,
                    help="the plateau ends at this relative loss, in (0, 1] (default 0.5)")
-    p.add_argument("--seeds", type=int_list_type("--seeds", minimum=0), default=[0, 1, 2],
+    add_term(p, "seeds", type=int_list_type("--seeds", minimum=0), default=[0, 1, 2],
                    help="seeds of the initialisation, list or range (default 0,1,2)")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per record to PATH (with --resume: skip what it holds)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    p.add_argument("--plot", default=None, metavar="PATH", type=figure_path("--plot"),
+    add_json_argument(p, "print a JSON list of records")
+    add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="plot loss curves and plateau length vs delay")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
@@ -104,7 +105,7 @@ def run(args) -> int:
     from ...memory.curse import training_memory
 
     check_memory(f"training a width-{args.width} linear RNN", training_memory(args.width, round(args.horizon / args.dt)),
-                 args.max_memory, "use a smaller --width or a larger --dt")
+                 args.max_memory, "use a smaller --hidden or a larger --dt")
     report = reporter(args, "memory plateau")
     if report is not None:
         report(f"{base}: {len(args.delays)} delays x {len(args.seeds)} seeds, width {args.width}, "

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .._common import declare
+from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
 EXAMPLES = """\
 examples:
   tnrnn memory retention model.safetensors --lags 16 --window 4
-  tnrnn memory retention model.pt --arch gru --inputs gaussian --lags 24 --json
-  tnrnn memory retention reservoir.npz --arch esn --inputs gaussian --threshold 0.9 --plot ret.png
+  tnrnn memory retention model.pt --arch gru --input-dist gaussian --lags 24 --json
+  tnrnn memory retention reservoir.npz --arch esn --input-dist gaussian --threshold 0.9 --plot ret.png
   tnrnn memory retention rac.pt --arch rac --no-kernel
 
 Symbols are one-hot rows over the model's inputs; the semantic vector of a window is the mean of seeded
@@ -31,12 +31,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "memory lengths at --threshold.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    p.add_argument("--lags", type=int, default=16, help="K: lags 0..K-1 (default 16)")
-    p.add_argument("--inputs", default="onehot", choices=("onehot", "gaussian"), help="symbols or Gaussian inputs")
+    add_term(p, "lags", type=int, default=16, help="K: lags 0..K-1 (default 16)")
+    add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="onehot", choices=("onehot", "gaussian"),
+             help="symbols or Gaussian inputs")
     p.add_argument("--window", type=int, default=4, help="tokens per semantic window (default 4)")
     p.add_argument("--sequences", type=int, default=256, help="independent sequences (default 256)")
     p.add_argument("--rows", type=int, default=8, help="steps read per sequence (default 8)")
-    p.add_argument("--test-size", type=float, default=0.25, help="held-out fraction of sequences (default 0.25)")
+    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=float, default=0.25, help="held-out fraction of sequences (default 0.25)")
     p.add_argument("--ridge", type=float, default=1e-3, help="linear probe's ridge penalty per training row (default 1e-3)")
     p.add_argument("--threshold", type=float, default=0.5, help="memory-length threshold in [0, 1] (default 0.5)")
     p.add_argument("--no-kernel", action="store_true", help="skip the kernel probe (faster)")
@@ -57,7 +58,7 @@ def run(args) -> int:
     check_int(args, "rows", "--rows")
     check_int(args, "landmarks", "--landmarks", 2)
     check_int(args, "seed", "--seed", 0)
-    check_number(args, "test_size", "--test-size", 0, 1, open_low=True, open_high=True)
+    check_number(args, "test_size", "--test-fraction", 0, 1, open_low=True, open_high=True)
     check_number(args, "ridge", "--ridge", 0)
     check_number(args, "threshold", "--threshold", 0, 1)
     check_plot(args.plot)
