@@ -62,6 +62,10 @@ RANK_RATE = 1.6e10
 #: few percent of it at that size (benchmarks/README.md).
 LU_RATE = 2.5e10
 
+#: Seconds every run of the exact engine costs whatever its size (loading the compiled kernels, the
+#: engine's planning and Python overhead): small requests are dominated by it.
+FIXED_SECONDS = 0.5
+
 _BLOCK_BYTES = 2**27
 
 
@@ -225,9 +229,9 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
         name = _auto_engine(SimpleNamespace(depth=L, hidden=R, inputs=M), cut, max_memory, margin)
     if name == "factored" and cut.is_prefix:
         D = degree_bound(L, R, E)
-        return _factored_seconds(L, R, M, s, E, D, D + margin, limit, samples)
+        return FIXED_SECONDS + _factored_seconds(L, R, M, s, E, D, D + margin, limit, samples)
     want = samples if samples is not None else upper + margin
-    return _grid_seconds(L, R, M, s, E, want, limit, samples)
+    return FIXED_SECONDS + _grid_seconds(L, R, M, s, E, want, limit, samples)
 
 
 def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: str = "exact", *,
