@@ -118,9 +118,10 @@ def closed_form_bits(depth: int, hidden: int, end_steps: int) -> float:
     return total / math.log(2)
 
 
-#: The multiply-adds of one step of a layer of ``kind`` (width ``R``) relative to a RAC layer's ``R^2``, and the
-#: slowdown of the numpy evaluation (every kind but ``rac``) against the compiled RAC walk (measured: ssm and
-#: gla grids at L = 2, R = 3, M = 3, T = 12 on the development machine).
+#: The slowdown of the numpy evaluation (every kind but ``rac``, each step a few passes over memory with a
+#: reduction mod p) against the compiled RAC walk, per multiply-add.  An order of magnitude, checked on one
+#: run: ``ssm`` at L = 2, R = 4, M = 3, T = 16 was estimated at 183 s and ran 398 s wall-clock on 2 AMD EPYC
+#: cores shared with other jobs (load average about 15).
 NUMPY_SLOWDOWN = 8.0
 
 
