@@ -39,9 +39,9 @@ Examples
 >>> rac = RAC([np.eye(2)], [np.array([[1.0, 2.0], [3.0, 4.0]])], np.array([[1.0, 1.0]]))
 >>> grid_values(rac, 2)          # f(a, b) = sum_i W^I[i, a] W^I[i, b]
 array([10., 14., 14., 20.])
->>> sigma2 = start_end_spectrum(grid_values(rac, 2), 2, 2)
->>> round(floor_at(sigma2, 1), 6), floor_at(sigma2, 2)
-(0.0, 0.0)
+>>> sigma2 = start_end_spectrum(grid_values(rac, 2), 2, 2)   # A = [[10, 14], [14, 20]]: eigenvalues 15 +- sqrt(221)
+>>> round(floor_at(sigma2, 1), 6), floor_at(sigma2, 2)       # (15 - sqrt(221))^2 / ((15 - ..)^2 + (15 + ..)^2)
+(2e-05, 0.0)
 """
 
 from __future__ import annotations

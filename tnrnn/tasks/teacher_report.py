@@ -168,6 +168,7 @@ def plot_teacher(records: Iterable[dict], path=None, *, title: str | None = None
                 fl.append(next(r["floor"] for r in mine if (r["depth"], r["hidden"], r["length"]) == (L, H, T)))
             interval_bars(ax, xs, med, lo, hi, label=f"L={L} H={H}", **style)
             if L > 1 and any(f > FLOOR_NOISE for f in fl):
+                fl = [f if f > FLOOR_NOISE else float("nan") for f in fl]   # float noise is not a floor
                 ax.plot(xs, fl, color=style["color"], linestyle=(0, (2, 2)), linewidth=1.0, marker="_", markersize=10,
                         label=f"floor L={L} H={H}")
         f1 = [next(r["floor_depth1"] for r in mine if r["length"] == T) for T in lengths]
