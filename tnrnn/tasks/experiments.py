@@ -110,6 +110,16 @@ PRESETS = {
                 "max_steps": 3000, "eval_every": 100, "patience": 4, "lr_decays": 1, "lr": 1e-2,
                 "lr_recurrent": 1e-3, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
     },
+    # The stopping-rule sensitivity arm of the reproduction (docs: "Reproducing the paper"): the repro-cpu
+    # cells at T = 16 (the one length where some depth succeeds and the depths are not all at 0 or 30 of 30)
+    # with patience 10 (1000 steps without improvement, instead of 400) and a 6000-step cap (instead of
+    # 3000).  The two single-factor arms are this preset with --patience 4 or --max-steps 3000.
+    "repro-cpu-sensitivity": {
+        "ses": {"arch": "scornn", "alphabet": 4, "window": 4, "hidden": 16, "lengths": [16],
+                "seeds": 30, "depths": [1, 2, 3], "budgets": ["dof", "none"], "batch_size": 64,
+                "max_steps": 6000, "eval_every": 100, "patience": 10, "lr_decays": 1, "lr": 1e-2,
+                "lr_recurrent": 1e-3, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
+    },
     "paper": {
         "ses": {"arch": "scornn", "alphabet": 32, "window": 30, "hidden": 64, "lengths": [64, 100, 150],
                 "seeds": 32, "depths": [1, 2, 3], "budgets": ["dof"], "batch_size": 128, "max_steps": 1500,
