@@ -153,3 +153,25 @@ def test_wilson_interval_contains_the_proportion(k, extra):
     n = k + extra
     lo, hi = wilson_interval(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
+
+
+def test_memory_lengths_at_the_lag_cap_are_censored_never_averaged_nor_tested():
+    """A memory length equal to the number of probed lags means 'every lag retained': >= lags, not a number;
+    a row with one censored seed shows '>= K (c/n censored)', has no mean, and its metric is not tested."""
+    from tnrnn.measures.compare import format_summary, significant_differences, summarize
+
+    recs = []
+    for unit, lengths in (("gru", [3, 4, 5, 6]), ("lstm", [12, 12, 4, 5])):  # lags = 12: two lstm seeds at the cap
+        for s, v in enumerate(lengths):
+            recs.append({"unit": unit, "length": 8, "seed": s, "accuracy": 0.9, "chance": 1 / 3,
+                         "config": {"margin": 0.1, "lags": 12, "horizon_lags": 30}, "memory_length": v,
+                         "kernel_length": v})
+    recs[4]["memory_length_censored"] = True  # new records say so; old ones are recognised by the value
+    rows = summarize(recs)
+    lstm = next(r for r in rows if r["unit"] == "lstm")
+    gru = next(r for r in rows if r["unit"] == "gru")
+    assert lstm["memory_length"]["censored"] == 2 and lstm["memory_length"]["mean"] is None
+    assert lstm["memory_length"]["at_least"] == 12 and lstm["memory_length"]["n"] == 2
+    assert gru["memory_length"]["censored"] == 0 and gru["memory_length"]["mean"] == 4.5
+    assert ">= 12 (2/4 censored)" in format_summary(rows)
+    assert not [t for t in significant_differences(rows) if t["metric"] in ("memory_length", "kernel_length")]

@@ -55,6 +55,8 @@ SES task, of the length the probe needs):
 * ``effective_rank``: the effective rank of the empirical Start-End spectrum
   (:func:`tnrnn.bridge.empirical_spectrum`, length ``rank_length`` for every
   network, one-hot templates);
+  (a length equal to ``lags`` -- every probed lag retained -- is censored,
+  ``>= lags``, shown and tested as the horizon's below);
 * ``horizon``: the gradient horizon at 1e-2 of the maximum on task
   sequences of ``horizon_lags`` steps (:func:`~tnrnn.measures.gradient_horizon`); a
   horizon at the probe limit is censored (``>= horizon_lags``), and a row with any
@@ -352,6 +354,8 @@ def measure_network(model, task, c: dict) -> dict:
             "at_chance": bool(lo < chance + c["margin"]),
             "retention_area": num(ret.area), "kernel_area": num(ret.kernel_area),
             "memory_length": ret.length, "kernel_length": ret.kernel_length, "semantic_area": num(ret.semantic_area),
+            "memory_length_censored": ret.length is not None and ret.length >= c["lags"],
+            "kernel_length_censored": ret.kernel_length is not None and ret.kernel_length >= c["lags"],
             "capacity": num(mc.total), "capacity_stderr": num(mc.total_stderr),
             "effective_rank": num(spec.effective_rank),
             "horizon": gh.horizon(), "horizon_censored": gh.censored(),
@@ -477,6 +481,29 @@ def _identical(a: list, b: list) -> bool:
     return bool(np.all(np.abs(x - y) <= 1e-9 * np.maximum(1e-300, np.maximum(np.abs(x), np.abs(y)))))
 
 
+#: Metrics measured up to a probe limit, and the config key of that limit: a value at the limit is censored.
+CENSORED_AT = {"horizon": "horizon_lags", "memory_length": "lags", "kernel_length": "lags"}
+
+
+def _censored(r: dict, m: str) -> bool:
+    """Whether the record's ``m`` reached its probe limit (``>= limit``, not a number).
+
+    The horizon says so itself (``horizon_censored``); a memory length equal to the number of probed lags
+    (every lag retained above the threshold) is censored too (``memory_length_censored`` in new records;
+    older ones are recognised by the value).
+    """
+    if m not in CENSORED_AT:
+        return False
+    if r.get(f"{m}_censored") is not None:
+        return bool(r[f"{m}_censored"])
+    limit = (r.get("config") or {}).get(CENSORED_AT[m])
+    return m != "horizon" and limit is not None and r.get(m) is not None and r[m] >= limit
+
+
+def _at_least(r: dict, m: str):
+    return r.get(f"{m}_at_least") or (r.get("config") or {}).get(CENSORED_AT[m])
+
+
 def summarize(records: Iterable[dict]) -> list[dict]:
     """Per (unit, training length): every metric's mean, bootstrap 95 % interval, count, reasons and flags.
 
@@ -506,16 +533,16 @@ def summarize(records: Iterable[dict]) -> list[dict]:
                "chance": chance}
         for m in METRICS:
             vals = [r.get(m) for r in rs]
-            good = [float(v) for v in vals if v is not None and math.isfinite(v)]
+            good = [float(r[m]) for r in rs if r.get(m) is not None and math.isfinite(r[m]) and not _censored(r, m)]
             why = [_reason(r.get("reasons", {}).get(m)) for r in rs]
             reasons = [f"{w} ({why.count(w)}/{len(rs)} seeds)" for w in sorted(set(why) - {None})]
-            censored = sum(bool(r.get("horizon_censored")) for r in rs) if m == "horizon" else 0
+            censored = sum(_censored(r, m) for r in rs)
             lo, hi = bootstrap_interval(good, seed=[order.get(unit, 99), length, len(m)])
             row[m] = {"mean": float(np.mean(good)) if good and not censored else None,
                       "low": lo if not censored else None, "high": hi if not censored else None,
                       "n": len(good), "na": len(vals) - len(good) - censored, "reason": "; ".join(reasons) or None,
                       "censored": censored,
-                      "at_least": (next((r["horizon_at_least"] for r in rs if r.get("horizon_at_least")), None)
+                      "at_least": (next((_at_least(r, m) for r in rs if _censored(r, m)), None)
                                    if censored else None),
                       "values": vals, "identical_to": []}
         acc = row["accuracy"]
