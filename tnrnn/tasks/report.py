@@ -129,7 +129,7 @@ def format_sensitivity(records, threshold: float = 0.9, adjust: str = "holm") ->
                                            f"{t['success_diff_high']:.2f}]",
             "Fisher p": t["fisher_p"], f"Fisher p ({name})": t["fisher_p_adjusted"]} for t in tests],
             formats={"Fisher p": ".3g", f"Fisher p ({name})": ".3g"}))
-        text.append(f"({name} over the {len(tests)} comparisons of this table)")
+        text.append(f"({name} over the {len(tests)} comparison{'s' if len(tests) != 1 else ''} of this table)")
     return "\n".join(text)
 
 
@@ -152,7 +152,9 @@ def first_run_tables(summary_rows: list[dict], adjust: str = "holm") -> str:
         "success [95% Wilson]": f"{r['successes']}/{r['seeds']} = " + iv(r["success"], r["success_low"],
                                                                          r["success_high"], ".2f"),
         "mean accuracy [95% bootstrap]": iv(r["mean"], r["mean_low"], r["mean_high"], ".3f"),
-        "capped": f"{r['capped']:.2f}"} for r in cells])]
+        "capped": f"{r['capped']:.2f}",
+        "rank trained/untrained": "n/a" if r.get("rank_trained") is None else
+        f"{r['rank_trained']:.1f} / {r['rank_untrained']:.1f}"} for r in cells])]
     if comps:
         fa = adjust_pvalues([c["fisher_p"] for c in comps], adjust)
         ma = adjust_pvalues([c["mann_whitney_p"] for c in comps], adjust)
