@@ -8,14 +8,13 @@ from tnrnn.measures.compare import (
     METRICS,
     PRESETS,
     UNITS,
-    bootstrap_interval,
     comparison_configs,
     config_key,
     format_summary,
     significant_differences,
     summarize,
-    wilson_interval,
 )
+from tnrnn.stats import bootstrap_interval, wilson_interval
 
 
 def test_cpu_preset_grid_has_ten_seeds():
@@ -39,17 +38,20 @@ def test_invalid_configs(kwargs, name):
         comparison_configs("huge")
 
 
-def test_wilson_and_bootstrap_against_independent_computations():
-    from scipy.stats import binomtest
+def test_the_comparison_uses_the_one_statistics_module():
+    """No second Wilson, bootstrap or Holm: compare's row intervals are tnrnn.stats' percentile bootstrap
+    (the statistics themselves are tested against scipy and their definitions in tests/test_stats.py)."""
+    import tnrnn.measures.compare as compare
 
-    lo, hi = wilson_interval(37, 90)
-    ref = binomtest(37, 90).proportion_ci(method="wilson")
-    assert (lo, hi) == pytest.approx((ref.low, ref.high), abs=1e-12)
-    x = np.random.default_rng(0).normal(2.0, 1.0, 12)
-    lo, hi = bootstrap_interval(x, resamples=20000)
-    se = x.std(ddof=0) / np.sqrt(len(x))  # the bootstrap's own standard error
-    assert lo == pytest.approx(x.mean() - 1.96 * se, abs=0.15) and hi == pytest.approx(x.mean() + 1.96 * se, abs=0.15)
-    assert bootstrap_interval([1.0]) != bootstrap_interval([1.0])  # nan: one value has no interval
+    assert not hasattr(compare, "wilson_interval") and not hasattr(compare, "_holm")
+    assert not hasattr(compare, "bootstrap_interval")
+    recs = [{"unit": "gru", "length": 8, "seed": s, "accuracy": 0.9, "chance": 1 / 3, "config": {"margin": 0.1},
+             "capacity": float(s * s)} for s in range(6)]
+    row = summarize(recs)[0]
+    order = list(UNITS).index("gru")
+    ref = bootstrap_interval([float(s * s) for s in range(6)], n_resamples=compare.BOOTSTRAP_RESAMPLES,
+                             seed=[order, 8, len("capacity")], method="percentile")
+    assert (row["capacity"]["low"], row["capacity"]["high"]) == (ref.low, ref.high)
 
 
 def _records(seeds=10):
@@ -144,7 +146,8 @@ from hypothesis import strategies as st  # noqa: E402
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=15))
 def test_bootstrap_interval_lies_within_the_data(values):
-    lo, hi = bootstrap_interval(values, resamples=500)
+    iv = bootstrap_interval(values, n_resamples=500, method="percentile")
+    lo, hi = iv.low, iv.high
     eps = 1e-9 * (1 + max(abs(v) for v in values))
     assert min(values) - eps <= lo <= hi <= max(values) + eps
 
@@ -153,5 +156,28 @@ def test_bootstrap_interval_lies_within_the_data(values):
 @given(st.integers(0, 200), st.integers(1, 200))
 def test_wilson_interval_contains_the_proportion(k, extra):
     n = k + extra
-    lo, hi = wilson_interval(k, n)
+    iv = wilson_interval(k, n)
+    lo, hi = iv.low, iv.high
     assert 0 <= lo <= k / n <= hi <= 1
+
+
+def test_memory_lengths_at_the_lag_cap_are_censored_never_averaged_nor_tested():
+    """A memory length equal to the number of probed lags means 'every lag retained': >= lags, not a number;
+    a row with one censored seed shows '>= K (c/n censored)', has no mean, and its metric is not tested."""
+    from tnrnn.measures.compare import format_summary, significant_differences, summarize
+
+    recs = []
+    for unit, lengths in (("gru", [3, 4, 5, 6]), ("lstm", [12, 12, 4, 5])):  # lags = 12: two lstm seeds at the cap
+        for s, v in enumerate(lengths):
+            recs.append({"unit": unit, "length": 8, "seed": s, "accuracy": 0.9, "chance": 1 / 3,
+                         "config": {"margin": 0.1, "lags": 12, "horizon_lags": 30}, "memory_length": v,
+                         "kernel_length": v})
+    recs[4]["memory_length_censored"] = True  # new records say so; old ones are recognised by the value
+    rows = summarize(recs)
+    lstm = next(r for r in rows if r["unit"] == "lstm")
+    gru = next(r for r in rows if r["unit"] == "gru")
+    assert lstm["memory_length"]["censored"] == 2 and lstm["memory_length"]["mean"] is None
+    assert lstm["memory_length"]["at_least"] == 12 and lstm["memory_length"]["n"] == 2
+    assert gru["memory_length"]["censored"] == 0 and gru["memory_length"]["mean"] == 4.5
+    assert ">= 12 (2/4 censored)" in format_summary(rows)
+    assert not [t for t in significant_differences(rows) if t["metric"] in ("memory_length", "kernel_length")]

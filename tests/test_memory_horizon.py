@@ -70,3 +70,15 @@ def test_an_output_without_input_dependence_is_na():
     gh = gradient_horizon(LinearRNN([[0.5]], [1.0], [0.0]), lags=5, sequences=2)
     assert "does not depend on the input" in gh.reason and gh.to_dict()["horizon"] is None
     assert not gh.censored() and "n/a" in str(gh)
+
+
+def test_vanishing_gradients_and_a_collapsed_state_are_na():
+    """Gradients of 1e-60 (a readout that has lost the input) and a state that collapses to 0 along the probes
+    give n/a with the reason, never a horizon; an ordinary small-but-meaningful gradient keeps its number."""
+    tiny = gradient_horizon(LinearRNN([[0.5]], [1.0], [1e-60]), lags=6, sequences=2)
+    assert tiny.reason is not None and "vanish" in tiny.reason
+    assert tiny.to_dict()["horizon"] is None and not tiny.censored() and "n/a" in str(tiny)
+    collapsed = gradient_horizon(LinearRNN([[0.5]], [1e-200], [1.0]), lags=6, sequences=2)
+    assert collapsed.reason is not None and "collapses to 0" in collapsed.reason
+    small = gradient_horizon(LinearRNN([[0.5]], [1.0], [1e-6]), lags=6, sequences=2)
+    assert small.reason is None and small.mean[0] == pytest.approx(1e-6)

@@ -130,8 +130,16 @@ def test_summarize_runs_and_compare_depths_against_scipy():
         assert cmp[H]["success_diff"] == pytest.approx((k1 - k2) / 30)
         assert cmp[H]["mean_diff"] == pytest.approx(a.mean() - ref.mean())
         assert cmp[H]["success_diff_low"] < cmp[H]["success_diff"] < cmp[H]["success_diff_high"]
+    # Holm over the table's two comparisons, per test, by hand: min(1, 2 p_(1)), then max(that, p_(2))
+    for test in ("fisher_p", "mann_whitney_p"):
+        lo, hi = sorted((cmp[9][test], cmp[16][test]))
+        adj = [min(1.0, 2 * lo), max(min(1.0, 2 * lo), hi)]
+        assert sorted([cmp[9][f"{test}_adjusted"], cmp[16][f"{test}_adjusted"]]) == pytest.approx(adj)
+        assert all(cmp[H]["adjustment"] == "holm over 2" for H in (9, 16))
     text = format_summary(recs, 0.9)
     assert "Wilson" in text and "Fisher p" in text and "Mann-Whitney p" in text and "equal dof" in text
+    assert "Fisher p (Holm)" in text and "Mann-Whitney p (Holm)" in text and "adjusted over the 2" in text
+    assert "Fisher p (BH)" in format_summary(recs, 0.9, adjust="bh")
 
 
 def test_format_summary_rows():

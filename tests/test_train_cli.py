@@ -105,3 +105,20 @@ def test_train_stats_table_progress_lines_and_plot_round_trip(tmp_path, capsys):
     quiet = capsys.readouterr()
     assert quiet.err == ""  # resumed, nothing retrained, nothing said
     assert [json.loads(line)["key"] for line in quiet.out.splitlines()] == [r["key"] for r in records]
+
+
+def test_sensitivity_preset_is_the_repro_cells_at_t16_with_the_longer_rule(tmp_path, capsys):
+    """repro-cpu-sensitivity: the repro-cpu cells at T = 16 (same widths, seeds, optimiser) with patience 10 and a
+    6000-step cap; --patience / --max-steps give the single-factor arms."""
+    from tnrnn.tasks import PRESETS
+
+    base, arm = PRESETS["repro-cpu"]["ses"], PRESETS["repro-cpu-sensitivity"]["ses"]
+    assert {k: v for k, v in arm.items() if k not in ("lengths", "patience", "max_steps")} == \
+        {k: v for k, v in base.items() if k not in ("lengths", "patience", "max_steps")}
+    assert (arm["lengths"], arm["patience"], arm["max_steps"]) == ([16], 10, 6000)
+    assert (base["patience"], base["max_steps"]) == (4, 3000)
+    assert main(["train", "ses", "--preset", "repro-cpu-sensitivity", "--out", str(tmp_path / "s"), "--dry-run",
+                 "--json", "--quiet"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert {g["T"] for g in plan["groups"]} == {16} and {g["max_steps"] for g in plan["groups"]} == {6000}
+    assert sorted((g["L"], g["H"]) for g in plan["groups"]) == [(1, 16), (2, 9), (2, 16), (3, 7), (3, 16)]

@@ -29,7 +29,19 @@ Bootstrap interval
     The BCa (bias-corrected and accelerated) bootstrap of scipy with a fixed
     seed; when BCa is undefined (every resample gives the same value, e.g. all
     seeds reached accuracy 1.0) the percentile interval is used, which is then
-    the point itself.
+    the point itself.  ``method="percentile"`` gives the plain percentile
+    interval (the quantiles of the resampled means), which the unit
+    comparison (:mod:`tnrnn.measures.compare`) reports.
+Multiple comparisons
+    :func:`holm` (Holm 1979: the family-wise error rate, any dependence) and
+    :func:`benjamini_hochberg` (Benjamini and Hochberg 1995: the false
+    discovery rate, independent or positively dependent tests) adjust the
+    p-values of one family of comparisons; a comparison is significant at
+    level :math:`\\alpha` when its adjusted p-value is below :math:`\\alpha`.
+    Holm: sort :math:`p_{(1)} \\le \\dots \\le p_{(m)}`,
+    :math:`\\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1)\\, p_{(j)})`.
+    BH: :math:`\\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m\\, p_{(j)} / j)`.
+    NaN p-values (untestable comparisons) stay NaN and do not count in :math:`m`.
 
 Examples
 --------
@@ -52,8 +64,8 @@ from .records import Record
 from .validation import check_finite, check_positive_int
 
 __all__ = ["Interval", "TestResult", "wilson_interval", "newcombe_interval", "bootstrap_interval",
-           "bootstrap_difference", "mann_whitney_test", "fisher_test", "DEFAULT_CONFIDENCE",
-           "DEFAULT_RESAMPLES"]
+           "bootstrap_difference", "mann_whitney_test", "fisher_test", "holm", "benjamini_hochberg",
+           "adjust_pvalues", "ADJUSTMENTS", "DEFAULT_CONFIDENCE", "DEFAULT_RESAMPLES"]
 
 #: The confidence level of every interval unless asked otherwise.
 DEFAULT_CONFIDENCE = 0.95
@@ -215,9 +227,18 @@ def _bootstrap(data, statistic, estimate: float, c: float, n_resamples: int, see
     return Interval(estimate, low, high, c, method, n)
 
 
+def _percentile(x: np.ndarray, c: float, n_resamples: int, seed) -> Interval:
+    """The percentile bootstrap of the mean: quantiles of ``n_resamples`` means of resamples with replacement."""
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(n_resamples, x.size))].mean(axis=1)
+    a = (1 - c) / 2
+    return Interval(float(np.mean(x)), float(np.quantile(means, a)), float(np.quantile(means, 1 - a)), c,
+                    "percentile", x.size)
+
+
 def bootstrap_interval(values, confidence: float = DEFAULT_CONFIDENCE, *, n_resamples: int = DEFAULT_RESAMPLES,
-                       seed: int = 0) -> Interval:
-    """The BCa bootstrap interval of a mean (:func:`scipy.stats.bootstrap`, fixed seed).
+                       seed=0, method: str = "bca") -> Interval:
+    """The bootstrap interval of a mean: BCa (:func:`scipy.stats.bootstrap`, fixed seed) or percentile.
 
     Parameters
     ----------
@@ -227,8 +248,11 @@ def bootstrap_interval(values, confidence: float = DEFAULT_CONFIDENCE, *, n_resa
         Nominal coverage.
     n_resamples : int
         Bootstrap resamples.
-    seed : int
+    seed : int or sequence of int
         Seed of the resampling (the same data always give the same interval).
+    method : {"bca", "percentile"}
+        BCa (default; the percentile interval where BCa is undefined) or the
+        plain percentile interval.
 
     Examples
     --------
@@ -238,6 +262,8 @@ def bootstrap_interval(values, confidence: float = DEFAULT_CONFIDENCE, *, n_resa
     >>> bootstrap_interval([1.0, 1.0, 1.0]).format()
     '1.00 [1.00, 1.00]'
     """
+    if method not in ("bca", "percentile"):
+        raise InvalidParameterError("method", method, "bca or percentile")
     x = _sample(values, "values")
     c = _confidence(confidence)
     check_positive_int(n_resamples, "n_resamples", minimum=2)
@@ -246,6 +272,8 @@ def bootstrap_interval(values, confidence: float = DEFAULT_CONFIDENCE, *, n_resa
     est = float(np.mean(x))
     if x.size == 1:
         return Interval(est, float("nan"), float("nan"), c, "none", 1)
+    if method == "percentile":
+        return _percentile(x, c, n_resamples, seed)
     return _bootstrap((x,), lambda s, axis=-1: np.mean(s, axis=axis), est, c, n_resamples, seed, x.size)
 
 
@@ -306,3 +334,71 @@ def fisher_test(successes1: int, trials1: int, successes2: int, trials2: int) ->
 
     res = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]], alternative="two-sided")
     return TestResult(float(res.statistic), float(res.pvalue), "fisher")
+
+
+#: Multiple-comparison adjustments of :func:`adjust_pvalues`: name -> what it controls.
+ADJUSTMENTS = {"holm": "family-wise error rate (Holm)", "bh": "false discovery rate (Benjamini-Hochberg)",
+               "none": "nothing (per-comparison p-values)"}
+
+
+def _pvalues(pvalues) -> np.ndarray:
+    p = np.asarray(pvalues, dtype=float).ravel()
+    ok = np.isfinite(p)
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        raise InvalidParameterError("pvalues", pvalues, "numbers in [0, 1] (or nan for an untestable comparison)")
+    return p
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjusted p-values of one family (family-wise error rate; NaN entries kept, not counted).
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03, 0.5]).round(4).tolist()
+    [0.04, 0.09, 0.09, 0.5]
+    """
+    p = _pvalues(pvalues)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    m = idx.size
+    if m:
+        order = idx[np.argsort(p[idx], kind="stable")]
+        adj = np.minimum(1.0, (m - np.arange(m)) * p[order])
+        out[order] = np.maximum.accumulate(adj)
+    return out
+
+
+def benjamini_hochberg(pvalues) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values of one family (false discovery rate; NaN entries kept, not counted).
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.5]
+    """
+    p = _pvalues(pvalues)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    m = idx.size
+    if m:
+        order = idx[np.argsort(p[idx], kind="stable")]
+        adj = np.minimum(1.0, m * p[order] / np.arange(1, m + 1))
+        out[order] = np.minimum.accumulate(adj[::-1])[::-1]
+    return out
+
+
+def adjust_pvalues(pvalues, method: str = "holm") -> np.ndarray:
+    """The p-values of one family adjusted by ``method`` (:data:`ADJUSTMENTS`: ``holm``, ``bh`` or ``none``).
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.02], "none").tolist()
+    [0.01, 0.02]
+    """
+    if method not in ADJUSTMENTS:
+        raise InvalidParameterError("method", method, "one of " + ", ".join(ADJUSTMENTS))
+    if method == "holm":
+        return holm(pvalues)
+    if method == "bh":
+        return benjamini_hochberg(pvalues)
+    return _pvalues(pvalues).copy()

@@ -72,8 +72,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("task", choices=("ses", "copy", "digits", "teacher"),
                    help="Start-End Similarity, Copying Memory, digits, or teacher (students vs certified floors)")
-    p.add_argument("--preset", choices=("cpu", "gpu", "repro-cpu", "paper"), default=None,
-                   help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the paper")
+    p.add_argument("--preset", choices=("cpu", "gpu", "repro-cpu", "repro-cpu-sensitivity", "paper"), default=None,
+                   help="a grid and its budgets (explicit options override); repro-cpu and paper reproduce the "
+                        "paper, repro-cpu-sensitivity is its stopping-rule arm (T = 16, patience 10, cap 6000)")
     p.add_argument("--arch", default=None, choices=("ortho", "scornn", "lstm", "gru", "rac", "mirnn", "ssm", "gla"),
                    help="model (default ortho: orthogonal tanh RNN; scornn: the paper's scaled-Cayley modReLU RNN)")
     add_term(p, "depth", default=None, help="depths, e.g. 1,2,3 (default)")
@@ -159,7 +160,7 @@ def plan(args):
 
     _check_ranges(args)
     if args.preset and args.task not in PRESETS[args.preset]:
-        raise InvalidParameterError("--preset", args.preset, "cpu or gpu for this task (repro-cpu and paper: ses)")
+        raise InvalidParameterError("--preset", args.preset, "cpu or gpu for this task (repro-cpu, repro-cpu-sensitivity and paper: ses)")
     preset = dict(PRESETS[args.preset][args.task]) if args.preset else {}
     grid_keys = {k: preset.pop(k) for k in GRID_KEYS if k in preset}
     lengths = grid_keys.get("lengths")

@@ -51,9 +51,17 @@ Estimator (every choice explicit):
   the targets shuffled over the rows (independent of the states), and the
   mean of their test :math:`MC_k` (the null expectation) is subtracted from
   every lag.  The shuffled-target total is reported too (:attr:`MemoryCapacity.null_total`);
-* **standard errors**: the delete-one-block jackknife over 20 contiguous
-  blocks of test rows, per lag and for the total (blocks, not rows, so that
-  the serial dependence of the states is respected);
+* **standard errors**: two delete-one-block jackknifes over 20 contiguous
+  blocks (blocks, not rows, so that the serial dependence of the states is
+  respected), per lag and for the total, added in quadrature: over the test
+  rows (the scoring noise) and over the training rows, refitting the readouts
+  without each block (the readout noise).  The first alone was about 0.7 of
+  the spread over independent series at 1000 rows and 16 units, because the
+  readout noise (of order :math:`S / n_\text{train}`) varies with the series
+  too; and the shuffled-target null, subtracted :math:`K` times from the
+  total, is resampled with the raw scores (its own spread is part of the
+  total's); with all three, the standard error matches the spread over
+  independent series (tested over 60 series);
 * **degenerate states**: when the state after the washout is not finite,
   collapses to 0 or does not vary with the input
   (:func:`tnrnn.measures.quality.state_degeneracy`), the capacity is n/a with
@@ -365,7 +373,8 @@ def capacity_from_states(states, series, lags: int, *, washout: int | None = Non
     Yh = Yt[:, norms > 0] / norms[norms > 0]
     bound = S.shape[1] * float(np.linalg.eigvalsh(Yh.T @ Yh)[-1]) if Yh.size else 0.0
     raw = _squared_correlation(pred, Y[n_train:])
-    if correction == "shuffle":
+    shuffle = correction == "shuffle"
+    if shuffle:
         # The null: the same readouts fitted to targets shuffled over the rows (independent of the states).
         perm = np.random.default_rng(seed).permutation(rows)
         Yp = Y[perm]
@@ -374,12 +383,33 @@ def capacity_from_states(states, series, lags: int, *, washout: int | None = Non
         null, null_total = float(null_k.mean()), float(null_k.sum())
     else:
         null, null_total = 0.0, float("nan")
-    B = max(2, min(JACKKNIFE_BLOCKS, n_test // 2))
+    # Standard errors of the corrected MC_k = raw_k - mean(null): the null is random too (its shuffle, its
+    # rows), and it is subtracted K times from the total, so it is resampled with the raw scores.
+    # Blocks at least K rows long: the targets u(t - k) of consecutive rows and lags are the same values, so
+    # the summands of the total are dependent over K rows (shorter blocks made the error too small).
+    B = max(2, min(JACKKNIFE_BLOCKS, n_test // max(2, K)))
     stats = _block_stats(pred, Y[n_train:], B)
     whole = stats.sum(axis=0)
     loo = np.stack([_r2_from_stats(whole - stats[i]) for i in range(B)])  # (B, K)
-    stderr = jackknife(loo)
-    total_stderr = float(jackknife(loo.sum(axis=1)))
+    if shuffle:
+        pstats = _block_stats(X[n_train:] @ wp + bp, Yp[n_train:], B)
+        pwhole = pstats.sum(axis=0)
+        loo = loo - np.stack([_r2_from_stats(pwhole - pstats[i]).mean() for i in range(B)])[:, None]
+    # The readouts are fitted on the training rows, which vary from series to series too: a second
+    # delete-one-block jackknife refits them without each block of training rows (scored on every test row).
+    # The two sources are disjoint stretches of the series, so their variances add.
+    Bt = max(2, min(JACKKNIFE_BLOCKS, n_train // max(2, K)))
+    edges = np.linspace(0, n_train, Bt + 1).astype(int)
+    loo_train = np.empty((Bt, K))
+    for i in range(Bt):
+        keep = np.r_[0:edges[i], edges[i + 1]:n_train]
+        wi, bi = ridge_fit(X[keep], Y[keep], ridge)
+        loo_train[i] = _squared_correlation(X[n_train:] @ wi + bi, Y[n_train:])
+        if shuffle:
+            wi, bi = ridge_fit(X[keep], Yp[keep], ridge)
+            loo_train[i] -= _squared_correlation(X[n_train:] @ wi + bi, Yp[n_train:]).mean()
+    stderr = np.sqrt(jackknife(loo) ** 2 + jackknife(loo_train) ** 2)
+    total_stderr = float(np.hypot(jackknife(loo.sum(axis=1)), jackknife(loo_train.sum(axis=1))))
     prof = raw - null
     return MemoryCapacity(lag_axis, prof, raw, stderr, float(prof.sum()), total_stderr, null, null_total,
                           S.shape[1], washout, n_train, n_test, ridge, correction, label, bound)
@@ -388,36 +418,90 @@ def capacity_from_states(states, series, lags: int, *, washout: int | None = Non
 def linear_capacity(A, b, lags: int, *, first_lag: int = 1) -> np.ndarray:
     r"""The population :math:`MC_k` of the linear system :math:`s_t = A s_{t-1} + b\,u(t)`, i.i.d. input.
 
-    :math:`MC_k = (A^k b)^\top P^{+} (A^k b)` with :math:`P = \sum_j A^j b b^\top A^{j\top}`, the
-    controllability gramian (scipy's discrete Lyapunov solver), pseudo-inverted on its numerical range;
-    :math:`\sum_{k \ge 0} MC_k = \operatorname{rank} P` (Jaeger 2001, Proposition 2).  Needs
-    :math:`\rho(A) < 1`.
+    :math:`MC_k = (A^k b)^\top P^{-1} (A^k b)` with :math:`P = \sum_j A^j b b^\top A^{j\top}` the
+    controllability gramian of the controllable part; :math:`\sum_{k \ge 0} MC_k = \operatorname{rank} P`
+    (Jaeger 2001, Proposition 2).  Needs :math:`\rho(A) < 1`.
+
+    Computed without the gramian, whose condition number grows like :math:`\rho^{-2N}` and passes
+    :math:`10^{16}` at :math:`N = 30`, :math:`\rho = 0.8` (a float64 pseudo-inverse of it loses 14-21 %
+    of the capacity there).  :math:`MC_k` is the squared norm of the projection of the unit sequence
+    :math:`e_k` onto the space :math:`V \subset \ell^2` of the impulse responses :math:`(c^\top A^j b)_j`
+    that the readouts can form, so :math:`MC_k = \sum_n |\varphi_n[k]|^2` for any orthonormal basis
+    :math:`\varphi_n` of :math:`V`.  For a controllable pair, :math:`V` is the set of sequences whose
+    z-transform is :math:`q(z) / \det(I - zA)`, :math:`\deg q < N`, and it has the Takenaka-Malmquist
+    orthonormal basis in the eigenvalues :math:`\lambda_n` of :math:`A`:
+
+    .. math::
+
+        \varphi_n(z) = \frac{\sqrt{1 - |\lambda_n|^2}}{1 - \lambda_n z}
+        \prod_{m < n} \frac{z - \bar\lambda_m}{1 - \lambda_m z}
+
+    (repeated eigenvalues included).  Its coefficients come from filtering a unit impulse through
+    first-order all-pass sections, which preserve the norm, so rounding errors do not grow.  The
+    controllable part is found first by orthogonal transformations only: a Householder reflection
+    mapping ``b`` to :math:`\|b\| e_1`, then the Hessenberg reduction (which keeps :math:`e_1`); the pair
+    is controllable up to the first subdiagonal entry below :math:`N \epsilon \|A\|_F`.  Tested against
+    the gramian formula in 60-digit arithmetic (mpmath) at :math:`N = 30`, :math:`\rho = 0.8`.
 
     Examples
     --------
     >>> np.round(linear_capacity(np.eye(3, k=-1), np.eye(3)[:, 0], 4, first_lag=0), 12).tolist()
     [1.0, 1.0, 1.0, 0.0]
+
+    A scalar system of pole 0.5: :math:`MC_k = (1 - 0.25)\,0.25^k`:
+
+    >>> np.round(linear_capacity([[0.5]], [1.0], 3, first_lag=0), 12).tolist()
+    [0.75, 0.1875, 0.046875]
     """
-    from scipy import linalg
+    from scipy import signal
 
     from ..validation import check_positive_int
 
-    A = np.asarray(A, dtype=np.float64)
+    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
     b = np.asarray(b, dtype=np.float64).ravel()
     K = check_positive_int(lags, "lags")
     k0 = _first_lag(first_lag)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or b.shape != (A.shape[0],):
         raise InvalidParameterError("A", A.shape, f"a square matrix matching b of shape {b.shape}")
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+        raise InvalidParameterError("A", "non-finite entries", "finite A and b")
     if np.max(np.abs(np.linalg.eigvals(A))) >= 1:
         raise InvalidParameterError("A", "spectral radius >= 1", "a stable A (spectral radius < 1)")
-    P = linalg.solve_discrete_lyapunov(A, np.outer(b, b))
-    Pp = np.linalg.pinv(P, rcond=1e-15, hermitian=True)
-    v = np.linalg.matrix_power(A, k0) @ b
-    out = np.empty(K)
-    for i in range(K):
-        out[i] = v @ Pp @ v
-        v = A @ v
-    return out
+    poles = _controllable_poles(A, b)
+    n = k0 + K
+    out = np.zeros(n)
+    x = np.zeros(n, dtype=complex)
+    x[0] = 1.0  # the impulse through the all-pass sections of the poles so far
+    for lam in poles:
+        phi = np.sqrt(1.0 - abs(lam) ** 2) * signal.lfilter([1.0], [1.0, -lam], x)
+        out += (phi * phi.conj()).real
+        x = signal.lfilter([-np.conj(lam), 1.0], [1.0, -lam], x)
+    return np.minimum(out[k0:], 1.0)
+
+
+def _controllable_poles(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The eigenvalues of ``A`` restricted to the controllable subspace of ``(A, b)`` (orthogonal reductions)."""
+    from scipy import linalg
+
+    N = A.shape[0]
+    nb = np.linalg.norm(b)
+    if nb == 0:
+        return np.zeros(0)
+    # Householder reflection H with H b = -sign(b_0) |b| e_1; H A H, then Hessenberg (first column of Q = e_1).
+    v = b / nb
+    v = v.copy()
+    v[0] += np.copysign(1.0, v[0]) if v[0] != 0 else 1.0
+    v /= np.linalg.norm(v)
+    HA = A - 2.0 * np.outer(v, v @ A)
+    HAH = HA - 2.0 * np.outer(HA @ v, v)
+    Hs = linalg.hessenberg(HAH)
+    tol = N * np.finfo(float).eps * max(np.linalg.norm(A), np.finfo(float).tiny)
+    m = N
+    for j in range(N - 1):
+        if abs(Hs[j + 1, j]) <= tol:
+            m = j + 1
+            break
+    return linalg.eigvals(Hs[:m, :m])
 
 
 def _first_lag(first_lag):

@@ -63,6 +63,8 @@ SES task, of the length the probe needs):
 * ``effective_rank``: the effective rank of the empirical Start-End spectrum
   (:func:`tnrnn.bridge.empirical_spectrum`, length ``rank_length`` for every
   network, one-hot templates);
+  (a length equal to ``lags`` -- every probed lag retained -- is censored,
+  ``>= lags``, shown and tested as the horizon's below);
 * ``horizon``: the gradient horizon at 1e-2 of the maximum on task
   sequences of ``horizon_lags`` steps (:func:`~tnrnn.measures.gradient_horizon`); a
   horizon at the probe limit is censored (``>= horizon_lags``), and a row with any
@@ -100,8 +102,11 @@ from ..errors import InvalidParameterError
 from ..records import JsonlWriter, format_table, format_value, read_records
 
 __all__ = ["UNITS", "PRESETS", "METRICS", "run_comparison", "measure_network", "read_records", "summarize",
-           "format_table", "format_summary", "comparison_configs", "config_key",
-           "bootstrap_interval", "wilson_interval", "significant_differences", "estimate_seconds"]
+           "format_table", "format_summary", "comparison_configs", "config_key", "significant_differences",
+           "estimate_seconds", "BOOTSTRAP_RESAMPLES"]
+
+#: Resamples of the percentile bootstrap interval of each (unit, length) mean (:func:`tnrnn.stats.bootstrap_interval`).
+BOOTSTRAP_RESAMPLES = 4000
 
 #: Unit name -> (tasks arch, depth); ``rnn`` is the unconstrained Elman RNN built here.
 UNITS = {"rnn": ("rnn", 1), "lstm": ("lstm", 1), "gru": ("gru", 1), "ortho1": ("ortho", 1),
@@ -336,26 +341,6 @@ def _train(model, task, c: dict, torch) -> dict:
     return {"steps": step, "final_loss": loss if math.isfinite(loss) else None, "val_accuracy": best}
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """The Wilson score interval of a binomial proportion (95 % by default).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(50, 100)
-    >>> round(lo, 4), round(hi, 4)
-    (0.4038, 0.5962)
-    """
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: no rounding past the proportion
-    hi = 1.0 if successes == n else min(1.0, centre + half)
-    return lo, hi
-
-
 def _task_tokens(c: dict, length: int, n: int, rng):
     """``n`` token sequences of the SES task at an even length >= ``length`` (its own distribution)."""
     from ..tasks.data import make_task
@@ -379,7 +364,10 @@ def measure_network(model, task, c: dict) -> dict:
     _, _, g_test = split_seeds(c["seed"])
     test = task.batch(c["test_size"], g_test)
     correct = int(round(_accuracy(model, test, torch) * c["test_size"]))
-    lo, hi = wilson_interval(correct, c["test_size"])
+    from ..stats import wilson_interval
+
+    w = wilson_interval(correct, c["test_size"])
+    lo, hi = w.low, w.high
     chance = 1.0 / task.outputs
     rng = np.random.default_rng([c["seed"], 7])
     M = task.inputs
@@ -412,6 +400,8 @@ def measure_network(model, task, c: dict) -> dict:
             "at_chance": bool(lo < chance + c["margin"]),
             "retention_area": num(ret.area), "kernel_area": num(ret.kernel_area),
             "memory_length": ret.length, "kernel_length": ret.kernel_length, "semantic_area": num(ret.semantic_area),
+            "memory_length_censored": ret.length is not None and ret.length >= c["lags"],
+            "kernel_length_censored": ret.kernel_length is not None and ret.kernel_length >= c["lags"],
             "capacity": num(mc.total), "capacity_stderr": num(mc.total_stderr),
             "effective_rank": num(spec.effective_rank),
             "horizon": gh.horizon(), "horizon_censored": gh.censored(),
@@ -506,27 +496,7 @@ def run_comparison(configs: Iterable[dict], path, *, jobs: int = 1,
     return read_records(path)
 
 
-# -- statistics ----------------------------------------------------------------------------------------------
-def bootstrap_interval(values, *, resamples: int = 4000, level: float = 0.95, seed=0) -> tuple[float, float]:
-    """The percentile bootstrap interval of the mean of ``values`` (NaN, NaN for fewer than 2 values).
-
-    Examples
-    --------
-    >>> lo, hi = bootstrap_interval([1.0, 2.0, 3.0, 4.0, 5.0])
-    >>> bool(1.0 < lo < 3.0 < hi < 5.0)
-    True
-    >>> bootstrap_interval([2.0, 2.0, 2.0])
-    (2.0, 2.0)
-    """
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=np.float64)
-    if v.size < 2:
-        return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = v[rng.integers(0, v.size, size=(resamples, v.size))].mean(axis=1)
-    a = (1 - level) / 2
-    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
-
-
+# -- statistics (tnrnn.stats owns every interval and test) -------------------------------------------------
 def _reason(text):
     """A reason without its per-network numbers (the parenthesised details), so that seeds group."""
     if not text:
@@ -539,6 +509,29 @@ def _identical(a: list, b: list) -> bool:
         return False
     x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return bool(np.all(np.abs(x - y) <= 1e-9 * np.maximum(1e-300, np.maximum(np.abs(x), np.abs(y)))))
+
+
+#: Metrics measured up to a probe limit, and the config key of that limit: a value at the limit is censored.
+CENSORED_AT = {"horizon": "horizon_lags", "memory_length": "lags", "kernel_length": "lags"}
+
+
+def _censored(r: dict, m: str) -> bool:
+    """Whether the record's ``m`` reached its probe limit (``>= limit``, not a number).
+
+    The horizon says so itself (``horizon_censored``); a memory length equal to the number of probed lags
+    (every lag retained above the threshold) is censored too (``memory_length_censored`` in new records;
+    older ones are recognised by the value).
+    """
+    if m not in CENSORED_AT:
+        return False
+    if r.get(f"{m}_censored") is not None:
+        return bool(r[f"{m}_censored"])
+    limit = (r.get("config") or {}).get(CENSORED_AT[m])
+    return m != "horizon" and limit is not None and r.get(m) is not None and r[m] >= limit
+
+
+def _at_least(r: dict, m: str):
+    return r.get(f"{m}_at_least") or (r.get("config") or {}).get(CENSORED_AT[m])
 
 
 def summarize(records: Iterable[dict]) -> list[dict]:
@@ -556,6 +549,8 @@ def summarize(records: Iterable[dict]) -> list[dict]:
     >>> row["capacity"]["mean"], row["capacity"]["n"], row["at_chance"]
     (1.5, 4, False)
     """
+    from ..stats import bootstrap_interval
+
     records = list(records)
     groups: dict = {}
     for r in records:
@@ -570,16 +565,18 @@ def summarize(records: Iterable[dict]) -> list[dict]:
                "chance": chance}
         for m in METRICS:
             vals = [r.get(m) for r in rs]
-            good = [float(v) for v in vals if v is not None and math.isfinite(v)]
+            good = [float(r[m]) for r in rs if r.get(m) is not None and math.isfinite(r[m]) and not _censored(r, m)]
             why = [_reason(r.get("reasons", {}).get(m)) for r in rs]
             reasons = [f"{w} ({why.count(w)}/{len(rs)} seeds)" for w in sorted(set(why) - {None})]
-            censored = sum(bool(r.get("horizon_censored")) for r in rs) if m == "horizon" else 0
-            lo, hi = bootstrap_interval(good, seed=[order.get(unit, 99), length, len(m)])
+            censored = sum(_censored(r, m) for r in rs)
+            iv = bootstrap_interval(good, n_resamples=BOOTSTRAP_RESAMPLES, seed=[order.get(unit, 99), length, len(m)],
+                                    method="percentile")
+            lo, hi = iv.low, iv.high
             row[m] = {"mean": float(np.mean(good)) if good and not censored else None,
                       "low": lo if not censored else None, "high": hi if not censored else None,
                       "n": len(good), "na": len(vals) - len(good) - censored, "reason": "; ".join(reasons) or None,
                       "censored": censored,
-                      "at_least": (next((r["horizon_at_least"] for r in rs if r.get("horizon_at_least")), None)
+                      "at_least": (next((_at_least(r, m) for r in rs if _censored(r, m)), None)
                                    if censored else None),
                       "values": vals, "identical_to": []}
         acc = row["accuracy"]
@@ -599,23 +596,13 @@ def summarize(records: Iterable[dict]) -> list[dict]:
     return rows
 
 
-def _holm(p: list[float]) -> list[float]:
-    order = np.argsort(p)
-    out = np.empty(len(p))
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p) - rank) * p[i]))
-        out[i] = running
-    return out.tolist()
-
-
 def significant_differences(rows: list[dict], *, alpha: float = 0.05) -> list[dict]:
     """Mann-Whitney U tests between units (rows above chance) per metric and length, and trained vs untrained.
 
     Holm-corrected per metric.  Each entry: ``metric``, ``length``, ``a``, ``b``, ``mean_a``, ``mean_b``,
     ``p``, ``p_holm``, ``significant``.  Metrics with censored or identical values are not tested.
     """
-    from scipy.stats import mannwhitneyu
+    from ..stats import holm, mann_whitney_test
 
     out = []
     for m in METRICS:
@@ -631,15 +618,12 @@ def significant_differences(rows: list[dict], *, alpha: float = 0.05) -> list[di
             vb = [v for v in b[m]["values"] if v is not None]
             if a[m]["censored"] or b[m]["censored"] or len(va) < 3 or len(vb) < 3 or b["unit"] in a[m]["identical_to"]:
                 continue
-            if len(set(va) | set(vb)) == 1:
-                p = 1.0
-            else:
-                p = float(mannwhitneyu(va, vb, alternative="two-sided").pvalue)
+            p = mann_whitney_test(va, vb).p_value  # 1 when every value is equal
             tests.append({"metric": m, "length": a["length"], "a": a["unit"],
                           "b": b["unit"] if b["length"] else f"{b['unit']} untrained",
                           "mean_a": float(np.mean(va)), "mean_b": float(np.mean(vb)), "p": p})
         if tests:
-            for t, ph in zip(tests, _holm([t["p"] for t in tests])):
+            for t, ph in zip(tests, holm([t["p"] for t in tests]).tolist()):
                 t["p_holm"] = ph
                 t["significant"] = bool(ph < alpha)
             out += tests

@@ -29,8 +29,13 @@ is reported as ``>= K`` (``horizon: None, censored: True,
 horizon_at_least: K`` in the record), never as the number ``K``, and
 :mod:`tnrnn.measures.compare` never averages it as one.  The threshold-free
 summary beside it is the area :math:`\sum_k g(k) / \max g`.  Non-finite
-gradients, and an output that does not depend on the input (every gradient
-0), give n/a with the reason.
+gradients, an output that does not depend on the input (every gradient 0),
+a state that collapses along the probe sequences
+(:func:`tnrnn.measures.quality.state_degeneracy`, as capacity and retention
+use) and gradients too small to mean anything (:math:`\max g` below
+:data:`GRADIENT_FLOOR` times the output scale, or below float64 rounding
+of the output: e.g. the 1e-60 gradients of a multiplicative state that has
+collapsed) give n/a with the reason, never a horizon.
 """
 
 from __future__ import annotations
@@ -45,7 +50,11 @@ from ..records import Record
 from .drive import model_label, stepper
 from .registry import register
 
-__all__ = ["GradientHorizon", "gradient_horizon", "INPUT_DISTRIBUTIONS", "draw_inputs"]
+__all__ = ["GradientHorizon", "gradient_horizon", "INPUT_DISTRIBUTIONS", "draw_inputs", "GRADIENT_FLOOR"]
+
+#: Gradients whose largest mean norm is below this times ``max(1, rms output)`` are n/a: the output has lost
+#: the input (a collapsed state; a relative horizon of 1e-60 gradients would be a number about nothing).
+GRADIENT_FLOOR = 1e-30
 
 #: Input distributions of the measures that drive a model with random sequences.
 INPUT_DISTRIBUTIONS = ("gaussian", "uniform", "onehot")
@@ -101,6 +110,8 @@ class GradientHorizon(Record):
     jacobian: np.ndarray
     tol: float = 1e-3
     label: str = ""
+    #: Why the probe itself is degenerate (a collapsed state, vanishing gradients); ``None`` when it is not.
+    degenerate: str | None = None
 
     @property
     def mean(self) -> np.ndarray:
@@ -117,6 +128,8 @@ class GradientHorizon(Record):
         """Why there is no horizon: non-finite gradients, or an output that does not depend on the inputs."""
         if not np.all(np.isfinite(self.norms)):
             return "the gradients are not finite (overflow in the backward pass)"
+        if self.degenerate is not None:
+            return self.degenerate
         if not np.any(self.norms > 0):
             return "the output does not depend on the input (every gradient is 0)"
         return None
@@ -231,6 +244,12 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
         raise InvalidParameterError("tol", tol, "a number in (0, 1)")
     check_memory("the autograd graph", 8.0 * N * K * (st.dim * 8 + st.inputs) * 2, max_memory,
                  "use fewer --lags or --sequences")
+    from .drive import hidden_states
+    from .quality import state_degeneracy
+
+    with np.errstate(all="ignore"):
+        S = hidden_states(st, Xn)  # (N, K, H): time steps as rows below
+    degenerate = state_degeneracy(S.transpose(1, 0, 2).reshape(K, -1), "the state along the probe sequences")
     Xt = torch.tensor(Xn, dtype=torch.float64, requires_grad=True)
     y = st(Xt)  # (N, C)
     C = y.shape[1]
@@ -241,4 +260,14 @@ def gradient_horizon(model, lags: int = 32, *, sequences: int = 16, inputs: str 
     G = grads[:, :, ::-1, :].transpose(1, 2, 0, 3)  # (N, K, C, M): lag k = position T-1-k
     with np.errstate(all="ignore"):
         norms = np.sqrt(np.sum(G ** 2, axis=(2, 3)))
-    return GradientHorizon(np.arange(K), norms, G.mean(axis=0), float(tol), model_label(st))
+        top = float(np.max(norms.mean(axis=0))) if norms.size else 0.0
+        y_rms = float(np.sqrt(np.mean(y.detach().numpy() ** 2)))
+        x_rms = float(np.sqrt(np.mean(Xn ** 2)))
+    if degenerate is None and np.isfinite(top) and 0 < top:
+        if top < GRADIENT_FLOOR * max(1.0, y_rms):
+            degenerate = (f"the gradients vanish: max mean |dy/dx| = {top:.3g} < {GRADIENT_FLOOR:g} x the output "
+                          "scale (the output has lost the input)")
+        elif top * x_rms <= np.finfo(float).eps * y_rms:
+            degenerate = (f"the input moves the output by less than float64 rounding (max mean |dy/dx| = {top:.3g}, "
+                          f"output rms {y_rms:.3g})")
+    return GradientHorizon(np.arange(K), norms, G.mean(axis=0), float(tol), model_label(st), degenerate)

@@ -13,8 +13,10 @@ Approximation (:func:`approximation_records`): for a target sampled as
   horizon;
 * ``fir_l1``: the same error for the balanced truncation (exact gramians) of the
   target cut at the horizon (its FIR realisation); ``fir_l1_all`` its l1 error
-  against the cut target over all the lags ``0 .. 2N - 2`` where that
-  truncation's certified bounds hold: ``aak_lower = sigma_{m+1}`` of the FIR
+  against the cut target over the lags ``0 .. 2N - 2`` (the table's
+  ``fir-bt l1 (lags < 2N-1)``: not the sum over every lag, the truncated model's
+  kernel goes on beyond), where that truncation's certified lower bound holds
+  (the ``N x N`` section of the error has spectral norm ``>= sigma_{m+1}``): ``aak_lower = sigma_{m+1}`` of the FIR
   operator (Hankel norm, hence H-infinity and l1) and ``bt_upper = 2
   sum_{i>m} sigma_i`` (H-infinity);
 * ``trained_l1``: the *best* l1 error on the horizon of width-m linear RNNs
@@ -164,7 +166,7 @@ def approximation_row(d: dict) -> dict:
         spread = f"{_cell(med, f)} [{_cell(lo, f)}, {_cell(hi, f)}]"
     return {"target": d["target"], "m": d["width"], "lower bound": _cell(d["lower_bound"], f),
             "bt l1": _cell(d["bt_l1"], f), "trained best": _cell(d.get("trained_l1"), f),
-            "trained per seed: median [range]": spread, "fir-bt l1 (all lags)": _cell(d["fir_l1_all"], f),
+            "trained per seed: median [range]": spread, "fir-bt l1 (lags < 2N-1)": _cell(d["fir_l1_all"], f),
             "AAK": _cell(d["aak_lower"], f), "BT H-inf <=": _cell(d["bt_upper"], f),
             "violations": ", ".join(d.get("violations") or []) or "none"}
 

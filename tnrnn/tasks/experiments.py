@@ -30,8 +30,11 @@ Start-End rank (energy rank of the centred spectrum) of trained and untrained
 networks.  Per length and depth ``L`` against the shallowest depth at each
 budget: the difference of success rates (Newcombe interval, Fisher exact
 test) and of mean accuracies (bootstrap interval, Mann-Whitney test).
-Intervals and p-values are per comparison; no correction for the number of
-comparisons is applied (say so when reading several at once).
+Multiple comparisons: the comparisons of one table are one family per test
+(all its Fisher tests; all its Mann-Whitney tests), and each p-value is
+printed beside its Holm-adjusted value (family-wise 5 %;
+``adjust="bh"``: Benjamini-Hochberg, false discovery rate), which is the one
+to read a comparison by.  Intervals are per comparison (not simultaneous).
 
 Examples
 --------
@@ -108,6 +111,16 @@ PRESETS = {
         "ses": {"arch": "scornn", "alphabet": 4, "window": 4, "hidden": 16, "lengths": [8, 16, 24, 32],
                 "seeds": 30, "depths": [1, 2, 3], "budgets": ["dof", "none"], "batch_size": 64,
                 "max_steps": 3000, "eval_every": 100, "patience": 4, "lr_decays": 1, "lr": 1e-2,
+                "lr_recurrent": 1e-3, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
+    },
+    # The stopping-rule sensitivity arm of the reproduction (docs: "Reproducing the paper"): the repro-cpu
+    # cells at T = 16 (the one length where some depth succeeds and the depths are not all at 0 or 30 of 30)
+    # with patience 10 (1000 steps without improvement, instead of 400) and a 6000-step cap (instead of
+    # 3000).  The two single-factor arms are this preset with --patience 4 or --max-steps 3000.
+    "repro-cpu-sensitivity": {
+        "ses": {"arch": "scornn", "alphabet": 4, "window": 4, "hidden": 16, "lengths": [16],
+                "seeds": 30, "depths": [1, 2, 3], "budgets": ["dof", "none"], "batch_size": 64,
+                "max_steps": 6000, "eval_every": 100, "patience": 10, "lr_decays": 1, "lr": 1e-2,
                 "lr_recurrent": 1e-3, "val_size": 256, "test_size": 1024, "spectrum_samples": 32},
     },
     "paper": {
@@ -390,17 +403,35 @@ def summarize_runs(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
     return rows
 
 
-def compare_depths(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+def compare_depths(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD, *,
+                   adjust: str = "holm") -> list[dict]:
     """Each depth against the shallowest, per length and budget: differences with intervals and tests.
+
+    Parameters
+    ----------
+    adjust : {"holm", "bh", "none"}
+        The multiple-comparison adjustment of each test's family (every comparison returned):
+        :func:`tnrnn.stats.adjust_pvalues`.
 
     Returns
     -------
     list of dict
         ``task, arch, length, depth, hidden, budget, reference_depth, reference_hidden``,
-        ``success_diff`` / ``_low`` / ``_high`` (Newcombe 95 %), ``fisher_p``,
-        ``mean_diff`` / ``_low`` / ``_high`` (bootstrap 95 %), ``mann_whitney_p``.
+        ``success_diff`` / ``_low`` / ``_high`` (Newcombe 95 %), ``fisher_p``, ``fisher_p_adjusted``,
+        ``mean_diff`` / ``_low`` / ``_high`` (bootstrap 95 %), ``mann_whitney_p``, ``mann_whitney_p_adjusted``,
+        ``adjustment`` (the method and the family size).
     """
-    from ..stats import bootstrap_difference, fisher_test, mann_whitney_test, newcombe_interval
+    from ..stats import (
+        ADJUSTMENTS,
+        adjust_pvalues,
+        bootstrap_difference,
+        fisher_test,
+        mann_whitney_test,
+        newcombe_interval,
+    )
+
+    if adjust not in ADJUSTMENTS:
+        raise InvalidParameterError("adjust", adjust, "one of " + ", ".join(ADJUSTMENTS))
 
     records = list(records)
     rows = summarize_runs(records, threshold)
@@ -429,6 +460,11 @@ def compare_depths(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
             "mean_diff": md.estimate, "mean_diff_low": md.low, "mean_diff_high": md.high,
             "mann_whitney_p": mann_whitney_test(a, b).p_value,
         })
+    for test in ("fisher_p", "mann_whitney_p"):
+        for row, q in zip(out, adjust_pvalues([r[test] for r in out], adjust).tolist()):
+            row[f"{test}_adjusted"] = q
+    for row in out:
+        row["adjustment"] = f"{adjust} over {len(out)}"
     return out
 
 
@@ -440,10 +476,12 @@ def _iv(est, lo, hi, spec=".2f"):
     return f"{est:{spec}} [{lo:{spec}}, {hi:{spec}}]"
 
 
-def format_summary(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD, *, markdown: bool = False) -> str:
+def format_summary(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD, *, markdown: bool = False,
+                   adjust: str = "holm") -> str:
     """The statistics as text tables: one row per configuration, then the depth comparisons.
 
     Copy-task records are scored on the recalled symbols, with the memoryless baseline in the header.
+    Each p-value is printed with its adjusted value (``adjust``, over every comparison of the table).
     """
     from ..records import format_table
 
@@ -462,18 +500,24 @@ def format_summary(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
     text = [format_table(table, drop_constant=len(table) > 1, markdown=markdown)]
     if copy:
         text.append(f"memoryless recall accuracy: {np.mean([r['baseline_recall_accuracy'] for r in records]):.3f}")
-    cmp_rows = compare_depths(records, threshold)
+    cmp_rows = compare_depths(records, threshold, adjust=adjust)
     if cmp_rows:
+        name = {"holm": "Holm", "bh": "BH", "none": "unadjusted"}[adjust]
         text.append("")
         text.append(format_table([{
             "T": c["length"], "L vs ref": f"{c['depth']} vs {c['reference_depth']}",
             "H vs ref": f"{c['hidden']} vs {c['reference_hidden']}", "budget": c["budget"],
             "success diff [95% Newcombe]": _iv(c["success_diff"], c["success_diff_low"], c["success_diff_high"]),
-            "Fisher p": c["fisher_p"],
+            "Fisher p": c["fisher_p"], f"Fisher p ({name})": c["fisher_p_adjusted"],
             "mean diff [95% bootstrap]": _iv(c["mean_diff"], c["mean_diff_low"], c["mean_diff_high"], ".3f"),
-            "Mann-Whitney p": c["mann_whitney_p"]} for c in cmp_rows], formats={"Fisher p": ".3g",
-                                                                                "Mann-Whitney p": ".3g"},
+            "Mann-Whitney p": c["mann_whitney_p"], f"Mann-Whitney p ({name})": c["mann_whitney_p_adjusted"]}
+            for c in cmp_rows], formats={"Fisher p": ".3g", "Mann-Whitney p": ".3g", f"Fisher p ({name})": ".3g",
+                                         f"Mann-Whitney p ({name})": ".3g"},
             markdown=markdown))
+        if adjust != "none":
+            what = "family-wise error rate" if adjust == "holm" else "false discovery rate"
+            text.append(f"({name}: p-values adjusted over the {len(cmp_rows)} comparisons of this table, per test; "
+                        f"{what} 5 % where the adjusted value is below 0.05)")
     return "\n".join(text)
 
 
