@@ -6,6 +6,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .figure import figure_format, new_figure, save_figure
+from .palette import LIGHT_GREY
 
 __all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus"]
 
@@ -55,8 +56,8 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
         ref.update(marker=None, linewidth=1.2)
         ax.plot(t[cf > 0], cf[cf > 0], label="closed form", **ref)
     ax.set_yscale("log")
-    ax.set_xlabel("lag" if discrete else "t")
-    ax.set_ylabel("|memory function|")
+    ax.set_xlabel("lag" if discrete else "$t$")
+    ax.set_ylabel(r"memory function $|\rho(t)|$")
     ax.set_title(title or (decay_kind if isinstance(mf, dict) is False else f"decay: {decay_kind}"))
     legend_outside(ax)
     save_figure(fig, path, fmt)
@@ -100,14 +101,14 @@ def plot_hankel(spectra: dict, path=None, *, eps=(), floors: dict | None = None,
         if len(x) > 40:
             style["markevery"] = np.unique(np.geomspace(1, len(x), 30).astype(int) - 1).tolist()
         ax.plot(x, y, label=f"{label} ({len(x)} above its floor)", **style)
-    reference_line(ax, top_floor, f"noise floor N eps sigma_1 = {top_floor:.1e}")
+    reference_line(ax, top_floor, f"noise floor $N\\varepsilon\\sigma_1$ = {top_floor:.1e}")
     for k, e in enumerate(eps):
-        reference_line(ax, e, "eps levels of m(eps)" if k == 0 else None, color="0.7", linestyle="--")
+        reference_line(ax, e, r"$\varepsilon$ levels of $m(\varepsilon)$" if k == 0 else None, color=LIGHT_GREY, linestyle="--")
     ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xlim(0.8, max(most, 2) * 1.25)
-    ax.set_xlabel("index i")
-    ax.set_ylabel("Hankel singular value sigma_i")
+    ax.set_xlabel("index $i$")
+    ax.set_ylabel(r"Hankel singular value $\sigma_i$")
     ax.set_title(title or "Hankel singular values")
     legend_outside(ax)
     save_figure(fig, path, fmt)
@@ -141,8 +142,8 @@ def plot_approximation(records, path=None, *, title: str | None = None):
         raise InvalidParameterError("records", "no approximation records", "at least one record")
     names = list(dict.fromkeys(r["target"] for r in recs))
     fig, axes = new_grid(len(names), size_each=(4.6, 3.6), sharey=True)
-    series = (("trained_l1", "trained, best of lrs x seeds"), ("bt_l1", "balanced truncation (Kung)"),
-              ("lower_bound", "Hankel lower bound sigma_{m+1}"))
+    series = (("trained_l1", "trained, best of lrs × seeds"), ("bt_l1", "balanced truncation (Kung)"),
+              ("lower_bound", r"Hankel lower bound $\sigma_{m+1}$"))
     for ax, name in zip(axes, names):
         rs = sorted((r for r in recs if r["target"] == name), key=lambda r: r["width"])
         floor = max(float(r.get("noise_floor", 0.0)) for r in rs)
@@ -166,11 +167,11 @@ def plot_approximation(records, path=None, *, title: str | None = None):
                     interval_bars(ax, w, med, [max(min(v), floor) for _, v in spread],
                                   [max(max(v), floor) for _, v in spread], fmt="none", ecolor=style["color"],
                                   alpha=0.6, label="trained: median and range over seeds")
-        reference_line(ax, floor, f"noise floor N eps sigma_1 = {floor:.1e}")
+        reference_line(ax, floor, f"noise floor $N\\varepsilon\\sigma_1$ = {floor:.1e}")
         ax.set_yscale("log")
         integer_ticks(ax, "x")
-        ax.set_xlabel("width m")
-        ax.set_ylabel("l1 error on the horizon")
+        ax.set_xlabel("width $m$")
+        ax.set_ylabel(r"$\ell_1$ error on the horizon")
         horizon = rs[0].get("horizon")
         ax.set_title(name if horizon is None else f"{name} (horizon {horizon:g}, dt {rs[0].get('dt'):g})")
     handles = {}
@@ -180,7 +181,7 @@ def plot_approximation(records, path=None, *, title: str | None = None):
                 handles.setdefault(lab, h)
     floors = ", ".join(f"{n} {max(float(r.get('noise_floor', 0.0)) for r in recs if r['target'] == n):.1e}"
                        for n in names)
-    axes[-1].legend(list(handles.values()), list(handles), title=f"dotted: noise floor N eps sigma_1 ({floors})",
+    axes[-1].legend(list(handles.values()), list(handles), title=f"dotted: noise floor $N\\varepsilon\\sigma_1$ ({floors})",
                     title_fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                     frameon=False, fontsize="small")
     if title:
