@@ -121,7 +121,7 @@ def test_every_mincut_bond_is_drawn_in_the_detailed_view(depth, hidden, inputs, 
     inputs_x = {t: a.xy for t in range(length) for a in ax.texts if a.get_text() == f"$x_{{{t}}}$"}
     copies = copies_closed_form(depth, length)
     for bond, artist in drawn.items():
-        assert {to_hex(c) for c in artist.get_colors()} == {"#d62728"}
+        assert {to_hex(c) for c in artist.get_colors()} == {CUT.lower()}
         paths = [np.round(p.vertices, 9) for p in artist.get_paths()]
         assert paths
         if bond.startswith("x"):
@@ -289,7 +289,10 @@ def test_plot_ranks_draws_series_bands_and_the_papers_bounds():
     for L in (1, 2, 3):
         (line,) = by_gid(ax, f"lower:L={L}")
         ys = [r.lower for r in records if r.depth == L]
-        assert list(line.get_ydata()) == ys and list(line.get_xdata()) == [2, 4, 6]
+        x = np.asarray(line.get_xdata(), float)   # depths side by side: one offset per series, below 1
+        assert list(line.get_ydata()) == ys and np.allclose(x - x[0] + 2, [2, 4, 6]) and abs(x[0] - 2) < 1
+    offsets = {round(float(by_gid(ax, f"lower:L={L}")[0].get_xdata()[0]) - 2, 9) for L in (1, 2, 3)}
+    assert len(offsets) == 3   # equal ranks never drawn on top of each other
     (band,) = by_gid(ax, "band:L=3")
     verts = band.get_paths()[0].vertices
     assert verts[:, 1].min() == min(r.lower for r in records if r.depth == 3)

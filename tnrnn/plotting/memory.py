@@ -8,7 +8,7 @@ from ..errors import InvalidParameterError
 from .figure import figure_format, new_figure, save_figure
 from .palette import LIGHT_GREY
 
-__all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus"]
+__all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus", "rising"]
 
 
 def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, title: str | None = None):
@@ -121,7 +121,9 @@ def plot_approximation(records, path=None, *, title: str | None = None):
     ``records`` are :class:`~tnrnn.memory.curse.ApproximationRecord` dicts (or
     records).  Values at or below a record's ``noise_floor`` are not data: they
     are drawn as hollow markers on the labelled noise-floor line (never
-    dropped silently, never plotted as numbers).
+    dropped silently, never plotted as numbers).  A panel whose trained error
+    rises with the width (:func:`rising`) says on the figure that this is the
+    optimiser's limit, not the approximation's.
 
     Examples
     --------
@@ -168,6 +170,12 @@ def plot_approximation(records, path=None, *, title: str | None = None):
                                   [max(max(v), floor) for _, v in spread], fmt="none", ecolor=style["color"],
                                   alpha=0.6, label="trained: median and range over seeds")
         reference_line(ax, floor, f"noise floor $N\\varepsilon\\sigma_1$ = {floor:.1e}")
+        trained = [(r["width"], r["trained_l1"]) for r in rs if r.get("trained_l1") is not None]
+        if rising(trained):   # the caveat the docs give, on the figure itself
+            ax.text(0.03, 0.97, "trained error rises with width:\nthe optimiser's limit (extra units are\n"
+                    "not switched off exactly), not the\napproximation's; trained = upper bounds",
+                    transform=ax.transAxes, ha="left", va="top", fontsize="x-small", gid="caveat",
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": LIGHT_GREY, "alpha": 0.9})
         ax.set_yscale("log")
         integer_ticks(ax, "x")
         ax.set_xlabel("width $m$")
@@ -188,6 +196,21 @@ def plot_approximation(records, path=None, *, title: str | None = None):
         fig.suptitle(title)
     save_figure(fig, path, fmt)
     return fig
+
+
+def rising(points, factor: float = 10.0) -> bool:
+    """Whether ``(width, error)`` points rise with the width: the widest error above ``factor`` times the least.
+
+    A best-of-sweep error can only fall as units are added (a wider model contains the narrower one), so
+    a rise says the optimiser did not find what the width allows.
+
+    Examples
+    --------
+    >>> rising([(1, 6e-13), (8, 1e-4), (16, 1.5e-4)]), rising([(1, 19.0), (16, 0.44)])
+    (True, False)
+    """
+    pts = sorted(points)
+    return len(pts) > 1 and pts[-1][1] > factor * min(v for _, v in pts)
 
 
 def plot_plateaus(records, path=None, *, title: str | None = None):
