@@ -230,7 +230,7 @@ def plot_plateaus(records, path=None, *, title: str | None = None):
     ('delay (memory position)', True)
     """
     from ..memory.curse import plateau_summary
-    from .figure import interval_bars, legend_outside, line_style, new_grid, reference_line
+    from .figure import integer_ticks, interval_bars, legend_outside, line_style, new_grid, reference_line
 
     fmt = figure_format(path)
     recs = [r if isinstance(r, dict) else r.to_dict() for r in records]
@@ -275,6 +275,8 @@ def plot_plateaus(records, path=None, *, title: str | None = None):
     reference_line(b, budget, f"step budget {budget}")
     b.set_yscale("log")
     b.set_xlabel("delay (memory position)")
+    if all(float(s["delay"]).is_integer() for s in summary):
+        integer_ticks(b, "x")
     b.set_ylabel("plateau length (steps)")
     b.set_title("plateau length vs delay")
     legend_outside(b)

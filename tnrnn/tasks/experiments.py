@@ -521,6 +521,8 @@ def _length_ticks(ax, rows):
     integer_ticks(ax, "x")
     if len(lengths) <= 12:
         ax.set_xticks(lengths)
+    if len(lengths) == 1:   # one length: the curves side by side around it, not across the whole axis
+        ax.set_xlim(lengths[0] - 0.5, lengths[0] + 0.5)
 
 
 def _offsets(rows, n: int) -> float:
