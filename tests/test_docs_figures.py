@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ pytest.importorskip("matplotlib")
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("docs_figures", ROOT / "docs" / "figures.py")
 figures = importlib.util.module_from_spec(_spec)
+sys.modules["docs_figures"] = figures   # dataclasses look their module up
 _spec.loader.exec_module(figures)
 
 _NEEDS_TORCH = {"reproducing_copy"}   # summarising train records reads their configs through tnrnn.tasks
