@@ -58,12 +58,12 @@ def _repro(kind: str, data: str):
 
 #: Every figure, in the order of the docs. Commands run from the repository root.
 FIGURES = (
-    Figure("ranks", "tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot {out}"),
+    Figure("ranks", "tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot {out}", slow=True),
     Figure("cut", "tnrnn draw -L 2 -R 2 -M 4 -T 6 -o {out}"),
     Figure("bounds_table",
            "python benchmarks/bounds_table.py docs/data/bounds_table.jsonl {rst} {out}"),
     Figure("memory_function", "tnrnn memory function docs/data/linear.npz --arch linear --time continuous "
-                              "--dt 0.02 --lags 1000 --plot {out}"),
+                              "--dt 0.02 --lags 1000 --plot {out}", slow=True),
     Figure("memory_hankel", "tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4 --plot {out}"),
     Figure("memory_curse", "tnrnn plot docs/data/memory_curse.jsonl --plot {out}"),
     Figure("memory_plateau", "tnrnn plot docs/data/memory_plateau.jsonl --plot {out}"),
