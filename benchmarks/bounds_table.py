@@ -154,13 +154,14 @@ def plot(cells, path):
     """One panel per (R, M), one series per depth: certified ranks, open cells marked.
 
     Depths whose curves coincide (L = 3 and L = 4 fill the grid at small T) stay
-    distinguishable: each depth has its own colour, marker and dash, deeper
-    series are drawn underneath with larger hollow markers, and the legend sits
-    outside the panels.
+    distinguishable: each depth has its own colour, marker and dash and is drawn
+    beside the others (a small horizontal offset around each T, the tick at the
+    true T), and the legend sits outside the panels.
     """
     from matplotlib.lines import Line2D
 
-    from tnrnn.plotting.figure import integer_ticks, line_style, new_grid, save_figure
+    from tnrnn.plotting.figure import dodge, integer_ticks, line_style, new_grid, save_figure
+    from tnrnn.plotting.palette import BLACK, REFERENCE
 
     Rs = sorted({k[1] for k in cells})
     Ms = sorted({k[2] for k in cells})
@@ -175,31 +176,32 @@ def plot(cells, path):
                 if not pts:
                     continue
                 style = line_style(L - 1)
-                size = 3.0 + 2.0 * rank
-                Ts = [t for t, _ in pts]
+                shift = dodge(rank, len(Ls), 0.35)
+                Ts = [t + shift for t, _ in pts]
                 ax.plot(Ts, [r["lower"] for _, r in pts], color=style["color"], marker=style["marker"],
-                        linestyle=style["linestyle"], ms=size, mfc="white" if rank else style["color"],
-                        lw=1.3, zorder=10 - rank)
+                        linestyle=style["linestyle"], ms=3.6, lw=1.1, zorder=10 - rank)
                 if any(not r["exact"] for _, r in pts):
                     ax.plot(Ts, [r["upper"] for _, r in pts], ":", lw=0.9, color=style["color"], zorder=2)
-                opened = [(t, r["lower"]) for t, r in pts if not r["exact"]]
+                opened = [(t + shift, r["lower"]) for t, r in pts if not r["exact"]]
                 if opened:
-                    ax.plot(*zip(*opened), "x", color="k", ms=6, mew=1.2, zorder=20)
+                    ax.plot(*zip(*opened), "x", color=BLACK, ms=7, mew=1.3, zorder=20)
             ax.set_yscale("log")
-            ax.set_title(f"R={R}, M={M}", fontsize=9)
+            ax.set_title(f"$R={R},\\ M={M}$", fontsize=9)
             ax.grid(True, which="major", alpha=0.25)
             integer_ticks(ax, "x")
+            lengths = sorted({k[3] for k in cells if k[1:3] == (R, M)})
+            ax.set_xticks(lengths[::2] if len(lengths) > 6 else lengths)   # the lengths run, not the offsets
             if i == len(Rs) - 1:
                 ax.set_xlabel("sequence length $T$")
             if j == 0:
                 ax.set_ylabel("Start-End rank")
     handles = []
-    for rank, L in enumerate(Ls):
+    for L in Ls:
         style = line_style(L - 1)
         handles.append(Line2D([], [], color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
-                              mfc="white" if rank else style["color"], label=f"L={L} (lower)"))
-    handles.append(Line2D([], [], color="0.3", linestyle=":", label="proven upper (open cells)"))
-    handles.append(Line2D([], [], color="k", marker="x", linestyle="none", label="open: lower < upper"))
+                              label=f"$L={L}$ (lower)"))
+    handles.append(Line2D([], [], color=REFERENCE, linestyle=":", label="proven upper (open cells)"))
+    handles.append(Line2D([], [], color=BLACK, marker="x", linestyle="none", label="open: lower < upper"))
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize="small")
     fig.suptitle("Certified Start-End separation ranks of RACs (lower = upper unless marked open)", fontsize=10)
     save_figure(fig, path, path.rsplit(".", 1)[-1].lower())

@@ -2,7 +2,11 @@
 
 Built offline, with warnings as errors, by::
 
-    sphinx-build -W --keep-going -b html docs docs/_build/html
+    sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+MathJax is served from the built site itself (no CDN), the API reference is one
+page per subpackage (``docs/api/``), and ``docs/figures.py`` redraws every figure
+from ``docs/data/``.
 """
 
 import os
@@ -20,14 +24,37 @@ version = release = tnrnn.__version__
 
 extensions = [
     "sphinx.ext.autodoc",
-    "sphinx.ext.mathjax",
+    "sphinx.ext.mathjax",   # MathJax served from _static (below): the pages read offline
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
     "tnrnn_cli",
 ]
 # No intersphinx: the build machine is offline, and nothing may be fetched.
 
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "data"]
+
+# MathJax 3 (SVG output: one file, no web fonts) from the django-static-mathjax package (the docs extra), copied
+# into the built site: the build and the pages need no network.
+mathjax_path = "mathjax/tex-svg.js"
+
+
+def _mathjax_source() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    path = spec and os.path.join(list(spec.submodule_search_locations)[0], "static", "mathjax", "es5", "tex-svg.js")
+    if not path or not os.path.isfile(path):
+        raise RuntimeError("the docs serve MathJax from the django-static-mathjax package: pip install -e '.[docs]'")
+    return path
+
+
+def _copy_mathjax(app, exception):
+    import shutil
+
+    if exception is None and app.builder.format == "html":
+        target = os.path.join(app.outdir, "_static", "mathjax")
+        os.makedirs(target, exist_ok=True)
+        shutil.copy2(_mathjax_source(), os.path.join(target, "tex-svg.js"))
 html_theme = "alabaster"
 html_theme_options = {"description": "certified separation ranks of recurrent arithmetic circuits"}
 
@@ -57,4 +84,6 @@ def _resolve_short_names(app, env, node, contnode):
 
 
 def setup(app):
+    _mathjax_source()   # refuse at once, not after the build, when MathJax is not installed
     app.connect("missing-reference", _resolve_short_names)
+    app.connect("build-finished", _copy_mathjax)

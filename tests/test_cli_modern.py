@@ -36,7 +36,7 @@ def test_import_exact_rank_and_plot(tmp_path, capsys):
     assert out["exact_rank"]["spectrum"]["shape"] == [8, 8]
     results = tmp_path / "r.json"
     results.write_text(json.dumps(out))
-    assert "automaton-rank" in _out(capsys, ["plot", results, "-o", tmp_path / "r.png"])
+    assert "automaton-rank" in _out(capsys, ["plot", results, "--plot", tmp_path / "r.png"])
     assert (tmp_path / "r.png").stat().st_size > 0
 
 
@@ -65,7 +65,7 @@ def test_memory_capacity_exact(tmp_path, capsys):
 def test_plot_draws_every_new_record_kind(tmp_path, capsys, kind, record):
     results = tmp_path / "r.jsonl"
     results.write_text(json.dumps(record()) + "\n" + json.dumps(record()) + "\n")
-    assert kind in _out(capsys, ["plot", results, "-o", tmp_path / "r.svg"])
+    assert kind in _out(capsys, ["plot", results, "--plot", tmp_path / "r.svg"])
     assert (tmp_path / "r.svg").stat().st_size > 0
 
 

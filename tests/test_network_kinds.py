@@ -342,7 +342,7 @@ def test_cli_compile(kind, capsys):
 @pytest.mark.parametrize("kind", ["ssm", "gla"])
 def test_cli_draw(kind, tmp_path, capsys):
     out = tmp_path / f"{kind}.png"
-    assert main(["draw", "--circuit", kind, "-L", "2", "-R", "2", "-M", "2", "-T", "4", "-o", str(out), "--json"]) == 0
+    assert main(["draw", "--circuit", kind, "-L", "2", "-R", "2", "-M", "2", "-T", "4", "--plot", str(out), "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert out.stat().st_size > 0 and record["circuit"] == kind
     assert record["title"].startswith(f"{kind}: L=2") and "min-cut bound" in record["title"]
@@ -377,7 +377,7 @@ def test_cli_rac_records_have_no_circuit_key(capsys):
 # -- bad input -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("argv", [
     ["compile", "--circuit", "lstm", "-L", "1", "-R", "2", "-M", "2", "-T", "3"],
-    ["draw", "--circuit", "gla", "-L", "1", "-R", "2", "-M", "2", "-T", "5", "-o", "x.png"],        # odd T
+    ["draw", "--circuit", "gla", "-L", "1", "-R", "2", "-M", "2", "-T", "5", "--plot", "x.png"],        # odd T
     ["compile", "--circuit", "gla", "-L", "2", "-R", "40", "-M", "2", "-T", "6", "--max-memory", "1MiB"],
     ["spectrum", "--circuit", "ssm", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--method", "svd"],
     ["bench", "--circuit", "gla", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--strategies", "nope"],

@@ -24,8 +24,10 @@ from tnrnn.cli import main  # noqa: E402
 from tnrnn.cuts import Cut  # noqa: E402
 from tnrnn.errors import InvalidParameterError  # noqa: E402
 from tnrnn.network.core import compile, copies_closed_form, num_tensors_closed_form  # noqa: E402
+from tnrnn.plotting import palette  # noqa: E402
+from tnrnn.plotting.palette import CUT  # noqa: E402
 
-START, END = "#1f77b4", "#ff7f0e"
+START, END = palette.START.lower(), palette.END.lower()
 
 
 def by_gid(ax, prefix):
@@ -80,7 +82,7 @@ def test_highlighted_bonds_are_the_mincut(depth, length, cut):
     ax = draw(net, cut=cut).axes[0]
     assert sorted(a.get_gid() for a in by_gid(ax, "cut-bond:")) == sorted(f"cut-bond:{b}" for b in mc.bonds)
     # every cut bond carries one label with its dimension, and the title states the bound
-    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    labels = [t.get_text() for t in ax.texts if t.get_color() == CUT]
     assert labels == ["3"] * len(mc.bonds)
     expected = f"$3^{{{len(mc.bonds)}}} = {mc.bound}$" if len(mc.bonds) > 1 else "$3$"
     assert f"min-cut bound {expected}" in ax.get_title()
@@ -119,7 +121,7 @@ def test_every_mincut_bond_is_drawn_in_the_detailed_view(depth, hidden, inputs, 
     inputs_x = {t: a.xy for t in range(length) for a in ax.texts if a.get_text() == f"$x_{{{t}}}$"}
     copies = copies_closed_form(depth, length)
     for bond, artist in drawn.items():
-        assert {to_hex(c) for c in artist.get_colors()} == {"#d62728"}
+        assert {to_hex(c) for c in artist.get_colors()} == {CUT.lower()}
         paths = [np.round(p.vertices, 9) for p in artist.get_paths()]
         assert paths
         if bond.startswith("x"):
@@ -138,7 +140,7 @@ def test_every_mincut_bond_is_drawn_in_the_detailed_view(depth, hidden, inputs, 
                 (other,) = ends - {f"MUL{c}"}
                 assert side[other] != side[f"MUL{c}"]
     # one label per bond, its dimension; their product is the bound the title states
-    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    labels = [t.get_text() for t in ax.texts if t.get_color() == CUT]
     dims = sorted(inputs if b.startswith("x") else hidden for b in mc.bonds)
     assert sorted(map(int, labels)) == dims and math.prod(dims) == mc.bound
     assert ax.get_title().count("$") >= 4 and f"{mc.bound}$" in ax.get_title()
@@ -170,7 +172,7 @@ def test_every_mincut_bond_is_drawn_in_the_condensed_view(depth, hidden, inputs,
             # the edge leaves the block of the node whose state crosses
             assert np.allclose(a, (node.time + 0.5, node.layer))
     # the labels count every bond once, with its dimension (M for inputs)
-    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    labels = [t.get_text() for t in ax.texts if t.get_color() == CUT]
     counted = []
     for text in labels:
         n, d = text.split("×") if "×" in text else ("1", text)
@@ -215,7 +217,7 @@ def test_large_networks_are_condensed_to_blocks():
     expected = sorted(f"×{math.comb(3 - lay + 7 - t, 3 - lay)}" for lay in (1, 2, 3) for t in range(8))
     assert copies == expected
     # the labels of the highlighted block edges count every cut bond once
-    labels = [t.get_text() for t in ax.texts if t.get_color() == "#d62728"]
+    labels = [t.get_text() for t in ax.texts if t.get_color() == CUT]
     edges = {tuple(map(tuple, np.round(a.get_segments()[0], 9))) for a in by_gid(ax, "cut-bond:")}
     assert len(labels) == len(edges)
     assert sum(int(s.split("×")[0]) if "×" in s else 1 for s in labels) == len(mc.bonds)
@@ -287,7 +289,10 @@ def test_plot_ranks_draws_series_bands_and_the_papers_bounds():
     for L in (1, 2, 3):
         (line,) = by_gid(ax, f"lower:L={L}")
         ys = [r.lower for r in records if r.depth == L]
-        assert list(line.get_ydata()) == ys and list(line.get_xdata()) == [2, 4, 6]
+        x = np.asarray(line.get_xdata(), float)   # depths side by side: one offset per series, below 1
+        assert list(line.get_ydata()) == ys and np.allclose(x - x[0] + 2, [2, 4, 6]) and abs(x[0] - 2) < 1
+    offsets = {round(float(by_gid(ax, f"lower:L={L}")[0].get_xdata()[0]) - 2, 9) for L in (1, 2, 3)}
+    assert len(offsets) == 3   # equal ranks never drawn on top of each other
     (band,) = by_gid(ax, "band:L=3")
     verts = band.get_paths()[0].vertices
     assert verts[:, 1].min() == min(r.lower for r in records if r.depth == 3)

@@ -43,6 +43,8 @@ def _bars(container):
     """(x, y, low, high) of an errorbar container, read from the drawn artists."""
     line = container.lines[0]
     x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+    assert np.all(np.abs(x - np.round(x / 8) * 8) < 1)  # curves side by side, within one unit of the length run
+    x = np.round(x / 8) * 8
     segs = container.lines[2][0].get_segments()
     return x, y, np.array([s[:, 1].min() for s in segs]), np.array([s[:, 1].max() for s in segs])
 
@@ -65,9 +67,17 @@ def test_figures_plot_the_summaries(tmp_path):
     chance = [ln for ln in ax.get_lines() if ln.get_label() == "chance"][0]
     assert chance.get_ydata()[0] == pytest.approx(1 / 3)
     fig = plot_effective_rank(recs, tmp_path / "r.svg")
-    labels = [c.get_label() for c in fig.axes[0].containers]
-    assert labels == ["ortho L=1 trained", "ortho L=1 untrained", "ortho L=2 (equal width) trained",
-                      "ortho L=2 (equal width) untrained"]
+    trained, untrained = fig.axes[:2]   # two panels on one y range, hollow markers at initialisation
+    assert [c.get_label() for c in trained.containers] == ["ortho L=1", "ortho L=2 (equal width)"]
+    assert len(untrained.containers) == 2 and trained.get_shared_y_axes().joined(trained, untrained)
+    assert all(c.lines[0].get_markerfacecolor() == "white" for c in untrained.containers)
+    for c, L in zip(trained.containers, (1, 2)):
+        x, y, lo, hi = _bars(c)
+        want = [np.mean([r["spectrum"]["trained"].get("rank", r["spectrum"]["trained"].get("effective_rank"))
+                         for r in recs if (r["config"]["depth"], r["config"]["length"]) == (L, T)]) for T in x]
+        assert y == pytest.approx(want) and np.all(lo <= y) and np.all(y <= hi)
+    one = plot_effective_rank(recs, ax=plot_accuracy(recs).axes[0])   # given axes: both sides in it
+    assert "ortho L=1 untrained" in [c.get_label() for c in one.axes[0].containers]
     copy = plot_accuracy(_records("copy"))
     assert copy.axes[0].get_ylabel() == "test accuracy on the recalled symbols"
     with pytest.raises(InvalidParameterError, match="path"):
@@ -189,3 +199,20 @@ def test_presets_are_valid_grids():
     assert repro["seeds"] >= 30 and repro["depths"] == [1, 2, 3] and len(repro["lengths"]) >= 4
     paper = PRESETS["paper"]["ses"]
     assert (paper["alphabet"], paper["window"], paper["hidden"]) == (32, 30, 64)
+
+
+def test_figures_from_saved_summary_rows_match_the_records():
+    """The rows of summary.jsonl (docs/data/repro_summary.jsonl) redraw the figures of the records."""
+    from tnrnn.tasks.experiments import plot_success, summarize_runs
+
+    recs = _records()
+    rows = [{"kind": "train-summary", **r} for r in summarize_runs(recs)]
+    rows.append({"kind": "train-comparison", "task": "ses"})   # comparison rows are skipped
+    for plot in (plot_success, plot_accuracy, plot_effective_rank):
+        a, b = plot(recs), plot(rows)
+        assert [c.get_label() for c in a.axes[0].containers] == [c.get_label() for c in b.axes[0].containers]
+        for ca, cb in zip(a.axes[0].containers, b.axes[0].containers):
+            for u, v in zip(_bars(ca), _bars(cb)):
+                assert u == pytest.approx(v)
+    old = [{k: v for k, v in r.items() if not k.startswith("rank_") or k.count("_") == 1} for r in rows]
+    assert "holds no intervals" in plot_effective_rank(old)._suptitle.get_text()

@@ -60,6 +60,6 @@ def test_tiny_run_table_figure_and_plot_round_trip(tmp_path, capsys):
     with open(out / "records.jsonl") as f:
         kinds = [json.loads(line)["kind"] for line in f]
     assert kinds.count("teacher-student") == 2 * 3 and kinds.count("teacher-spectrum") == 1
-    assert main(["plot", str(out / "records.jsonl"), "-o", str(tmp_path / "again.png"), "--quiet"]) == 0
+    assert main(["plot", str(out / "records.jsonl"), "--plot", str(tmp_path / "again.png"), "--quiet"]) == 0
     assert os.path.getsize(tmp_path / "again.png") > 0
     assert "depth-1 floor" in capsys.readouterr().out

@@ -86,10 +86,9 @@ def plot_bench(records: Iterable[BenchRecord], kind: str = "flops", path: PathLi
 
 
 def _colours(strategies):
-    from matplotlib import colormaps
+    from .palette import series_colour
 
-    cmap = colormaps["tab10" if len(strategies) <= 10 else "tab20"]
-    return {s: cmap(i % cmap.N) for i, s in enumerate(strategies)}
+    return {s: series_colour(i) for i, s in enumerate(strategies)}
 
 
 def _plot_flops(records, strategies, colours, name, figsize):

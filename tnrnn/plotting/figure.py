@@ -14,10 +14,12 @@ import os
 from ..errors import InvalidParameterError
 from ..limits import check_writable
 from ..typing import PathLike
+from .palette import REFERENCE, SERIES
 
 __all__ = [
     "FIGURE_FORMATS",
     "LINE_STYLES",
+    "dodge",
     "figure_format",
     "integer_ticks",
     "interval_bars",
@@ -96,23 +98,8 @@ def new_grid(n: int, cols: int | None = None, size_each: tuple[float, float] = (
 
 
 #: Distinguishable (colour, marker, dash) triples: curves that overlap stay
-#: readable in print and for colour-blind readers.
-LINE_STYLES = (
-    ("#0072B2", "o", "-"),
-    ("#D55E00", "s", "--"),
-    ("#009E73", "^", "-."),
-    ("#CC79A7", "D", ":"),
-    ("#E69F00", "v", (0, (5, 1))),
-    ("#56B4E9", "P", (0, (3, 1, 1, 1))),
-    ("#000000", "X", (0, (1, 1))),
-    ("#B8860B", "*", (0, (5, 2, 1, 2))),
-    ("#882255", "p", "-"),
-    ("#44AA99", "h", "--"),
-    ("#332288", "<", "-."),
-    ("#999933", ">", ":"),
-    ("#AA4499", "8", (0, (5, 1))),
-    ("#661100", "d", (0, (3, 1, 1, 1))),
-)
+#: readable in print and for colour-blind readers (owned by :mod:`tnrnn.plotting.palette`).
+LINE_STYLES = SERIES
 
 
 def line_style(i: int) -> dict:
@@ -127,6 +114,22 @@ def line_style(i: int) -> dict:
     """
     color, marker, dash = LINE_STYLES[i % len(LINE_STYLES)]
     return {"color": color, "marker": marker, "linestyle": dash, "markersize": 4.5}
+
+
+def dodge(i: int, n: int, step: float) -> float:
+    """The horizontal offset of the ``i``-th of ``n`` series, ``step`` apart and centred on 0.
+
+    Series that share x values (lengths, widths) are drawn side by side, so that
+    equal values never hide each other; the tick stays at the true x.
+
+    Examples
+    --------
+    >>> [dodge(i, 3, 0.1) for i in range(3)]
+    [-0.1, 0.0, 0.1]
+    >>> dodge(0, 1, 0.1)
+    0.0
+    """
+    return round((i - (n - 1) / 2) * step, 12)
 
 
 def integer_ticks(ax, axis: str = "x") -> None:
@@ -171,7 +174,7 @@ def interval_bars(ax, x, center, low, high, *, bounds: tuple[float | None, float
 
 def reference_line(ax, y: float, label: str, *, axis: str = "y", **kwargs) -> None:
     """A labelled horizontal (``axis="y"``) or vertical (``axis="x"``) reference line."""
-    kwargs.setdefault("color", "0.45")
+    kwargs.setdefault("color", REFERENCE)
     kwargs.setdefault("linestyle", ":")
     kwargs.setdefault("linewidth", 1.0)
     if axis == "y":

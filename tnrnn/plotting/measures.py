@@ -24,6 +24,7 @@ from .figure import (
     reference_line,
     save_figure,
 )
+from .palette import REFERENCE
 
 __all__ = ["plot_capacity", "plot_retention", "plot_horizon", "plot_lyapunov", "plot_compare"]
 
@@ -62,9 +63,9 @@ def plot_capacity(records: list[dict], path=None, *, title: str | None = None):
         k, mc, se = np.asarray(r["lags"]), _arr(r["profile"]), _arr(r.get("stderr") or [0.0] * len(r["lags"]))
         style = line_style(i)
         interval_bars(ax, k, mc, mc - 1.96 * se, mc + 1.96 * se, bounds=(0.0, 1.0), label=
-                      f"{_label(r, i)}: MC = {r['total']:.3g} ± {r.get('total_stderr') or 0:.2g}", **style)
-    ax.set_xlabel("lag k")
-    ax.set_ylabel("memory capacity MC_k (bias-corrected)")
+                      f"{_label(r, i)}: $\\mathrm{{MC}}$ = {r['total']:.3g} ± {r.get('total_stderr') or 0:.2g}", **style)
+    ax.set_xlabel("lag $k$")
+    ax.set_ylabel(r"memory capacity $\mathrm{MC}_k$ (bias-corrected)")
     ax.set_ylim(-0.05, 1.05)
     integer_ticks(ax, "x")
     _na_note(ax, records, "capacity")
@@ -76,7 +77,7 @@ def plot_retention(records: list[dict], path=None, *, title: str | None = None):
     """Retention score and semantic recoverability against the lag, linear and kernel probes."""
     fig, axes = new_grid(2, cols=2, size_each=(4.6, 3.6), sharey=True)
     curves = (("score", "kernel_score", "lag retention (normalised to chance)"),
-              ("semantic", "kernel_semantic", "semantic recoverability (R^2)"))
+              ("semantic", "kernel_semantic", "semantic recoverability ($R^2$)"))
     for ax, (lin, ker, ylabel) in zip(axes, curves):
         n = 0
         for i, r in enumerate(records):
@@ -89,13 +90,13 @@ def plot_retention(records: list[dict], path=None, *, title: str | None = None):
             n += 1
         if records:
             reference_line(ax, records[0].get("threshold", 0.5), f"threshold {records[0].get('threshold', 0.5):g}")
-        ax.set_xlabel("lag k")
+        ax.set_xlabel("lag $k$")
         ax.set_ylabel(ylabel)
         integer_ticks(ax, "x")
         _na_note(ax, records, "retention")
     axes[0].set_ylim(-0.1, 1.05)
     legend_outside(axes[-1])
-    return _finish(fig, path, title or "what a probe of h_t recovers, per lag (held-out sequences)")
+    return _finish(fig, path, title or "what a probe of $h_t$ recovers, per lag (held-out sequences)")
 
 
 def plot_horizon(records: list[dict], path=None, *, title: str | None = None):
@@ -112,8 +113,8 @@ def plot_horizon(records: list[dict], path=None, *, title: str | None = None):
     if records and not all(r.get("reason") for r in records):
         gmax = max(np.nanmax(_arr(r["mean"])) for r in records if not r.get("reason"))
         reference_line(ax, records[0]["tol"] * gmax, f"tolerance {records[0]['tol']:g} x max")
-    ax.set_xlabel("lag k")
-    ax.set_ylabel("gradient norm g(k)")
+    ax.set_xlabel("lag $k$")
+    ax.set_ylabel(r"gradient norm $g(k) = \mathrm{E}\,\|\partial y_T / \partial x_{T-k}\|$")
     integer_ticks(ax, "x")
     _na_note(ax, records, "horizon")
     legend_outside(ax)
@@ -131,8 +132,8 @@ def plot_lyapunov(records: list[dict], path=None, *, title: str | None = None):
         ok = np.isfinite(e)
         interval_bars(ax, idx[ok], e[ok], (e - s)[ok], (e + s)[ok], label=_label(r, i), **line_style(i))
     reference_line(ax, 0.0, "0 (marginal stability)")
-    ax.set_xlabel("exponent index i")
-    ax.set_ylabel("lambda_i (nats per step)")
+    ax.set_xlabel("exponent index $i$")
+    ax.set_ylabel(r"$\lambda_i$ (nats per step)")
     integer_ticks(ax, "x")
     _na_note(ax, records, "spectrum")
     legend_outside(ax)
@@ -143,7 +144,7 @@ def plot_lyapunov(records: list[dict], path=None, *, title: str | None = None):
 COMPARE_PANELS = (("accuracy", "task test accuracy"),
                   ("retention_area", "retention area, linear probe (lags)"),
                   ("kernel_area", "retention area, kernel probe (lags)"),
-                  ("capacity", "memory capacity MC"),
+                  ("capacity", r"memory capacity $\mathrm{MC}$"),
                   ("effective_rank", "Start-End effective rank"),
                   ("horizon_area", "gradient horizon area (lags)"))
 
@@ -187,7 +188,7 @@ def plot_compare(rows: list[dict], path=None, *, title: str | None = None):
         missing = [u for u in units if not any(r["unit"] == u and r[metric]["mean"] is not None for r in rows)]
         if missing:
             ax.text(0.98, 0.97, "n/a: " + ", ".join(missing), transform=ax.transAxes, ha="right", va="top",
-                    fontsize="small", color="0.3")
+                    fontsize="small", color=REFERENCE)
         if metric == "accuracy" and rows:
             reference_line(ax, rows[0]["chance"], "chance")
             ax.set_ylim(0.0, 1.02)
@@ -199,7 +200,7 @@ def plot_compare(rows: list[dict], path=None, *, title: str | None = None):
     from matplotlib.lines import Line2D
 
     handles, labels = axes[0].get_legend_handles_labels()
-    handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor="0.3"))
+    handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", markeredgecolor=REFERENCE))
     labels.append("at chance (excluded)")
     fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize="small")
     seeds = sorted({r["seeds"] for r in rows})

@@ -6,8 +6,9 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .figure import figure_format, new_figure, save_figure
+from .palette import LIGHT_GREY
 
-__all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus"]
+__all__ = ["plot_memory_function", "plot_hankel", "plot_approximation", "plot_plateaus", "rising"]
 
 
 def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, title: str | None = None):
@@ -55,8 +56,8 @@ def plot_memory_function(mf, path=None, *, closed_form=None, channel: int = 0, t
         ref.update(marker=None, linewidth=1.2)
         ax.plot(t[cf > 0], cf[cf > 0], label="closed form", **ref)
     ax.set_yscale("log")
-    ax.set_xlabel("lag" if discrete else "t")
-    ax.set_ylabel("|memory function|")
+    ax.set_xlabel("lag" if discrete else "$t$")
+    ax.set_ylabel(r"memory function $|\rho(t)|$")
     ax.set_title(title or (decay_kind if isinstance(mf, dict) is False else f"decay: {decay_kind}"))
     legend_outside(ax)
     save_figure(fig, path, fmt)
@@ -100,14 +101,14 @@ def plot_hankel(spectra: dict, path=None, *, eps=(), floors: dict | None = None,
         if len(x) > 40:
             style["markevery"] = np.unique(np.geomspace(1, len(x), 30).astype(int) - 1).tolist()
         ax.plot(x, y, label=f"{label} ({len(x)} above its floor)", **style)
-    reference_line(ax, top_floor, f"noise floor N eps sigma_1 = {top_floor:.1e}")
+    reference_line(ax, top_floor, f"noise floor $N\\varepsilon\\sigma_1$ = {top_floor:.1e}")
     for k, e in enumerate(eps):
-        reference_line(ax, e, "eps levels of m(eps)" if k == 0 else None, color="0.7", linestyle="--")
+        reference_line(ax, e, r"$\varepsilon$ levels of $m(\varepsilon)$" if k == 0 else None, color=LIGHT_GREY, linestyle="--")
     ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xlim(0.8, max(most, 2) * 1.25)
-    ax.set_xlabel("index i")
-    ax.set_ylabel("Hankel singular value sigma_i")
+    ax.set_xlabel("index $i$")
+    ax.set_ylabel(r"Hankel singular value $\sigma_i$")
     ax.set_title(title or "Hankel singular values")
     legend_outside(ax)
     save_figure(fig, path, fmt)
@@ -120,7 +121,9 @@ def plot_approximation(records, path=None, *, title: str | None = None):
     ``records`` are :class:`~tnrnn.memory.curse.ApproximationRecord` dicts (or
     records).  Values at or below a record's ``noise_floor`` are not data: they
     are drawn as hollow markers on the labelled noise-floor line (never
-    dropped silently, never plotted as numbers).
+    dropped silently, never plotted as numbers).  A panel whose trained error
+    rises with the width (:func:`rising`) says on the figure that this is the
+    optimiser's limit, not the approximation's.
 
     Examples
     --------
@@ -141,8 +144,8 @@ def plot_approximation(records, path=None, *, title: str | None = None):
         raise InvalidParameterError("records", "no approximation records", "at least one record")
     names = list(dict.fromkeys(r["target"] for r in recs))
     fig, axes = new_grid(len(names), size_each=(4.6, 3.6), sharey=True)
-    series = (("trained_l1", "trained, best of lrs x seeds"), ("bt_l1", "balanced truncation (Kung)"),
-              ("lower_bound", "Hankel lower bound sigma_{m+1}"))
+    series = (("trained_l1", "trained, best of lrs × seeds"), ("bt_l1", "balanced truncation (Kung)"),
+              ("lower_bound", r"Hankel lower bound $\sigma_{m+1}$"))
     for ax, name in zip(axes, names):
         rs = sorted((r for r in recs if r["target"] == name), key=lambda r: r["width"])
         floor = max(float(r.get("noise_floor", 0.0)) for r in rs)
@@ -166,11 +169,17 @@ def plot_approximation(records, path=None, *, title: str | None = None):
                     interval_bars(ax, w, med, [max(min(v), floor) for _, v in spread],
                                   [max(max(v), floor) for _, v in spread], fmt="none", ecolor=style["color"],
                                   alpha=0.6, label="trained: median and range over seeds")
-        reference_line(ax, floor, f"noise floor N eps sigma_1 = {floor:.1e}")
+        reference_line(ax, floor, f"noise floor $N\\varepsilon\\sigma_1$ = {floor:.1e}")
+        trained = [(r["width"], r["trained_l1"]) for r in rs if r.get("trained_l1") is not None]
+        if rising(trained):   # the caveat the docs give, on the figure itself
+            ax.text(0.03, 0.97, "trained error rises with width:\nthe optimiser's limit (extra units are\n"
+                    "not switched off exactly), not the\napproximation's; trained = upper bounds",
+                    transform=ax.transAxes, ha="left", va="top", fontsize="x-small", gid="caveat",
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": LIGHT_GREY, "alpha": 0.9})
         ax.set_yscale("log")
         integer_ticks(ax, "x")
-        ax.set_xlabel("width m")
-        ax.set_ylabel("l1 error on the horizon")
+        ax.set_xlabel("width $m$")
+        ax.set_ylabel(r"$\ell_1$ error on the horizon")
         horizon = rs[0].get("horizon")
         ax.set_title(name if horizon is None else f"{name} (horizon {horizon:g}, dt {rs[0].get('dt'):g})")
     handles = {}
@@ -180,13 +189,28 @@ def plot_approximation(records, path=None, *, title: str | None = None):
                 handles.setdefault(lab, h)
     floors = ", ".join(f"{n} {max(float(r.get('noise_floor', 0.0)) for r in recs if r['target'] == n):.1e}"
                        for n in names)
-    axes[-1].legend(list(handles.values()), list(handles), title=f"dotted: noise floor N eps sigma_1 ({floors})",
+    axes[-1].legend(list(handles.values()), list(handles), title=f"dotted: noise floor $N\\varepsilon\\sigma_1$ ({floors})",
                     title_fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                     frameon=False, fontsize="small")
     if title:
         fig.suptitle(title)
     save_figure(fig, path, fmt)
     return fig
+
+
+def rising(points, factor: float = 10.0) -> bool:
+    """Whether ``(width, error)`` points rise with the width: the widest error above ``factor`` times the least.
+
+    A best-of-sweep error can only fall as units are added (a wider model contains the narrower one), so
+    a rise says the optimiser did not find what the width allows.
+
+    Examples
+    --------
+    >>> rising([(1, 6e-13), (8, 1e-4), (16, 1.5e-4)]), rising([(1, 19.0), (16, 0.44)])
+    (True, False)
+    """
+    pts = sorted(points)
+    return len(pts) > 1 and pts[-1][1] > factor * min(v for _, v in pts)
 
 
 def plot_plateaus(records, path=None, *, title: str | None = None):
@@ -206,7 +230,7 @@ def plot_plateaus(records, path=None, *, title: str | None = None):
     ('delay (memory position)', True)
     """
     from ..memory.curse import plateau_summary
-    from .figure import interval_bars, legend_outside, line_style, new_grid, reference_line
+    from .figure import integer_ticks, interval_bars, legend_outside, line_style, new_grid, reference_line
 
     fmt = figure_format(path)
     recs = [r if isinstance(r, dict) else r.to_dict() for r in records]
@@ -251,6 +275,8 @@ def plot_plateaus(records, path=None, *, title: str | None = None):
     reference_line(b, budget, f"step budget {budget}")
     b.set_yscale("log")
     b.set_xlabel("delay (memory position)")
+    if all(float(s["delay"]).is_integer() for s in summary):
+        integer_ticks(b, "x")
     b.set_ylabel("plateau length (steps)")
     b.set_title("plateau length vs delay")
     legend_outside(b)

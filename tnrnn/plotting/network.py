@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from ..errors import InvalidParameterError
 from ..network.core import CircuitNetwork
 from .figure import figure_format, new_figure, save_figure
+from .palette import BOND, BOTH, CUT, END, NOSIDE, ROLE_COLOURS, START
 
 __all__ = ["draw", "DETAILED_MAX_ROWS"]
 
@@ -52,21 +53,17 @@ __all__ = ["draw", "DETAILED_MAX_ROWS"]
 #: network with T <= 5 is drawn in detail.
 DETAILED_MAX_ROWS = 16
 
-# Colours: the two sides of a cut, the cut bonds, and the tensor roles.
-_START = "#1f77b4"
-_END = "#ff7f0e"
-_NOSIDE = "#7f7f7f"
-_CUT = "#d62728"
-_BOND = "#a0a0a0"
+# Colours: the two sides of a cut, the cut bonds, and the tensor roles (all from the one palette).
+_START, _END, _NOSIDE, _CUT, _BOND, _BOTH = START, END, NOSIDE, CUT, BOND, BOTH
 _SIDE_COLOUR = {"start": _START, "end": _END, "none": _NOSIDE}
 _ROLE_STYLE = {  # marker, face colour, size (points**2), legend text
-    "WI": ("s", "#2ca02c", 42, "input weights $W^{I}$"),
-    "WH": ("o", "#8c8c8c", 46, "hidden weights $W^{H}$"),
-    "INIT": ("D", "#ffffff", 32, "initial factor"),
-    "MUL": ("o", "#000000", 14, "COPY tensor (product)"),
-    "STEP": ("s", "#2ca02c", 46, "step tensor (state update)"),
-    "EMIT": ("v", "#17becf", 46, "output tensor ($y_t$)"),
-    "WO": ("p", "#9467bd", 80, "output weights $W^{O}$"),
+    "WI": ("s", ROLE_COLOURS["WI"], 42, "input weights $W^{I}$"),
+    "WH": ("o", ROLE_COLOURS["WH"], 46, "hidden weights $W^{H}$"),
+    "INIT": ("D", ROLE_COLOURS["INIT"], 32, "initial factor"),
+    "MUL": ("o", ROLE_COLOURS["MUL"], 14, "COPY tensor (product)"),
+    "STEP": ("s", ROLE_COLOURS["STEP"], 46, "step tensor (state update)"),
+    "EMIT": ("v", ROLE_COLOURS["EMIT"], 46, "output tensor ($y_t$)"),
+    "WO": ("p", ROLE_COLOURS["WO"], 80, "output weights $W^{O}$"),
 }
 _ROLES = tuple(_ROLE_STYLE)
 
@@ -479,6 +476,17 @@ def _detailed_bond_polylines(ind, edges, st, side_of, names):
     return legs or list(edges[f"h{c}"])
 
 
+def _fork_point(polys):
+    """The point every polyline of a hyperedge starts or ends at (its COPY tensor), if it has several."""
+    if len(polys) < 2:
+        return None
+    common = None
+    for poly in polys:
+        ends = {tuple(poly[0]), tuple(poly[-1])}
+        common = ends if common is None else common & ends
+    return next(iter(common)) if common else None
+
+
 def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
     from matplotlib.collections import LineCollection
 
@@ -509,6 +517,9 @@ def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
         for ind in sorted(cut_bonds, key=_natural):
             polys = _detailed_bond_polylines(ind, edges, st, side_of, names)
             ax.add_collection(LineCollection(polys, colors=_CUT, linewidths=2.6, zorder=3, gid=f"cut-bond:{ind}"))
+            hub = _fork_point(polys) if not ind.startswith("x") else None
+            if hub is not None:  # one bond reaching several tensors: drawn as one fork, counted once
+                ax.scatter([hub[0]], [hub[1]], marker="o", s=80, c=_CUT, zorder=4, gid=f"cut-fork:{ind}")
             if label_bonds:
                 poly = max(polys, key=lambda p: sum(math.dist(a, b) for a, b in zip(p[:-1], p[1:])))
                 along = 0.5 if tuple(poly[-1]) == tuple(pos["WO"]) else 0.82  # the WO edge is short
@@ -543,7 +554,7 @@ def _draw_detailed(ax, network, st, tensors, cut, mc, label_bonds):
     for lay in range(st.depth, 0, -1):
         ys = [y_row[lay, k] for k in range(len(st.rows[lay]))]
         if lay % 2 == 0:
-            ax.axhspan(min(ys) - _WI_DROP - 0.2, max(ys) + 0.3, color="#f2f2f2", zorder=0, lw=0)
+            ax.axhspan(min(ys) - _WI_DROP - 0.2, max(ys) + 0.3, color=ROLE_COLOURS["layer"], zorder=0, lw=0)
 
 
 def _natural(name):
@@ -634,14 +645,14 @@ def _draw_condensed(ax, network, st, tensors, cut, mc, label_bonds):
         for c in st.layer:
             anchor = f"MUL{c}" if st.form == "factored" else f"STEP{c}"
             sides[st.layer[c], st.time[c]].add(side_of.get(anchor, "none"))
-        for kind, colour in (("start", _START), ("end", _END), ("both", "#b07ab0")):
+        for kind, colour in (("start", _START), ("end", _END), ("both", _BOTH)):
             bl = [b for b, ss in sides.items() if (ss == {kind} if kind != "both" else {"start", "end"} <= ss)]
             if bl:
                 ax.scatter([xy(b)[0] for b in bl], [xy(b)[1] for b in bl], marker="s", s=420, c=colour,
                            alpha=0.25, linewidths=0, zorder=0.5, gid=f"side:{kind}")
 
     blocks = [(lay, t) for lay in range(1, L + 1) for t in range(T)]
-    ax.scatter([xy(b)[0] for b in blocks], [xy(b)[1] for b in blocks], marker="s", s=150, c="#dfe8d8",
+    ax.scatter([xy(b)[0] for b in blocks], [xy(b)[1] for b in blocks], marker="s", s=150, c=ROLE_COLOURS["block"],
                edgecolors="black", linewidths=0.7, zorder=5, gid="blocks")
     for b in blocks:
         n = copies[b]
@@ -671,7 +682,7 @@ def _legend(ax, cut, mc, condensed, has_init, roles=_ROLES):
 
     handles = []
     if condensed:
-        handles.append(Line2D([], [], marker="s", ls="", ms=9, mfc="#dfe8d8", mec="black",
+        handles.append(Line2D([], [], marker="s", ls="", ms=9, mfc=ROLE_COLOURS["block"], mec="black",
                               label="layer × time block\n(×copies)"))
         if has_init:
             handles.append(Line2D([], [], marker="D", ls="", ms=5, mfc="white", mec="black", label="initial factor"))
@@ -691,14 +702,18 @@ def _legend(ax, cut, mc, condensed, has_init, roles=_ROLES):
         halo = 13 if condensed else 11
         drawn = {a.get_gid() for a in ax.findobj() if str(a.get_gid()).startswith("side:")}
         for gid, colour, text in (("side:start", _START, "start side"), ("side:end", _END, "end side"),
-                                  ("side:both", "#b07ab0", "copies on both sides")):
+                                  ("side:both", _BOTH, "copies on both sides")):
             if gid in drawn:
                 handles.append(Line2D([], [], marker="s" if condensed else "o", ls="", ms=halo, mfc=colour,
                                       alpha=0.3, mec="none", label=text))
-        text = f"min-cut bond ({len(mc.bonds)})"
+        n = len(mc.bonds)
+        text = f"min-cut bond{'s' if n != 1 else ''}: {n}"
         if condensed:
-            text = f"min-cut bonds ({len(mc.bonds)});\nn×d: n bonds of dim. d"
+            text = f"min-cut bonds: {n};\nn×d: n bonds of dim. d"
         handles.append(Line2D([], [], color=_CUT, lw=2.6, label=text))
+        if any(str(a.get_gid()).startswith("cut-fork:") for a in ax.findobj()):
+            handles.append(Line2D([], [], color=_CUT, lw=2.6, marker="o", ms=6,
+                                  label="a fork is one bond\nreaching two tensors"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
               borderaxespad=0.0, handlelength=1.6)
 

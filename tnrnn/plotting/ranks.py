@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from ..errors import InvalidParameterError
 from ..ranks.records import RankBounds
 from ..typing import PathLike
-from .figure import figure_format, integer_ticks, legend_outside, line_style, new_figure, save_figure
+from .figure import dodge, figure_format, integer_ticks, legend_outside, line_style, new_figure, save_figure
+from .palette import GREY, REFERENCE
 
 __all__ = ["plot_ranks"]
 
@@ -74,11 +75,14 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
 
     fig, ax = new_figure(figsize) if ax is None else (ax.figure, ax)
     any_paper = any_interval = False
+    all_T = sorted({r.length for r in records})
+    gap = min((b - a for a, b in zip(all_T, all_T[1:])), default=1)
+    step = min(0.3 * gap / max(len(keys) - 1, 1), 0.12 * gap)   # series side by side: equal ranks stay visible
     for i, key in enumerate(keys):
         style = line_style(i)
         colour = style["color"]
         rs = sorted((r for r in records if (r.depth, r.hidden, r.inputs, r.cut) == key), key=lambda r: r.length)
-        Ts = [r.length for r in rs]
+        Ts = [r.length + dodge(i, len(keys), step) for r in rs]
         lo = [r.lower for r in rs]
         hi = [r.upper for r in rs]
         open_ = any(a != b for a, b in zip(lo, hi))
@@ -90,7 +94,7 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
         paper = [(r.length, r.theorem_lower) for r in rs if r.theorem_lower is not None]
         if paper:
             any_paper = True
-            ax.plot([p[0] for p in paper], [p[1] for p in paper], ls=(0, (4, 2)), lw=1.0, color=colour, zorder=2,
+            ax.plot([p[0] + dodge(i, len(keys), step) for p in paper], [p[1] for p in paper], ls=(0, (4, 2)), lw=1.0, color=colour, zorder=2,
                     alpha=0.8, gid=f"paper:{label(key)}")
     ax.set_yscale("log")
     ax.set_xlabel("sequence length $T$")
@@ -105,10 +109,10 @@ def plot_ranks(records: Iterable[RankBounds], ax=None, path: PathLike | None = N
     from matplotlib.lines import Line2D
 
     if any_interval:
-        ax.plot([], [], color="#404040", lw=0.8, ls=":", label="proven upper bound")
-        ax.fill_between([], [], [], color="#808080", alpha=0.3, lw=0, label="open interval [lower, upper]")
+        ax.plot([], [], color=REFERENCE, lw=0.8, ls=":", label="proven upper bound")
+        ax.fill_between([], [], [], color=GREY, alpha=0.3, lw=0, label="open interval [lower, upper]")
     if any_paper:
-        ax.add_line(Line2D([], [], ls=(0, (4, 2)), lw=1.0, color="#404040", label="paper's lower bound"))
+        ax.add_line(Line2D([], [], ls=(0, (4, 2)), lw=1.0, color=REFERENCE, label="paper's lower bound"))
     legend_outside(ax, title="certified (lower = upper)" if not any_interval else None)
     if title is None:
         shared = []

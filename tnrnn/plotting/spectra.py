@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidParameterError
 from ..typing import PathLike
 from .figure import figure_format, new_figure, save_figure
+from .palette import BLUE, GREEN, PURPLE, VERMILLION
 
 if TYPE_CHECKING:
     from ..bridge.empirical import EmpiricalSpectrum
@@ -76,26 +77,26 @@ def plot_spectrum(result: Spectrum | EmpiricalSpectrum, ax=None, path: PathLike 
     positive = s > 0
     above = positive & (s > tol)
     below = positive & ~(s > tol)
-    ax.plot(idx[positive], s[positive], color="#1f77b4", lw=1.0, zorder=2, gid="singular-values")
-    ax.scatter(idx[above], s[above], s=18, color="#1f77b4", zorder=3, label=f"above tolerance ({int(above.sum())})",
+    ax.plot(idx[positive], s[positive], color=BLUE, lw=1.0, zorder=2, gid="singular-values")
+    ax.scatter(idx[above], s[above], s=18, color=BLUE, zorder=3, label=f"above tolerance ({int(above.sum())})",
                gid="above")
     if below.any():
-        ax.scatter(idx[below], s[below], s=18, facecolors="white", edgecolors="#1f77b4", zorder=3,
+        ax.scatter(idx[below], s[below], s=18, facecolors="white", edgecolors=BLUE, zorder=3,
                    label=f"below tolerance ({int(below.sum())})", gid="below")
     zeros = int((~positive).sum())
     if tol > 0:
-        ax.axhline(tol, ls="--", color="#d62728", lw=1.1, zorder=1, label=f"tolerance {tol:.2e}", gid="tolerance")
-    ax.axvline(rank + 0.5, ls=":", color="#2ca02c", lw=1.4, zorder=1, gid="numerical-rank")
+        ax.axhline(tol, ls="--", color=VERMILLION, lw=1.1, zorder=1, label=f"tolerance {tol:.2e}", gid="tolerance")
+    ax.axvline(rank + 0.5, ls=":", color=GREEN, lw=1.4, zorder=1, gid="numerical-rank")
     right = rank + 0.5 > 0.6 * s.size  # keep the label inside the axes
     ax.annotate(f"numerical rank {rank}", (rank + 0.5, 1.0), xycoords=("data", "axes fraction"),
                 xytext=(-4 if right else 4, -4), textcoords="offset points", ha="right" if right else "left",
-                va="top", fontsize=8.5, color="#2ca02c")
+                va="top", fontsize=8.5, color=GREEN)
     certified = getattr(result, "certified", None) or {}
     if "lower" in certified:   # the certified rank of the same weights, beside the float one
         lo, hi = int(certified["lower"]), int(certified["upper"])
         agree = lo <= rank <= hi
         what = f"certified rank {lo}" if lo == hi else f"certified rank {lo}–{hi}"
-        ax.axvline(lo + 0.5, ls="-", color="#9467bd", lw=1.4, zorder=1, gid="certified-rank",
+        ax.axvline(lo + 0.5, ls="-", color=PURPLE, lw=1.4, zorder=1, gid="certified-rank",
                    label=what + ("" if agree else f" (float rank {rank} disagrees)"))
     elif "reason" in certified:
         ax.plot([], [], ls="", label="certified rank not computed")

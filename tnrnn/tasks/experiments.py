@@ -54,12 +54,14 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..plotting.figure import (
+    dodge,
     figure_format,
     integer_ticks,
     interval_bars,
     legend_outside,
     line_style,
     new_figure,
+    new_grid,
     reference_line,
     save_figure,
 )
@@ -357,7 +359,8 @@ def summarize_runs(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
         ``success`` / ``success_low`` / ``success_high`` (Wilson 95 %),
         ``mean`` / ``mean_low`` / ``mean_high`` (bootstrap 95 %), ``std``,
         ``capped`` (fraction stopped by the step cap), ``median_steps``,
-        ``rank_trained`` / ``rank_untrained`` (mean headline ranks),
+        ``rank_trained`` / ``rank_untrained`` (mean headline ranks) and their bootstrap 95 % intervals
+        (``rank_trained_low`` / ``_high``, ``rank_untrained_low`` / ``_high``),
         ``threshold``.
 
     Examples
@@ -391,6 +394,9 @@ def summarize_runs(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
         for side in ("trained", "untrained"):
             vals = [_metric(r, f"{side}_headline") for r in rs if "spectrum" in r]
             ranks[side] = float(np.mean(vals)) if vals else None
+            iv = bootstrap_interval(vals, n_resamples=999) if len(vals) > 1 else None
+            ranks[side + "_low"] = iv.low if iv is not None and math.isfinite(iv.low) else ranks[side]
+            ranks[side + "_high"] = iv.high if iv is not None and math.isfinite(iv.high) else ranks[side]
         io = _io(rs[0])
         rows.append({
             "task": task, "arch": arch, "length": T, "depth": L, "hidden": H, "params": rs[0].get("params"),
@@ -398,7 +404,10 @@ def summarize_runs(records: Iterable[dict], threshold: float = DEFAULT_THRESHOLD
             "seeds": len(acc), "successes": k, "success": w.estimate, "success_low": w.low, "success_high": w.high,
             "mean": b.estimate, "mean_low": b.low, "mean_high": b.high, "std": float(acc.std()),
             "capped": float(np.mean([s == "cap" for s in stopped])), "median_steps": float(np.median(steps)) if steps
-            else None, "rank_trained": ranks["trained"], "rank_untrained": ranks["untrained"], "threshold": threshold,
+            else None, "rank_trained": ranks["trained"], "rank_untrained": ranks["untrained"],
+            "rank_trained_low": ranks["trained_low"], "rank_trained_high": ranks["trained_high"],
+            "rank_untrained_low": ranks["untrained_low"], "rank_untrained_high": ranks["untrained_high"],
+            "threshold": threshold,
         })
     return rows
 
@@ -529,26 +538,59 @@ def _curves(rows):
     return out
 
 
-def _length_ticks(ax, records):
+def _is_summary(r: dict) -> bool:
+    return r.get("kind") == "train-summary" or ("successes" in r and "config" not in r)
+
+
+def _summary(records: list, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+    """The per-configuration rows of ``records``: per-seed records summarised, or the rows of a saved
+    ``summary.jsonl`` (``kind: train-summary``; its comparison rows are skipped) as they are."""
+    if records and all(_is_summary(r) or r.get("kind") == "train-comparison" for r in records):
+        return [r for r in records if _is_summary(r)]
+    return summarize_runs(records, threshold)
+
+
+def _task(records) -> str:
+    r = records[0]
+    return r["config"]["task"] if "config" in r else r["task"]
+
+
+def _is_copy(records) -> bool:
+    return _task(records) == "copy" or all("test_recall_accuracy" in r for r in records)
+
+
+def _length_ticks(ax, rows):
     """Integer ticks at the lengths that were run (a few lengths: each one labelled)."""
-    lengths = sorted({r["config"]["length"] for r in records})
+    lengths = sorted({r["length"] for r in rows})
     integer_ticks(ax, "x")
     if len(lengths) <= 12:
         ax.set_xticks(lengths)
+    if len(lengths) == 1:   # one length: the curves side by side around it, not across the whole axis
+        ax.set_xlim(lengths[0] - 0.5, lengths[0] + 0.5)
+
+
+def _offsets(rows, n: int) -> float:
+    """The horizontal step between the ``n`` curves of one figure: side by side around each length."""
+    lengths = sorted({r["length"] for r in rows})
+    gap = min((b - a for a, b in zip(lengths, lengths[1:])), default=1)
+    return min(0.3 * gap / max(n - 1, 1), 0.12 * gap)
 
 
 def _chance(ax, records, copy):
-    task = records[0]["config"]["task"]
+    task = _task(records)
     if task == "ses":
-        C = records[0]["config"].get("classes", 2)
+        C = records[0]["config"].get("classes", 2) if "config" in records[0] else records[0].get("classes", 2)
         reference_line(ax, 1.0 / (C + 1), "chance")
-    elif copy:
-        reference_line(ax, float(np.mean([r["baseline_recall_accuracy"] for r in records])), "memoryless")
+    elif copy and any("baseline_recall_accuracy" in r for r in records):
+        reference_line(ax, float(np.mean([r["baseline_recall_accuracy"] for r in records
+                                          if "baseline_recall_accuracy" in r])), "memoryless")
 
 
 def plot_success(records: Iterable[dict], path=None, *, threshold: float = DEFAULT_THRESHOLD, ax=None):
     """Success rate (Wilson 95 % intervals) against ``T``, one curve per depth and budget: the paper's figure.
 
+    ``records`` are the per-seed records of ``tnrnn train`` or the rows of its ``summary.jsonl``.
+    Curves are drawn side by side around each length, so equal rates never hide each other.
     Returns the ``Figure``; saved to ``path`` (``.png``, ``.svg``, ``.pdf``) when given.
     """
     fmt = figure_format(path)
@@ -556,18 +598,21 @@ def plot_success(records: Iterable[dict], path=None, *, threshold: float = DEFAU
     if not records:
         raise InvalidParameterError("records", records, "at least one record")
     fig, ax = new_figure((6.4, 3.6)) if ax is None else (ax.figure, ax)
-    summary = summarize_runs(records, threshold)
-    for i, (label, rows) in enumerate(_curves(summary).items()):
-        interval_bars(ax, [r["length"] for r in rows], [r["success"] for r in rows],
+    summary = _summary(records, threshold)
+    curves = _curves(summary)
+    step = _offsets(summary, len(curves))
+    for i, (label, rows) in enumerate(curves.items()):
+        interval_bars(ax, [r["length"] + dodge(i, len(curves), step) for r in rows], [r["success"] for r in rows],
                       [r["success_low"] for r in rows], [r["success_high"] for r in rows], bounds=(0, 1),
                       label=label, **line_style(i))
     ax.set_ylim(-0.03, 1.03)
-    _length_ticks(ax, records)
+    _length_ticks(ax, summary)
     ax.set_xlabel("sequence length $T$")
-    copy = all("test_recall_accuracy" in r for r in records)
-    ax.set_ylabel(f"success rate ({'recall ' if copy else ''}accuracy >= {threshold:g})")
+    copy = _is_copy(records)
+    threshold = summary[0].get("threshold", threshold)
+    ax.set_ylabel(f"success rate ({'recall ' if copy else ''}accuracy $\\geq$ {threshold:g})")
     n = summary[0]["seeds"]
-    ax.set_title(f"{records[0]['config']['task']}: success rate by depth ({n} seeds, Wilson 95 %)")
+    ax.set_title(f"{_task(records)}: success rate by depth ({n} seeds, Wilson 95 %)")
     legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig
@@ -577,6 +622,8 @@ def plot_accuracy(records: Iterable[dict], path=None, *, ax=None):
     """Mean test accuracy (bootstrap 95 % intervals, clipped to [0, 1]) against ``T`` by depth.
 
     For the copy task, the accuracy on the recalled symbols, beside the memoryless ``1/n``.
+    ``records`` are the per-seed records of ``tnrnn train`` or the rows of its ``summary.jsonl``;
+    curves are drawn side by side around each length.
     Returns the ``Figure``; saved to ``path`` (``.png``, ``.svg``, ``.pdf``) when given.
     """
     fmt = figure_format(path)
@@ -584,26 +631,33 @@ def plot_accuracy(records: Iterable[dict], path=None, *, ax=None):
     if not records:
         raise InvalidParameterError("records", records, "at least one record")
     fig, ax = new_figure((6.4, 3.6)) if ax is None else (ax.figure, ax)
-    copy = all("test_recall_accuracy" in r for r in records)
-    for i, (label, rows) in enumerate(_curves(summarize_runs(records)).items()):
-        interval_bars(ax, [r["length"] for r in rows], [r["mean"] for r in rows],
+    copy = _is_copy(records)
+    summary = _summary(records)
+    curves = _curves(summary)
+    step = _offsets(summary, len(curves))
+    for i, (label, rows) in enumerate(curves.items()):
+        interval_bars(ax, [r["length"] + dodge(i, len(curves), step) for r in rows], [r["mean"] for r in rows],
                       [r["mean_low"] if math.isfinite(r["mean_low"]) else r["mean"] for r in rows],
                       [r["mean_high"] if math.isfinite(r["mean_high"]) else r["mean"] for r in rows],
                       bounds=(0, 1), label=label, **line_style(i))
     _chance(ax, records, copy)
-    _length_ticks(ax, records)
+    _length_ticks(ax, summary)
     ax.set_xlabel("sequence length $T$")
     ax.set_ylabel("test accuracy on the recalled symbols" if copy else "test accuracy")
-    ax.set_title(f"{records[0]['config']['task']}: mean accuracy by depth (bootstrap 95 %)")
+    ax.set_title(f"{_task(records)}: mean accuracy by depth (bootstrap 95 %)")
     legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig
 
 
 def plot_effective_rank(records: Iterable[dict], path=None, *, ax=None):
-    """The headline Start-End rank (energy rank of the centred spectrum) against ``T`` by depth,
-    trained (solid) and untrained (dashed), mean with bootstrap 95 % intervals.
+    """The headline Start-End rank (energy rank of the centred spectrum) against ``T`` by depth, trained and
+    untrained.
 
+    Two panels on one y range, trained (left, filled markers, solid) and at initialisation (right, hollow
+    markers, dashed); given ``ax``, both in it.  From per-seed records: the mean with a bootstrap 95 %
+    interval; from the rows of a ``summary.jsonl``: the mean, with the interval where the row has one
+    (``rank_trained_low`` ...).  Curves are drawn side by side around each length.
     Returns the ``Figure``; saved to ``path`` when given.
     """
     from ..stats import bootstrap_interval
@@ -612,26 +666,52 @@ def plot_effective_rank(records: Iterable[dict], path=None, *, ax=None):
     records = list(records)
     if not records:
         raise InvalidParameterError("records", records, "at least one record")
-    fig, ax = new_figure((6.4, 3.6)) if ax is None else (ax.figure, ax)
-    groups = _groups(records)
-    curves = _curves(summarize_runs(records))
+    if ax is None:
+        fig, axes = new_grid(2, cols=2, size_each=(4.3, 3.6), sharey=True)
+        panels = {"trained": axes[0], "untrained": axes[1]}
+    else:
+        fig, panels = ax.figure, {"trained": ax, "untrained": ax}
+    summary = _summary(records)
+    groups = None if _is_summary(records[0]) else _groups(records)
+    curves = _curves(summary)
+    step = _offsets(summary, len(curves))
+    intervals = True
     for i, (label, rows) in enumerate(curves.items()):
-        for side, dash in (("trained", None), ("untrained", "--")):
-            ivs = [bootstrap_interval([_metric(r, f"{side}_headline") for r in
-                                       groups[(x["task"], x["arch"], x["length"], x["depth"], x["hidden"])]],
-                                      n_resamples=999) for x in rows]
+        x = [r["length"] + dodge(i, len(curves), step) for r in rows]
+        for side in ("trained", "untrained"):
+            if groups is not None:
+                ivs = [bootstrap_interval([_metric(r, f"{side}_headline") for r in
+                                           groups[(r0["task"], r0["arch"], r0["length"], r0["depth"], r0["hidden"])]],
+                                          n_resamples=999) for r0 in rows]
+                mean = [v.estimate for v in ivs]
+                low = [v.low if math.isfinite(v.low) else v.estimate for v in ivs]
+                high = [v.high if math.isfinite(v.high) else v.estimate for v in ivs]
+            else:
+                mean = [r[f"rank_{side}"] for r in rows]
+                low = [r.get(f"rank_{side}_low", m) for r, m in zip(rows, mean)]
+                high = [r.get(f"rank_{side}_high", m) for r, m in zip(rows, mean)]
+                intervals = intervals and all(f"rank_{side}_low" in r for r in rows)
             style = line_style(i)
-            if dash:
-                style.update(linestyle=dash, alpha=0.6)
-            interval_bars(ax, [x["length"] for x in rows], [v.estimate for v in ivs],
-                          [v.low if math.isfinite(v.low) else v.estimate for v in ivs],
-                          [v.high if math.isfinite(v.high) else v.estimate for v in ivs], bounds=(0, None),
-                          label=f"{label} {side}", **style)
-    integer_ticks(ax, "y")
-    _length_ticks(ax, records)
-    ax.set_xlabel("sequence length $T$")
-    ax.set_ylabel("Start-End rank (centred, energy)")
-    ax.set_title(f"{records[0]['config']['task']}: empirical Start-End rank by depth")
-    legend_outside(ax)
+            if side == "untrained":
+                style.update(linestyle="--", markerfacecolor="white")
+            text = label if ax is None else f"{label} {side}"
+            interval_bars(panels[side], x, mean, low, high, bounds=(0, None),
+                          label=text if (ax is not None or side == "trained") else None, **style)
+    what = "mean, bootstrap 95 %" if intervals else "means over seeds: this summary holds no intervals"
+    for side, a in panels.items():
+        integer_ticks(a, "y")
+        _length_ticks(a, summary)
+        a.set_xlabel("sequence length $T$")
+        if ax is None:
+            a.set_title("trained" if side == "trained" else "at initialisation (untrained)", fontsize=10)
+    panels["trained"].set_ylabel("Start-End rank (centred, energy)")
+    title = f"{_task(records)}: empirical Start-End rank by depth ({what})"
+    if ax is None:
+        fig.suptitle(title, fontsize=10.5)
+        fig.legend(*panels["trained"].get_legend_handles_labels(), loc="outside lower center", frameon=False,
+                   fontsize="small", ncols=3)
+    else:
+        ax.set_title(title)
+        legend_outside(ax)
     save_figure(fig, path, fmt)
     return fig
