@@ -71,7 +71,7 @@ from .models import _torch, count_parameters, hidden_for_budget
 from .teacher import floor_at
 
 __all__ = ["TEACHER_PRESETS", "SOLVED_ERROR", "TRAIN_DEFAULTS", "RACStack", "student_widths", "width_rule",
-           "student_key", "train_students", "spectrum_record", "FLOOR_RANKS"]
+           "student_key", "train_students", "run_experiment", "spectrum_record", "FLOOR_RANKS"]
 
 #: Validation relative error at which a student counts as solved (stops).
 SOLVED_ERROR = 1e-6
@@ -296,7 +296,8 @@ def train_students(teacher_info: dict, grid, configs, *, floors: dict, progress:
     dtype = getattr(torch, c0["dtype"])
     device = torch.device(device)
     itemsize = 8 if c0["dtype"] == "float64" else 4
-    need = itemsize * S * max(c0["batch_size"], c0["val_size"]) * T * (M + 8 * L * H)
+    rows = min(max(c0["batch_size"], c0["val_size"]), M ** T)   # a batch of the whole grid is the grid
+    need = itemsize * S * rows * T * (M + 8 * L * H)
     check_memory(f"training {S} students together (T={T}, H={H}, L={L})", need, max_memory,
                  "lower --n-seeds or --batch-size")
     A = np.asarray(grid, dtype=np.float64)
