@@ -127,6 +127,12 @@ def main(argv=None):
            f"* cells with L <= 3 and T <= 12: {small}, of which exact: {counts['small exact']}"
            + (f" ({100 * counts['small exact'] / small:.1f} %)" if small else ""),
            ]
+    compact = [k for k, rec in cells.items() if rec["status"] == "ok"
+               and "int32" in str((rec["result"].get("details") or {}).get("storage", ""))]
+    if compact:
+        out.append("* rerun with the grid stored as int32 (issue 29: the whole grid where it fits 3 GiB, else "
+                   "samples sized to the upper bound): " + "; ".join("L={}, R={}, M={}, T={}".format(*k)
+                                                                      for k in compact))
     if widest:
         w, L, R, M, T, lo, up = widest
         out.append(f"* widest open interval: L={L}, R={R}, M={M}, T={T}: [{lo}, {up}] (width {w})")
