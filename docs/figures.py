@@ -59,7 +59,10 @@ def _repro(kind: str, data: str):
 #: Every figure, in the order of the docs. Commands run from the repository root.
 FIGURES = (
     Figure("ranks", "tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot {out}", slow=True),
-    Figure("cut", "tnrnn draw -L 2 -R 2 -M 4 -T 6 -o {out}"),
+    Figure("cut", "tnrnn draw -L 2 -R 2 -M 4 -T 6 --plot {out}"),
+    Figure("network_ssm", "tnrnn draw --circuit ssm -L 2 -R 2 -M 2 -T 4 --cut start-end --plot {out}"),
+    Figure("gated_ssm_vs_length", "tnrnn bounds --circuit ssm -L 1:3 -R 2 -M 3 -T 2:12:2 --plot {out}", slow=True),
+    Figure("gated_gla_vs_length", "tnrnn bounds --circuit gla -L 1:3 -R 2 -M 3 -T 2:12:2 --plot {out}", slow=True),
     Figure("bounds_table",
            "python benchmarks/bounds_table.py docs/data/bounds_table.jsonl {rst} {out}"),
     Figure("memory_function", "tnrnn memory function docs/data/linear.npz --arch linear --time continuous "
@@ -67,6 +70,7 @@ FIGURES = (
     Figure("memory_hankel", "tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4 --plot {out}"),
     Figure("memory_curse", "tnrnn plot docs/data/memory_curse.jsonl --plot {out}"),
     Figure("memory_plateau", "tnrnn plot docs/data/memory_plateau.jsonl --plot {out}"),
+    Figure("teacher", "tnrnn plot docs/data/teacher/records.jsonl --plot {out}"),
     Figure("measures_compare", "tnrnn plot docs/data/measures_compare.jsonl --plot {out}"),
     Figure("reproducing_success", "python docs/figures.py reproducing_success  "
                                   "# tnrnn.tasks.plot_success(rows of docs/data/repro_summary.jsonl)"),
