@@ -67,7 +67,8 @@ FIGURES = (
            "python benchmarks/bounds_table.py docs/data/bounds_table.jsonl {rst} {out}"),
     Figure("memory_function", "tnrnn memory function docs/data/linear.npz --arch linear --time continuous "
                               "--dt 0.02 --lags 1000 --plot {out}", slow=True),
-    Figure("memory_hankel", "tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4 --plot {out}"),
+    Figure("memory_hankel", "tnrnn memory hankel --target exp,pol --eps 1e-1,1e-2,1e-3,1e-4 --plot {out}",
+           slow=True),
     Figure("memory_curse", "tnrnn plot docs/data/memory_curse.jsonl --plot {out}"),
     Figure("memory_plateau", "tnrnn plot docs/data/memory_plateau.jsonl --plot {out}"),
     Figure("teacher", "tnrnn plot docs/data/teacher/records.jsonl --plot {out}"),
