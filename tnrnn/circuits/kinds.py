@@ -14,11 +14,12 @@ one-hot input ``x_t`` for the first layer, ``K = M``; the layer below's output
 ``rac`` (recurrent arithmetic circuit)
     ``h_t = (W^H h_{t-1}) * (W^I u_t)``, with the first hidden factor
     ``W^H h_{-1}`` the all-ones vector; ``y_t = h_t``.  (``W^H`` is ``R x R``.)
-``ssm`` (selective diagonal state-space layer: the multiplicative core of
-Mamba's S6, GLA's vector form, RG-LRU)
+``ssm`` (selective diagonal state-space layer)
+    The multiplicative core of Mamba's S6, GLA's vector form, RG-LRU:
     ``h_t = (A u_t) * h_{t-1} + B u_t``, ``h_{-1} = 0``; ``y_t = (C u_t) * h_t``.
-``gla`` (gated linear attention with a matrix state, key = value dimension
-``R``; RetNet and mLSTM without its normaliser are special cases of the gate)
+``gla`` (gated linear attention with a matrix state)
+    Key = value dimension ``R``; RetNet and mLSTM without its normaliser are
+    special cases of the gate:
     ``S_t = diag(A u_t) S_{t-1} + (K u_t)(V u_t)^T``, ``S_{-1} = 0``;
     ``y_t = S_t^T (Q u_t)``.
 
