@@ -87,3 +87,45 @@ def test_quiet_compare_prints_nothing_on_a_pipe(tmp_path):
 def test_slice_counts_are_bounded_before_contracting():
     line = _one_line(_tnrnn("spectrum", "-L", "2", "-R", "3", "-M", "3", "-T", "6", "--slice-to", "1", "--slice"))
     assert "--slice-to" in line and "slices" in line
+
+
+# -- resume onto another command's records ------------------------------------------------------------
+_BENCH_LINE = '{"kind": "sweep", "task": "bench", "config": {"depth": 1}, "status": "ok", "result": []}\n'
+_BOUNDS_LINE = '{"kind": "bounds", "depth": 1, "hidden": 2, "inputs": 2, "length": 4, "lower": 2, "upper": 2}\n'
+
+
+@pytest.mark.parametrize("argv, content, expected, holds", [
+    (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4"], _BENCH_LINE, "bounds", "bench"),
+    (["memory", "curse", "--no-train", "-R", "1"], _BOUNDS_LINE, "approximation", "bounds"),
+    (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4"], '{"a": 1}\n', "bounds", "no-kind"),
+])
+def test_resume_onto_another_commands_records_is_one_line(tmp_path, argv, content, expected, holds):
+    out = tmp_path / "records.jsonl"
+    out.write_text(content)
+    line = _one_line(_tnrnn(*argv, "--resume", "--out", str(out), "-q"))
+    assert "--out" in line and f"{expected} records" in line and f"holds {holds} records" in line
+    assert out.read_text() == content   # nothing appended
+
+
+def test_train_and_compare_folders_holding_bounds_records_are_refused(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "records.jsonl").write_text(_BOUNDS_LINE)
+    line = _one_line(_tnrnn("train", "copy", "--preset", "cpu", "--out", str(tmp_path / "t"), "--resume", "-q"))
+    assert "--out" in line and "train records" in line and "bounds" in line
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "compare.jsonl").write_text(_BOUNDS_LINE)
+    line = _one_line(_tnrnn("memory", "compare", "--preset", "smoke", "--out", str(tmp_path / "c"), "--resume", "-q"))
+    assert "--out" in line and "compare records" in line and "bounds" in line
+
+
+def test_writer_checks_kinds_of_sweep_lines_and_records(tmp_path):
+    from tnrnn.records import JsonlWriter
+
+    path = tmp_path / "r.jsonl"
+    path.write_text(_BENCH_LINE)
+    with JsonlWriter(path, resume=True, kinds=("bench",)) as w:   # the same task: resumed
+        assert len(w.existing) == 1
+    with pytest.raises(InvalidParameterError, match="holds bench records"):
+        JsonlWriter(path, resume=True, kinds=("bounds",), name="--out")
+    with JsonlWriter(path, resume=True) as w:   # no kinds declared: the caller checks
+        assert len(w.existing) == 1

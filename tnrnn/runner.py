@@ -589,7 +589,8 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
     from .records import JsonlWriter
 
     done: dict[str, TaskRecord] = {}
-    writer = JsonlWriter(out, resume=resume, name="out", key=_final_key(name), rescue=True) if out is not None else None
+    writer = JsonlWriter(out, resume=resume, name="out", key=_final_key(name), rescue=True,
+                         kinds=(name,)) if out is not None else None
 
     def adopt(records, check: bool) -> None:
         """Records in the file settle their configurations (ok, or a lasting error; transient ones rerun)."""

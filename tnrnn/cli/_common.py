@@ -462,7 +462,8 @@ def write_records(args, records, *, command: str) -> None:
     from ..records import JsonlWriter, jsonable
 
     items = [jsonable(r) for r in records]
-    with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out") as writer:
+    kinds = [d["kind"] for d in items if isinstance(d, dict) and isinstance(d.get("kind"), str)] or None
+    with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out", kinds=kinds) as writer:
         write_or_rescue(lambda: [writer.write(r) for r in items], items, "--out", out, command)
 
 

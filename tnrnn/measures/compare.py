@@ -476,7 +476,7 @@ def run_comparison(configs: Iterable[dict], path, *, jobs: int = 1,
     _torch()
     jobs = check_positive_int(jobs, "jobs")
     configs = list(configs)
-    writer = JsonlWriter(path, resume=resume, name="--out")
+    writer = JsonlWriter(path, resume=resume, name="--out", kinds=("compare",))
     done = {r.get("key") for r in writer.existing}
     todo = [c for c in configs if config_key(c) not in done]
     with writer as f:

@@ -216,7 +216,7 @@ def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bo
     if not resume and os.path.exists(fspath):
         os.remove(fspath)
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    writer = JsonlWriter(fspath, resume=True, name="--out")
+    writer = JsonlWriter(fspath, resume=True, name="--out", kinds=("train",))
     done = {r["key"]: r for r in writer.existing}
     results = {}
     todo = [c for c in configs if config_key(c) not in done]

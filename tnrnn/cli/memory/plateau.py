@@ -120,7 +120,8 @@ def run(args) -> int:
         p = f">{rec.steps}" if rec.plateau is None else str(rec.plateau)
         report(f"{rec.target} seed {rec.seed}: plateau {p} steps, final loss {rec.final_loss:.2e}")
 
-    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done)
+    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done,
+                          kinds=("plateau",))
     names = {parse_target(f"{base}:{d:g}").name for d in args.delays}
     records = [r for r in records if r.get("kind") == "plateau" and r["target"] in names
                and r["width"] == args.width and r["horizon"] == args.horizon and r["dt"] == args.dt
