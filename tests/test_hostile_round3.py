@@ -129,3 +129,50 @@ def test_writer_checks_kinds_of_sweep_lines_and_records(tmp_path):
         JsonlWriter(path, resume=True, kinds=("bounds",), name="--out")
     with JsonlWriter(path, resume=True) as w:   # no kinds declared: the caller checks
         assert len(w.existing) == 1
+
+
+# -- full disks: train and memory compare rescue their records ---------------------------------------------
+def _full_disk(monkeypatch):
+    import errno
+
+    from tnrnn.records import JsonlWriter
+
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(JsonlWriter, "_read_new", full)   # every append fails as on a full device
+
+
+def _rescued(capsys, status):
+    assert status == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "could not write --out" in lines[0] and "No space left" in lines[0], lines
+    rescue = lines[0].rsplit("saved to ", 1)[1].strip()
+    from tnrnn.records import read_records
+
+    return read_records(rescue, missing_ok=False)
+
+
+def test_train_on_a_full_disk_exits_1_with_a_rescue_file(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("safetensors")
+    from tnrnn.cli import main
+    from tnrnn.tasks import training
+
+    def fake(c, **kw):
+        return {"kind": "train", "key": training.config_key(c), "config": c}
+    monkeypatch.setattr(training, "run_config", fake)
+    monkeypatch.setattr(training, "run_seeds", lambda group, **kw: [fake(c) for c in group])
+    _full_disk(monkeypatch)
+    rescued = _rescued(capsys, main(["train", "copy", "--preset", "cpu", "--out", str(tmp_path / "t"), "-q"]))
+    assert rescued and all(r["kind"] == "train" for r in rescued)
+
+
+def test_memory_compare_on_a_full_disk_exits_1_with_a_rescue_file(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    from tnrnn.cli import main
+    from tnrnn.measures import compare
+
+    monkeypatch.setattr(compare, "run_network", lambda c: {"kind": "compare", "key": compare.config_key(c)})
+    _full_disk(monkeypatch)
+    rescued = _rescued(capsys, main(["memory", "compare", "--preset", "smoke", "--out", str(tmp_path / "c"), "-q"]))
+    assert rescued and all(r["kind"] == "compare" for r in rescued)

@@ -781,6 +781,15 @@ class JsonlWriter:
             self.keys.add(k)
         return d
 
+    def raise_if_rescued(self) -> None:
+        """After :meth:`close`: a write that failed (``rescue=True``) raises :class:`~tnrnn.errors.OutputError`
+        naming the option, the file, the reason and the rescue file (the command exits 1, nothing lost)."""
+        if self.rescued is not None or self.write_error is not None:
+            from .errors import OutputError
+
+            where = f"the records were saved to {self.rescued}" if self.rescued else "the last records may be lost"
+            raise OutputError(f"could not write {self.name} {self.path} ({self.write_error}); {where}")
+
     def close(self) -> None:
         """Close the file (idempotent)."""
         for fh in (self._fh, self._rescue_fh):

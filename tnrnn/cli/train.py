@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list
+from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list, write_or_rescue
 from .plot import register_kind
 
 __all__ = ["add_parser", "run", "plan"]
@@ -299,11 +299,10 @@ def run(args) -> int:
     summary_path = os.path.join(out, "summary.jsonl")
     if os.path.exists(summary_path):
         os.remove(summary_path)
+    rows = ([{"kind": "train-summary", **row} for row in summarize_runs(records, threshold)]
+            + [{"kind": "train-comparison", **row} for row in compare_depths(records, threshold)])
     with JsonlWriter(summary_path, name="--out") as writer:
-        for row in summarize_runs(records, threshold):
-            writer.write({"kind": "train-summary", **row})
-        for row in compare_depths(records, threshold):
-            writer.write({"kind": "train-comparison", **row})
+        write_or_rescue(lambda: [writer.write(row) for row in rows], rows, "--out", summary_path, "train")
     figures = []
     if not args.no_plot:
         figures = [os.path.join(out, name) for name in ("success.png", "accuracy.png", "rank.png")]
