@@ -176,3 +176,39 @@ def test_memory_compare_on_a_full_disk_exits_1_with_a_rescue_file(tmp_path, monk
     _full_disk(monkeypatch)
     rescued = _rescued(capsys, main(["memory", "compare", "--preset", "smoke", "--out", str(tmp_path / "c"), "-q"]))
     assert rescued and all(r["kind"] == "compare" for r in rescued)
+
+
+# -- strict ASCII integers -----------------------------------------------------------------------------------
+def test_no_option_parses_integers_with_bare_int():
+    from tnrnn.cli import build_parser
+    from tnrnn.cli._common import leaf_parsers
+
+    bare = [(name, a.dest) for name, p in leaf_parsers(build_parser()) for a in p._actions if a.type is int]
+    assert bare == []
+
+
+@pytest.mark.parametrize("text", ["٣", "３", "1_0", "²", "3.0", "", "+", "0x3"])
+def test_parse_int_refuses_what_is_not_ascii_digits(text):
+    from tnrnn.validation import parse_int
+
+    with pytest.raises(ValueError):
+        parse_int(text)
+    assert parse_int(" -7 ") == int(" -7 ")
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["bounds", "-L", "٣", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["bounds", "-L", "1:٣", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["draw", "-L", "٣", "-R", "2", "-M", "2", "-T", "4"], "--depth"),
+    (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--seed", "٣"], "--seed"),
+    (["bounds", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--cut", "prefix:٢"], "--cut"),
+])
+def test_unicode_digits_are_refused_in_one_line(argv, option):
+    from tnrnn.cli import main
+
+    assert main(argv) == 2
+
+
+def test_unicode_digits_one_line_under_the_cap():
+    line = _one_line(_tnrnn("spectrum", "-L", "٣", "-R", "2", "-M", "2", "-T", "4"))
+    assert "--depth" in line

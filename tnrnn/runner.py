@@ -103,6 +103,7 @@ from typing import Any
 from .errors import InvalidParameterError, MissingDependencyError
 from .records import Record, exact_integers
 from .runinfo import new_run
+from .validation import parse_int
 
 __all__ = [
     "TASKS",
@@ -762,7 +763,7 @@ def add_runner_arguments(parser, *, out: bool = True) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="skip the configurations already in --out and append the rest")
     group = parser.add_mutually_exclusive_group()
-    add_term(group, "workers", type=int, default=None, metavar="N",
+    add_term(group, "workers", type=parse_int, default=None, metavar="N",
              help="run on a local Dask cluster of N processes (default: in this process)")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")

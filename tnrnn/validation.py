@@ -14,7 +14,43 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
+__all__ = ["parse_int", "check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
+
+
+_ASCII_INT = None
+
+
+def parse_int(text: object) -> int:
+    """An integer written in ASCII: an optional sign and the digits 0-9 (spaces around allowed), else ``ValueError``.
+
+    The one parser of integers typed by a user (every integer option, lists and
+    ranges, ``prefix:S`` cuts): Python's ``int`` also reads other scripts'
+    digits (``int("٣") == 3``) and underscores (``int("1_0") == 10``), which
+    this refuses.  Its ``__name__`` is ``int``, so argparse's message stays
+    ``invalid int value: '...'``.
+
+    Examples
+    --------
+    >>> parse_int(" 12"), parse_int("-3"), parse_int("+4")
+    (12, -3, 4)
+    >>> parse_int("٣")
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid int value: '٣'
+    """
+    global _ASCII_INT
+    if _ASCII_INT is None:
+        import re
+
+        _ASCII_INT = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+    if isinstance(text, int) and not isinstance(text, bool):
+        return int(text)
+    if not isinstance(text, str) or not _ASCII_INT.fullmatch(text):
+        raise ValueError(f"invalid int value: {text!r}")
+    return int(text)
+
+
+parse_int.__name__ = "int"   # argparse names the type in its messages
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..validation import parse_int
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
@@ -51,7 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="one node per layer x time block")
     view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
                       help="every tensor, whatever the size")
-    add_term(p, "seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the weights (they do not change the drawing)")
     add_term(p, "plot", dest="output", deprecated=("--output", "-o"), required=True, metavar="PATH",
              type=figure_path("--plot"),
                    help="the figure file: .png, .svg or .pdf")

@@ -10,6 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import parse_int
 from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list, write_or_rescue
 from .plot import register_kind
 
@@ -54,7 +55,7 @@ MAX_WORK = 10**13
 
 def _int(text):
     try:
-        return int(text)
+        return parse_int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
 

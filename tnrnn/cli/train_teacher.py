@@ -17,6 +17,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import parse_int
 from ._common import int_list
 from .plot import register_kind
 
@@ -63,7 +64,7 @@ def reject_teacher_options(args) -> None:
 
 def _int(text, option, low, high):
     try:
-        v = int(str(text))
+        v = parse_int(str(text))
     except ValueError:
         raise InvalidParameterError(option, text, f"an integer in {low}..{high}") from None
     if not low <= v <= high:

@@ -106,11 +106,12 @@ def int_at_least(name: str, minimum: int = 1):
     >>> int_at_least("--lags")("12")
     12
     """
+    from ...validation import parse_int
     from .._common import _argparse_type
 
     def check(text, n):
         try:
-            v = int(str(text).strip())
+            v = parse_int(str(text))
         except ValueError:
             raise InvalidParameterError(n, text, f"an integer >= {minimum}") from None
         if v < minimum:

@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from ...errors import InvalidParameterError
+from ...validation import parse_int
 from .._common import add_json_argument, add_term
 
 MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "scornn", "ssm", "gla",
@@ -34,7 +35,7 @@ def add_model_arguments(p) -> None:
                         "tnrnn train checkpoint, else detected from the weights; required for linear and esn)")
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--activation", default="tanh", choices=("tanh", "identity"), help="esn: the reservoir's f")
-    add_term(p, "seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the random inputs (default 0)")
     add_json_argument(p, "print the record as one JSON object")
 
 
