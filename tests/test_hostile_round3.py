@@ -212,3 +212,44 @@ def test_unicode_digits_are_refused_in_one_line(argv, option):
 def test_unicode_digits_one_line_under_the_cap():
     line = _one_line(_tnrnn("spectrum", "-L", "٣", "-R", "2", "-M", "2", "-T", "4"))
     assert "--depth" in line
+
+
+# -- conflicts and options that would do nothing ----------------------------------------------------------------
+def test_conflicting_and_no_op_options_are_one_line(tmp_path, linear_npz):
+    from tnrnn.cli import main
+
+    bounds = tmp_path / "bounds.jsonl"
+    from tnrnn import rank_bounds
+
+    bounds.write_text(rank_bounds(1, 2, 2, 4, method="closed-form").to_json() + "\n")
+    cases = [
+        (["draw", "-L", "1", "-R", "2", "-M", "2", "-T", "4", "--no-cut", "--cut", "prefix:2",
+          "--plot", str(tmp_path / "d.png")], "--cut"),
+        (["memory", "function", linear_npz, "--arch", "linear", "--nonlinearity", "relu"], "--nonlinearity"),
+        (["memory", "capacity", linear_npz, "--arch", "linear", "--nonlinearity", "relu"], "--nonlinearity"),
+        (["plot", str(bounds), "--plot-kind", "time", "--plot", str(tmp_path / "p.png")], "--plot-kind"),
+        (["memory", "plateau", "--delays", "0"], "--delays"),
+        (["train", "copy", "--alphabet", "1", "--out", str(tmp_path / "t"), "--dry-run"], "--alphabet"),
+    ]
+    for argv, option in cases:
+        line = _one_line(_tnrnn(*argv))
+        assert option in line, (argv, line)
+    assert not (tmp_path / "d.png").exists() and not (tmp_path / "p.png").exists()
+    assert main(["plot", str(bounds), "--plot", str(tmp_path / "p.png")]) == 0   # without --plot-kind: drawn
+
+
+def test_copy_task_of_one_symbol_is_refused():
+    from tnrnn.tasks.data import CopyMemory
+
+    with pytest.raises(InvalidParameterError, match="alphabet"):
+        CopyMemory(memory=2, blanks=3, alphabet=1)
+
+
+def test_cut_names_are_normalised_to_their_canonical_spelling():
+    from tnrnn import rank_bounds
+
+    typed = rank_bounds(1, 2, 2, 4, cut="START-END", method="closed-form")
+    canonical = rank_bounds(1, 2, 2, 4, cut="start-end", method="closed-form")
+    def same(r):
+        return {k: v for k, v in r.to_dict().items() if k not in ("seconds", "times")}
+    assert same(typed) == same(canonical) and typed.cut == "start-end"

@@ -128,6 +128,13 @@ class Cut:
         (0, 1, 2)
         >>> Cut.parse("0,3|1,2", 4).end
         (1, 2)
+
+        Names are read without regard to case and spaces around them, and a
+        cut always carries its canonical name (records say ``start-end``
+        whatever was typed):
+
+        >>> Cut.parse(" START-END ", 4) == Cut.parse("start-end", 4), Cut.parse("Prefix:2", 4).name
+        (True, 'prefix:2')
         """
         if not isinstance(spec, str):
             raise InvalidParameterError("cut", spec, "one of " + ", ".join(CUT_NAMES))

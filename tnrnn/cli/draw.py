@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import InvalidParameterError
 from ..validation import parse_int
 from ._common import (
     add_circuit_arguments,
@@ -91,6 +92,8 @@ def run(args) -> int:
 
     for name in ("depth", "hidden", "inputs", "length"):
         check_positive_int(getattr(args, name), f"--{name}")
+    if args.no_cut and "cut" in getattr(args, "_given", ()):
+        raise InvalidParameterError("--cut", args.cut, "no --cut with --no-cut (one or the other)")
     cut = None if args.no_cut else as_cut(args.cut, args.length)
     # the figure's own structures come on top of the network; the min-cut's flow graph is the largest
     per_tensor = MINCUT_BYTES_PER_TENSOR if cut is not None and not args.no_mincut else 2 * NETWORK_BYTES_PER_TENSOR

@@ -111,6 +111,9 @@ def run(args) -> int:
     if len(kinds) > 1:
         raise InvalidParameterError("results", "records of kinds " + ", ".join(sorted(kinds)), "records of one kind")
     (kind,) = kinds
+    if kind != "bench" and "kind" in getattr(args, "_given", ()):   # --plot-kind chooses a bench figure only
+        raise InvalidParameterError("--plot-kind", args.kind, f"no --plot-kind for {kind} records (it chooses "
+                                    "the figure of bench records only)")
     with Progress.from_args(args).stage(f"drawing {len(records)} {kind} records"):
         _draw(kind, records, args)
     if args.json:

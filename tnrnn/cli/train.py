@@ -40,7 +40,7 @@ JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Imp
 
 #: Ranges of the integer options: (option, attribute, minimum, maximum).
 _INT_RANGES = (
-    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
+    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 2, 4096),
     ("--window", "window", 1, 100_000), ("--classes", "classes", 1, 1000), ("--memory", "memory", 1, 100_000),
     ("--batch-size", "batch_size", 1, 65_536), ("--max-steps", "max_steps", 1, 10_000_000),
     ("--eval-every", "eval_every", 1, 10_000_000), ("--patience", "patience", 1, 10_000),

@@ -96,8 +96,17 @@ def _check_finite_weights(model, path) -> None:
                                         f"{int((~np.isfinite(a)).sum())} non-finite entries)")
 
 
+def refuse_unused_model_options(args) -> None:
+    """``--nonlinearity`` with ``--arch linear`` or ``esn`` (their models have none to choose) is refused."""
+    arch = getattr(args, "arch", None)
+    if arch in ("linear", "esn") and getattr(args, "nonlinearity", None) is not None:
+        raise InvalidParameterError("--nonlinearity", args.nonlinearity,
+                                    f"no --nonlinearity with --arch {arch} (its model has no nonlinearity to choose)")
+
+
 def load_model(args):
     """The model ``args.model`` names, per ``args.arch`` (see the module docstring)."""
+    refuse_unused_model_options(args)
     path = args.model
     if not os.path.isfile(path):
         raise InvalidParameterError("MODEL", path, "an existing weights file")
