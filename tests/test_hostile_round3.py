@@ -253,3 +253,74 @@ def test_cut_names_are_normalised_to_their_canonical_spelling():
     def same(r):
         return {k: v for k, v in r.to_dict().items() if k not in ("seconds", "times")}
     assert same(typed) == same(canonical) and typed.cut == "start-end"
+
+
+# -- API keywords that would do nothing, and messages in the caller's terms ------------------------------------
+def test_from_module_refuses_keywords_it_would_ignore():
+    torch = pytest.importorskip("torch")
+    from tnrnn.bridge.modules import from_module
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.rnn = torch.nn.Embedding(10, 3), torch.nn.GRU(3, 4, batch_first=True)
+            self.head = torch.nn.Linear(4, 1)
+
+    for module, kw, name in [(torch.nn.GRU(3, 4), {"nonlinearity": "bogus"}, "nonlinearity"),
+                             (torch.nn.RNN(3, 4), {"nonlinearity": "relu"}, "nonlinearity"),
+                             (Model(), {"nonlinearity": "bogus"}, "nonlinearity"),
+                             (torch.nn.LSTM(3, 4), {"prefix": "nothing"}, "prefix"),
+                             (torch.nn.LSTM(3, 4), {"embedding": "nothing"}, "embedding"),
+                             (Model(), {"prefix": "nothing"}, "prefix")]:
+        with pytest.raises(InvalidParameterError, match=f"invalid {name}="):
+            from_module(module, **kw)
+    assert from_module(torch.nn.RNN(3, 4), nonlinearity="tanh").arch == "rnn_tanh"   # its own: accepted
+    assert from_module(Model(), prefix="rnn").embedding == "emb.weight"
+
+
+def test_api_errors_name_the_keyword_that_is_wrong():
+    import numpy as np
+
+    from tnrnn import RAC
+    from tnrnn.measures import EchoStateNetwork
+    from tnrnn.measures.capacity import memory_capacity
+    from tnrnn.memory import LinearRNN
+    from tnrnn.memory.hankel import balanced_truncation, hankel_spectrum
+    from tnrnn.network.core import compile
+
+    with pytest.raises(InvalidParameterError, match="invalid rows=10"):
+        hankel_spectrum(0.5 ** np.arange(8), rows=10)
+    with pytest.raises(InvalidParameterError, match="invalid length=3"):
+        memory_capacity(EchoStateNetwork(0.5 * np.eye(3), np.ones((3, 1))), length=3)
+    with pytest.raises(InvalidParameterError, match="invalid width=5.*state size"):
+        balanced_truncation(LinearRNN(0.5 * np.eye(2), np.ones((2, 1)), np.ones(2)), 5)
+    with pytest.raises(InvalidParameterError, match="invalid length=1"):
+        compile(RAC.random(1, 2, 2, seed=0), 1)
+
+
+def test_weights_errors_name_the_file_and_the_option(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "rnn2.pt"
+    torch.save(torch.nn.RNN(3, 4, num_layers=2).state_dict(), path)
+    line = _one_line(_tnrnn("import", str(path), "--depth", "3"))
+    assert str(path) in line and "--depth" in line
+    line = _one_line(_tnrnn("memory", "capacity", str(path), "--arch", "gru"))
+    assert str(path) in line and "--arch" in line
+
+
+@pytest.mark.parametrize("measure", ["capacity", "horizon", "lyapunov"])
+def test_plot_of_measure_records_whose_fields_are_strings_is_one_line(tmp_path, linear_npz, measure):
+    import json
+
+    from tnrnn.cli import main
+    from tnrnn.records import read_records
+
+    out = tmp_path / "m.jsonl"
+    assert main(["memory", measure, linear_npz, "--arch", "linear", "--out", str(out), "-q", "--json"]) == 0
+    (record,) = read_records(out)
+    strings = tmp_path / "s.jsonl"
+    strings.write_text(json.dumps({k: v if k == "kind" else json.dumps(v) for k, v in record.items()}) + "\n")
+    line = _one_line(_tnrnn("plot", str(strings), "--plot", str(tmp_path / "s.png")))
+    assert "RESULTS" in line and "a number" in line
+    assert not (tmp_path / "s.png").exists()
+    assert main(["plot", str(out), "--plot", str(tmp_path / "m.png")]) == 0   # the record as written draws

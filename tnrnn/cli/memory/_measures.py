@@ -171,6 +171,12 @@ def _draw(name):
 _DRAWERS = {"capacity": _draw("plot_capacity"), "retention": _draw("plot_retention"),
             "horizon": _draw("plot_horizon"), "lyapunov": _draw("plot_lyapunov")}
 
+#: The fields each measure's figure reads as numbers (:func:`tnrnn.cli.plot.check_number_fields`).
+_NUMBERS = {"capacity": ("total", "total_stderr", "lags", "profile", "raw", "stderr", "null", "bound"),
+            "retention": (),
+            "horizon": ("lags", "mean", "spread", "horizon", "horizon_at_least", "area"),
+            "lyapunov": ("exponents", "spread", "maximal", "sum", "steps")}
+
 
 def _register_plot_kinds() -> None:
     """``tnrnn plot FILE`` re-draws the records of every measure (and of ``memory compare``)."""
@@ -178,7 +184,7 @@ def _register_plot_kinds() -> None:
 
     for name, draw in _DRAWERS.items():
         register_kind(name, lambda r, name=name: name in (r.get("kind"), r.get("measure")),
-                      lambda records, args, draw=draw: draw(records, args.output, args.title))
+                      lambda records, args, draw=draw: draw(records, args.output, args.title), numbers=_NUMBERS[name])
 
     def draw_compare(records, args):
         from ...plotting.measures import plot_compare
