@@ -324,3 +324,54 @@ def test_plot_of_measure_records_whose_fields_are_strings_is_one_line(tmp_path, 
     assert "RESULTS" in line and "a number" in line
     assert not (tmp_path / "s.png").exists()
     assert main(["plot", str(out), "--plot", str(tmp_path / "m.png")]) == 0   # the record as written draws
+
+
+# -- weights files whose headers lie about their size ----------------------------------------------------------
+def _forged_npz(path, *, patch_compressed):
+    """An .npz whose .npy header declares 16000 x 16000 float64 (2 GB) and whose zip sizes say the same."""
+    import io
+    import struct
+    import zipfile
+
+    import numpy as np
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (16000, 16000)})
+    member = header.getvalue() + np.zeros(4).tobytes()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("weight_hh_l0.npy", member)
+    data = bytearray(path.read_bytes())
+    claimed = len(header.getvalue()) + 16000 * 16000 * 8
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 22:local + 26] = struct.pack("<I", claimed)      # uncompressed size
+    data[central + 24:central + 28] = struct.pack("<I", claimed)
+    if patch_compressed:
+        data[local + 18:local + 22] = struct.pack("<I", claimed)
+        data[central + 20:central + 24] = struct.pack("<I", claimed)
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("patch_compressed", [False, True])
+def test_npz_whose_zip_and_npy_headers_lie_is_refused_before_reading(tmp_path, patch_compressed):
+    path = _forged_npz(tmp_path / "lie.npz", patch_compressed=patch_compressed)
+    from tnrnn.bridge.files import declared_bytes
+    from tnrnn.errors import WeightsError
+
+    with pytest.raises(WeightsError, match="declares"):
+        declared_bytes(path)
+    line = _one_line(_tnrnn("import", path, "--arch", "rnn"))
+    assert "lie.npz" in line and "declares" in line and "estimate missed" not in line
+
+
+def test_safetensors_whose_header_declares_more_than_the_file_is_refused(tmp_path):
+    import json
+    import struct
+
+    header = json.dumps({"w": {"dtype": "F64", "shape": [16000, 16000], "data_offsets": [0, 16000 * 16000 * 8]}})
+    path = tmp_path / "lie.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header.encode() + bytes(32))
+    pytest.importorskip("safetensors")
+    line = _one_line(_tnrnn("import", str(path), "--arch", "rnn"))
+    assert "lie.safetensors" in line and "estimate missed" not in line
