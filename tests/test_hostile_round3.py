@@ -183,8 +183,25 @@ def test_no_option_parses_integers_with_bare_int():
     from tnrnn.cli import build_parser
     from tnrnn.cli._common import leaf_parsers
 
-    bare = [(name, a.dest) for name, p in leaf_parsers(build_parser()) for a in p._actions if a.type is int]
+    bare = [(name, a.dest) for name, p in leaf_parsers(build_parser()) for a in p._actions if a.type in (int, float)]
     assert bare == []
+
+
+@pytest.mark.parametrize("text", ["٠.٥", "１", "1_0.5", "0x1p-3", "", "e3", "1e", "--1"])
+def test_parse_float_refuses_what_is_not_an_ascii_number(text):
+    from tnrnn.validation import check_finite, parse_float
+
+    with pytest.raises(ValueError):
+        parse_float(text)
+    with pytest.raises(InvalidParameterError):
+        check_finite(text, "dt")
+    for good in ("0.5", "-1e-3", ".5", "5.", "+2E+2", " 1 "):
+        assert parse_float(good) == float(good)
+
+
+def test_unicode_digits_in_number_options_are_one_line():
+    line = _one_line(_tnrnn("memory", "hankel", "--target", "exp", "--dt", "٠.١"))
+    assert "--dt" in line
 
 
 @pytest.mark.parametrize("text", ["٣", "３", "1_0", "²", "3.0", "", "+", "0x3"])

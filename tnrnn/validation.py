@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["parse_int", "check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
+__all__ = ["parse_int", "parse_float", "check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
 
 
 _ASCII_INT = None
@@ -51,6 +51,40 @@ def parse_int(text: object) -> int:
 
 
 parse_int.__name__ = "int"   # argparse names the type in its messages
+
+_ASCII_FLOAT = None
+
+
+def parse_float(text: object) -> float:
+    """A number written in ASCII (``0.5``, ``-1e-3``, ``.5``, ``inf``, ``nan``), else ``ValueError``.
+
+    The float twin of :func:`parse_int`: Python's ``float`` also reads other
+    scripts' digits (``float("٠.٥") == 0.5``) and underscores.  Numbers that
+    are not strings pass through ``float``.
+
+    Examples
+    --------
+    >>> parse_float("1e-3"), parse_float(" .5"), parse_float(2)
+    (0.001, 0.5, 2.0)
+    >>> parse_float("٠.٥")
+    Traceback (most recent call last):
+    ...
+    ValueError: could not convert string to float: '٠.٥'
+    """
+    global _ASCII_FLOAT
+    if not isinstance(text, str):
+        return float(text)
+    if _ASCII_FLOAT is None:
+        import re
+
+        _ASCII_FLOAT = re.compile(r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)[ \t]*",
+                                  re.IGNORECASE)
+    if not _ASCII_FLOAT.fullmatch(text):
+        raise ValueError(f"could not convert string to float: {text!r}")
+    return float(text)
+
+
+parse_float.__name__ = "float"   # argparse names the type in its messages
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
@@ -118,7 +152,7 @@ def check_finite(value: object, name: str, *, low: float | None = None, high: fl
     if isinstance(value, bool):
         raise InvalidParameterError(name, value, allowed)
     try:
-        v = float(value)
+        v = parse_float(value)
     except (TypeError, ValueError, OverflowError):
         raise InvalidParameterError(name, value, allowed) from None
     if not math.isfinite(v) or (low is not None and (v < low or (open_low and v == low))) or (

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError
-from ..validation import parse_int
+from ..validation import parse_float, parse_int
 from ._common import (
     add_circuit_arguments,
     add_json_argument,
@@ -65,9 +65,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="comma-separated backends: numpy, torch, torch-cuda, cupy, or 'all' (default numpy)")
     p.add_argument("--repeats", type=parse_int, default=5, help="timed contractions per backend (median kept; default 5)")
     p.add_argument("--warmup", type=parse_int, default=1, help="untimed contractions first (default 1)")
-    add_term(p, "strategy-seconds", dest="budget", deprecated=("--budget",), type=float, default=10.0, metavar="SECONDS",
+    add_term(p, "strategy-seconds", dest="budget", deprecated=("--budget",), type=parse_float, default=10.0, metavar="SECONDS",
                    help="seconds per strategy and network for planning, and per backend for timing (default 10)")
-    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--time-budget", type=parse_float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
     add_max_memory_argument(p, "networks, and do not contract paths,")
     add_term(p, "seed", type=parse_int, default=0, help="seed of the circuit weights (default 0)")

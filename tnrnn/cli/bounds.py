@@ -8,7 +8,7 @@ import math
 import sys
 
 from ..errors import InvalidParameterError
-from ..validation import parse_int
+from ..validation import parse_float, parse_int
 from ._common import (
     MAX_LIST_VALUES,
     add_circuit_arguments,
@@ -91,7 +91,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        value = parse_float(text)
     except ValueError:
         value = float("nan")
     if not (value > 0 and value < float("inf")):

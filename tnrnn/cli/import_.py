@@ -7,7 +7,7 @@ import json
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights, resolve_arch
 from ..errors import InvalidParameterError
-from ..validation import parse_int
+from ..validation import parse_float, parse_int
 from ..versions import versions
 from . import _exact  # noqa: F401  (registers the exact-result record kinds with tnrnn plot)
 from ._common import (
@@ -86,9 +86,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--samples", type=parse_int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
     add_term(p, "seed", type=parse_int, default=0, help="seed of the sampling (default 0)")
-    p.add_argument("--energy", type=float, default=0.9999,
+    p.add_argument("--energy", type=parse_float, default=0.9999,
                    help="share of sum s^2 kept by the headline rank (default 0.9999)")
-    p.add_argument("--tol", type=float, default=None,
+    p.add_argument("--tol", type=parse_float, default=None,
                    help="numerical-rank tolerance (default max(shape) * eps * s_max)")
     p.add_argument("--channel", type=parse_int, default=0, help="output channel (default 0)")
     add_term(p, "backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")

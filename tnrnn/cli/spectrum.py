@@ -7,7 +7,7 @@ import json
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
-from ..validation import parse_int
+from ..validation import parse_float, parse_int
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
@@ -60,7 +60,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
-    p.add_argument("--tol", type=float, default=None,
+    p.add_argument("--tol", type=parse_float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
     add_term(p, "seed", type=parse_int, default=0, help="seed of the weights (default 0)")
     p.add_argument("--certify", action=argparse.BooleanOptionalAction, default=True,

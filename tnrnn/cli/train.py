@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ..validation import parse_int
+from ..validation import parse_float, parse_int
 from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list, write_or_rescue
 from .plot import register_kind
 
@@ -96,9 +96,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--permuted", action="store_true", help="digits: the seeded pixel permutation")
     p.add_argument("--optimizer", choices=("adam", "rmsprop"), default=None,
                    help="default adam (scornn: rmsprop)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
-    p.add_argument("--lr-recurrent", type=float, default=None, help="scornn: learning rate of A (default 1e-4)")
-    p.add_argument("--clip", type=float, default=None, help="clip each seed's gradient norm (scornn default 1)")
+    p.add_argument("--lr", type=parse_float, default=None, help="learning rate (default 1e-3)")
+    p.add_argument("--lr-recurrent", type=parse_float, default=None, help="scornn: learning rate of A (default 1e-4)")
+    p.add_argument("--clip", type=parse_float, default=None, help="clip each seed's gradient norm (scornn default 1)")
     p.add_argument("--lr-decays", type=_int, default=None,
                    help="divide the learning rate by 10 at a validation plateau this many times before stopping")
     p.add_argument("--batch-size", type=_int, default=None, help="training batch size")
@@ -113,7 +113,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="floating type of training (default float32; the cpu preset uses float64)")
     p.add_argument("--spectrum-samples", type=_int, default=None,
                    help="assignments per side of the empirical Start-End matrix")
-    p.add_argument("--success", type=float, default=None,
+    p.add_argument("--success", type=parse_float, default=None,
                    help="accuracy at or above which a run counts as a success (default 0.9)")
     p.add_argument("--device", default=None, help="cpu (default), cuda or cuda:N")
     p.add_argument("--threads", type=_int, default=1, help="torch CPU threads (default 1)")

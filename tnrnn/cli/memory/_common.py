@@ -6,6 +6,7 @@ import json
 import sys
 
 from ...errors import InvalidParameterError
+from ...validation import parse_float
 
 
 def float_list(text: str, name: str) -> list[float]:
@@ -17,7 +18,7 @@ def float_list(text: str, name: str) -> list[float]:
     [0.1, 0.5]
     """
     try:
-        values = [float(p) for p in text.split(",") if p.strip()]
+        values = [parse_float(p) for p in text.split(",") if p.strip()]
     except ValueError:
         raise InvalidParameterError(name, text, "numbers separated by commas") from None
     if not values:
