@@ -9,6 +9,7 @@ import operator
 from dataclasses import dataclass
 
 from .errors import InvalidParameterError
+from .validation import parse_int
 
 __all__ = ["Cut", "as_cut", "CUT_NAMES"]
 
@@ -127,6 +128,13 @@ class Cut:
         (0, 1, 2)
         >>> Cut.parse("0,3|1,2", 4).end
         (1, 2)
+
+        Names are read without regard to case and spaces around them, and a
+        cut always carries its canonical name (records say ``start-end``
+        whatever was typed):
+
+        >>> Cut.parse(" START-END ", 4) == Cut.parse("start-end", 4), Cut.parse("Prefix:2", 4).name
+        (True, 'prefix:2')
         """
         if not isinstance(spec, str):
             raise InvalidParameterError("cut", spec, "one of " + ", ".join(CUT_NAMES))
@@ -137,7 +145,7 @@ class Cut:
             return cls.interleaved(length)
         if key.startswith("prefix:"):
             try:
-                s = int(key.split(":", 1)[1])
+                s = parse_int(key.split(":", 1)[1])
             except ValueError:
                 raise InvalidParameterError("cut", spec, "prefix:S with an integer S") from None
             T = _check_length(length)
@@ -147,8 +155,8 @@ class Cut:
         if "|" in key:
             left, right = key.split("|", 1)
             try:
-                start = [int(t) for t in left.split(",") if t.strip()]
-                end = [int(t) for t in right.split(",") if t.strip()]
+                start = [parse_int(t) for t in left.split(",") if t.strip()]
+                end = [parse_int(t) for t in right.split(",") if t.strip()]
             except ValueError:
                 raise InvalidParameterError("cut", spec, "positions like 0,1|2,3") from None
             T = _check_length(length)

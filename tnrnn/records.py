@@ -39,7 +39,7 @@ from typing import Any
 
 from .errors import InvalidParameterError, MissingDependencyError
 
-__all__ = ["Record", "JsonlWriter", "exact_integers", "jsonable", "format_table", "format_value", "read_records", "load_results",
+__all__ = ["Record", "JsonlWriter", "content_kind", "exact_integers", "jsonable", "format_table", "format_value", "read_records", "load_results",
            "to_pandas", "valid_length"]
 
 
@@ -505,6 +505,48 @@ def _unwrap_sweeps(data: list[dict]) -> list[dict]:
     return out
 
 
+def content_kind(record: Mapping) -> str | None:
+    """What a record holds: its ``kind``, or for a sweep line of :mod:`tnrnn.runner` the task it ran.
+
+    ``None`` for a record without a kind (not one tnrnn wrote).
+
+    Examples
+    --------
+    >>> content_kind({"kind": "bounds", "lower": 2}), content_kind({"kind": "sweep", "task": "bench"})
+    ('bounds', 'bench')
+    >>> content_kind({"a": 1}) is None
+    True
+    """
+    if record.get("kind") == "sweep" or ({"task", "config", "status"} <= record.keys() and "result" in record):
+        task = record.get("task")
+        return task if isinstance(task, str) else None
+    kind = record.get("kind")
+    return kind if isinstance(kind, str) else None
+
+
+def check_kinds(records: Iterable[Mapping], kinds: Iterable[str], path, name: str) -> None:
+    """Refuse (:class:`~tnrnn.errors.InvalidParameterError` naming ``name``) records not of ``kinds``.
+
+    The one records-kind check: resuming onto another command's records (or
+    onto records of no kind tnrnn knows) would mix two runs in one file.
+
+    Examples
+    --------
+    >>> check_kinds([{"kind": "bounds"}], ("bounds",), "r.jsonl", "--out")
+    >>> check_kinds([{"kind": "bench"}], ("bounds",), "r.jsonl", "--out")
+    Traceback (most recent call last):
+    ...
+    tnrnn.errors.InvalidParameterError: invalid --out='r.jsonl': expected a file of bounds records to resume (it holds bench records)
+    """
+    kinds = tuple(dict.fromkeys(kinds))
+    found = dict.fromkeys(content_kind(r) for r in records)
+    other = [k for k in found if k not in kinds]
+    if other:
+        shown = ", ".join("no-kind" if k is None else k for k in other)
+        raise InvalidParameterError(name, os.fspath(path), f"a file of {' or '.join(kinds)} records to resume "
+                                                           f"(it holds {shown} records)")
+
+
 def _append_lock(path):
     """The inter-process lock of appends to ``path`` (:mod:`filelock`, portable: Windows has no ``flock``).
 
@@ -549,6 +591,10 @@ class JsonlWriter:
         When a write fails (``OSError``: a full disk, a removed folder), keep
         going in a new file in the temporary folder instead of raising:
         :attr:`rescued` names it and :attr:`write_error` says why.
+    kinds : iterable of str, optional
+        The record kinds this file may hold (:func:`content_kind`): resuming
+        a file that holds records of any other kind, or of none, is refused
+        (:func:`check_kinds`) before anything is written.
 
     Attributes
     ----------
@@ -579,7 +625,7 @@ class JsonlWriter:
     """
 
     def __init__(self, path, *, resume: bool = False, name: str = "path", fsync: bool = True, key=None,
-                 rescue: bool = False):
+                 rescue: bool = False, kinds: Iterable[str] | None = None):
         self.path = _check_path(path, name)
         self.name = name
         self._fsync = fsync
@@ -601,6 +647,8 @@ class JsonlWriter:
                     if not resume:
                         raise InvalidParameterError(name, self.path, "a new or empty file (or --resume, resume=True, to add to it)")
                     self.existing = _read_jsonl(self.path, name=name, warn=False)
+                    if kinds is not None:
+                        check_kinds(self.existing, kinds, self.path, name)
                     valid = valid_length(self.path)
                     if size > valid:
                         os.ftruncate(self._fh.fileno(), valid)
@@ -732,6 +780,15 @@ class JsonlWriter:
         if k is not None:
             self.keys.add(k)
         return d
+
+    def raise_if_rescued(self) -> None:
+        """After :meth:`close`: a write that failed (``rescue=True``) raises :class:`~tnrnn.errors.OutputError`
+        naming the option, the file, the reason and the rescue file (the command exits 1, nothing lost)."""
+        if self.rescued is not None or self.write_error is not None:
+            from .errors import OutputError
+
+            where = f"the records were saved to {self.rescued}" if self.rescued else "the last records may be lost"
+            raise OutputError(f"could not write {self.name} {self.path} ({self.write_error}); {where}")
 
     def close(self) -> None:
         """Close the file (idempotent)."""

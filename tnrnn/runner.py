@@ -103,6 +103,7 @@ from typing import Any
 from .errors import InvalidParameterError, MissingDependencyError
 from .records import Record, exact_integers
 from .runinfo import new_run
+from .validation import parse_int
 
 __all__ = [
     "TASKS",
@@ -589,7 +590,8 @@ def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out
     from .records import JsonlWriter
 
     done: dict[str, TaskRecord] = {}
-    writer = JsonlWriter(out, resume=resume, name="out", key=_final_key(name), rescue=True) if out is not None else None
+    writer = JsonlWriter(out, resume=resume, name="out", key=_final_key(name), rescue=True,
+                         kinds=(name,)) if out is not None else None
 
     def adopt(records, check: bool) -> None:
         """Records in the file settle their configurations (ok, or a lasting error; transient ones rerun)."""
@@ -761,7 +763,7 @@ def add_runner_arguments(parser, *, out: bool = True) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="skip the configurations already in --out and append the rest")
     group = parser.add_mutually_exclusive_group()
-    add_term(group, "workers", type=int, default=None, metavar="N",
+    add_term(group, "workers", type=parse_int, default=None, metavar="N",
              help="run on a local Dask cluster of N processes (default: in this process)")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")

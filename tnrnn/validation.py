@@ -14,7 +14,77 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
+__all__ = ["parse_int", "parse_float", "check_positive_int", "check_seed", "check_finite", "check_choice", "rank_tolerance"]
+
+
+_ASCII_INT = None
+
+
+def parse_int(text: object) -> int:
+    """An integer written in ASCII: an optional sign and the digits 0-9 (spaces around allowed), else ``ValueError``.
+
+    The one parser of integers typed by a user (every integer option, lists and
+    ranges, ``prefix:S`` cuts): Python's ``int`` also reads other scripts'
+    digits (``int("٣") == 3``) and underscores (``int("1_0") == 10``), which
+    this refuses.  Its ``__name__`` is ``int``, so argparse's message stays
+    ``invalid int value: '...'``.
+
+    Examples
+    --------
+    >>> parse_int(" 12"), parse_int("-3"), parse_int("+4")
+    (12, -3, 4)
+    >>> parse_int("٣")
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid int value: '٣'
+    """
+    global _ASCII_INT
+    if _ASCII_INT is None:
+        import re
+
+        _ASCII_INT = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+    if isinstance(text, int) and not isinstance(text, bool):
+        return int(text)
+    if not isinstance(text, str) or not _ASCII_INT.fullmatch(text):
+        raise ValueError(f"invalid int value: {text!r}")
+    return int(text)
+
+
+parse_int.__name__ = "int"   # argparse names the type in its messages
+
+_ASCII_FLOAT = None
+
+
+def parse_float(text: object) -> float:
+    """A number written in ASCII (``0.5``, ``-1e-3``, ``.5``, ``inf``, ``nan``), else ``ValueError``.
+
+    The float twin of :func:`parse_int`: Python's ``float`` also reads other
+    scripts' digits (``float("٠.٥") == 0.5``) and underscores.  Numbers that
+    are not strings pass through ``float``.
+
+    Examples
+    --------
+    >>> parse_float("1e-3"), parse_float(" .5"), parse_float(2)
+    (0.001, 0.5, 2.0)
+    >>> parse_float("٠.٥")
+    Traceback (most recent call last):
+    ...
+    ValueError: could not convert string to float: '٠.٥'
+    """
+    global _ASCII_FLOAT
+    if not isinstance(text, str):
+        return float(text)
+    if _ASCII_FLOAT is None:
+        import re
+
+        _ASCII_FLOAT = re.compile(r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)[ \t]*",
+                                  re.IGNORECASE)
+    if not _ASCII_FLOAT.fullmatch(text):
+        raise ValueError(f"could not convert string to float: {text!r}")
+    return float(text)
+
+
+parse_float.__name__ = "float"   # argparse names the type in its messages
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
@@ -82,7 +152,7 @@ def check_finite(value: object, name: str, *, low: float | None = None, high: fl
     if isinstance(value, bool):
         raise InvalidParameterError(name, value, allowed)
     try:
-        v = float(value)
+        v = parse_float(value)
     except (TypeError, ValueError, OverflowError):
         raise InvalidParameterError(name, value, allowed) from None
     if not math.isfinite(v) or (low is not None and (v < low or (open_low and v == low))) or (

@@ -159,12 +159,32 @@ def _bad(fspath: str, why: str, allowed: str):
     return WeightsError("path", _Text(f"{fspath} ({why})"), allowed)
 
 
+#: The most deflate can expand its input (zlib's documented bound is about 1032:1).
+DEFLATE_MAX_RATIO = 1032
+
+
 def _npz_declared(fspath: str) -> int:
     """Bytes the ``.npy`` members of an ``.npz`` declare in their headers (nothing decompressed beyond them)."""
     total = 0
+    size = os.path.getsize(fspath)
+    allowed = "an .npz file written by numpy.savez"
     try:
         with zipfile.ZipFile(fspath) as archive:
             for info in archive.infolist():
+                # the zip's own sizes, checked against the file before numpy trusts them to allocate
+                if info.header_offset + info.compress_size > size:
+                    raise _bad(fspath, f"{info.filename} declares {info.compress_size} bytes at offset "
+                               f"{info.header_offset}, past the end of the file ({size} bytes)", allowed)
+                if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+                    raise _bad(fspath, f"{info.filename} is stored uncompressed but declares {info.file_size} "
+                               f"bytes in {info.compress_size}", allowed)
+                if info.compress_type == zipfile.ZIP_DEFLATED and \
+                        info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+                    raise _bad(fspath, f"{info.filename} declares {info.file_size} bytes from {info.compress_size} "
+                               f"compressed, more than deflate expands ({DEFLATE_MAX_RATIO}:1)", allowed)
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _bad(fspath, f"{info.filename} uses zip compression method {info.compress_type}",
+                               "an .npz file written by numpy.savez or savez_compressed (stored or deflated)")
                 if not info.filename.endswith(".npy"):
                     total += info.file_size
                     continue
@@ -227,6 +247,9 @@ def _safetensors_declared(fspath: str) -> int:
     except Exception as err:  # safetensors' own SafetensorError: a header that does not match the data
         raise _bad(fspath, f"its header declares shapes or dtypes the file does not hold "
                    f"({type(err).__name__}: {' '.join(str(err).split())[:160]})", allowed) from None
+    if total > size - 8 - n:   # what the header declares must be in the file (safetensors checks too: twice)
+        raise _bad(fspath, f"its header declares {total} bytes of tensors, but the file holds {size - 8 - n} after "
+                   "the header", allowed)
     return total
 
 

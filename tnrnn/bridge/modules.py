@@ -75,6 +75,19 @@ def _own_arch(rec, nn, tnrnn_torch):
     return "mamba", rec.config.d_model, rec.config.d_model, None
 
 
+def _own_phi(rec, own: str, phi):
+    """The nonlinearity a recurrent module carries (``None``: none to choose)."""
+    return own[4:] if own.startswith("rnn_") else phi
+
+
+def _refuse_other_nonlinearity(nonlinearity, own: str, phi, what: str) -> None:
+    """A ``nonlinearity`` keyword that the module's own does not match would be silently ignored: refused."""
+    if nonlinearity is None or nonlinearity == phi or (phi is None and own == "rac" and nonlinearity == "identity"):
+        return
+    allowed = f"None or {phi!r}" if phi is not None else "None"
+    raise InvalidParameterError("nonlinearity", nonlinearity, f"{allowed}: the {what} carries its own")
+
+
 def _from_mamba(module, prefix, readout, ignore, embedding, source, extra=None):
     """A module holding a mambapy Mamba at ``prefix`` (``""``: the Mamba itself), through its checked config."""
     from ._keys import _Keys
@@ -100,10 +113,13 @@ def _single(found, what, option):
 def _from_wrapper(module, arch, readout, nonlinearity, prefix, ignore, embedding, torch, tnrnn_torch, source):
     """Import a module holding one recurrent module (see the module docstring)."""
     nn = torch.nn
-    subs = _recurrent_submodules(module, nn, tnrnn_torch)
+    subs = every = _recurrent_submodules(module, nn, tnrnn_torch)
     if prefix is not None:
         wanted = prefix.rstrip(".")
         subs = [(n, m) for n, m in subs if n == wanted]
+        if not subs and every and arch is None:   # a prefix naming nothing would otherwise be ignored
+            raise InvalidParameterError("prefix", prefix, "the name of a recurrent submodule of this "
+                                        f"{type(module).__name__}: " + ", ".join(repr(n) for n, _ in every))
     if not subs:
         if arch is None:
             raise InvalidParameterError(
@@ -114,6 +130,7 @@ def _from_wrapper(module, arch, readout, nonlinearity, prefix, ignore, embedding
                                readout=readout, ignore=ignore, embedding=embedding, source=source)
     name, rec = _single(subs, "recurrent module", "prefix")
     own, size_in, hidden, phi = _own_arch(rec, nn, tnrnn_torch)
+    _refuse_other_nonlinearity(nonlinearity, own, _own_phi(rec, own, phi), f"{type(rec).__name__} {name!r}")
     if arch is not None and canonical_arch(arch, nonlinearity or (own[4:] if own.startswith("rnn") else None)) != own:
         raise InvalidParameterError("arch", arch, f"{own!r} for the {type(rec).__name__} {name!r}")
     skip = (ignore,) if isinstance(ignore, str) else tuple(ignore)
@@ -238,6 +255,16 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
         raise InvalidParameterError("module", f"a module with weights on the meta device (key {meta[0]!r})",
                                     "a module whose weights hold data (move it with module.to_empty(device='cpu') "
                                     "and load its weights first)")
+    from .mamba import is_mamba, other_mamba
+
+    if isinstance(module, (nn.RNNBase, tnrnn_torch.RACModule, tnrnn_torch.MIRNN, tnrnn_torch.CircuitModule)) \
+            or is_mamba(module):   # a recurrent module itself: nothing inside it to name, its own nonlinearity
+        for keyword, value in (("prefix", prefix), ("embedding", embedding), ("ignore", ignore)):
+            if value not in (None, False, "", ()):
+                raise InvalidParameterError(keyword, value, f"None for a {type(module).__name__} (it is the "
+                                            "recurrent module: there is no submodule to name)")
+        own, _, _, phi = _own_arch(module, nn, tnrnn_torch)
+        _refuse_other_nonlinearity(nonlinearity, own, _own_phi(module, own, phi), type(module).__name__)
     if isinstance(module, (tnrnn_torch.RACModule, tnrnn_torch.MIRNN)):
         state = {k: v.detach() for k, v in module.state_dict().items()}
         own = "rac" if isinstance(module, tnrnn_torch.RACModule) else "mirnn"
@@ -247,8 +274,6 @@ def from_module(module, arch=None, *, readout=None, nonlinearity=None, prefix=No
             raise InvalidParameterError("readout", readout, f"None: a {type(module).__name__} has its own output_weights")
         phi = module.nonlinearity if own == "mirnn" else None
         return from_state_dict(state, own, nonlinearity=phi, prefix="", embedding=False, source=source)
-    from .mamba import is_mamba, other_mamba
-
     if other_mamba(module) is not None:
         raise InvalidParameterError("module", _Text(other_mamba(module)), "a mambapy.mamba.Mamba")
     if isinstance(module, tnrnn_torch.CircuitModule) or is_mamba(module):

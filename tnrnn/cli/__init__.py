@@ -19,7 +19,7 @@ import importlib
 import os
 import sys
 
-from ..errors import InvalidParameterError, MemoryLimitError, OutputError, TnrnnError
+from ..errors import InvalidParameterError, MemoryLimitError, OutputError, TnrnnError, WeightsError
 
 __all__ = ["main", "build_parser"]
 
@@ -178,6 +178,25 @@ class _StdoutGuard:
                   f"it was saved to {self.rescued}", file=sys.stderr)
 
 
+#: The options that say what a weights file holds (``dest``), named when the file does not match them.
+_WEIGHTS_OPTIONS = ("arch", "layers", "depth", "hidden", "inputs", "nonlinearity", "prefix", "embedding")
+
+
+def _weights_context(text: str, args, options: dict[str, str]) -> str:
+    """A weights error (a tensor key) said in the user's terms: the file, and the options to check."""
+    files = getattr(args, "model", None) or getattr(args, "paths", None)
+    if isinstance(files, (list, tuple)):
+        files = files[0] if len(files) == 1 else "one of " + ", ".join(map(str, files))
+    given = getattr(args, "_given", frozenset())
+    named = [options[d] for d in _WEIGHTS_OPTIONS if d in given and d in options]
+    if named:
+        hint = f"the file does not hold what {', '.join(dict.fromkeys(named))} say{'s' if len(named) == 1 else ''}"
+    else:
+        hint = "the weights do not fit the architecture read from their keys (name --arch, --depth, --hidden " \
+               "if it guessed wrong)"
+    return f"{files}: {hint}: {text}" if files else text
+
+
 def _run(args, prefix: str, leaf, debug: bool, hits=None) -> int:
     """Run the subcommand; every error becomes one line and an exit status."""
     try:
@@ -196,7 +215,10 @@ def _run(args, prefix: str, leaf, debug: bool, hits=None) -> int:
     except InvalidParameterError as err:
         if debug:
             raise
-        print(f"{prefix}: error: {_as_option(err, _options(leaf))}", file=sys.stderr)
+        text = _as_option(err, _options(leaf))
+        if isinstance(err, WeightsError):
+            text = _weights_context(text, args, _options(leaf))
+        print(f"{prefix}: error: {text}", file=sys.stderr)
         return 2
     except OutputError as err:   # the work is done and saved elsewhere: not a bad input
         if debug:

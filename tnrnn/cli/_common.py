@@ -48,6 +48,7 @@ import os
 from dataclasses import dataclass
 
 from ..errors import InvalidParameterError
+from ..validation import parse_int
 
 #: The most values one list or range option may expand to.
 MAX_LIST_VALUES = 10_000
@@ -80,13 +81,13 @@ def int_list(text: str, name: str, *, minimum: int | None = None, max_values: in
         part = part.strip()
         try:
             if ":" in part:
-                bits = [int(b) for b in part.split(":")]
+                bits = [parse_int(b) for b in part.split(":")]
                 if len(bits) not in (2, 3) or (len(bits) == 3 and bits[2] < 1):
                     raise ValueError
                 step = bits[2] if len(bits) == 3 else 1
                 ranges.append(range(bits[0], bits[1] + 1, step))
             elif part:
-                value = int(part)
+                value = parse_int(part)
                 ranges.append(range(value, value + 1))
         except ValueError:
             raise InvalidParameterError(name, text, "integers like 4,8,16 or a range 4:16:4") from None
@@ -214,7 +215,7 @@ def add_term(p, concept: str, *, deprecated: tuple[str, ...] = (), short: bool =
     Examples
     --------
     >>> p = argparse.ArgumentParser(prog="tnrnn x")
-    >>> _ = add_term(p, "workers", deprecated=("--jobs",), type=int, default=1)
+    >>> _ = add_term(p, "workers", deprecated=("--jobs",), type=parse_int, default=1)
     >>> p.parse_args(["--workers", "2"]).workers
     2
     """
@@ -333,7 +334,7 @@ def add_circuit_arguments(p: argparse.ArgumentParser, *, lists: bool = False) ->
     """
     from ..circuits import KIND_NAMES
 
-    kind = {} if lists else {"type": int}
+    kind = {} if lists else {"type": parse_int}
     more = " (list or range allowed)" if lists else ""
     p.add_argument("--circuit", default="rac", type=_argparse_type(circuit_kind, "--circuit"),
                    help=f"layer kind: {', '.join(KIND_NAMES)} (default rac; docs/theory.rst defines each)")
@@ -462,7 +463,8 @@ def write_records(args, records, *, command: str) -> None:
     from ..records import JsonlWriter, jsonable
 
     items = [jsonable(r) for r in records]
-    with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out") as writer:
+    kinds = [d["kind"] for d in items if isinstance(d, dict) and isinstance(d.get("kind"), str)] or None
+    with JsonlWriter(out, resume=bool(getattr(args, "resume", False)), name="--out", kinds=kinds) as writer:
         write_or_rescue(lambda: [writer.write(r) for r in items], items, "--out", out, command)
 
 

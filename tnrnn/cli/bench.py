@@ -8,6 +8,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError
+from ..validation import parse_float, parse_int
 from ._common import (
     add_circuit_arguments,
     add_json_argument,
@@ -62,14 +63,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="comma-separated strategy names (default: all of tnrnn.bench.run.DEFAULT_STRATEGIES)")
     add_term(p, "backend", dest="backends", deprecated=("--backends", "-b"), default="numpy",
                    help="comma-separated backends: numpy, torch, torch-cuda, cupy, or 'all' (default numpy)")
-    p.add_argument("--repeats", type=int, default=5, help="timed contractions per backend (median kept; default 5)")
-    p.add_argument("--warmup", type=int, default=1, help="untimed contractions first (default 1)")
-    add_term(p, "strategy-seconds", dest="budget", deprecated=("--budget",), type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--repeats", type=parse_int, default=5, help="timed contractions per backend (median kept; default 5)")
+    p.add_argument("--warmup", type=parse_int, default=1, help="untimed contractions first (default 1)")
+    add_term(p, "strategy-seconds", dest="budget", deprecated=("--budget",), type=parse_float, default=10.0, metavar="SECONDS",
                    help="seconds per strategy and network for planning, and per backend for timing (default 10)")
-    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--time-budget", type=parse_float, default=None, metavar="SECONDS",
                    help="seconds for the whole run; what is left is recorded as skipped")
     add_max_memory_argument(p, "networks, and do not contract paths,")
-    add_term(p, "seed", type=int, default=0, help="seed of the circuit weights (default 0)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the circuit weights (default 0)")
     p.add_argument("--out", default=None, metavar="PATH", type=output_path("--out"),
                    help="append one JSON line per measured network to PATH (a sweep record holding its records)")
     add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),

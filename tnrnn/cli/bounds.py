@@ -8,6 +8,7 @@ import math
 import sys
 
 from ..errors import InvalidParameterError
+from ..validation import parse_float, parse_int
 from ._common import (
     MAX_LIST_VALUES,
     add_circuit_arguments,
@@ -63,10 +64,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", default="exact", choices=("exact", "closed-form"),
                    help="exact: GF(p) ranks as lower bounds (default); closed-form: theorems only")
     p.add_argument("--engine", default="auto", help="exact engine: auto, grid or factored")
-    add_term(p, "seed", type=int, default=0, help="seed of the weights and sampling (default 0)")
-    p.add_argument("--prime", type=int, default=None,
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the weights and sampling (default 0)")
+    p.add_argument("--prime", type=parse_int, default=None,
                    help="prime modulus below 2**31 (default 2**20-3 = 1048573; the old default was 2**25-39)")
-    p.add_argument("--samples", type=int, default=None,
+    p.add_argument("--samples", type=parse_int, default=None,
                    help="sample this many grid rows/columns per side (default: the whole grid, or a random "
                         "sketch of it to upper bound + 16, when it fits; else a sample of that size)")
     p.add_argument("--mincut", action=argparse.BooleanOptionalAction, default=None,
@@ -90,7 +91,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        value = parse_float(text)
     except ValueError:
         value = float("nan")
     if not (value > 0 and value < float("inf")):

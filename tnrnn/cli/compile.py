@@ -8,6 +8,7 @@ import time
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
+from ..validation import parse_int
 from ._common import (
     add_circuit_arguments,
     add_json_argument,
@@ -51,7 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_circuit_arguments(p)
     p.add_argument("--optimize", default=",".join(DEFAULT_OPTIMIZERS),
                    help="comma-separated path optimizers (default: %(default)s); see tnrnn.network.contract.list_optimizers")
-    add_term(p, "seed", type=int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the weights (default 0; costs do not depend on it)")
     add_max_memory_argument(p, "networks")
     add_json_argument(p, "print JSON instead of text")
     add_progress_arguments(p)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import InvalidParameterError
+from ..validation import parse_int
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
@@ -51,7 +53,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                       help="one node per layer x time block")
     view.add_argument("--detailed", dest="condensed", action="store_const", const=False,
                       help="every tensor, whatever the size")
-    add_term(p, "seed", type=int, default=0, help="seed of the weights (they do not change the drawing)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the weights (they do not change the drawing)")
     add_term(p, "plot", dest="output", deprecated=("--output", "-o"), required=True, metavar="PATH",
              type=figure_path("--plot"),
                    help="the figure file: .png, .svg or .pdf")
@@ -90,6 +92,8 @@ def run(args) -> int:
 
     for name in ("depth", "hidden", "inputs", "length"):
         check_positive_int(getattr(args, name), f"--{name}")
+    if args.no_cut and "cut" in getattr(args, "_given", ()):
+        raise InvalidParameterError("--cut", args.cut, "no --cut with --no-cut (one or the other)")
     cut = None if args.no_cut else as_cut(args.cut, args.length)
     # the figure's own structures come on top of the network; the min-cut's flow graph is the largest
     per_tensor = MINCUT_BYTES_PER_TENSOR if cut is not None and not args.no_mincut else 2 * NETWORK_BYTES_PER_TENSOR

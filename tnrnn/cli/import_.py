@@ -7,6 +7,7 @@ import json
 
 from ..bridge import WEIGHT_FORMATS, empirical_spectrum, load_weights, resolve_arch
 from ..errors import InvalidParameterError
+from ..validation import parse_float, parse_int
 from ..versions import versions
 from . import _exact  # noqa: F401  (registers the exact-result record kinds with tnrnn plot)
 from ._common import (
@@ -65,9 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="the network's architecture (default: the 'arch' of a JSON sidecar next to the file, as tnrnn train writes, else detected from the weights)")
     p.add_argument("--nonlinearity", default=None,
                    help="rnn: tanh (default) or relu; mirnn: tanh (default), relu, sigmoid or identity")
-    add_term(p, "inputs", type=int, default=None, metavar="M", help="input dimension (checked against the file)")
-    add_term(p, "hidden", type=int, default=None, metavar="R", help="hidden width (checked against the file)")
-    add_term(p, "depth", dest="layers", deprecated=("--layers",), type=int, default=None, metavar="L",
+    add_term(p, "inputs", type=parse_int, default=None, metavar="M", help="input dimension (checked against the file)")
+    add_term(p, "hidden", type=parse_int, default=None, metavar="R", help="hidden width (checked against the file)")
+    add_term(p, "depth", dest="layers", deprecated=("--layers",), type=parse_int, default=None, metavar="L",
              help="number of layers (checked against the file)")
     p.add_argument("--prefix", default=None, help="prefix of the recurrent keys, e.g. 'rnn.' (found automatically)")
     p.add_argument("--ignore", action="append", default=[], metavar="PREFIX",
@@ -77,19 +78,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-embedding", action="store_true", help="do not fold an embedding: measure the input space")
     p.add_argument("--readout", default=None,
                    help="prefix of a linear readout, e.g. 'fc' (found automatically); 'none' for no readout")
-    add_term(p, "length", type=int, default=None, metavar="T", help="sequence length (required with --spectrum)")
+    add_term(p, "length", type=parse_int, default=None, metavar="T", help="sequence length (required with --spectrum)")
     p.add_argument("--spectrum", action="store_true", help="measure the empirical Start-End spectrum")
     p.add_argument("--exact-rank", action="store_true",
                    help="one-layer ssm, gla, mamba, lru or s4d on tokens: the exact Start-End rank over GF(p) from "
                         "its reachable and observable spans, without the M^T grid (tnrnn.bridge.automaton)")
-    p.add_argument("--samples", type=int, default=256, metavar="N",
+    p.add_argument("--samples", type=parse_int, default=256, metavar="N",
                    help="at most N assignments per side (default 256)")
-    add_term(p, "seed", type=int, default=0, help="seed of the sampling (default 0)")
-    p.add_argument("--energy", type=float, default=0.9999,
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the sampling (default 0)")
+    p.add_argument("--energy", type=parse_float, default=0.9999,
                    help="share of sum s^2 kept by the headline rank (default 0.9999)")
-    p.add_argument("--tol", type=float, default=None,
+    p.add_argument("--tol", type=parse_float, default=None,
                    help="numerical-rank tolerance (default max(shape) * eps * s_max)")
-    p.add_argument("--channel", type=int, default=0, help="output channel (default 0)")
+    p.add_argument("--channel", type=parse_int, default=0, help="output channel (default 0)")
     add_term(p, "backend", default="numpy", choices=("numpy", "torch"), help="where to evaluate (default numpy)")
     p.add_argument("--device", default=None, help="torch device with --backend torch, e.g. cuda")
     add_json_argument(p,

@@ -29,10 +29,31 @@ imports with spectra (tnrnn import --spectrum --json; several are overlaid as s_
 #: record adds one entry here (and a round-trip test in tests/test_cli_plot.py).
 RECORD_KINDS: dict = {}
 
+#: kind -> the fields its drawer reads as numbers (or lists of numbers); checked before drawing.
+NUMBER_FIELDS: dict = {}
 
-def register_kind(name: str, detect, draw) -> None:
-    """Add a record kind: ``detect(record) -> bool``, ``draw(records, args)``."""
+
+def register_kind(name: str, detect, draw, numbers: tuple[str, ...] = ()) -> None:
+    """Add a record kind: ``detect(record) -> bool``, ``draw(records, args)``; ``numbers``: the fields that
+    must hold numbers, ``None`` or (nested) lists of them (a record whose field is a string is refused)."""
     RECORD_KINDS[name] = (detect, draw)
+    if numbers:
+        NUMBER_FIELDS[name] = tuple(numbers)
+
+
+def _numeric(value) -> bool:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return True
+    return isinstance(value, list) and all(_numeric(v) for v in value)
+
+
+def check_number_fields(kind: str, records, path) -> None:
+    """Refuse records whose drawn fields are not numbers (e.g. every field a string), naming the first."""
+    for number, r in enumerate(records, 1):
+        for field in NUMBER_FIELDS.get(kind, ()):
+            if field in r and not _numeric(r[field]):
+                raise InvalidParameterError("RESULTS", path, f"{kind} records whose {field} is a number or a list "
+                                            f"of numbers (record {number} has {type(r[field]).__name__})")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -111,6 +132,9 @@ def run(args) -> int:
     if len(kinds) > 1:
         raise InvalidParameterError("results", "records of kinds " + ", ".join(sorted(kinds)), "records of one kind")
     (kind,) = kinds
+    if kind != "bench" and "kind" in getattr(args, "_given", ()):   # --plot-kind chooses a bench figure only
+        raise InvalidParameterError("--plot-kind", args.kind, f"no --plot-kind for {kind} records (it chooses "
+                                    "the figure of bench records only)")
     with Progress.from_args(args).stage(f"drawing {len(records)} {kind} records"):
         _draw(kind, records, args)
     if args.json:
@@ -131,6 +155,7 @@ def _draw(kind, records, args) -> None:
     """Draw with the kind's drawer; records whose fields are missing or wrongly typed are one error line."""
     from ..errors import OutputError, TnrnnError
 
+    check_number_fields(kind, records, args.results)
     try:
         RECORD_KINDS[kind][1](records, args)
     except TnrnnError:

@@ -7,6 +7,7 @@ import json
 
 from ..errors import InvalidParameterError
 from ..network.optimizers import DEFAULT_OPTIMIZER
+from ..validation import parse_float, parse_int
 from ._common import (
     add_circuit_arguments,
     add_cut_argument,
@@ -59,19 +60,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("--method", default="auto", help="auto (default), dense, factors or gram")
     p.add_argument("--optimize", default=DEFAULT_OPTIMIZER, help=f"path optimizer (default {DEFAULT_OPTIMIZER})")
-    p.add_argument("--tol", type=float, default=None,
+    p.add_argument("--tol", type=parse_float, default=None,
                    help="absolute tolerance of the numerical rank (default max(shape)*eps*s_max)")
-    add_term(p, "seed", type=int, default=0, help="seed of the weights (default 0)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the weights (default 0)")
     p.add_argument("--certify", action=argparse.BooleanOptionalAction, default=True,
                    help="also compute the certified (GF(p)) rank of the same weights and show the float rank beside "
                         "it (default; skipped, saying so, above 30 s of estimated exact work)")
     add_max_memory_argument(p, "networks and contractions")
     p.add_argument("--slice", action="store_true",
                    help="slice contractions until their peak memory fits --max-memory (slower, same result; implied by --workers and --scheduler)")
-    p.add_argument("--slice-to", type=int, default=None, metavar="N",
+    p.add_argument("--slice-to", type=parse_int, default=None, metavar="N",
                    help="slice until the largest intermediate has at most N entries")
     group = p.add_mutually_exclusive_group()
-    add_term(group, "workers", type=int, default=None, metavar="N",
+    add_term(group, "workers", type=parse_int, default=None, metavar="N",
                        help="contract the slices on a local Dask cluster of N processes")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")

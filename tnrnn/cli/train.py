@@ -10,7 +10,8 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
-from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list
+from ..validation import parse_float, parse_int
+from ._common import add_json_argument, add_resume_argument, add_term, check_resume, declare, int_list, write_or_rescue
 from .plot import register_kind
 
 __all__ = ["add_parser", "run", "plan"]
@@ -39,7 +40,7 @@ JSON sidecar; figures to OUT/success.png, OUT/accuracy.png and OUT/rank.png. Imp
 
 #: Ranges of the integer options: (option, attribute, minimum, maximum).
 _INT_RANGES = (
-    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 1, 4096),
+    ("--hidden", "hidden", 1, 4096), ("--n-seeds", "seeds", 1, 10_000), ("--alphabet", "alphabet", 2, 4096),
     ("--window", "window", 1, 100_000), ("--classes", "classes", 1, 1000), ("--memory", "memory", 1, 100_000),
     ("--batch-size", "batch_size", 1, 65_536), ("--max-steps", "max_steps", 1, 10_000_000),
     ("--eval-every", "eval_every", 1, 10_000_000), ("--patience", "patience", 1, 10_000),
@@ -54,7 +55,7 @@ MAX_WORK = 10**13
 
 def _int(text):
     try:
-        return int(text)
+        return parse_int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
 
@@ -96,9 +97,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--permuted", action="store_true", help="digits: the seeded pixel permutation")
     p.add_argument("--optimizer", choices=("adam", "rmsprop"), default=None,
                    help="default adam (scornn: rmsprop)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
-    p.add_argument("--lr-recurrent", type=float, default=None, help="scornn: learning rate of A (default 1e-4)")
-    p.add_argument("--clip", type=float, default=None, help="clip each seed's gradient norm (scornn default 1)")
+    p.add_argument("--lr", type=parse_float, default=None, help="learning rate (default 1e-3)")
+    p.add_argument("--lr-recurrent", type=parse_float, default=None, help="scornn: learning rate of A (default 1e-4)")
+    p.add_argument("--clip", type=parse_float, default=None, help="clip each seed's gradient norm (scornn default 1)")
     p.add_argument("--lr-decays", type=_int, default=None,
                    help="divide the learning rate by 10 at a validation plateau this many times before stopping")
     p.add_argument("--batch-size", type=_int, default=None, help="training batch size")
@@ -113,7 +114,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="floating type of training (default float32; the cpu preset uses float64)")
     p.add_argument("--spectrum-samples", type=_int, default=None,
                    help="assignments per side of the empirical Start-End matrix")
-    p.add_argument("--success", type=float, default=None,
+    p.add_argument("--success", type=parse_float, default=None,
                    help="accuracy at or above which a run counts as a success (default 0.9)")
     p.add_argument("--device", default=None, help="cpu (default), cuda or cuda:N")
     p.add_argument("--threads", type=_int, default=1, help="torch CPU threads (default 1)")
@@ -300,11 +301,10 @@ def run(args) -> int:
     summary_path = os.path.join(out, "summary.jsonl")
     if os.path.exists(summary_path):
         os.remove(summary_path)
+    rows = ([{"kind": "train-summary", **row} for row in summarize_runs(records, threshold)]
+            + [{"kind": "train-comparison", **row} for row in compare_depths(records, threshold)])
     with JsonlWriter(summary_path, name="--out") as writer:
-        for row in summarize_runs(records, threshold):
-            writer.write({"kind": "train-summary", **row})
-        for row in compare_depths(records, threshold):
-            writer.write({"kind": "train-comparison", **row})
+        write_or_rescue(lambda: [writer.write(row) for row in rows], rows, "--out", summary_path, "train")
     figures = []
     if not args.no_plot:
         figures = [os.path.join(out, name) for name in ("success.png", "accuracy.png", "rank.png")]

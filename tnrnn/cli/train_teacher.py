@@ -17,6 +17,7 @@ import os
 import sys
 
 from ..errors import InvalidParameterError, MissingDependencyError
+from ..validation import parse_float, parse_int
 from ._common import int_list
 from .plot import register_kind
 
@@ -63,7 +64,7 @@ def reject_teacher_options(args) -> None:
 
 def _int(text, option, low, high):
     try:
-        v = int(str(text))
+        v = parse_int(str(text))
     except ValueError:
         raise InvalidParameterError(option, text, f"an integer in {low}..{high}") from None
     if not low <= v <= high:
@@ -107,7 +108,7 @@ def plan(args) -> dict:
         spec["teacher_init"] = args.teacher_init
     if args.min_floor is not None:
         try:
-            v = float(args.min_floor)
+            v = parse_float(args.min_floor)
         except ValueError:
             v = float("nan")
         if not (math.isfinite(v) and 0 <= v < 1):

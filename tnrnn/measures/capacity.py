@@ -582,6 +582,8 @@ def memory_capacity(model, lags: int | None = None, *, series=None, length: int 
                                                and amplitude > 0):
             raise InvalidParameterError("amplitude", amplitude, "a number > 0")
         T = washout + max(DEFAULT_ROWS, 50 * K) if length is None else check_positive_int(length, "length")
+        if T <= washout + 2:   # named here: the series is drawn from ``length``
+            raise InvalidParameterError("length", length, f"more than washout + 2 = {washout + 2} steps")
     else:
         u = np.asarray(series, dtype=np.float64).ravel()
         if u.size < 3 or not np.all(np.isfinite(u)):

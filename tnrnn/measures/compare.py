@@ -466,7 +466,7 @@ def run_comparison(configs: Iterable[dict], path, *, jobs: int = 1,
     _torch()
     jobs = check_positive_int(jobs, "jobs")
     configs = list(configs)
-    writer = JsonlWriter(path, resume=resume, name="--out")
+    writer = JsonlWriter(path, resume=resume, name="--out", kinds=("compare",), rescue=True)
     done = {r.get("key") for r in writer.existing}
     todo = [c for c in configs if config_key(c) not in done]
     with writer as f:
@@ -493,6 +493,7 @@ def run_comparison(configs: Iterable[dict], path, *, jobs: int = 1,
                     for fut in futures:
                         fut.cancel()
                     raise
+    writer.raise_if_rescued()   # a full disk: exit 1 naming the rescue file
     return read_records(path)
 
 

@@ -416,7 +416,8 @@ def record_key(d: dict) -> tuple:
     return (kind,) + tuple(frozen(d.get(f)) for f in KEY_FIELDS.get(kind, ()))
 
 
-def run_records(make, path=None, *, resume: bool = True, report: Callable | None = None) -> list:
+def run_records(make, path=None, *, resume: bool = True, report: Callable | None = None,
+                kinds: tuple[str, ...] | None = None) -> list:
     """Run a record generator, appending each record to ``path`` (JSON lines) as it finishes.
 
     ``make(skip)`` must return an iterator of records that leaves out the keys in
@@ -424,9 +425,10 @@ def run_records(make, path=None, *, resume: bool = True, report: Callable | None
     non-empty ``path`` is refused instead).  ``report(record)`` is called as
     each record finishes (progress lines).  Returns the records read back from
     ``path`` plus those of this run (as dicts).  Interrupting leaves every
-    finished record in the file.
+    finished record in the file.  ``kinds``: the record kinds ``path`` may
+    hold (another command's records are refused, :class:`~tnrnn.records.JsonlWriter`).
     """
-    writer = JsonlWriter(path, resume=resume, name="--out") if path is not None else None
+    writer = JsonlWriter(path, resume=resume, name="--out", kinds=kinds) if path is not None else None
     done = writer.existing if writer is not None else []
     skip = frozenset(record_key(d) for d in done)
     fresh = []

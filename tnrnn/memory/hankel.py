@@ -125,8 +125,12 @@ def _section_shape(n: int, rows, cols) -> tuple[int, int]:
     if rows is None and cols is None:
         rows = cols = (n + 1) // 2
     elif rows is None:
+        if isinstance(cols, int) and cols > n:   # named here: the default rows would be the one below 1
+            raise InvalidParameterError("cols", cols, f"an integer in 1..{n} (the number of samples)")
         rows = n + 1 - cols
     elif cols is None:
+        if isinstance(rows, int) and rows > n:
+            raise InvalidParameterError("rows", rows, f"an integer in 1..{n} (the number of samples)")
         cols = n + 1 - rows
     for name, v in (("rows", rows), ("cols", cols)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -542,6 +546,11 @@ def balanced_truncation(system: LinearRNN, width: int) -> Truncation:
     >>> bt1.width, bt1.lower_bound <= bt1.upper_bound
     (1, True)
     """
+    from ..validation import check_positive_int
+
+    n = system.W.shape[0]
+    if check_positive_int(width, "width") > n:   # the result could only be the system itself, narrower
+        raise InvalidParameterError("width", width, f"an integer in 1..{n} (the state size of the system)")
     LP, LQ = gramian_factors(system)
     return _truncate(system, LP, LQ, width)
 

@@ -441,7 +441,7 @@ def compile(circuit: Circuit, length: int, *, output: int | None = 0, max_memory
         that of an ``augmented`` kind on one-hot inputs, which is all its
         grid tensor reads (:mod:`tnrnn.network.forms`).
     length : int
-        ``T >= 1``.
+        ``T >= 1`` (a network of one step has no cut: :class:`~tnrnn.cuts.Cut` asks for ``T >= 2``).
     output : int or None
         The output channel contracted into ``WO`` (default 0); ``None``
         keeps all ``C`` channels as an extra open index ``"y"``.
@@ -477,7 +477,7 @@ def compile(circuit: Circuit, length: int, *, output: int | None = 0, max_memory
         raise InvalidParameterError("rac", type(circuit).__name__, "a tnrnn.RAC or another tnrnn circuit")
     if circuit.modulus is not None:
         raise InvalidParameterError("rac", repr(circuit), "a circuit over the reals (use tnrnn.ranks.engines for GF(p))")
-    T = check_positive_int(length, "length")
+    T = check_positive_int(length, "length")   # T = 1 is a network too (its grid tensor is one forward step)
     if output is not None:
         if isinstance(output, bool):
             raise InvalidParameterError("output", output, f"an integer in 0..{circuit.outputs - 1} or None")

@@ -339,7 +339,8 @@ class CopyMemory:
     def __post_init__(self):
         object.__setattr__(self, "memory", check_positive_int(self.memory, "memory"))
         object.__setattr__(self, "blanks", check_positive_int(self.blanks, "blanks"))
-        object.__setattr__(self, "alphabet", check_positive_int(self.alphabet, "alphabet"))
+        # one symbol is nothing to remember: the recall would be perfect without memory
+        object.__setattr__(self, "alphabet", check_positive_int(self.alphabet, "alphabet", minimum=2))
         if self.layout not in COPY_LAYOUTS:
             raise InvalidParameterError("layout", self.layout, "one of " + ", ".join(COPY_LAYOUTS))
 

@@ -231,7 +231,7 @@ def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bo
     if not resume and os.path.exists(fspath):
         os.remove(fspath)
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    writer = JsonlWriter(fspath, resume=True, name="--out")
+    writer = JsonlWriter(fspath, resume=True, name="--out", kinds=("train",), rescue=True)
     done = {r["key"]: r for r in writer.existing}
     results = {}
     todo = [c for c in configs if config_key(c) not in done]
@@ -262,6 +262,7 @@ def run_grid(configs: Iterable[dict], path, *, resume: bool = True, progress: bo
                 say(f"tnrnn train: {finished}/{len(configs)} configurations done")
     finally:
         writer.close()
+    writer.raise_if_rescued()   # a full disk: exit 1 naming the rescue file
     every = {**done, **results}
     return [every[config_key(c)] for c in configs if config_key(c) in every]
 

@@ -6,6 +6,7 @@ import json
 import sys
 
 from ...errors import InvalidParameterError
+from ...validation import parse_float
 
 
 def float_list(text: str, name: str) -> list[float]:
@@ -17,7 +18,7 @@ def float_list(text: str, name: str) -> list[float]:
     [0.1, 0.5]
     """
     try:
-        values = [float(p) for p in text.split(",") if p.strip()]
+        values = [parse_float(p) for p in text.split(",") if p.strip()]
     except ValueError:
         raise InvalidParameterError(name, text, "numbers separated by commas") from None
     if not values:
@@ -106,11 +107,12 @@ def int_at_least(name: str, minimum: int = 1):
     >>> int_at_least("--lags")("12")
     12
     """
+    from ...validation import parse_int
     from .._common import _argparse_type
 
     def check(text, n):
         try:
-            v = int(str(text).strip())
+            v = parse_int(str(text))
         except ValueError:
             raise InvalidParameterError(n, text, f"an integer >= {minimum}") from None
         if v < minimum:

@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from ...errors import InvalidParameterError
+from ...validation import parse_int
 from .._common import add_json_argument, add_term
 
 MEASURE_ARCHS = ("linear", "esn", "rnn", "rnn_tanh", "rnn_relu", "gru", "lstm", "mirnn", "rac", "scornn", "ssm", "gla",
@@ -34,7 +35,7 @@ def add_model_arguments(p) -> None:
                         "tnrnn train checkpoint, else detected from the weights; required for linear and esn)")
     p.add_argument("--nonlinearity", default=None, help="rnn: tanh (default) or relu; mirnn: its phi")
     p.add_argument("--activation", default="tanh", choices=("tanh", "identity"), help="esn: the reservoir's f")
-    add_term(p, "seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    add_term(p, "seed", type=parse_int, default=0, help="seed of the random inputs (default 0)")
     add_json_argument(p, "print the record as one JSON object")
 
 
@@ -95,8 +96,17 @@ def _check_finite_weights(model, path) -> None:
                                         f"{int((~np.isfinite(a)).sum())} non-finite entries)")
 
 
+def refuse_unused_model_options(args) -> None:
+    """``--nonlinearity`` with ``--arch linear`` or ``esn`` (their models have none to choose) is refused."""
+    arch = getattr(args, "arch", None)
+    if arch in ("linear", "esn") and getattr(args, "nonlinearity", None) is not None:
+        raise InvalidParameterError("--nonlinearity", args.nonlinearity,
+                                    f"no --nonlinearity with --arch {arch} (its model has no nonlinearity to choose)")
+
+
 def load_model(args):
     """The model ``args.model`` names, per ``args.arch`` (see the module docstring)."""
+    refuse_unused_model_options(args)
     path = args.model
     if not os.path.isfile(path):
         raise InvalidParameterError("MODEL", path, "an existing weights file")
@@ -161,6 +171,12 @@ def _draw(name):
 _DRAWERS = {"capacity": _draw("plot_capacity"), "retention": _draw("plot_retention"),
             "horizon": _draw("plot_horizon"), "lyapunov": _draw("plot_lyapunov")}
 
+#: The fields each measure's figure reads as numbers (:func:`tnrnn.cli.plot.check_number_fields`).
+_NUMBERS = {"capacity": ("total", "total_stderr", "lags", "profile", "raw", "stderr", "null", "bound"),
+            "retention": (),
+            "horizon": ("lags", "mean", "spread", "horizon", "horizon_at_least", "area"),
+            "lyapunov": ("exponents", "spread", "maximal", "sum", "steps")}
+
 
 def _register_plot_kinds() -> None:
     """``tnrnn plot FILE`` re-draws the records of every measure (and of ``memory compare``)."""
@@ -168,7 +184,7 @@ def _register_plot_kinds() -> None:
 
     for name, draw in _DRAWERS.items():
         register_kind(name, lambda r, name=name: name in (r.get("kind"), r.get("measure")),
-                      lambda records, args, draw=draw: draw(records, args.output, args.title))
+                      lambda records, args, draw=draw: draw(records, args.output, args.title), numbers=_NUMBERS[name])
 
     def draw_compare(records, args):
         from ...plotting.measures import plot_compare

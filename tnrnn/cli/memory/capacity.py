@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ...validation import parse_float, parse_int
 from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
@@ -31,16 +32,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "standard error, and MC = sum_k MC_k.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    add_term(p, "lags", type=int, default=None, help="K: lags 1..K, or 0..K-1 with --first-lag 0 (default twice the state size)")
-    p.add_argument("--first-lag", type=int, default=1, choices=(0, 1),
+    add_term(p, "lags", type=parse_int, default=None, help="K: lags 1..K, or 0..K-1 with --first-lag 0 (default twice the state size)")
+    p.add_argument("--first-lag", type=parse_int, default=1, choices=(0, 1),
                    help="1: lags 1..K (Jaeger, reservoirpy; default); 0: lags 0..K-1")
-    add_term(p, "length", short=False, type=int, default=None,
+    add_term(p, "length", short=False, type=parse_int, default=None,
                    help="series length (default washout + max(20000, 50 K))")
-    p.add_argument("--washout", type=int, default=None, help="dropped first steps (default the last lag)")
-    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=float, default=0.2, help="held-out fraction of the rows (default 0.2)")
-    p.add_argument("--ridge", type=float, default=0.0,
+    p.add_argument("--washout", type=parse_int, default=None, help="dropped first steps (default the last lag)")
+    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=parse_float, default=0.2, help="held-out fraction of the rows (default 0.2)")
+    p.add_argument("--ridge", type=parse_float, default=0.0,
                    help="ridge penalty lambda (default 0: least squares by SVD; reservoirpy uses 1e-6)")
-    p.add_argument("--amplitude", type=float, default=0.8, help="u(t) uniform in [-a, a] (default 0.8)")
+    p.add_argument("--amplitude", type=parse_float, default=0.8, help="u(t) uniform in [-a, a] (default 0.8)")
     p.add_argument("--correction", default="shuffle", choices=("shuffle", "none"),
                    help="subtract the shuffled-target null expectation (default) or not")
     p.add_argument("--exact", action="store_true",

@@ -8,6 +8,7 @@ import os
 import sys
 
 from ...errors import InvalidParameterError
+from ...validation import parse_float, parse_int
 from .._common import add_json_argument, add_term, check_resume, declare
 from ._common import note
 
@@ -44,10 +45,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_term(p, "length", short=False, dest="lengths", deprecated=("--lengths",), default=None,
              help="training lengths, e.g. 8,16")
     add_term(p, "seeds", default=None, help="seeds, e.g. 0:9")
-    add_term(p, "max-steps", type=int, default=None, help="most training steps per network")
-    add_term(p, "target-accuracy", dest="target", deprecated=("--target",), type=float, default=None,
+    add_term(p, "max-steps", type=parse_int, default=None, help="most training steps per network")
+    add_term(p, "target-accuracy", dest="target", deprecated=("--target",), type=parse_float, default=None,
              help="validation accuracy that stops training")
-    add_term(p, "workers", dest="jobs", deprecated=("--jobs",), type=int, default=1, help="worker processes (default 1)")
+    add_term(p, "workers", dest="jobs", deprecated=("--jobs",), type=parse_int, default=1, help="worker processes (default 1)")
     add_json_argument(p, "print the summary rows and tests as one JSON object")
     declare(p, "records", "figure")
     p.set_defaults(func=run)

@@ -137,7 +137,8 @@ def run(args) -> int:
         best = "-" if rec.trained_l1 is None else f"{rec.trained_l1:.2e}"
         report(f"{rec.target} m={rec.width}: bound {rec.lower_bound:.2e}, bt {rec.bt_l1:.2e}, trained best {best}")
 
-    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done)
+    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done,
+                          kinds=("approximation",))
     widths = set(s["widths"])
     records = [r for r in records if r.get("kind") == "approximation" and r["target"] in names
                and r["width"] in widths and r["horizon"] == s["horizon"] and r["dt"] == s["dt"]

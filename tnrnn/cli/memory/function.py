@@ -94,6 +94,9 @@ def run(args) -> int:
         raise InvalidParameterError("--time", args.time, "'discrete' for --arch " + args.arch)
     dt = args.dt if args.dt is not None else (0.05 if args.time == "continuous" else 1.0)
     closed = None
+    from ._measures import refuse_unused_model_options
+
+    refuse_unused_model_options(args)
     if args.arch == "linear":
         model = _read_linear(args.model, args.time, dt)
         label = repr(model)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ...validation import parse_float, parse_int
 from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
@@ -27,13 +28,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "(exponential vs power law), its area, and the horizon at --tol of the maximum.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    add_term(p, "lags", type=int, default=32, help="K: lags 0..K-1, over sequences of K steps (default 32)")
-    p.add_argument("--sequences", type=int, default=16, help="random sequences averaged over (default 16)")
+    add_term(p, "lags", type=parse_int, default=32, help="K: lags 0..K-1, over sequences of K steps (default 32)")
+    p.add_argument("--sequences", type=parse_int, default=16, help="random sequences averaged over (default 16)")
     add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="gaussian",
              choices=("gaussian", "uniform", "onehot"),
                    help="input distribution (default gaussian)")
-    p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
-    add_term(p, "horizon-tol", dest="tol", deprecated=("--tol",), type=float, default=1e-3,
+    p.add_argument("--scale", type=parse_float, default=1.0, help="input scale (default 1)")
+    add_term(p, "horizon-tol", dest="tol", deprecated=("--tol",), type=parse_float, default=1e-3,
                    help="horizon tolerance relative to the maximum, in (0, 1) (default 1e-3)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ...validation import parse_float, parse_int
 from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
@@ -26,14 +27,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "sequences).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    p.add_argument("--steps", type=int, default=500, help="steps accumulated after the washout (default 500)")
-    p.add_argument("--washout", type=int, default=100, help="steps discarded first (default 100)")
-    p.add_argument("--sequences", type=int, default=4, help="independent input sequences (default 4)")
+    p.add_argument("--steps", type=parse_int, default=500, help="steps accumulated after the washout (default 500)")
+    p.add_argument("--washout", type=parse_int, default=100, help="steps discarded first (default 100)")
+    p.add_argument("--sequences", type=parse_int, default=4, help="independent input sequences (default 4)")
     add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="gaussian",
              choices=("gaussian", "uniform", "onehot"),
                    help="input distribution (default gaussian)")
-    p.add_argument("--scale", type=float, default=1.0, help="input scale (default 1)")
-    p.add_argument("--exponents", type=int, default=None, help="only the largest p exponents (default all)")
+    p.add_argument("--scale", type=parse_float, default=1.0, help="input scale (default 1)")
+    p.add_argument("--exponents", type=parse_int, default=None, help="only the largest p exponents (default all)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p

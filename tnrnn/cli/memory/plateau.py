@@ -44,8 +44,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_term(p, "target", default="shift", help="shift (default), airy or twoparts")
-    p.add_argument("--delays", default=[2.0, 4.0, 6.0, 8.0], type=float_list_type("--delays", low=0),
-                   help="memory positions, comma list of numbers >= 0 (default 2,4,6,8)")
+    p.add_argument("--delays", default=[2.0, 4.0, 6.0, 8.0], type=float_list_type("--delays", low=0, open_low=True),
+                   help="memory positions, comma list of numbers > 0 (default 2,4,6,8)")
     add_term(p, "hidden", dest="width", deprecated=("--width",), type=int_at_least("--hidden"), default=8,
              help="hidden width (default 8)")
     p.add_argument("--horizon", type=positive_float("--horizon"), default=16.0, help="time horizon (default 16)")
@@ -120,7 +120,8 @@ def run(args) -> int:
         p = f">{rec.steps}" if rec.plateau is None else str(rec.plateau)
         report(f"{rec.target} seed {rec.seed}: plateau {p} steps, final loss {rec.final_loss:.2e}")
 
-    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done)
+    records = run_records(make, args.out, resume=args.resume, report=None if report is None else done,
+                          kinds=("plateau",))
     names = {parse_target(f"{base}:{d:g}").name for d in args.delays}
     records = [r for r in records if r.get("kind") == "plateau" and r["target"] in names
                and r["width"] == args.width and r["horizon"] == args.horizon and r["dt"] == args.dt

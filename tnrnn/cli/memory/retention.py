@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ...validation import parse_float, parse_int
 from .._common import add_term, declare
 from ._measures import add_model_arguments, check_int, check_number, emit_measure, load_model
 
@@ -31,17 +32,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "memory lengths at --threshold.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_arguments(p)
-    add_term(p, "lags", type=int, default=16, help="K: lags 0..K-1 (default 16)")
+    add_term(p, "lags", type=parse_int, default=16, help="K: lags 0..K-1 (default 16)")
     add_term(p, "input-dist", dest="inputs", deprecated=("--inputs",), default="onehot", choices=("onehot", "gaussian"),
              help="symbols or Gaussian inputs")
-    p.add_argument("--window", type=int, default=4, help="tokens per semantic window (default 4)")
-    p.add_argument("--sequences", type=int, default=256, help="independent sequences (default 256)")
-    p.add_argument("--rows", type=int, default=8, help="steps read per sequence (default 8)")
-    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=float, default=0.25, help="held-out fraction of sequences (default 0.25)")
-    p.add_argument("--ridge", type=float, default=1e-3, help="linear probe's ridge penalty per training row (default 1e-3)")
-    p.add_argument("--threshold", type=float, default=0.5, help="memory-length threshold in [0, 1] (default 0.5)")
+    p.add_argument("--window", type=parse_int, default=4, help="tokens per semantic window (default 4)")
+    p.add_argument("--sequences", type=parse_int, default=256, help="independent sequences (default 256)")
+    p.add_argument("--rows", type=parse_int, default=8, help="steps read per sequence (default 8)")
+    add_term(p, "test-fraction", dest="test_size", deprecated=("--test-size",), type=parse_float, default=0.25, help="held-out fraction of sequences (default 0.25)")
+    p.add_argument("--ridge", type=parse_float, default=1e-3, help="linear probe's ridge penalty per training row (default 1e-3)")
+    p.add_argument("--threshold", type=parse_float, default=0.5, help="memory-length threshold in [0, 1] (default 0.5)")
     p.add_argument("--no-kernel", action="store_true", help="skip the kernel probe (faster)")
-    p.add_argument("--landmarks", type=int, default=256, help="Nystrom landmarks of the kernel probe (default 256)")
+    p.add_argument("--landmarks", type=parse_int, default=256, help="Nystrom landmarks of the kernel probe (default 256)")
     declare(p, "records", "figure")
     p.set_defaults(func=run)
     return p
