@@ -143,7 +143,7 @@ def test_run_grid_resume_and_interrupt(tmp_path):
         calls.append(config_key(c))
         if len(calls) == 3 and interrupt[0]:
             raise KeyboardInterrupt
-        return {"key": config_key(c), "config": c, "params": 1, "test_accuracy": c["depth"] / 10 + c["seed"],
+        return {"kind": "train", "key": config_key(c), "config": c, "params": 1, "test_accuracy": c["depth"] / 10 + c["seed"],
                 "spectrum": {"trained": {"effective_rank": 1.0}, "untrained": {"effective_rank": 1.0}}}
 
     path = tmp_path / "r" / "records.jsonl"
