@@ -232,14 +232,14 @@ def test_records_name_the_kind_and_rac_records_keep_their_keys():
     assert ssm.to_dict()["circuit"] == "ssm" and "circuit" not in rac.to_dict()
     assert RankBounds.from_dict(json.loads(ssm.to_json())) == ssm
     assert RankBounds.from_dict(rac.to_dict()).circuit == "rac"
-    assert ssm.theorem_lower is None and ssm.mincut_upper is None
+    assert ssm.theorem_lower is None and ssm.mincut_upper is not None and ssm.mincut_upper >= ssm.lower
     assert "monomial" in ssm.details["upper_bounds"]
 
 
 @pytest.mark.parametrize("kwargs,name", [
     (dict(cut="interleaved"), "cut"),
     (dict(cut="0,2|1,3"), "cut"),
-    (dict(mincut=True), "mincut"),
+    (dict(mincut="yes"), "mincut"),
     (dict(engine="factored"), "engine"),
     (dict(circuit="lstm"), "circuit"),
     (dict(depth=0), "depth"),
@@ -254,7 +254,6 @@ def test_unsupported_combinations_are_refused(kwargs, name):
 @pytest.mark.parametrize("extra,needle", [
     (["--circuit", "ssm", "--cut", "interleaved"], "prefix cut"),
     (["--circuit", "gla", "--cut", "prefix:0"], "cut"),
-    (["--circuit", "ssm", "--mincut"], "mincut"),
     (["--circuit", "gla", "--engine", "factored"], "engine"),
     (["--circuit", "lstm"], "'rac', 'ssm', 'gla'"),
 ])
@@ -274,3 +273,13 @@ def test_cli_table_and_out(tmp_path, capsys):
     assert main(["bounds", "--circuit", "ssm", "-L", "1,2", "-R", "2", "-M", "2", "-T", "4,6", "--out", str(out),
                  "--resume"]) == 0
     assert "4 already there" in capsys.readouterr().err
+
+
+def test_the_min_cut_of_the_compiled_network_is_an_upper_candidate():
+    """One gla layer compiles to an MPS of bond R^2 + 1 (its min-cut), above the automaton bound R + 1;
+    one ssm layer's MPS bond R + 1 equals it."""
+    gla = rank_bounds(circuit="gla", depth=1, hidden=2, inputs=3, length=6, mincut=True)
+    assert gla.mincut_upper == 2 * 2 + 1 and gla.upper == 3 and gla.upper_source == "automaton bound"
+    ssm = rank_bounds(circuit="ssm", depth=1, hidden=3, inputs=4, length=6, mincut=True)
+    assert ssm.mincut_upper == ssm.upper == 4
+    assert rank_bounds(circuit="ssm", depth=2, hidden=2, inputs=2, length=6, mincut=False).mincut_upper is None

@@ -7,6 +7,7 @@ record saying what is proven and where each number came from.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from ..circuits import RAC, Circuit, CircuitSpec
@@ -46,18 +47,19 @@ def _check_options(engine, samples, margin, threads, progress):
         raise InvalidParameterError("progress", progress, "None or a tqdm-like callable wrapping an iterable")
 
 
-def _mincut(depth, hidden, inputs, cut, mincut, max_memory=None):
-    """The min-cut bound, or None when not asked for (or too large for ``"auto"``)."""
+def _mincut(depth, hidden, inputs, cut, mincut, max_memory=None, kind="rac"):
+    """The min-cut bound of the compiled network of ``kind``, or None when not asked for (or too large for
+    ``"auto"``)."""
     if mincut not in (True, False, "auto"):
         raise InvalidParameterError("mincut", mincut, "True, False or 'auto'")
     if mincut is False:
         return None
     from ..network.core import num_tensors_closed_form
-    if mincut == "auto" and num_tensors_closed_form(depth, cut.length) > MINCUT_AUTO_TENSORS:
+    if mincut == "auto" and num_tensors_closed_form(depth, cut.length, kind) > MINCUT_AUTO_TENSORS:
         return None
     from ..network.mincut import mincut_bound_for
 
-    return mincut_bound_for(depth, hidden, inputs, cut.length, cut, max_memory=max_memory).bound
+    return mincut_bound_for(depth, hidden, inputs, cut.length, cut, kind=kind, max_memory=max_memory).bound
 
 
 #: What each entry of :attr:`RankBounds.miss_bounds` bounds.
@@ -332,10 +334,8 @@ def _exact_attempts(make, the_cut, *, prime, seed, engine, samples, margin, uppe
 
 
 def _check_kind_mincut(kind: str, mincut) -> None:
-    if mincut not in (False, "auto"):
-        allowed = "False or 'auto'" if mincut is True else "True, False or 'auto'"
-        raise InvalidParameterError("mincut", mincut, f"{allowed} for {kind} circuits (the certified track computes "
-                                    "min-cut bounds for rac only)")
+    if mincut not in (True, False, "auto"):
+        raise InvalidParameterError("mincut", mincut, "True, False or 'auto'")
 
 
 def _check_kind_engine(kind: str, engine, the_cut) -> None:
@@ -369,6 +369,10 @@ def _kind_rank_bounds(kind, depth, hidden, inputs, length, cut, method, *, seed,
     t0 = time.perf_counter()
     up = kind_upper(spec, the_cut)   # once per call
     L, R, M = spec.depth, spec.hidden, spec.inputs
+    # the min-cut of the kind's compiled network is a proven upper bound too (docs/networks_kinds.rst)
+    mc = _mincut(L, R, M, the_cut, mincut, max_memory, kind=kind)
+    if mc is not None and mc < up.value:
+        up = dataclasses.replace(up, value=mc, source="min-cut")
     lower, lower_source, result, attempts = 1, "nonzero function", None, None
     if method == "exact" and lower < up.value:
         def make(prime_, seed_):
@@ -392,7 +396,7 @@ def _kind_rank_bounds(kind, depth, hidden, inputs, length, cut, method, *, seed,
             lower = result.rank
             lower_source = f"GF({p}) rank, {result.engine} engine, seed {seed}"
     return _record((L, R, M), the_cut, lower=lower, lower_source=lower_source, upper=up.value,
-                   upper_source=up.source, theorem=None, degree=up.degree, caps=up.caps, mincut=None,
+                   upper_source=up.source, theorem=None, degree=up.degree, caps=up.caps, mincut=mc,
                    method=method, weights="generic", result=result, seed=seed,
                    seconds=time.perf_counter() - t0, attempts=attempts, circuit=kind, upper_details=up.details)
 
