@@ -47,13 +47,19 @@ def _summary(path):
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _repro(kind: str, data: str):
+def _repro(name: str):
     def draw(out):
-        from tnrnn.tasks.experiments import plot_accuracy, plot_effective_rank, plot_success
+        from tnrnn.tasks.report import draw_figure, preset_records
 
-        {"success": plot_success, "accuracy": plot_accuracy, "rank": plot_effective_rank}[kind](_summary(data), out)
+        draw_figure(name, preset_records(os.path.join(ROOT, "docs", "data")), out)
 
     return draw
+
+
+def _copy(out):
+    from tnrnn.tasks.experiments import plot_accuracy
+
+    plot_accuracy(_summary("docs/data/repro_copy.jsonl"), out)
 
 
 #: Every figure, in the order of the docs. Commands run from the repository root.
@@ -74,20 +80,20 @@ FIGURES = (
     Figure("teacher", "tnrnn plot docs/data/teacher/records.jsonl --plot {out}"),
     Figure("measures_compare", "tnrnn plot docs/data/measures_compare.jsonl --plot {out}"),
     Figure("reproducing_success", "python docs/figures.py reproducing_success  "
-                                  "# tnrnn.tasks.plot_success(rows of docs/data/repro_summary.jsonl)"),
+                                  "# tnrnn.tasks.report.draw_figure (per-seed records of docs/data/repro_records.jsonl)"),
     Figure("reproducing_accuracy", "python docs/figures.py reproducing_accuracy  "
-                                   "# tnrnn.tasks.plot_accuracy(rows of docs/data/repro_summary.jsonl)"),
+                                   "# tnrnn.tasks.report.draw_figure (per-seed records of docs/data/repro_records.jsonl)"),
     Figure("reproducing_rank", "python docs/figures.py reproducing_rank  "
-                               "# tnrnn.tasks.plot_effective_rank(rows of docs/data/repro_summary.jsonl)"),
+                               "# tnrnn.tasks.report.draw_figure (per-seed records of docs/data/repro_records.jsonl)"),
     Figure("reproducing_copy", "python docs/figures.py reproducing_copy  "
                                "# tnrnn.tasks.plot_accuracy(records of docs/data/repro_copy.jsonl)"),
 )
 
 _LIBRARY = {
-    "reproducing_success": _repro("success", "docs/data/repro_summary.jsonl"),
-    "reproducing_accuracy": _repro("accuracy", "docs/data/repro_summary.jsonl"),
-    "reproducing_rank": _repro("rank", "docs/data/repro_summary.jsonl"),
-    "reproducing_copy": _repro("accuracy", "docs/data/repro_copy.jsonl"),
+    "reproducing_success": _repro("reproducing_success"),
+    "reproducing_accuracy": _repro("reproducing_accuracy"),
+    "reproducing_rank": _repro("reproducing_rank"),
+    "reproducing_copy": _copy,
 }
 
 

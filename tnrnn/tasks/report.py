@@ -174,19 +174,42 @@ def first_run_tables(summary_rows: list[dict], adjust: str = "holm") -> str:
 
 
 def _read_jsonl(path):
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    from ..records import read_records
+
+    return read_records(path, missing_ok=False)
+
+
+#: The reproduction's figures, drawn from the preset arm's per-seed records (``docs/figures.py`` draws them too).
+FIGURES = ("reproducing_success", "reproducing_accuracy", "reproducing_rank")
+
+
+def preset_records(data_dir) -> list[dict]:
+    """The per-seed records of the preset rule (patience 4, cap 3000) in ``data_dir/repro_records.jsonl``."""
+    records_path = os.path.join(data_dir, "repro_records.jsonl")
+    if not os.path.isfile(records_path):
+        raise InvalidParameterError("data_dir", os.fspath(data_dir), "a folder with repro_records.jsonl")
+    return [r for r in _read_jsonl(records_path) if arm_of(r) == PRESET_ARM]
+
+
+def draw_figure(name: str, preset: list[dict], path, *, threshold: float = 0.9) -> None:
+    """Draw the reproduction's figure ``name`` (one of :data:`FIGURES`) from the preset arm's records."""
+    from .experiments import plot_accuracy, plot_effective_rank, plot_success
+
+    draw = {"reproducing_success": lambda p: plot_success(preset, p, threshold=threshold),
+            "reproducing_accuracy": lambda p: plot_accuracy(preset, p),
+            "reproducing_rank": lambda p: plot_effective_rank(preset, p)}
+    if name not in draw:
+        raise InvalidParameterError("name", name, "one of " + ", ".join(FIGURES))
+    draw[name](path)
 
 
 def write_report(data_dir, out_dir, figures_dir=None, *, threshold: float = 0.9, adjust: str = "holm") -> list[str]:
     """Write the tables (and the figures, with ``figures_dir``) from ``data_dir``; returns the paths written."""
-    from .experiments import format_summary, plot_accuracy, plot_effective_rank, plot_success
+    from .experiments import format_summary
 
-    records_path = os.path.join(data_dir, "repro_records.jsonl")
-    if not os.path.isfile(records_path):
-        raise InvalidParameterError("data_dir", os.fspath(data_dir), "a folder with repro_records.jsonl")
-    records = _read_jsonl(records_path)
-    preset = [r for r in records if arm_of(r) == PRESET_ARM]
+    records = _read_jsonl(os.path.join(data_dir, "repro_records.jsonl")) if os.path.isfile(
+        os.path.join(data_dir, "repro_records.jsonl")) else []
+    preset = preset_records(data_dir)
     written = []
 
     def put(name, text):
@@ -205,11 +228,9 @@ def write_report(data_dir, out_dir, figures_dir=None, *, threshold: float = 0.9,
         put("reproducing_first_run.txt", first_run_tables(_read_jsonl(summary_path), adjust))
     if figures_dir is not None:
         os.makedirs(figures_dir, exist_ok=True)
-        for name, draw in (("reproducing_success.png", lambda p: plot_success(preset, p, threshold=threshold)),
-                           ("reproducing_accuracy.png", lambda p: plot_accuracy(preset, p)),
-                           ("reproducing_rank.png", lambda p: plot_effective_rank(preset, p))):
-            path = os.path.join(figures_dir, name)
-            draw(path)
+        for name in FIGURES:
+            path = os.path.join(figures_dir, name + ".png")
+            draw_figure(name, preset, path, threshold=threshold)
             written.append(path)
     return written
 
