@@ -67,8 +67,8 @@ FIGURES = (
     Figure("ranks", "tnrnn bounds --depth 1,2,3 --hidden 3 --inputs 3 --length 2:12:2 --plot {out}", slow=True),
     Figure("cut", "tnrnn draw -L 2 -R 2 -M 4 -T 6 --plot {out}"),
     Figure("network_ssm", "tnrnn draw --circuit ssm -L 2 -R 2 -M 2 -T 4 --cut start-end --plot {out}"),
-    Figure("gated_ssm_vs_length", "tnrnn bounds --circuit ssm -L 1:3 -R 2 -M 3 -T 2:12:2 --plot {out}", slow=True),
-    Figure("gated_gla_vs_length", "tnrnn bounds --circuit gla -L 1:3 -R 2 -M 3 -T 2:12:2 --plot {out}", slow=True),
+    Figure("gated_ssm_vs_length", "tnrnn plot docs/data/gated_ssm_vs_length.jsonl --plot {out}"),
+    Figure("gated_gla_vs_length", "tnrnn plot docs/data/gated_gla_vs_length.jsonl --plot {out}"),
     Figure("bounds_table",
            "python benchmarks/bounds_table.py docs/data/bounds_table.jsonl {rst} {out}"),
     Figure("memory_function", "tnrnn memory function docs/data/linear.npz --arch linear --time continuous "

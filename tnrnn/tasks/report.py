@@ -25,7 +25,6 @@ The arm of a record is its ``(patience, max_steps)``; the preset's is ``(4, 3000
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
