@@ -63,3 +63,8 @@ def test_tiny_run_table_figure_and_plot_round_trip(tmp_path, capsys):
     assert main(["plot", str(out / "records.jsonl"), "--plot", str(tmp_path / "again.png"), "--quiet"]) == 0
     assert os.path.getsize(tmp_path / "again.png") > 0
     assert "depth-1 floor" in capsys.readouterr().out
+    # the one resume rule: a folder with records is refused without --resume; --resume retrains nothing
+    assert main(args) == 2 and "--resume" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0
+    with open(out / "records.jsonl") as f:
+        assert len(f.readlines()) == len(kinds)

@@ -185,14 +185,21 @@ def run(args) -> int:
     if spec["device"].startswith("cuda") and not torch.cuda.is_available():
         raise InvalidParameterError("--device", spec["device"], "cpu (torch sees no CUDA device here)")
     torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)   # vanishing products otherwise run at denormal speed
+    from ._common import check_resume
+
+    check_resume(args, os.path.join(out, "records.jsonl"))   # the one resume rule: --resume or --fresh
+    # vanishing products otherwise run at denormal speed; the process-wide flag is restored afterwards, so
+    # that an in-process caller (tests, notebooks) keeps IEEE subnormals
+    torch.set_flush_denormal(True)
     try:
         records = run_experiment(spec, out, resume=not args.fresh, progress=say_enabled, log=say,
                                  max_memory=args.max_memory)
     except KeyboardInterrupt:
         print(f"tnrnn train: interrupted; finished students are in {os.path.join(out, 'records.jsonl')} "
-              "(run the same command again to resume)", file=sys.stderr)
+              "(run the same command with --resume to continue)", file=sys.stderr)
         return 130
+    finally:
+        torch.set_flush_denormal(False)
     from ..tasks.teacher_report import format_teacher_table, plot_teacher
 
     figure = None

@@ -449,7 +449,8 @@ def run_experiment(spec: dict, out, *, resume: bool = True, progress: bool = Fal
     M, R = spec["inputs"], spec["hidden"]
     widths = student_widths(spec["depths"], R, M, spec["budgets"])
     train = {k: spec[k] for k in TRAIN_DEFAULTS}
-    writer = JsonlWriter(path, resume=True, name="--out", key=lambda r: r.get("key"))
+    writer = JsonlWriter(path, resume=True, name="--out", key=lambda r: r.get("key"),
+                         kinds=("teacher-spectrum", "teacher-student"))
     done = {r.get("key") for r in writer.existing}
     try:
         for RT in spec["teacher_hidden"]:
