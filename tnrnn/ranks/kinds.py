@@ -12,8 +12,9 @@ gives the bounds that hold for every registered kind, for prefix cuts
     at the cut through an affine map of rank at most ``R`` (``R + 1`` for
     ``ssm`` and ``gla``, whose state is affine in the cut state; ``R`` for ``rac``).
 ``monomial bound`` (any depth)
-    (``monomial bound + lemma`` where a proven lemma of :data:`LEMMAS` groups
-    monomials whose coefficients are proportional.)  The number of monomials in the states at the cut that the output can
+    Where a proven lemma of :data:`LEMMAS` applies, ``monomial bound + lemma``:
+    the lemma bounds the rank of blocks of rows of the coefficient matrix.
+    The number of monomials in the states at the cut that the output can
     contain, counted by running the kind's step over sets of exponent
     vectors (:func:`tnrnn.ranks.support.monomial_bound`); where that count
     would cost too much, its *majorant* ``prod_g C(n_g + d_g, n_g)`` from the
