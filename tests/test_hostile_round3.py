@@ -61,6 +61,8 @@ def linear_npz(tmp_path_factory):
     (["memory", "function", "{npz}", "--arch", "linear", "--directions", "1000000000"], "--directions"),
 ])
 def test_sizes_growing_with_an_option_are_estimated_before_allocation(linear_npz, argv, option):
+    if argv[1] in ("lyapunov", "horizon"):   # measured through torch (autograd, Jacobians)
+        pytest.importorskip("torch")
     line = _one_line(_tnrnn(*[a.format(npz=linear_npz) for a in argv]))
     assert "estimated" in line and option in line and "missed" not in line
 
@@ -78,6 +80,7 @@ def test_compare_lengths_are_estimated_before_any_data(tmp_path):
 
 @pytest.mark.slow
 def test_quiet_compare_prints_nothing_on_a_pipe(tmp_path):
+    pytest.importorskip("torch")
     r = _tnrnn("memory", "compare", "--preset", "smoke", "--units", "gru", "--length", "8", "--seeds", "0",
                "--max-steps", "3", "--out", str(tmp_path / "c"), "-q", timeout=600)
     assert r.returncode == 0, r.stderr
@@ -108,6 +111,7 @@ def test_resume_onto_another_commands_records_is_one_line(tmp_path, argv, conten
 
 
 def test_train_and_compare_folders_holding_bounds_records_are_refused(tmp_path):
+    pytest.importorskip("torch")
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "records.jsonl").write_text(_BOUNDS_LINE)
     line = _one_line(_tnrnn("train", "copy", "--preset", "cpu", "--out", str(tmp_path / "t"), "--resume", "-q"))
@@ -328,6 +332,8 @@ def test_weights_errors_name_the_file_and_the_option(tmp_path):
 
 @pytest.mark.parametrize("measure", ["capacity", "horizon", "lyapunov"])
 def test_plot_of_measure_records_whose_fields_are_strings_is_one_line(tmp_path, linear_npz, measure):
+    if measure != "capacity":   # horizon and lyapunov records are made through torch
+        pytest.importorskip("torch")
     import json
 
     from tnrnn.cli import main
