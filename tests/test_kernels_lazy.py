@@ -49,4 +49,6 @@ def test_rank_bounds_seconds_exclude_warm_up(monkeypatch):
         wall = time.perf_counter() - t0
     finally:
         _kernels.kernels.cache_clear()
-    assert 0 <= rec.seconds <= wall - 3.0 + 0.05
+    # the 3 s warm-up is subtracted: a record that kept it would be within the run's overhead of the wall time
+    # (the margin is half the sleep, so a loaded machine cannot flip the check)
+    assert 0 <= rec.seconds <= wall - 1.5

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tnrnn.errors import InvalidParameterError
+from tnrnn.stats import holm
 from tnrnn.tasks.teacher import (
     choose_teacher,
     draw_teacher,
@@ -26,7 +27,7 @@ from tnrnn.tasks.teacher import (
     save_teacher,
     start_end_spectrum,
 )
-from tnrnn.tasks.teacher_report import holm, teacher_table
+from tnrnn.tasks.teacher_report import teacher_table
 
 SHIPPED = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "teacher")
 

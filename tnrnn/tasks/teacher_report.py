@@ -12,7 +12,8 @@ depth comparison of the table (all teachers, lengths and shapes).
 
 Examples
 --------
->>> holm([0.01, 0.04, 0.03])
+>>> from tnrnn.stats import holm
+>>> holm([0.01, 0.04, 0.03]).round(4).tolist()
 [0.03, 0.06, 0.06]
 """
 
@@ -23,26 +24,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["holm", "teacher_table", "format_teacher_table", "plot_teacher", "is_teacher_record"]
+__all__ = ["teacher_table", "format_teacher_table", "plot_teacher", "is_teacher_record"]
 
 #: Floors at or below this are float64 SVD noise (the matricization's rank is below the bound): shown as 0.
 FLOOR_NOISE = 1e-12
-
-
-def holm(p_values) -> list[float]:
-    """Holm's step-down adjustment of ``p_values`` (family-wise error), in the input order; ``nan`` stays ``nan``.
-
-    ``p_(i)`` sorted ascending becomes ``max_{j <= i} min(1, (m - j + 1) p_(j))`` over the ``m`` finite values.
-    """
-    p = [float(v) for v in p_values]
-    idx = [i for i, v in enumerate(p) if math.isfinite(v)]
-    m = len(idx)
-    out = [float("nan")] * len(p)
-    running = 0.0
-    for rank, i in enumerate(sorted(idx, key=lambda k: p[k])):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        out[i] = round(running, 15)
-    return out
 
 
 def is_teacher_record(r: dict) -> bool:
@@ -84,7 +69,9 @@ def teacher_table(records: Iterable[dict]) -> list[dict]:
             ref_err = [r["test_error"] for r in cells[ref[0]]]
             row["p_vs_depth1"] = mann_whitney_test(err, ref_err).p_value
         rows.append(row)
-    for row, adj in zip(rows, holm([r["p_vs_depth1"] for r in rows]), strict=True):
+    from ..stats import holm
+
+    for row, adj in zip(rows, holm([r["p_vs_depth1"] for r in rows]).tolist(), strict=True):
         row["p_holm"] = adj
     return rows
 
