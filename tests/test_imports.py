@@ -137,3 +137,31 @@ def test_import_tnrnn_loads_no_heavy_dependency():
 
 def test_typed_marker_is_shipped():
     assert (ROOT / "py.typed").exists()
+
+
+def test_import_tnrnn_is_lazy_and_every_public_name_resolves():
+    """``import tnrnn`` loads no subpackage (PEP 562); each public name is the object its module defines."""
+    code = "import sys, tnrnn; print(','.join(sorted(m for m in sys.modules if m.startswith('tnrnn.'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "tnrnn._version"
+    import importlib
+
+    for name in tnrnn.__all__:
+        module = tnrnn._LAZY.get(name)
+        if module is None and name in tnrnn._LAZY:
+            assert getattr(tnrnn, name) is importlib.import_module(f"tnrnn.{name}")
+        elif module is not None:
+            assert getattr(tnrnn, name) is getattr(importlib.import_module(f"tnrnn.{module}"), name), name
+    assert set(tnrnn.__all__) <= set(dir(tnrnn))
+    try:
+        tnrnn.no_such_name
+    except AttributeError as err:
+        assert "no_such_name" in str(err)
+    else:
+        raise AssertionError("an unknown attribute resolved")
+
+
+def test_the_bench_function_is_not_shadowed_by_its_subpackage():
+    code = "import tnrnn.bench.run, tnrnn; print(callable(tnrnn.bench) and tnrnn.bench.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "tnrnn.bench.run"

@@ -18,37 +18,63 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
 (140, 140, True, 35)
 """
 
-from . import bridge, errors, memory, tasks
+import importlib
+import sys
+import types
+
 from ._version import __version__
-from .bench import BenchRecord, bench
 
-# trained networks
-from .bridge import EmpiricalSpectrum, empirical_spectrum, from_module, load_weights
+#: Public names -> the module that defines them.  Nothing is imported until a name is
+#: first used (PEP 562), so ``import tnrnn`` and small CLI queries stay instant.
+_LAZY = {
+    # subpackages
+    "bridge": None, "errors": None, "memory": None, "tasks": None,
+    # the certified track
+    "RAC": "circuits", "Cut": "cuts", "TnrnnError": "errors",
+    "RankBounds": "ranks", "cut_rank": "ranks", "exact_rank": "ranks", "format_table": "ranks",
+    "list_engines": "ranks", "rank_bounds": "ranks",
+    # the tensor-network track
+    "CircuitNetwork": "network", "ContractionCost": "network", "MinCut": "network",
+    "Spectrum": "network", "compile": "network", "list_optimizers": "network",
+    "mincut_bound": "network", "mincut_bound_for": "network", "spectrum": "network",
+    # trained networks
+    "EmpiricalSpectrum": "bridge", "empirical_spectrum": "bridge", "from_module": "bridge",
+    "load_weights": "bridge",
+    # figures and benchmarks
+    "draw": "plotting", "plot_ranks": "plotting", "plot_spectra": "plotting",
+    "plot_spectrum": "plotting", "BenchRecord": "bench", "bench": "bench",
+    # records of every track: JSON lines, tables
+    "Record": "records", "load_results": "records", "read_records": "records", "to_pandas": "records",
+}
 
-# the certified track
-from .circuits import RAC
-from .cuts import Cut
-from .errors import TnrnnError
 
-# the tensor-network track
-from .network import (
-    CircuitNetwork,
-    ContractionCost,
-    MinCut,
-    Spectrum,
-    compile,
-    list_optimizers,
-    mincut_bound,
-    mincut_bound_for,
-    spectrum,
-)
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tnrnn' has no attribute {name!r}")
+    module = _LAZY[name]
+    if module is None:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-# figures and benchmarks
-from .plotting import draw, plot_ranks, plot_spectra, plot_spectrum
-from .ranks import RankBounds, cut_rank, exact_rank, format_table, list_engines, rank_bounds
 
-# records of every track: JSON lines, tables
-from .records import Record, load_results, read_records, to_pandas
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """``tnrnn.bench`` is the benchmark function, as when it was imported eagerly: importing the
+    subpackage ``tnrnn.bench`` (which Python binds on its parent) does not shadow it."""
+
+    def __setattr__(self, name, value):
+        if name == "bench" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "__version__",

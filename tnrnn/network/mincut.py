@@ -26,6 +26,15 @@ least ``log2(1 + 1/P_0) >= 1/P``, that is by more than ``n`` after scaling;
 so the integer minimum is a true minimum.  The reported bound is then the
 exact product of the crossing indices' dimensions.
 
+Cache.  networkx's import and the max-flow take 0.2-1.4 s, more than the rest
+of a small ``tnrnn bounds`` query, so cuts are cached on disk (the folder
+``mincuts`` of :func:`tnrnn.network.optimizers.path_cache_dir`, one JSON
+file per network structure and cut).  A cached cut is checked before use: its
+crossing indices must separate the start inputs from the end inputs (a
+breadth-first search, :func:`_separates`), so the product of their
+dimensions is a proven upper bound whatever the file holds; a file that fails
+the check is ignored and the cut computed again.
+
 Every layer kind compiles to such a network (:mod:`tnrnn.network.forms`), so
 the min-cut of its compiled network is a proven upper bound on the rank of
 its grid matricization (over the reals, and over any field: the
@@ -119,9 +128,54 @@ class MinCut(Record):
                 f"{len(self.start_tensors)} tensors on the start side, {len(self.end_tensors)} on the end side")
 
 
+def _separates(members: dict, specs, bonds: set, start_inds: set, end_inds: set) -> bool:
+    """Whether removing the indices ``bonds`` leaves no path from a start input to an end input
+    (breadth-first search over tensors and indices: the cut's validity, checked without networkx)."""
+    tensor_inds = [set(s.inds) for s in specs]
+    seen_inds = {ind for ind in start_inds if ind not in bonds}
+    seen_tensors: set[int] = set()
+    frontier = list(seen_inds)
+    while frontier:
+        ind = frontier.pop()
+        if ind in end_inds:
+            return False
+        for k in members.get(ind, ()):
+            if k in seen_tensors:
+                continue
+            seen_tensors.add(k)
+            for nxt in tensor_inds[k]:
+                if nxt not in bonds and nxt not in seen_inds:
+                    seen_inds.add(nxt)
+                    frontier.append(nxt)
+    return True
+
+
+def _from_cache(record, specs, sizes, members, start_inds, end_inds, cut) -> MinCut | None:
+    """The cached min-cut ``record`` if it is a cut of this network, else ``None``.  A cached file is never
+    trusted: its crossing indices must separate the start inputs from the end inputs (so the product of
+    their dimensions is a proven upper bound whatever the file says), and its two sides must list every
+    tensor once; the bound is recomputed from the dimensions."""
+    if not isinstance(record, dict):
+        return None
+    bonds, start, end = record.get("bonds"), record.get("start_tensors"), record.get("end_tensors")
+    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in (bonds, start, end)):
+        return None
+    names = [s.name for s in specs] + ["MUL" + ind[1:] for ind in members if ind.startswith("h")]
+    if sorted(start + end) != sorted(names) or not set(bonds) <= set(members) or len(set(bonds)) != len(bonds):
+        return None
+    if not _separates(members, specs, set(bonds), start_inds, end_inds):
+        return None
+    bound = math.prod(sizes[i] for i in bonds)
+    return MinCut(bound=bound, log2=math.log2(bound) if bound > 0 else float("-inf"), bonds=tuple(bonds),
+                  start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
+
+
 def _min_cut(problem, cut: Cut):
-    """The min-cut of a hyperindexed network given as a contraction problem."""
-    import networkx as nx
+    """The min-cut of a hyperindexed network given as a contraction problem.
+
+    Cached on disk (the folder ``mincuts`` of :func:`tnrnn.network.optimizers.path_cache_dir`), keyed by
+    the network's structure and the cut; a cached cut is checked to be a cut before it is used."""
+    from .optimizers import cache_read, cache_write
 
     specs, sizes = problem.specs, problem.size_dict
     start_inds = {f"x{t}" for t in cut.start}
@@ -139,6 +193,11 @@ def _min_cut(problem, cut: Cut):
     for ind in start_inds | end_inds:
         if ind not in members:
             members[ind] = []
+    key = ("mincut", [[s.name, list(s.inds)] for s in specs], sorted(sizes.items()), list(cut.start), list(cut.end))
+    cached = _from_cache(cache_read(key, "mincuts"), specs, sizes, members, start_inds, end_inds, cut)
+    if cached is not None:
+        return cached
+    import networkx as nx
 
     def regular(ind):
         return ind not in start_inds and ind not in end_inds and len(members[ind]) == 2
@@ -188,6 +247,7 @@ def _min_cut(problem, cut: Cut):
     for ind in members:
         if ind.startswith("h"):
             (start if ("enter", ind) in reachable else end).append("MUL" + ind[1:])
+    cache_write(key, {"bonds": crossing, "start_tensors": start, "end_tensors": end}, "mincuts")
     return MinCut(bound=bound, log2=math.log2(bound) if bound > 0 else float("-inf"),
                   bonds=tuple(crossing), start_tensors=tuple(start), end_tensors=tuple(end), cut=cut)
 

@@ -368,7 +368,8 @@ def path_cache_dir() -> str | None:
     ``$TNRNN_CACHE_DIR`` when set (``"off"`` or an empty value disable the
     cache), else ``$XDG_CACHE_HOME/tnrnn/paths`` (``~/.cache/tnrnn/paths``).
     One small JSON file per contraction, named by a hash of its structure;
-    a file that cannot be read is ignored and planned again.
+    a file that cannot be read is ignored and planned again.  Min-cuts are
+    cached in its subfolder ``mincuts`` (:mod:`tnrnn.network.mincut`).
 
     Why not ``cotengra.ReusableHyperOptimizer(directory=...)`` (issue 20
     asked; measured with cotengra 0.8.3 on the 55-tensor network of a
@@ -406,7 +407,8 @@ def path_cache_dir() -> str | None:
 _CACHE_VERSION = 2
 
 
-def _cache_file(key) -> str | None:
+def _cache_file(key, folder: str | None = None) -> str | None:
+    """The cache file of ``key`` (JSON-able), in :func:`path_cache_dir` or its subfolder ``folder``."""
     import hashlib
     import json
     import os
@@ -414,6 +416,8 @@ def _cache_file(key) -> str | None:
     directory = path_cache_dir()
     if directory is None:
         return None
+    if folder is not None:
+        directory = os.path.join(directory, folder)
     digest = hashlib.sha256(json.dumps([_CACHE_VERSION, *key]).encode()).hexdigest()[:40]
     return os.path.join(directory, f"{digest}.json")
 
@@ -433,35 +437,45 @@ def _valid_path(steps, n: int) -> tuple | None:
     return tuple(out)
 
 
-def _cache_read(key) -> tuple | None:
-    """The cached path for ``key``, or ``None``: whatever is under the cache name is validated, never trusted."""
+def cache_read(key, folder: str | None = None):
+    """The JSON value cached under ``key`` (or ``None``): a file of the cache may be anything, so it is read
+    with :func:`tnrnn.safe_io.read_json_file` and the caller validates what it uses."""
     from ..safe_io import read_json_file
 
-    path = _cache_file(key)
-    if path is None:
-        return None
-    record = read_json_file(path)
-    if not isinstance(record, dict):
-        return None
-    return _valid_path(record.get("path"), len(key[0]))
+    path = _cache_file(key, folder)
+    return None if path is None else read_json_file(path)
 
 
-def _cache_write(key, path_) -> None:
+def cache_write(key, value, folder: str | None = None) -> None:
+    """Cache the JSON-able ``value`` under ``key``, atomically (``os.replace``); a read-only or full
+    cache folder only costs a recomputation."""
     import json
     import os
     import tempfile
 
-    target = _cache_file(key)
+    target = _cache_file(key, folder)
     if target is None:
         return
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"path": [list(step) for step in path_]}, fh)
+            json.dump(value, fh)
         os.replace(tmp, target)  # atomic: readers see the old file or the new one
     except OSError:
-        pass  # a read-only or full cache directory only costs a replan
+        pass
+
+
+def _cache_read(key) -> tuple | None:
+    """The cached path for ``key``, or ``None``: whatever is under the cache name is validated, never trusted."""
+    record = cache_read(key)
+    if not isinstance(record, dict):
+        return None
+    return _valid_path(record.get("path"), len(key[0]))
+
+
+def _cache_write(key, path_) -> None:
+    cache_write(key, {"path": [list(step) for step in path_]})
 
 
 #: Paths of contractions with at least this many tensors go to the disk cache (``auto-hq`` alone
