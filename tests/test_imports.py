@@ -153,6 +153,7 @@ def test_import_tnrnn_is_lazy_and_every_public_name_resolves():
         elif module is not None:
             assert getattr(tnrnn, name) is getattr(importlib.import_module(f"tnrnn.{module}"), name), name
     assert set(tnrnn.__all__) <= set(dir(tnrnn))
+    assert tnrnn.network is importlib.import_module("tnrnn.network")   # any subpackage, as after an eager import
     try:
         tnrnn.no_such_name
     except AttributeError as err:

@@ -19,6 +19,7 @@ function a recurrent arithmetic circuit (RAC) computes.  The tracks::
 """
 
 import importlib
+import importlib.util
 import sys
 import types
 
@@ -50,6 +51,8 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name not in _LAZY:
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f".{name}", __name__)   # any subpackage, as after an eager import
         raise AttributeError(f"module 'tnrnn' has no attribute {name!r}")
     module = _LAZY[name]
     if module is None:
