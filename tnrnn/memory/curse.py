@@ -58,7 +58,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..records import JsonlWriter, Record, read_records
-from .hankel import at_noise_floor, kernel_error, realize_section, truncate_kernel
+from .hankel import at_noise_floor, kernel_error, noise_floor, realize_section, truncate_kernel
 from .targets import sample_kernel, target
 
 __all__ = ["ApproximationRecord", "PlateauRecord", "PRESETS", "approximation_records", "plateau_records",
@@ -259,7 +259,7 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
     from scipy.linalg import svd, svdvals
 
     from ..limits import check_memory
-    from ..validation import check_finite, check_positive_int, check_seed, rank_tolerance
+    from ..validation import check_finite, check_positive_int, check_seed
     from .hankel import hankel_matrix
 
     specs = [target(t) for t in targets]
@@ -303,7 +303,7 @@ def approximation_records(targets: Iterable, widths: Iterable[int], *, horizon: 
             continue
         h2 = sample_kernel(spec, 2 * N * dt, dt)[:2 * N - 1]
         factors = svd(hankel_matrix(h))
-        floor = rank_tolerance((N, N), float(factors[1][0]))
+        floor = noise_floor(samples=N, sigma_1=float(factors[1][0]))
         sec = svdvals(hankel_matrix(h, section=True))
         for m in todo:
             if on_start is not None:

@@ -87,7 +87,9 @@ def _kernel(kernel, name: str = "kernel") -> np.ndarray:
 
 
 def noise_floor(kernel=None, *, samples: int | None = None, sigma_1: float | None = None) -> float:
-    """The numerical floor of the bounds of a sampled kernel: ``N * eps * sigma_1`` (the module docstring).
+    """The numerical floor of the bounds of a sampled kernel: ``N * eps * sigma_1`` (the module docstring),
+    plus ``N * tiny`` (``tiny`` the least normal float64): a kernel of subnormal size has no relative
+    precision left, so its bounds and errors are noise at any value below that.
 
     Give the kernel (``sigma_1`` is then the largest singular value of its
     ``N x N`` FIR operator), or ``samples`` and ``sigma_1`` directly.
@@ -104,10 +106,11 @@ def noise_floor(kernel=None, *, samples: int | None = None, sigma_1: float | Non
         from scipy.linalg import svdvals
 
         h = _kernel(kernel)
-        return rank_tolerance((h.size, h.size), float(svdvals(hankel_matrix(h))[0]))
-    if samples is None or sigma_1 is None:
+        samples, sigma_1 = h.size, float(svdvals(hankel_matrix(h))[0])
+    elif samples is None or sigma_1 is None:
         raise InvalidParameterError("kernel", None, "a kernel, or samples and sigma_1")
-    return rank_tolerance((int(samples), int(samples)), float(sigma_1))
+    n = int(samples)
+    return rank_tolerance((n, n), float(sigma_1)) + n * float(np.finfo(np.float64).tiny)
 
 
 def at_noise_floor(value, floor: float) -> bool:
