@@ -30,6 +30,7 @@ from tnrnn.tasks.teacher import (
 from tnrnn.tasks.teacher_report import teacher_table
 
 SHIPPED = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "teacher")
+SHIPPED_KINDS = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "teacher_kinds")
 
 
 def _onehot_all(M, T):
@@ -287,21 +288,28 @@ def test_grid_values_equals_a_plain_recurrence_for_gla():
     assert np.allclose(grid_values(gla, 4), plain_grid("gla", arrays, 2, 3, 4), rtol=1e-12, atol=1e-12)
 
 
-def _student_checks(folder, kinds):
-    """:func:`check_records`, then for the students of other kinds than rac: the bound is ``kind_upper`` of the
-    shape, and the float rank of the student's own Start-End matricization (numpy) is at most that bound."""
+def _upper(kind, L, H, M, T):
+    """The bound a student of ``kind`` must carry: the RAC closed forms, else ``kind_upper`` (docs/gated.rst)."""
     from tnrnn.circuits import CircuitSpec
     from tnrnn.cuts import Cut
+    from tnrnn.ranks.bounds import closed_form_upper
     from tnrnn.ranks.kinds import kind_upper
 
+    if kind == "rac":
+        return closed_form_upper(L, H, M, Cut.start_end(T))
+    return kind_upper(CircuitSpec(kind, L, H, M), Cut.start_end(T))
+
+
+def _student_checks(folder, kinds):
+    """:func:`check_records`, then: the bound is the certified bound of the student's kind and shape, and the
+    float rank of the student's own Start-End matricization (numpy SVD) is at most that bound."""
     students = check_records(folder)
     assert {r["student_circuit"] for r in students} == set(kinds)
     for r in students:
         M, T, L, H = r["inputs"], r["length"], r["depth"], r["hidden"]
-        up = kind_upper(CircuitSpec(r["student_circuit"], L, H, M), Cut.start_end(T))
+        up = _upper(r["student_circuit"], L, H, M, T)
         assert (r["rank_upper"], r["rank_upper_source"]) == (up.value, up.source)
-        depth1 = kind_upper(CircuitSpec(r["student_circuit"], 1, r["config"]["reference_hidden"], M), Cut.start_end(T))
-        assert r["rank_upper_depth1"] == depth1.value
+        assert r["rank_upper_depth1"] == _upper(r["student_circuit"], 1, r["config"]["reference_hidden"], M, T).value
         B = plain_grid(r["student_circuit"], r["weights"], L, M, T)
         assert float_rank(B, M, T) <= r["rank_upper"]
         assert r["params"] == sum(np.size(w) for w in r["weights"].values())
@@ -413,3 +421,10 @@ def test_shipped_rac_records_keep_their_keys_and_configs():
         ssm = student_config("ssm", c["depth"], c["hidden"], c["length"], c["seed"], c["reference_hidden"],
                              {k: c[k] for k in TRAIN_DEFAULTS})
         assert student_key(r["teacher"], ssm) != r["key"] and "-ssm-L" in student_key(r["teacher"], ssm)
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(SHIPPED_KINDS, "records.jsonl")), reason="no shipped run")
+def test_shipped_student_kinds_records_match_the_independent_recomputation():
+    """docs/teacher.rst, "Students of other kinds": every record rebuilt from its weights and teacher.npz."""
+    students = _student_checks(SHIPPED_KINDS, ["rac", "ssm", "gla"])
+    assert len(students) == 3 * 2 * 2 * 10
