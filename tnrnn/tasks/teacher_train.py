@@ -223,7 +223,6 @@ class CircuitStack:
     torch.Size([2, 5, 3])
     """
 
-    arch = "circuit"
     snapshot = SeedStack.snapshot
     keep = SeedStack.keep
     restore = SeedStack.restore
@@ -238,7 +237,7 @@ class CircuitStack:
         from ..validation import check_choice
         from .teacher import TEACHER_INITS
 
-        self.kind = layer_kind(kind).name
+        self.kind = self.arch = layer_kind(kind).name   # ``arch``: what StackedOptimizer asks of a stack
         self.depth, self.hidden, self.inputs = depth, hidden, inputs
         self.seeds = [int(s) for s in seeds]
         if not self.seeds:
