@@ -181,14 +181,18 @@ def plot_teacher(records: Iterable[dict], path=None, *, title: str | None = None
                 fl = [f if f > FLOOR_NOISE else float("nan") for f in fl]   # float noise is not a floor
                 ax.plot(xs, fl, color=style["color"], linestyle=(0, (2, 2)), linewidth=1.0, marker="_", markersize=10,
                         label=f"floor {name}")
-        for j, kind in enumerate(sorted({student_kind(r) for r in mine}, key=order.get)):
-            # the depth-1 floor of each kind's students (its depth-1 bound: R for rac, R + 1 for ssm and gla)
+        # the depth-1 floor of each kind's students (its depth-1 bound: R for rac, R + 1 for ssm and gla), one
+        # line for the kinds whose floors coincide
+        lines: dict = {}
+        for kind in sorted({student_kind(r) for r in mine}, key=order.get):
             of = [r for r in mine if student_kind(r) == kind]
-            ts = [T for T in lengths if any(r["length"] == T for r in of)]
-            f1 = [next(r["floor_depth1"] for r in of if r["length"] == T) for T in ts]
+            ts = tuple(T for T in lengths if any(r["length"] == T for r in of))
+            f1 = tuple(next(r["floor_depth1"] for r in of if r["length"] == T) for T in ts)
+            lines.setdefault((ts, f1), []).append(kind)
+        for j, ((ts, f1), kinds) in enumerate(lines.items()):
             ax.plot(ts, f1, color="black" if j == 0 else "0.45", linestyle="--" if j == 0 else (0, (5, 2, 1, 2)),
                     linewidth=1.2, marker="_", markersize=12,
-                    label=f"depth-1 floor ({kind})" if named else "depth-1 floor")
+                    label=f"depth-1 floor ({', '.join(kinds)})" if named else "depth-1 floor")
         ax.set_yscale("log")
         ax.set_xlabel("T")
         ax.set_ylabel("test error (relative, full grid)")
