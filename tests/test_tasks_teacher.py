@@ -10,6 +10,7 @@ weights in its record.
 import itertools
 import json
 import os
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -33,14 +34,14 @@ SHIPPED = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "te
 SHIPPED_KINDS = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "data", "teacher_kinds")
 
 
-def _onehot_all(M, T):
+def _onehot_all(M, T, dtype=float):
     seqs = np.array(list(itertools.product(range(M), repeat=T)), dtype=int)
-    return np.eye(M)[seqs]                      # (M^T, T, M), x_0 most significant
+    return np.eye(M, dtype=int).astype(dtype)[seqs]     # (M^T, T, M), x_0 most significant
 
 
 def plain_rac(WH, WI, WO, M, T):
     """A RAC's first output on every sequence: h_t = (W^H h_{t-1}) * (W^I u_t), first hidden factor 1."""
-    below = _onehot_all(M, T)
+    below = _onehot_all(M, T, np.asarray(WO).dtype)
     for wh, wi in zip(WH, WI, strict=True):
         h, outs = None, []
         for t in range(T):
@@ -53,9 +54,9 @@ def plain_rac(WH, WI, WO, M, T):
 
 def plain_ssm(layers, WO, M, T):
     """h_t = (A u_t) * h_{t-1} + B u_t, h_{-1} = 0; y_t = (C u_t) * h_t."""
-    below = _onehot_all(M, T)
+    below = _onehot_all(M, T, np.asarray(WO).dtype)
     for A, B, C in layers:
-        h, outs = np.zeros((below.shape[0], A.shape[0])), []
+        h, outs = np.zeros((below.shape[0], A.shape[0]), dtype=below.dtype), []
         for t in range(T):
             u = below[:, t]
             h = (u @ A.T) * h + u @ B.T
@@ -66,10 +67,10 @@ def plain_ssm(layers, WO, M, T):
 
 def plain_gla(layers, WO, M, T):
     """S_t = diag(A u_t) S_{t-1} + (K u_t)(V u_t)^T, S_{-1} = 0; y_t = S_t^T (Q u_t)."""
-    below = _onehot_all(M, T)
+    below = _onehot_all(M, T, np.asarray(WO).dtype)
     for A, K, V, Q in layers:
         R = A.shape[0]
-        S, outs = np.zeros((below.shape[0], R, R)), []
+        S, outs = np.zeros((below.shape[0], R, R), dtype=below.dtype), []
         for t in range(T):
             u = below[:, t]
             S = (u @ A.T)[:, :, None] * S + (u @ K.T)[:, :, None] * (u @ V.T)[:, None, :]
@@ -82,14 +83,38 @@ def plain_gla(layers, WO, M, T):
 PLAIN = {"rac": (None, ("WH", "WI")), "ssm": (plain_ssm, ("A", "B", "C")), "gla": (plain_gla, ("A", "K", "V", "Q"))}
 
 
-def plain_grid(kind, arrays, depth, M, T):
+def plain_grid(kind, arrays, depth, M, T, exact=False):
     """The grid of a circuit of ``kind`` given as ``{name}{layer}`` arrays and ``WO`` (teacher.npz, a record's
-    ``weights``), by the plain recurrences above."""
+    ``weights``), by the plain recurrences above; ``exact``: in rational arithmetic (``Fraction``, every float
+    weight taken as the dyadic rational it is)."""
     func, names = PLAIN[kind]
-    layers = [tuple(np.asarray(arrays[f"{n}{k}"], dtype=np.float64) for n in names) for k in range(1, depth + 1)]
+
+    def array(w):
+        w = np.asarray(w, dtype=np.float64)
+        return np.vectorize(Fraction, otypes=[object])(w) if exact else w
+
+    layers = [tuple(array(arrays[f"{n}{k}"]) for n in names) for k in range(1, depth + 1)]
+    WO = array(arrays["WO"])
     if kind == "rac":
-        return plain_rac([wh for wh, _ in layers], [wi for _, wi in layers], np.asarray(arrays["WO"]), M, T)
-    return func(layers, np.asarray(arrays["WO"]), M, T)
+        return plain_rac([wh for wh, _ in layers], [wi for _, wi in layers], WO, M, T)
+    return func(layers, WO, M, T)
+
+
+def rational_rank(rows):
+    """The rank of a matrix of ``Fraction`` entries by Gaussian elimination (exact)."""
+    rows = [list(r) for r in rows]
+    rank, cols = 0, len(rows[0])
+    for c in range(cols):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][c] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(rank + 1, len(rows)):
+            if rows[i][c] != 0:
+                f = rows[i][c] / rows[rank][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
 
 
 def float_rank(values, M, T):
@@ -326,6 +351,12 @@ def test_ssm_and_gla_students_match_the_independent_recomputation(tmp_path):
             **{**TRAIN_DEFAULTS, "max_steps": 20, "eval_every": 10, "val_size": 32, "batch_size": 16}}
     records = run_experiment(spec, tmp_path)
     students = _student_checks(tmp_path, ["ssm", "gla"])
+    for r in students[::3]:   # the exact rank over Q of the student's own 9 x 9 matricization is within its bound
+        B = plain_grid(r["student_circuit"], r["weights"], r["depth"], 3, 4, exact=True)
+        assert rational_rank(B.reshape(9, 9)) <= r["rank_upper"]
+    # the depth-1 bound R + 1 = 3 is reached (so the check above is not vacuous there)
+    assert max(rational_rank(plain_grid(r["student_circuit"], r["weights"], 1, 3, 4, exact=True).reshape(9, 9))
+               for r in students if r["depth"] == 1) == 3
     # widths: gla at depth 2 and width 1 has 4 * 3 + 4 + 1 = 17 parameters, the nearest to depth 1's 4 * 2 * 3 + 2
     assert sorted({(r["student_circuit"], r["depth"], r["hidden"]) for r in students}) == [
         ("gla", 1, 2), ("gla", 2, 1), ("gla", 2, 2), ("ssm", 1, 2), ("ssm", 2, 1), ("ssm", 2, 2)]
