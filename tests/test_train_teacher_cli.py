@@ -16,6 +16,7 @@ BASE = ["train", "teacher", "--teacher-hidden", "3", "--inputs", "3", "--length"
     ("--teacher-depth", "x"), ("--teacher-hidden", "0"), ("--inputs", "1"), ("--min-floor", "1.5"),
     ("--min-floor", "nan"), ("--budget", "match"), ("--depth", "4"), ("--teacher-seed", "-1"), ("--n-seeds", "0"),
     ("--max-steps", "0"), ("--alphabet", "4"), ("--preset", "repro-cpu"), ("--lr", "-1"),
+    ("--student-circuit", "lstm"), ("--student-circuit", "rac,lstm"), ("--student-circuit", ""),
 ])
 def test_bad_values_are_one_line_naming_the_option(tmp_path, capsys, option, value):
     args = [*BASE, "--out", str(tmp_path / "o"), option, value]
@@ -68,3 +69,32 @@ def test_tiny_run_table_figure_and_plot_round_trip(tmp_path, capsys):
     assert main([*args, "--resume"]) == 0
     with open(out / "records.jsonl") as f:
         assert len(f.readlines()) == len(kinds)
+
+
+def test_bad_student_circuit_names_the_allowed_kinds(tmp_path, capsys):
+    assert main([*BASE, "--out", str(tmp_path / "o"), "--student-circuit", "mamba"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--student-circuit" in err and "mamba" in err
+    assert all(k in err for k in ("rac", "ssm", "gla"))
+    assert main(["train", "ses", "--length", "8", "--out", str(tmp_path / "s"), "--student-circuit", "ssm"]) == 2
+    assert "--student-circuit" in capsys.readouterr().err
+
+
+def test_student_circuit_gla_tiny_run(tmp_path, capsys):
+    pytest.importorskip("torch")
+    out = tmp_path / "g"
+    args = [*BASE, "--student-circuit", "gla", "--budget", "none", "--n-seeds", "2", "--max-steps", "10",
+            "--eval-every", "5", "--val-size", "16", "--batch-size", "8", "--out", str(out), "--quiet", "--no-plot"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "depth-1 floor" in text and "gla" in text
+    with open(out / "records.jsonl") as f:
+        students = [r for r in map(json.loads, f) if r["kind"] == "teacher-student"]
+    assert {(r["student_circuit"], r["depth"], r["hidden"]) for r in students} == {("gla", 1, 2), ("gla", 2, 2)}
+    assert all(set(r["weights"]) == {f"{n}{k}" for n in "AKVQ" for k in range(1, r["depth"] + 1)} | {"WO"}
+               for r in students)
+    assert main(["train", "teacher", "--student-circuit", "rac,gla,rac", "--preset", "cpu", "--out",
+                 str(tmp_path / "p"), "--dry-run", "--json", "--quiet"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["spec"]["student_circuits"] == ["rac", "gla"]
+    assert {g["student"] for g in plan["groups"]} == {"rac", "gla"}

@@ -50,7 +50,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without torch
     raise MissingDependencyError("torch", "tnrnn.bridge.nn (trainable RAC and MIRNN modules)", extra="torch") from None
 
-__all__ = ["RACModule", "MIRNN", "CircuitModule", "NONLINEARITIES"]
+__all__ = ["RACModule", "MIRNN", "CircuitModule", "circuit_module", "NONLINEARITIES"]
 
 #: The nonlinearities ``phi`` an :class:`MIRNN` accepts.
 NONLINEARITIES = ("tanh", "relu", "sigmoid", "identity")
@@ -218,6 +218,10 @@ class RACModule(_MultiplicativeStack):
 
         state = {k: v.detach() for k, v in self.state_dict().items()}
         return from_state_dict(state, "rac", prefix="", source=f"torch module {type(self).__name__}").model
+
+    def to_circuit(self):
+        """:meth:`to_rac`, under the name :meth:`CircuitModule.to_circuit` has (a RAC is a circuit)."""
+        return self.to_rac()
 
 
 class MIRNN(_MultiplicativeStack):
@@ -417,3 +421,20 @@ class CircuitModule(nn.Module):
 
         layers = tuple({name: p.detach().cpu().double().numpy() for name, p in layer.items()} for layer in self.layers)
         return GatedCircuit(self.kind, layers, self.output_weights.detach().cpu().double().numpy())
+
+
+def circuit_module(circuit, batch_first: bool = True, *, device=None, dtype=None):
+    """The trainable module holding a float circuit of any kind: a :class:`RACModule` for a :class:`tnrnn.RAC`,
+    else a :class:`CircuitModule`; ``module.to_circuit()`` gives the circuit back.
+
+    Examples
+    --------
+    >>> from tnrnn.circuits import random_circuit
+    >>> [type(circuit_module(random_circuit(k, 1, 2, 3))).__name__ for k in ("rac", "ssm")]
+    ['RACModule', 'CircuitModule']
+    """
+    from ..circuits import RAC
+
+    if isinstance(circuit, RAC):
+        return RACModule.from_rac(circuit, batch_first, device=device, dtype=dtype)
+    return CircuitModule.from_circuit(circuit, batch_first, device=device, dtype=dtype)

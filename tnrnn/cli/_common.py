@@ -180,6 +180,8 @@ VOCABULARY = {t.concept: t for t in (
     Term("target-accuracy", "--target-accuracy", None, "validation accuracy at which training stops"),
     Term("test-fraction", "--test-fraction", None, "held-out fraction of the rows or sequences"),
     Term("horizon-tol", "--horizon-tol", None, "memory-horizon tolerance, relative to the maximum"),
+    Term("student-circuit", "--student-circuit", None,
+         "the students' layer kind(s) in tnrnn train teacher: rac, ssm, gla, or a comma list"),
     Term("backend", "--backend", None, "where to compute: numpy, torch, cupy ... (bench: a list)", ("--backends", "-b")),
     Term("json", "--json", None, "print the result as JSON on stdout (the JSON rule: docs/cli.rst)"),
 )}

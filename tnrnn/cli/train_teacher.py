@@ -1,4 +1,5 @@
-"""``tnrnn train teacher``: RAC students of depth 1-3 fitted to a teacher circuit, against certified error floors.
+"""``tnrnn train teacher``: students of depth 1-3 (rac, ssm, gla) fitted to a teacher circuit, against certified
+error floors.
 
 The options shared with the other tasks (``--depth``, ``--hidden``,
 ``--length``, ``--budget``, ``--n-seeds`` (``--seeds`` is its deprecated spelling), ``--max-steps``, ``--out``, the
@@ -27,6 +28,7 @@ TEACHER_EXAMPLES = """\
   tnrnn train teacher --preset cpu --out results/teacher          # 20 seeds per cell, depths 1-3 (docs/teacher)
   tnrnn train teacher --teacher-circuit rac --teacher-depth 2 --teacher-hidden 3 --inputs 3 --length 6,8 \\
       --depth 1,2,3 --hidden 2 --budget none,dof --n-seeds 20 --max-steps 1000 --out results/t
+  tnrnn train teacher --student-circuit rac,ssm,gla --length 4,6 --n-seeds 5 --out results/kinds
 """
 
 #: Options of the other tasks that mean nothing for ``teacher`` (refused when given).
@@ -34,7 +36,7 @@ _OTHER_TASKS = ("alphabet", "window", "classes", "memory", "matches", "layout", 
                 "orthogonal_map", "spectrum_samples", "test_size", "arch")
 #: Options that mean nothing for the other tasks (refused there).
 TEACHER_ONLY = ("teacher_circuit", "teacher_depth", "teacher_hidden", "teacher_seed", "teacher_init", "inputs",
-                "min_floor")
+                "min_floor", "student_circuit")
 
 
 def add_teacher_arguments(p) -> None:
@@ -52,6 +54,9 @@ def add_teacher_arguments(p) -> None:
     from ._common import add_term
 
     add_term(g, "inputs", default=None, help="input symbols M (default 3)")
+    add_term(g, "student-circuit", default=None,
+             help="the students' layer kind: rac (default), ssm or gla; a comma list (rac,ssm) trains each kind, "
+                  "with its own widths and depth-1 reference, against the same teachers")
 
 
 def reject_teacher_options(args) -> None:
@@ -72,6 +77,14 @@ def _int(text, option, low, high):
     return v
 
 
+def _kinds(text, option: str, allowed) -> list[str]:
+    """A comma list of registered kinds, each once, in the order given; else one line naming the allowed ones."""
+    kinds = [k.strip() for k in str(text).split(",")]
+    if not kinds or any(k not in allowed for k in kinds):
+        raise InvalidParameterError(option, text, "one of " + ", ".join(allowed) + " (or a comma list of them)")
+    return list(dict.fromkeys(kinds))
+
+
 def plan(args) -> dict:
     """The experiment's settings from ``args`` (the preset, then explicit options), every value checked.
 
@@ -80,7 +93,7 @@ def plan(args) -> dict:
     """
     from ..circuits import list_kinds
     from ..tasks.teacher import DEFAULT_MIN_FLOOR, grid_memory
-    from ..tasks.teacher_train import TEACHER_PRESETS, TRAIN_DEFAULTS, student_widths
+    from ..tasks.teacher_train import DEFAULT_STUDENT, TEACHER_PRESETS, TRAIN_DEFAULTS, student_widths
     for name in _OTHER_TASKS:
         if getattr(args, name, None) not in (None, False):
             raise InvalidParameterError("--" + name.replace("_", "-"), getattr(args, name),
@@ -89,13 +102,16 @@ def plan(args) -> dict:
         raise InvalidParameterError("--preset", args.preset, "cpu or gpu for the teacher task")
     spec = {"teacher_circuit": "rac", "teacher_depth": 2, "teacher_hidden": [3], "teacher_seed": 0,
             "teacher_init": "spread", "min_floor": DEFAULT_MIN_FLOOR, "inputs": 3, "lengths": None,
-            "depths": [1, 2, 3], "hidden": 2, "budgets": ["none", "dof"], "seeds": 3, **TRAIN_DEFAULTS}
+            "depths": [1, 2, 3], "hidden": 2, "budgets": ["none", "dof"], "seeds": 3,
+            "student_circuits": [DEFAULT_STUDENT], **TRAIN_DEFAULTS}
     if args.preset:
         spec.update(TEACHER_PRESETS[args.preset])
     if args.teacher_circuit is not None:
         if args.teacher_circuit not in list_kinds():
             raise InvalidParameterError("--teacher-circuit", args.teacher_circuit, "one of " + ", ".join(list_kinds()))
         spec["teacher_circuit"] = args.teacher_circuit
+    if args.student_circuit is not None:
+        spec["student_circuits"] = _kinds(args.student_circuit, "--student-circuit", list_kinds())
     if args.teacher_depth is not None:
         spec["teacher_depth"] = _int(args.teacher_depth, "--teacher-depth", 1, 8)
     if args.teacher_hidden is not None:
@@ -149,7 +165,8 @@ def plan(args) -> dict:
     for T in spec["lengths"]:
         check_memory(f"the grid of {spec['inputs']}^{T} sequences", grid_memory(probe, T), args.max_memory,
                      "lower --length or --inputs")
-    spec["students"] = student_widths(spec["depths"], spec["hidden"], spec["inputs"], spec["budgets"])
+    spec["students"] = [(k, L, H) for k in spec["student_circuits"]
+                        for L, H in student_widths(spec["depths"], spec["hidden"], spec["inputs"], spec["budgets"], k)]
     return spec
 
 
@@ -165,10 +182,11 @@ def run(args) -> int:
     out = os.fspath(args.out)
     groups = len(spec["teacher_hidden"]) * len(spec["lengths"]) * len(spec["students"])
     say(f"tnrnn train teacher: {len(spec['teacher_hidden'])} teacher(s) x {len(spec['lengths'])} lengths x "
-        f"{len(spec['students'])} students (depth, width) = {groups} groups of {spec['seeds']} seeds trained together")
+        f"{len(spec['students'])} students (kind, depth, width) = {groups} groups of {spec['seeds']} seeds trained together")
     if args.dry_run:
-        rows = [{"teacher R": RT, "T": T, "L": L, "H": H, "seeds": spec["seeds"], "max_steps": spec["max_steps"]}
-                for RT in spec["teacher_hidden"] for T in spec["lengths"] for L, H in spec["students"]]
+        rows = [{"teacher R": RT, "T": T, "student": k, "L": L, "H": H, "seeds": spec["seeds"],
+                 "max_steps": spec["max_steps"]}
+                for RT in spec["teacher_hidden"] for T in spec["lengths"] for k, L, H in spec["students"]]
         if args.json:
             print(json.dumps({"kind": "train-teacher-plan", "groups": rows, "spec": spec}))
         else:

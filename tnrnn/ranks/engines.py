@@ -799,14 +799,12 @@ register_engine("factored", _factored_engine, lambda cut: cut.is_prefix,
 
 
 def _default_upper(circuit, cut: Cut) -> int:
-    """The proven upper bound of ``circuit``'s kind (the RAC closed forms for ``rac``)."""
-    kind = getattr(circuit, "kind", "rac")
-    if kind == "rac":
-        return closed_form_upper(circuit.depth, circuit.hidden, circuit.inputs, cut).value
+    """The proven upper bound of ``circuit``'s kind (:func:`tnrnn.ranks.kinds.certified_upper`)."""
     from ..circuits import CircuitSpec
-    from .kinds import kind_upper
+    from .kinds import certified_upper
 
-    return kind_upper(CircuitSpec(kind, circuit.depth, circuit.hidden, circuit.inputs), cut).value
+    spec = CircuitSpec(getattr(circuit, "kind", "rac"), circuit.depth, circuit.hidden, circuit.inputs)
+    return certified_upper(spec, cut).value
 
 
 def _auto_engine(rac, cut: Cut, max_memory=None, margin: int = 16) -> str:

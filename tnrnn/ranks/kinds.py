@@ -21,6 +21,9 @@ gives the bounds that hold for every registered kind, for prefix cuts
     degrees ``d_g`` of the output in the ``n_g`` cut variables of layer ``g``
     (``monomial majorant``).
 
+:func:`certified_upper` is the one place that picks, for a shape of any kind,
+the RAC closed forms or :func:`kind_upper`.
+
 Cuts that are not prefix cuts are refused for these kinds (no bound beyond
 the grid cap is proven for them), in one line naming the cuts accepted.
 """
@@ -35,7 +38,7 @@ from ..cuts import Cut
 from ..errors import InvalidParameterError
 from .support import monomial_bound
 
-__all__ = ["KindUpper", "kind_upper", "check_kind_cut", "LEMMAS", "register_lemma", "ssm_top_degree_blocks"]
+__all__ = ["KindUpper", "kind_upper", "certified_upper", "check_kind_cut", "LEMMAS", "register_lemma", "ssm_top_degree_blocks"]
 
 
 def _compositions(total: int, parts: int):
@@ -193,3 +196,28 @@ def kind_upper(spec: CircuitSpec, cut: Cut) -> KindUpper:
                             "variables": list(mono.variables), "degrees": list(mono.degrees), "reason": mono.reason,
                             "lemma_removed": removed}}
     return KindUpper(value, source, caps, degree, details)
+
+
+def certified_upper(spec: CircuitSpec, cut: Cut):
+    """The certified upper bound of a circuit shape of any kind, with its ``value`` and ``source``.
+
+    The class that holds the kind's circuits decides (:func:`tnrnn.circuits.circuit_class`): RACs get
+    :func:`tnrnn.ranks.bounds.closed_form_upper` (every cut), the other kinds :func:`kind_upper`
+    (prefix cuts).
+
+    Examples
+    --------
+    >>> certified_upper(CircuitSpec("rac", 1, 2, 3), Cut.start_end(6)).value          # Theorem 1: R
+    2
+    >>> u = certified_upper(CircuitSpec("ssm", 1, 2, 3), Cut.start_end(6))
+    >>> u.value, u.source                                                             # R + 1
+    (3, 'automaton bound')
+    """
+    from ..circuits import RAC, circuit_class
+
+    spec = CircuitSpec.of(spec)
+    if circuit_class(spec.kind) is RAC:
+        from .bounds import closed_form_upper
+
+        return closed_form_upper(spec.depth, spec.hidden, spec.inputs, cut)
+    return kind_upper(spec, cut)

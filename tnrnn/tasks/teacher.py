@@ -55,7 +55,8 @@ from ..limits import check_memory
 from ..validation import check_positive_int
 
 __all__ = ["TEACHER_INITS", "DEFAULT_MIN_FLOOR", "MAX_TRIES", "grid_values", "grid_memory", "start_end_spectrum",
-           "floor_at", "draw_teacher", "choose_teacher", "save_teacher", "load_teacher", "teacher_arrays"]
+           "floor_at", "draw_teacher", "choose_teacher", "save_teacher", "load_teacher", "teacher_arrays",
+           "circuit_from_layers"]
 
 #: Teacher constructions (module docstring).
 TEACHER_INITS = ("spread", "gaussian")
@@ -165,8 +166,16 @@ def _haar(rng, R):
     return q * np.sign(np.diag(r))[None, :]
 
 
-def _from_layers(kind: str, layers, output_weights):
-    """A circuit of ``kind`` from per-layer dicts named as the kind's ``params``."""
+def circuit_from_layers(kind: str, layers, output_weights):
+    """A float circuit of ``kind`` from per-layer dicts named as the kind's ``params`` and ``W^O``.
+
+    Examples
+    --------
+    >>> t = draw_teacher("gla", 2, 2, 3, seed=0)
+    >>> same = circuit_from_layers("gla", t.layer_params(), t.output_weights)
+    >>> bool(np.array_equal(grid_values(same, 4), grid_values(t, 4)))
+    True
+    """
     from ..circuits import RAC, circuit_class, layer_kind
 
     k = layer_kind(kind)
@@ -174,7 +183,7 @@ def _from_layers(kind: str, layers, output_weights):
         return RAC([lp["WH"] for lp in layers], [lp["WI"] for lp in layers], output_weights)
     from ..circuits import GatedCircuit
 
-    return GatedCircuit(k.name, tuple(layers), output_weights)
+    return GatedCircuit(k.name, tuple({name: lp[name] for name in k.params} for lp in layers), output_weights)
 
 
 def draw_teacher(kind: str, depth: int, hidden: int, inputs: int, seed: int = 0, init: str = "spread"):
@@ -207,7 +216,7 @@ def draw_teacher(kind: str, depth: int, hidden: int, inputs: int, seed: int = 0,
             else:
                 lp[name] = rng.choice(np.array([-1.0, 1.0]), size=(R, M))
         layers.append(lp)
-    return _from_layers(k.name, layers, rng.standard_normal((1, R)) / np.sqrt(R))
+    return circuit_from_layers(k.name, layers, rng.standard_normal((1, R)) / np.sqrt(R))
 
 
 def choose_teacher(kind: str, depth: int, hidden: int, inputs: int, lengths, width: int, *, seed: int = 0,
@@ -299,4 +308,4 @@ def load_teacher(path):
         raise InvalidParameterError("teacher", os.fspath(path), "a teacher.npz written by tnrnn train teacher")
     k = layer_kind(str(meta["kind"]))
     layers = [{name: data[f"{name}{layer}"] for name in k.params} for layer in range(1, int(meta["depth"]) + 1)]
-    return _from_layers(k.name, layers, data["WO"]), meta
+    return circuit_from_layers(k.name, layers, data["WO"]), meta
