@@ -206,22 +206,20 @@ def exact_seconds(depth: int, hidden: int, inputs: int, cut, *, engine: str = "a
     >>> exact_seconds(2, 1000, 1000, Cut.start_end(8)) > MAX_EXACT_SECONDS
     True
     """
+    from ..circuits import CircuitSpec
     from ..limits import DEFAULT_MEMORY_LIMIT, parse_memory
-    from .bounds import closed_form_upper, degree_bound, theorem_lower
+    from .bounds import degree_bound, theorem_lower
     from .engines import _auto_engine
+    from .kinds import certified_upper
 
     L, R, M = depth, hidden, inputs
     cut = cut.oriented()
     s, E = len(cut.start), len(cut.end)
     limit = DEFAULT_MEMORY_LIMIT if max_memory is None else parse_memory(max_memory)
-    if kind != "rac":
-        from ..circuits import CircuitSpec
-        from .kinds import kind_upper
-
-        upper = kind_upper(CircuitSpec(kind, L, R, M), cut).value
+    upper = certified_upper(CircuitSpec(kind, L, R, M), cut).value
+    if kind != "rac":   # the grid engine stepping the kind's registered step (no closed forms, no factored engine)
         want = samples if samples is not None else upper + margin
         return _grid_seconds(L, R, M, s, E, want, limit, samples, _step_work(kind, R))
-    upper = closed_form_upper(L, R, M, cut).value
     theorem = theorem_lower(L, R, M, cut)
     if theorem is not None and theorem.value >= upper:
         return 0.0   # certified by the closed forms: the engine does not run
