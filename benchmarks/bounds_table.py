@@ -133,6 +133,17 @@ def main(argv=None):
         out.append("* rerun with the grid stored as int32 (issue 29: the whole grid where it fits 3 GiB, else "
                    "samples sized to the upper bound): " + "; ".join("L={}, R={}, M={}, T={}".format(*k)
                                                                       for k in compact))
+    old_samples = [(k, rec) for k, rec in cells.items() if rec["status"] == "ok" and not rec["result"]["exact"]
+                   and (rec["result"].get("details") or {}).get("mode") == "sample"
+                   and "int32" not in str((rec["result"].get("details") or {}).get("storage", ""))]
+    if old_samples:
+        limit = max(rec["config"].get("max_memory") or 0 for _, rec in old_samples)
+        side = int((limit / 4) ** 0.5)
+        least = min(rec["result"]["upper"] for _, rec in old_samples)
+        out.append(f"* the {len(old_samples)} open cells sampled with float64 storage were not rerun: with int32 "
+                   f"storage (4 bytes an entry) a {limit / 2**30:.0f} GiB sample is at most about {side} x {side}, "
+                   f"below every one of their upper bounds (the least is {least}), so no sample within the "
+                   "limit can meet the upper bound; they stay open until a tighter upper bound is proven")
     if widest:
         w, L, R, M, T, lo, up = widest
         out.append(f"* widest open interval: L={L}, R={R}, M={M}, T={T}: [{lo}, {up}] (width {w})")
