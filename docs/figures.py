@@ -78,6 +78,7 @@ FIGURES = (
     Figure("memory_curse", "tnrnn plot docs/data/memory_curse.jsonl --plot {out}"),
     Figure("memory_plateau", "tnrnn plot docs/data/memory_plateau.jsonl --plot {out}"),
     Figure("teacher", "tnrnn plot docs/data/teacher/records.jsonl --plot {out}"),
+    Figure("teacher_kinds", "tnrnn plot docs/data/teacher_kinds/records.jsonl --plot {out}"),
     Figure("measures_compare", "tnrnn plot docs/data/measures_compare.jsonl --plot {out}"),
     Figure("reproducing_success", "python docs/figures.py reproducing_success  "
                                   "# tnrnn.tasks.report.draw_figure (per-seed records of docs/data/repro_records.jsonl)"),
