@@ -15,12 +15,13 @@ dimension, ``C`` outputs, ``T`` length; time is 0-based.
 from ..validation import check_positive_int, check_seed
 from .base import Circuit, CircuitSpec, check_weights_memory, weights_memory
 from .gated import GatedCircuit
-from .kinds import KIND_NAMES, FieldOps, LayerKind, layer_kind, list_kinds, register_kind
+from .kinds import DEFAULT_KIND, KIND_NAMES, FieldOps, LayerKind, kind_label, layer_kind, list_kinds, register_kind
 from .rac import RAC, CircuitShape
 from .registry import circuit_class, random_circuit, random_modular_circuit
 
 __all__ = [
-    "Circuit", "CircuitSpec", "CircuitShape", "FieldOps", "GatedCircuit", "KIND_NAMES", "LayerKind", "RAC",
+    "Circuit", "CircuitSpec", "CircuitShape", "DEFAULT_KIND", "FieldOps", "GatedCircuit", "KIND_NAMES", "LayerKind",
+    "RAC", "kind_label",
     "check_positive_int", "check_seed", "check_weights_memory", "circuit_class", "layer_kind", "list_kinds",
     "random_circuit", "random_modular_circuit", "register_kind", "weights_memory",
 ]

@@ -51,7 +51,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["LayerKind", "Ops", "FLOAT_OPS", "FieldOps", "register_kind", "layer_kind", "list_kinds", "KIND_NAMES"]
+__all__ = ["LayerKind", "Ops", "FLOAT_OPS", "FieldOps", "register_kind", "layer_kind", "list_kinds", "KIND_NAMES",
+           "DEFAULT_KIND", "kind_label"]
 
 
 # -- array operations --------------------------------------------------------------------
@@ -253,6 +254,22 @@ def layer_kind(name) -> LayerKind:
         return _KINDS[name]
     except (KeyError, TypeError):
         raise InvalidParameterError("circuit", name, "one of " + ", ".join(repr(k) for k in _KINDS)) from None
+
+
+#: The kind a circuit has when none is named (the paper's RAC): reprs, titles and messages leave it unnamed.
+DEFAULT_KIND = "rac"
+
+
+def kind_label(kind, template: str = "{kind}, ") -> str:
+    """``template`` filled with the kind's name, or ``""`` for :data:`DEFAULT_KIND` (left unnamed).
+
+    Examples
+    --------
+    >>> kind_label("rac"), kind_label("ssm"), kind_label("gla", "{kind} circuit: ")
+    ('', 'ssm, ', 'gla circuit: ')
+    """
+    name = getattr(kind, "name", kind)
+    return "" if name == DEFAULT_KIND else template.format(kind=name)
 
 
 def list_kinds() -> dict[str, str]:

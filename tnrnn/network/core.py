@@ -129,7 +129,9 @@ class NetworkSummary(Record):
 
     def __str__(self) -> str:
         out = "all channels (open index y)" if self.output is None else f"channel {self.output}"
-        kind = "" if self.circuit == "rac" else f"{self.circuit}, "
+        from ..circuits import kind_label
+
+        kind = kind_label(self.circuit)
         rows = [
             ("circuit", f"{kind}L={self.depth}, R={self.hidden}, M={self.inputs}, T={self.length}, output {out}"),
             ("tensors", f"{self.num_tensors} ({self.num_nodes} circuit nodes)"),
@@ -334,8 +336,10 @@ class CircuitNetwork:
 
     def __repr__(self) -> str:
         out = "" if self._output == 0 else f", output={self._output}"
-        kind = "" if self.kind == "rac" else f"{self.kind}, "
-        return (f"CircuitNetwork({kind}L={self.depth}, R={self._rac.hidden}, M={self._rac.inputs}, "
+        from ..circuits import kind_label
+
+        return (f"CircuitNetwork({kind_label(self.kind)}L={self.depth}, R={self._rac.hidden}, "
+                f"M={self._rac.inputs}, "
                 f"T={self._length}, tensors={self.num_tensors}{out})")
 
     # -- conversions --------------------------------------------------------------

@@ -413,7 +413,9 @@ def draw(network_or_rac, cut=None, length: int | None = None, ax=None, *, conden
     else:
         _draw_detailed(ax, network, st, tensors, the_cut, mc, label_bonds)
     if title is None:
-        kind = "" if network.kind == "rac" else f"\\mathrm{{{network.kind}}}:\\ "
+        from ..circuits import kind_label
+
+        kind = kind_label(network.kind, "\\mathrm{{{kind}}}:\\ ")
         title = f"${kind}L={network.depth},\\ R={rac.hidden},\\ M={rac.inputs},\\ T={T}$"
         if the_cut is not None:
             title += f"   cut {the_cut}"

@@ -292,7 +292,9 @@ def check_rank_request(depth, hidden, inputs, length, cut="start-end", method: s
         return   # a bad option: the caller's checks name it
     limit = _max_seconds(max_seconds)
     if seconds > limit:
-        raise TnrnnError(("" if kind == "rac" else f"{kind} circuit: ") + f"the exact rank of L={L}, R={R}, M={M}, T={length} ({the_cut} cut) would take an "
+        from ..circuits import kind_label
+
+        raise TnrnnError(kind_label(kind, "{kind} circuit: ") + f"the exact rank of L={L}, R={R}, M={M}, T={length} ({the_cut} cut) would take an "
                          f"estimated {_duration(seconds)} (above {_duration(limit)}); use --method closed-form "
                          "(the proven bounds only), a smaller --max-memory (a smaller sampled matrix, still a "
                          "certified lower bound), or a higher --max-seconds to allow it")

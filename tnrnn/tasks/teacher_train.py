@@ -75,6 +75,7 @@ import time
 
 import numpy as np
 
+from ..circuits.kinds import DEFAULT_KIND
 from ..errors import InvalidParameterError
 from .batched import SeedStack, StackedOptimizer
 from .data import split_seeds
@@ -112,7 +113,7 @@ TEACHER_PRESETS = {
 
 
 #: The students' kind when none is named (``--student-circuit``); records without ``student_circuit`` are of it.
-DEFAULT_STUDENT = "rac"
+DEFAULT_STUDENT = DEFAULT_KIND
 
 
 def width_rule(depth: int, hidden: int, reference: int, inputs: int, kind: str = DEFAULT_STUDENT) -> str:
