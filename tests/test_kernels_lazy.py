@@ -29,26 +29,28 @@ def test_groups_load_only_when_used():
 
 
 def test_rank_bounds_seconds_exclude_warm_up(monkeypatch):
-    """Warming a group up (here made 3 s slower) is counted in warm_seconds and left out of a record's seconds."""
+    """Warming a group up is counted in warm_seconds and left out of a record's seconds.  The clock is
+    made to jump 1000 s during the warm-up (no sleeping, no wall-clock margin): a record that kept the
+    warm-up would report at least 1000 s."""
     pytest.importorskip("numba")
     import time
 
     from tnrnn.ranks import _kernels, certify
 
-    real = _kernels._warm_group
+    real_warm, real_clock, jump = _kernels._warm_group, time.perf_counter, [0.0]
 
     def slow(nk, group):
-        time.sleep(3.0)
-        real(nk, group)
+        jump[0] += 1000.0
+        real_warm(nk, group)
 
     monkeypatch.setattr(_kernels, "_warm_group", slow)
+    monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + jump[0])
     _kernels.kernels.cache_clear()
     try:
-        t0 = time.perf_counter()
+        warm0 = _kernels.warm_seconds
         rec = certify.rank_bounds(2, 4, 4, 16, engine="grid", samples=1100, retry=False, mincut=False)
-        wall = time.perf_counter() - t0
+        warmed = _kernels.warm_seconds - warm0
     finally:
         _kernels.kernels.cache_clear()
-    # the 3 s warm-up is subtracted: a record that kept it would be within the run's overhead of the wall time
-    # (the margin is half the sleep, so a loaded machine cannot flip the check)
-    assert 0 <= rec.seconds <= wall - 1.5
+    assert jump[0] >= 1000.0 and warmed >= 1000.0        # a group was warmed up inside the timed call
+    assert rec.seconds >= 0 and 1000.0 > rec.seconds     # and its (jumped) time is not in the record
