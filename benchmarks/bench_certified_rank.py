@@ -22,7 +22,7 @@ import numpy as np
 import tnrnn
 from tnrnn.bench import machine_info
 from tnrnn.field import DEFAULT_PRIME, rank_mod
-from tnrnn.ranks.engines import factored_matrices
+from tnrnn.ranks.factored import factored_matrices
 
 
 def machine() -> dict:

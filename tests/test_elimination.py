@@ -290,7 +290,8 @@ def test_products_longer_than_one_limb_chunk():
 @pytest.mark.parametrize("L,R,M,T", [(1, 3, 3, 8), (2, 2, 3, 10), (2, 3, 2, 12), (3, 2, 2, 10)])
 def test_engine_matrices_rank_like_flint(L, R, M, T):
     from tnrnn import RAC, Cut
-    from tnrnn.ranks.engines import factored_matrices, grid_matrix
+    from tnrnn.ranks.engines import grid_matrix
+    from tnrnn.ranks.factored import factored_matrices
 
     for p in (DEFAULT_PRIME, TOP):
         rac = RAC.random_modular(L, R, M, prime=p, seed=L + T)

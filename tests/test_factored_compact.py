@@ -5,7 +5,7 @@ import pytest
 from tnrnn.circuits import RAC
 from tnrnn.cuts import Cut
 from tnrnn.field import DEFAULT_PRIME
-from tnrnn.ranks import engines
+from tnrnn.ranks import engines, factored
 
 pytest.importorskip("numba")
 pytest.importorskip("flint")
@@ -18,7 +18,7 @@ def test_compact_sides_match_the_whole_grid(monkeypatch, L, R, M, T, s):
     grid = engines.exact_rank(rac, cut, engine="grid")
     assert grid.details["mode"] == "full"
     floats = engines.exact_rank(rac, cut, engine="factored")
-    monkeypatch.setattr(engines, "_use_compact", lambda *a, **k: True)
+    monkeypatch.setattr(factored, "_use_compact", lambda *a, **k: True)
     compact = engines.exact_rank(rac, cut, engine="factored")
     assert compact.details.get("storage", "").startswith("int32")
     assert compact.rank == floats.rank
@@ -31,8 +31,8 @@ def test_compact_sides_match_the_whole_grid(monkeypatch, L, R, M, T, s):
 def test_t64_takes_the_compact_path_within_the_default_limit():
     """L = 2, R = M = 4, T = 64: the float64 sides do not fit 4 GiB, the int32 ones do (no evaluation here)."""
     rac = RAC.random_modular(2, 4, 4, prime=DEFAULT_PRIME, seed=0)
-    assert engines._use_compact(rac, Cut.start_end(64), None, 16, None)
-    assert not engines._use_compact(rac, Cut.start_end(32), None, 16, None)
+    assert factored._use_compact(rac, Cut.start_end(64), None, 16, None)
+    assert not factored._use_compact(rac, Cut.start_end(32), None, 16, None)
 
 
 def test_grid_engine_int32_path_matches_flint(monkeypatch):

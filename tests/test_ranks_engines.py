@@ -196,7 +196,7 @@ def test_engine_names_and_errors():
 def test_compiled_kernels_equal_the_numpy_paths(monkeypatch, L, R, M, T):
     """The numba trie walk and depth-2 covectors against the numpy evaluation (the fallback without numba)."""
     from tnrnn.ranks import _kernels
-    from tnrnn.ranks.engines import factored_matrices
+    from tnrnn.ranks.factored import factored_matrices
 
     if not _kernels.available():
         pytest.skip("numba is not installed")
