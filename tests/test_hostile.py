@@ -814,12 +814,12 @@ def _swallowing_task(config):
 
 
 def test_ctrl_c_swallowed_by_a_c_callback_stops_the_sweep(tmp_path, capsys):
-    from tnrnn.runner import exit_status, read_records, run_sweep
+    from tnrnn.runner import exit_status, read_task_records, run_sweep
 
     out = tmp_path / "s.jsonl"
     sweep = run_sweep(_swallowing_task, [{"n": 0}, {"n": 1}, {"n": 2}], out=out)
     assert sweep.interrupted and exit_status(sweep) == 130
-    assert [r.result for r in read_records(out)] == [{"n": 0}]      # the side effect is not a result
+    assert [r.result for r in read_task_records(out)] == [{"n": 0}]      # the side effect is not a result
     assert "Exception ignored" not in capsys.readouterr().err
     again = run_sweep(_swallowing_task, [{"n": 0}, {"n": 2}], out=out, resume=True)
     assert (again.resumed, again.ran, again.interrupted) == (1, 1, False)

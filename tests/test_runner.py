@@ -22,7 +22,7 @@ from tnrnn.errors import InvalidParameterError, MemoryLimitError
 from tnrnn.network.contract import ContractionPlan, grid_tensor, matricize, plan_contraction
 from tnrnn.network.sliced import contract_sliced, estimate_slices
 from tnrnn.network.spectrum import spectrum
-from tnrnn.runner import bounds_task, config_key, read_records, run_sweep
+from tnrnn.runner import bounds_task, config_key, read_task_records, run_sweep
 
 #: 24 configurations of ``tnrnn bounds`` (exact GF(p) ranks): L x R x M x T.
 GRID = [dict(depth=L, hidden=R, inputs=M, length=T) for L in (1, 2) for R in (2, 3) for M in (2, 3)
@@ -88,7 +88,7 @@ def test_serial_records_stream_and_resume_skips_finished(tmp_path):
     CALLS.clear()
     first = run_sweep(counted, [{"x": x} for x in range(4)], out=out)
     assert first.ran == 4 and [r["square"] for r in first.results()] == [0, 1, 4, 9]
-    assert [r.to_dict() for r in read_records(out)] == [r.to_dict() for r in first.records]
+    assert [r.to_dict() for r in read_task_records(out)] == [r.to_dict() for r in first.records]
     second = run_sweep(counted, [{"x": x} for x in range(7)], out=out, resume=True)
     assert CALLS == Counter(range(7))  # 0..3 ran once, in the first sweep only
     assert (second.ran, second.resumed) == (3, 4)
@@ -103,7 +103,7 @@ def test_a_failing_configuration_is_an_error_record_and_the_sweep_goes_on(tmp_pa
     assert [r.status for r in sweep.records] == ["ok", "error", "ok"] and sweep.failed == 1
     (err,) = sweep.errors()
     assert err.error.startswith("ValueError: negative x=-1") and err.result is None
-    assert [r.status for r in read_records(tmp_path / "s.jsonl")] == ["ok", "error", "ok"]
+    assert [r.status for r in read_task_records(tmp_path / "s.jsonl")] == ["ok", "error", "ok"]
 
 
 def test_keyboard_interrupt_leaves_valid_lines_and_resume_completes(tmp_path):
@@ -113,7 +113,7 @@ def test_keyboard_interrupt_leaves_valid_lines_and_resume_completes(tmp_path):
     STOP["x"] = 3
     sweep = run_sweep(interrupt_at, configs, out=out)
     assert sweep.interrupted and sweep.ran == 3
-    assert [r.config["x"] for r in read_records(out)] == [0, 1, 2]
+    assert [r.config["x"] for r in read_task_records(out)] == [0, 1, 2]
     with open(out, "a") as fh:  # a crash in the middle of a write leaves half a line
         fh.write('{"task": "half')
     STOP["x"] = None
@@ -160,7 +160,7 @@ def test_cluster_sweep_gives_the_serial_records(client, tmp_path):
     assert serial.failed == parallel.failed == 0 and parallel.ran == 24
     assert [_without_timings(r) for r in parallel.results()] == [_without_timings(r) for r in serial.results()]
     assert {r.worker for r in parallel.records} <= set(client.scheduler_info()["workers"])
-    on_disk = {r.key: _without_timings(r.result) for r in read_records(out)}
+    on_disk = {r.key: _without_timings(r.result) for r in read_task_records(out)}
     assert on_disk == {r.key: _without_timings(r.result) for r in serial.records}
 
 
@@ -175,7 +175,7 @@ def test_cluster_interrupt_then_resume_and_failures(client, tmp_path):
             raise KeyboardInterrupt
 
     first = run_sweep(counted, configs, client=client, out=out, on_record=stop_after_three)
-    assert first.interrupted and len(read_records(out)) == 3
+    assert first.interrupted and len(read_task_records(out)) == 3
     rest = run_sweep(counted, configs, client=client, out=out, resume=True)
     assert (rest.resumed, rest.ran) == (3, 9) and not rest.interrupted
     assert sorted(_keys(out)) == sorted(config_key(c) for c in configs)  # each exactly once
@@ -322,3 +322,15 @@ def test_bench_tasks_on_the_cluster_plan_as_the_serial_bench(client):
                for result in sweep.results() for d in result]
     assert planned == [(r.depth, r.strategy, r.status) + (() if r.default else (r.flops_log10, [list(p) for p in r.path]))
                        for r in serial]
+
+
+def test_the_old_name_of_the_sweep_reader_warns_and_reads_the_same(tmp_path):
+    import tnrnn.runner as runner
+
+    out = tmp_path / "s.jsonl"
+    run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=4, method="closed-form")], out=out, progress=False)
+    with pytest.warns(DeprecationWarning, match="read_task_records"):
+        old = runner.read_records
+    assert [r.to_dict() for r in old(out)] == [r.to_dict() for r in read_task_records(out)]
+    with pytest.raises(AttributeError):
+        _ = runner.no_such_reader

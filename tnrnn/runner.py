@@ -117,7 +117,7 @@ __all__ = [
     "cluster",
     "config_key",
     "get_task",
-    "read_records",
+    "read_task_records",
     "register_task",
     "run_sweep",
     "runner_options",
@@ -394,7 +394,7 @@ class SweepResult(Record):
                 f"{self.resumed} resumed from the file{where}{stop}")
 
 
-def read_records(path, task: str | None = None) -> list[TaskRecord]:
+def read_task_records(path, task: str | None = None) -> list[TaskRecord]:
     """The records of a sweep's JSON-lines file (of one ``task`` if given).
 
     A last line without its newline (a crash mid-write) is ignored; any other
@@ -405,7 +405,7 @@ def read_records(path, task: str | None = None) -> list[TaskRecord]:
     >>> import os, tempfile
     >>> out = os.path.join(tempfile.mkdtemp(), "sweep.jsonl")
     >>> _ = run_sweep("bounds", [dict(depth=1, hidden=2, inputs=2, length=4, method="closed-form")], out=out)
-    >>> [(r.status, r.result["upper"]) for r in read_records(out)]
+    >>> [(r.status, r.result["upper"]) for r in read_task_records(out)]
     [('ok', 2)]
     """
     from .records import _read_jsonl as read_jsonl
@@ -419,6 +419,16 @@ def read_records(path, task: str | None = None) -> list[TaskRecord]:
         if task is None or record.task == task:
             records.append(record)
     return records
+
+
+def __getattr__(name: str):
+    if name == "read_records":  # renamed: one read_records (tnrnn.records) returns dicts, this one TaskRecords
+        import warnings
+
+        warnings.warn("tnrnn.runner.read_records is deprecated; use tnrnn.runner.read_task_records",
+                      DeprecationWarning, stacklevel=2)
+        return read_task_records
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- running ----------------------------------------------------------------------------------------
