@@ -57,7 +57,7 @@ def _repro(name: str):
 
 
 def _copy(out):
-    from tnrnn.tasks.experiments import plot_accuracy
+    from tnrnn.tasks.grid_figures import plot_accuracy
 
     plot_accuracy(_summary("docs/data/repro_copy.jsonl"), out)
 

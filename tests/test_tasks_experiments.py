@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tnrnn.errors import InvalidParameterError
-from tnrnn.tasks.experiments import PRESETS, format_summary, grid, plot_accuracy, plot_effective_rank, summarize
+from tnrnn.tasks.experiments import PRESETS, format_summary, grid, summarize
+from tnrnn.tasks.grid_figures import plot_accuracy, plot_effective_rank
 from tnrnn.tasks.models import count_parameters
 from tnrnn.tasks.training import config_key
 
@@ -88,7 +89,7 @@ def test_figures_plot_the_summaries(tmp_path):
 
 def test_success_figure_wilson_intervals_inside_unit_interval(tmp_path):
     from tnrnn.stats import wilson_interval
-    from tnrnn.tasks.experiments import plot_success
+    from tnrnn.tasks.grid_figures import plot_success
 
     recs = _records()
     fig = plot_success(recs, tmp_path / "s.png", threshold=0.5)
@@ -203,7 +204,8 @@ def test_presets_are_valid_grids():
 
 def test_figures_from_saved_summary_rows_match_the_records():
     """The rows of summary.jsonl (docs/data/repro_summary.jsonl) redraw the figures of the records."""
-    from tnrnn.tasks.experiments import plot_success, summarize_runs
+    from tnrnn.tasks.experiments import summarize_runs
+    from tnrnn.tasks.grid_figures import plot_success
 
     recs = _records()
     rows = [{"kind": "train-summary", **r} for r in summarize_runs(recs)]

@@ -280,7 +280,8 @@ def run(args) -> int:
     import torch
 
     from ..tasks import run_grid
-    from ..tasks.experiments import compare_depths, format_summary, plot_accuracy, plot_effective_rank, plot_success
+    from ..tasks.experiments import compare_depths, format_summary
+    from ..tasks.grid_figures import plot_accuracy, plot_effective_rank, plot_success
 
     if settings["device"].startswith("cuda") and not torch.cuda.is_available():
         raise InvalidParameterError("--device", settings["device"], "cpu (torch sees no CUDA device here)")
@@ -342,7 +343,7 @@ def _is_train_record(r: dict) -> bool:
 
 
 def _draw_train(records, args) -> None:
-    from ..tasks.experiments import plot_success
+    from ..tasks.grid_figures import plot_success
 
     fig = plot_success(records, None)
     if args.title:

@@ -9,7 +9,8 @@ that at any scale and closes the loop with tnrnn's measures::
     models.py       torch models: deep orthogonal tanh RNN, LSTM, GRU, RACModule, MIRNN; parameter budgets
     batched.py      many seeds as one stacked model: ortho and scoRNN, per-seed optimisers
     training.py     configurations -> records: train (one seed, or many together), test, checkpoint, spectra
-    experiments.py  the depth x length grid, a resumable JSON-lines runner, summaries and figures
+    experiments.py  the depth x length grid, a resumable JSON-lines runner, summaries
+    grid_figures.py its figures (success rate, accuracy, rank against T)
 
 ``import tnrnn.tasks`` needs numpy only; training needs torch (``pip install
 'tnrnn[torch]'``) and the digits task scikit-learn (``pip install 'tnrnn[tasks]'``).
@@ -27,19 +28,18 @@ from .experiments import (
     compare_depths,
     format_summary,
     grid,
-    plot_accuracy,
-    plot_effective_rank,
     read_records,
     run_grid,
     summarize,
     summarize_runs,
 )
+from .grid_figures import plot_accuracy, plot_effective_rank, plot_success
 from .models import ARCHS, bridge_arch, count_parameters, hidden_for_budget
 from .training import DEFAULTS, config_key, load_checkpoint, make_config, run_config, run_seeds
 
 __all__ = [
     "TASKS", "Batch", "CopyMemory", "Digits", "StartEndSimilarity", "batches", "make_task", "one_hot", "split_seeds",
-    "PRESETS", "format_summary", "grid", "plot_accuracy", "plot_effective_rank", "read_records", "run_grid",
+    "PRESETS", "format_summary", "grid", "plot_accuracy", "plot_effective_rank", "plot_success", "read_records", "run_grid",
     "summarize", "summarize_runs", "compare_depths", "run_seeds", "ARCHS", "bridge_arch", "count_parameters",
     "hidden_for_budget", "DEFAULTS", "config_key", "load_checkpoint", "make_config", "run_config",
 ]

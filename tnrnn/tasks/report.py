@@ -192,7 +192,7 @@ def preset_records(data_dir) -> list[dict]:
 
 def draw_figure(name: str, preset: list[dict], path, *, threshold: float = 0.9) -> None:
     """Draw the reproduction's figure ``name`` (one of :data:`FIGURES`) from the preset arm's records."""
-    from .experiments import plot_accuracy, plot_effective_rank, plot_success
+    from .grid_figures import plot_accuracy, plot_effective_rank, plot_success
 
     draw = {"reproducing_success": lambda p: plot_success(preset, p, threshold=threshold),
             "reproducing_accuracy": lambda p: plot_accuracy(preset, p),
