@@ -29,8 +29,6 @@ from .functions import DECAY_KINDS, DecayFit, MemoryFunction, classify_decay, me
 from .hankel import (
     ExactHankelRank,
     HankelSpectrum,
-    KernelError,
-    MinimalWidth,
     Truncation,
     at_noise_floor,
     balanced_truncation,
@@ -41,15 +39,13 @@ from .hankel import (
     hankel_rank_exact,
     hankel_singular_values,
     hankel_spectrum,
-    kernel_error,
-    minimal_width,
     noise_floor,
     realize_section,
-    section_bound,
     truncate_kernel,
 )
 from .linear import LinearRNN, continuous_kernel, discrete_kernel
 from .targets import INPUT_KINDS, TARGETS, Target, generate_data, sample_kernel, target
+from .widths import KernelError, MinimalWidth, kernel_error, minimal_width, section_bound
 
 __all__ = [
     "LinearRNN", "continuous_kernel", "discrete_kernel",

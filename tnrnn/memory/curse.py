@@ -58,8 +58,9 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from ..records import JsonlWriter, Record, read_records
-from .hankel import at_noise_floor, kernel_error, noise_floor, realize_section, truncate_kernel
+from .hankel import at_noise_floor, noise_floor, realize_section, truncate_kernel
 from .targets import sample_kernel, target
+from .widths import kernel_error
 
 __all__ = ["ApproximationRecord", "PlateauRecord", "PRESETS", "approximation_records", "plateau_records",
            "plateau_summary", "run_records", "read_records", "bound_status", "training_memory"]
