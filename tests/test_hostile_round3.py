@@ -39,7 +39,7 @@ def test_kernel_far_above_the_memory_limit_is_refused_before_allocation():
 
 @pytest.mark.parametrize("address", ["tcp://h:0", "tcp://h:99999", "http://h:8786", "tcp://h", "ｔcp://h:1"])
 def test_scheduler_addresses_are_checked(address):
-    from tnrnn.runner import check_scheduler_address
+    from tnrnn.clusters import check_scheduler_address
 
     with pytest.raises(InvalidParameterError, match="scheduler"):
         check_scheduler_address(address)

@@ -67,7 +67,7 @@ it, and what ``tnrnn train`` or the memory measures need):
 2. Name it: add ``"train": "tnrnn.tasks.train:train_task"`` to :data:`TASKS`
    (or call ``register_task("train", train_task)``; or pass the function
    itself to :func:`run_sweep`).
-3. In the CLI: ``add_runner_arguments(parser)`` (adds ``--out``, ``--resume``,
+3. In the CLI: ``add_runner_arguments(parser)`` (:mod:`tnrnn.cli._sweep`) (adds ``--out``, ``--resume``,
    ``--workers``, ``--scheduler``), build the list of configuration dicts, then
    ``sweep = run_sweep("train", configs, **runner_options(args))``; print
    ``sweep.results()`` (the ``ok`` results in configuration order), report
@@ -96,20 +96,19 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidParameterError, MissingDependencyError
+from .clusters import _check_workers, _require_distributed, cluster
+from .errors import InvalidParameterError
 from .records import Record, exact_integers
 from .runinfo import new_run
-from .validation import parse_int
 
 __all__ = [
     "TASKS",
     "SweepResult",
     "TaskRecord",
-    "add_runner_arguments",
     "bench_task",
     "exit_status",
     "is_transient",
@@ -120,7 +119,6 @@ __all__ = [
     "read_task_records",
     "register_task",
     "run_sweep",
-    "runner_options",
 ]
 
 #: Task name -> ``"module:function"`` (imported on first use) or a callable.
@@ -453,95 +451,6 @@ def _execute(function: Callable[[dict], Any], name: str, config: dict) -> dict:
             "seconds": time.perf_counter() - started, "worker": worker}
 
 
-def _check_workers(workers, scheduler, client) -> None:
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InvalidParameterError("workers", workers, "a positive number of worker processes or None")
-    given = [n for n, v in (("workers", workers), ("scheduler", scheduler), ("client", client)) if v is not None]
-    if len(given) > 1:
-        raise InvalidParameterError(given[1], "given with " + given[0], "at most one of workers, scheduler, client")
-
-
-def _require_distributed(feature: str) -> None:
-    try:
-        found = importlib.util.find_spec("distributed") is not None
-    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
-        found = False
-    if not found:
-        raise MissingDependencyError("distributed", feature, extra="dask")
-
-
-#: Address of a Dask scheduler: ``[protocol://]host:port``.
-_SCHEDULER_ADDRESS = r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}"
-
-
-def check_scheduler_address(scheduler) -> str:
-    """``scheduler`` if it reads as a scheduler address (``tcp://host:8786``), else a one-line error.
-
-    Examples
-    --------
-    >>> check_scheduler_address("tcp://10.0.0.2:8786")
-    'tcp://10.0.0.2:8786'
-    >>> check_scheduler_address("notaurl")
-    Traceback (most recent call last):
-    ...
-    tnrnn.errors.InvalidParameterError: invalid scheduler='notaurl': expected a scheduler address like tcp://host:8786 (protocol tcp, tls, ucx, ws or wss; port 1-65535)
-    """
-    import re
-
-    allowed = "a scheduler address like tcp://host:8786 (protocol tcp, tls, ucx, ws or wss; port 1-65535)"
-    if not isinstance(scheduler, str) or not scheduler.isascii() or not re.fullmatch(_SCHEDULER_ADDRESS, scheduler):
-        raise InvalidParameterError("scheduler", scheduler, allowed)
-    if not 1 <= int(scheduler.rsplit(":", 1)[1]) <= 65535:
-        raise InvalidParameterError("scheduler", scheduler, allowed)
-    return scheduler
-
-
-@contextlib.contextmanager
-def cluster(workers: int | None = None, scheduler: str | None = None, *,
-            threads_per_worker: int = 1) -> Iterator[Any]:
-    """A ``distributed.Client``: on a new LocalCluster of ``workers`` processes, or connected to ``scheduler``.
-
-    Yields ``None`` when both are ``None`` (run in-process).  The LocalCluster
-    is shut down on exit; a cluster reached through ``scheduler`` is left
-    running.
-
-    Raises
-    ------
-    MissingDependencyError
-        If dask.distributed is not installed (``pip install tnrnn[dask]``).
-    """
-    _check_workers(workers, scheduler, None)
-    if workers is None and scheduler is None:
-        yield None
-        return
-    _require_distributed("running on a Dask cluster (--workers, --scheduler)")
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        check_scheduler_address(scheduler)
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as err:
-            raise InvalidParameterError("scheduler", scheduler, f"the address of a running scheduler ({err})") from None
-        with client:
-            yield client
-        return
-    # the worker processes start with SIGINT ignored (a disposition they inherit): Ctrl-C in a terminal
-    # reaches the whole process group, and it is this process that stops the sweep and closes the cluster
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        local = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                             dashboard_address=":0", silence_logs=logging.ERROR)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    with local, Client(local) as client:
-        yield client
-
-
 def run_sweep(task: str | Callable[[dict], Any], configs: Iterable[dict], *, out=None, resume: bool = False,
               workers: int | None = None, scheduler: str | None = None, client=None, progress: bool = False,
               desc: str | None = None, on_record: Callable[[TaskRecord], None] | None = None) -> SweepResult:
@@ -760,31 +669,3 @@ def exit_status(sweep: SweepResult) -> int:
 
     names = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, errors.TnrnnError)}
     return 2 if all(r.error.split(":")[0] in names for r in sweep.errors()) else 1
-
-
-
-def add_runner_arguments(parser, *, out: bool = True) -> None:
-    """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
-    from .cli._common import add_term
-
-    if out:
-        parser.add_argument("--out", default=None, metavar="PATH",
-                            help="append one JSON line per finished configuration to PATH")
-    parser.add_argument("--resume", action="store_true",
-                        help="skip the configurations already in --out and append the rest")
-    group = parser.add_mutually_exclusive_group()
-    add_term(group, "workers", type=parse_int, default=None, metavar="N",
-             help="run on a local Dask cluster of N processes (default: in this process)")
-    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
-
-
-def runner_options(args) -> dict:
-    """The keywords of :func:`run_sweep` from parsed :func:`add_runner_arguments` options."""
-    if args.resume and args.out is None:
-        raise InvalidParameterError("--resume", True, "used with --out FILE")
-    if args.workers is not None and args.workers < 1:
-        raise InvalidParameterError("--workers", args.workers, "a positive number of processes")
-    if args.out is not None and not args.resume and os.path.exists(args.out) and os.path.getsize(args.out) > 0:
-        raise InvalidParameterError("--out", args.out, "a new or empty file, or --resume to continue this one")
-    return dict(out=args.out, resume=args.resume, workers=args.workers, scheduler=args.scheduler)

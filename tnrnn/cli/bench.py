@@ -79,7 +79,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="flops vs T (default), time vs flops, or GPU speed-up")
     add_json_argument(p, "print a JSON list of records instead of a table")
     add_progress_arguments(p)
-    from ..runner import add_runner_arguments
+    from ._sweep import add_runner_arguments
 
     add_runner_arguments(p, out=False)
     declare(p, "records", "figure")
@@ -194,7 +194,8 @@ def _sweep(args, grid, backends, max_memory, progress):
     """Measure each network as one task of :func:`tnrnn.runner.run_sweep`."""
     from ..bench import BenchRecord
     from ..bench.run import _check_backends, _number, _resolve_strategies
-    from ..runner import run_sweep, runner_options
+    from ..runner import run_sweep
+    from ._sweep import runner_options
 
     # refuse bad options before anything runs (inside a task they would only be error records)
     _resolve_strategies(args.strategies)

@@ -75,7 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "of at most 10000 tensors)")
     add_max_memory_argument(p)
     add_json_argument(p, "print a JSON list of records instead of a table")
-    from ..runner import add_runner_arguments
+    from ._sweep import add_runner_arguments
 
     add_runner_arguments(p)
     add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
@@ -105,8 +105,9 @@ def run(args) -> int:
     from ..ranks import RankBounds, format_table, list_engines, rank_bounds
     from ..ranks.cost import check_rank_request
     from ..runinfo import new_run
-    from ..runner import exact_integers, exit_status, run_sweep, runner_options
+    from ..runner import exact_integers, exit_status, run_sweep
     from ._common import refuse_with
+    from ._sweep import runner_options
 
     max_memory = args.max_memory
     if args.method == "closed-form":
