@@ -10,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tnrnn.elimination as elimination
-from tnrnn.elimination import (
+from tnrnn.elimination import _gemm_sub, pluq, rank_blas
+from tnrnn.errors import InvalidParameterError
+from tnrnn.field import DEFAULT_PRIME, PREVIOUS_DEFAULT_PRIME, is_prime, rank_mod
+from tnrnn.modarith import (
     MAX_BLAS_PRIME,
     _bound,
-    _gemm_sub,
     _k1,
     _limbs,
     _Ops,
@@ -21,12 +23,8 @@ from tnrnn.elimination import (
     _t1,
     blas_prime_ok,
     matmul_sym,
-    pluq,
-    rank_blas,
     reduce_sym,
 )
-from tnrnn.errors import InvalidParameterError
-from tnrnn.field import DEFAULT_PRIME, PREVIOUS_DEFAULT_PRIME, is_prime, rank_mod
 
 
 def _prime_below(n: int) -> int:

@@ -4,7 +4,7 @@
 matrix (8 bytes an entry).  The residues themselves need far fewer bits: a
 reduced representative satisfies ``|a| <= H = (p + 3) / 2``, i.e. 20 bits
 for the default prime ``2**20 - 3`` and at most 28 bits for every prime the
-BLAS elimination accepts (:data:`tnrnn.elimination.MAX_BLAS_PRIME` is about
+BLAS elimination accepts (:data:`tnrnn.modarith.MAX_BLAS_PRIME` is about
 ``2**27.5``).  Storing them as ``int32`` halves the memory, which is what lets
 the ``26196 x 26180`` matrices of the certified ``L = 2, R = M = 4, T = 64``
 rank fit the default 4 GiB (2.7 GB in ``int32``, 5.5 GB in float64).
@@ -179,7 +179,7 @@ def rank_compact(A, p: int, *, max_memory=None, panel: int | None = None, chunk:
         Representatives of absolute value at most ``(p + 3) / 2`` (:func:`to_compact`); used as the
         workspace (its contents are destroyed).
     p : int
-        An odd prime ``<=`` :data:`tnrnn.elimination.MAX_BLAS_PRIME`.
+        An odd prime ``<=`` :data:`tnrnn.modarith.MAX_BLAS_PRIME`.
     max_memory : int or str, optional
         Refuse (:class:`tnrnn.errors.MemoryLimitError`) above it; also sizes the panels.
     panel, chunk : int, optional

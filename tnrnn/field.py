@@ -23,7 +23,7 @@ Residues in ``[0, p)`` live in one of two array types (:func:`field_dtype`):
 
 Ranks (:func:`rank_mod`) are computed by tnrnn's exact float64 elimination on
 BLAS (:mod:`tnrnn.elimination`) for primes up to
-:data:`tnrnn.elimination.MAX_BLAS_PRIME` and matrices of at least
+:data:`tnrnn.modarith.MAX_BLAS_PRIME` and matrices of at least
 :data:`BLAS_MIN_SIZE` rows and columns, and otherwise by FLINT's
 ``nmod_mat_rank`` (python-flint), called through its C library when it can be
 loaded so that no per-entry Python objects are built. FLINT is the reference
@@ -363,7 +363,7 @@ def rank_mod(z, p: int, threads: int | None = None, via: str = "auto", overwrite
         FLINT threads (default: all cores).
     via : {"auto", "blas", "clib", "objects"}
         ``"blas"`` is tnrnn's float64 elimination (:func:`tnrnn.elimination.pluq`,
-        primes up to :data:`tnrnn.elimination.MAX_BLAS_PRIME`); ``"clib"``
+        primes up to :data:`tnrnn.modarith.MAX_BLAS_PRIME`); ``"clib"``
         copies rows straight into FLINT's C matrix; ``"objects"`` goes through
         python-flint's ``nmod_mat``. ``"auto"`` takes ``"blas"`` for primes it
         supports on matrices with both sides ``>=`` :data:`BLAS_MIN_SIZE`, else

@@ -5,7 +5,7 @@ mapped with :meth:`tnrnn.RAC.to_field`) is evaluated exactly on grid inputs,
 and the rank of the resulting matrix mod ``p`` is taken by
 :func:`tnrnn.field.rank_mod` (tnrnn's float64 elimination on BLAS,
 :mod:`tnrnn.elimination`, for large matrices and primes up to
-:data:`tnrnn.elimination.MAX_BLAS_PRIME`; FLINT otherwise).  Any nonzero
+:data:`tnrnn.modarith.MAX_BLAS_PRIME`; FLINT otherwise).  Any nonzero
 minor mod ``p`` is nonzero over the rationals, so the rank mod ``p`` of a
 submatrix of the grid matricization is a certified lower bound on the rank of
 the full matricization over the rationals (and, for random weights, on the
