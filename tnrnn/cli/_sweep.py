@@ -7,24 +7,28 @@ import os
 
 from ..errors import InvalidParameterError
 from ..validation import parse_int
+from ._common import add_term
 
-__all__ = ["add_runner_arguments", "runner_options"]
+__all__ = ["add_cluster_arguments", "add_runner_arguments", "runner_options"]
 
 
 def add_runner_arguments(parser, *, out: bool = True) -> None:
     """Add ``--out`` (unless the command has it), ``--resume``, ``--workers`` and ``--scheduler``."""
-    from ._common import add_term
-
     if out:
         parser.add_argument("--out", default=None, metavar="PATH",
                             help="append one JSON line per finished configuration to PATH")
     parser.add_argument("--resume", action="store_true",
                         help="skip the configurations already in --out and append the rest")
+    add_cluster_arguments(parser, "run", "(default: in this process)")
+
+
+def add_cluster_arguments(parser, verb: str, default: str = "") -> None:
+    """Add ``--workers N`` and ``--scheduler ADDRESS`` (one or the other): ``verb`` says what runs there."""
     group = parser.add_mutually_exclusive_group()
     add_term(group, "workers", type=parse_int, default=None, metavar="N",
-             help="run on a local Dask cluster of N processes (default: in this process)")
+             help=f"{verb} on a local Dask cluster of N processes" + (f" {default}" if default else ""))
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
+                       help=f"{verb} on the Dask cluster of this scheduler, e.g. tcp://host:8786")
 
 
 def runner_options(args) -> dict:

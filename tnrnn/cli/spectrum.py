@@ -20,6 +20,7 @@ from ._common import (
     write_records,
 )
 from ._progress import Progress, add_progress_arguments
+from ._sweep import add_cluster_arguments
 
 EXAMPLES = """\
 examples:
@@ -71,11 +72,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="slice contractions until their peak memory fits --max-memory (slower, same result; implied by --workers and --scheduler)")
     p.add_argument("--slice-to", type=parse_int, default=None, metavar="N",
                    help="slice until the largest intermediate has at most N entries")
-    group = p.add_mutually_exclusive_group()
-    add_term(group, "workers", type=parse_int, default=None, metavar="N",
-                       help="contract the slices on a local Dask cluster of N processes")
-    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="contract the slices on the Dask cluster of this scheduler (tcp://host:8786)")
+    add_cluster_arguments(p, "contract the slices")
     add_json_argument(p, "print JSON instead of text")
     add_term(p, "plot", default=None, metavar="PATH", type=figure_path("--plot"),
                    help="also plot the singular values and tolerance to PATH (.png, .svg or .pdf)")
@@ -88,8 +85,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..backends import resolve
     from ..circuits import random_circuit
+    from ..clusters import cluster
     from ..network.spectrum import spectrum
-    from ..runner import cluster
 
     max_memory = args.max_memory
     resolve(args.backend, args.device)   # a bad backend or device fails before any work
